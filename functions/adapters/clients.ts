@@ -1,0 +1,33 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ENV } from '../config-names';
+
+/**
+ * The one place AWS clients are built. On AWS the endpoints are unset and the SDK's
+ * defaults apply; locally they point at the emulators.
+ */
+export function dynamoClient(env: Record<string, string | undefined> = process.env): DynamoDBClient {
+  const endpoint = env[ENV.dynamoEndpoint];
+  return new DynamoDBClient(
+    endpoint
+      ? { endpoint, region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {},
+  );
+}
+
+export function s3Client(env: Record<string, string | undefined> = process.env): S3Client {
+  const endpoint = env[ENV.s3Endpoint];
+  return new S3Client(
+    endpoint
+      ? {
+          endpoint,
+          region: env.AWS_REGION ?? 'us-east-1',
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          // s3rver stores streamed uploads corrupted under the SDK's default checksum mode.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }
+      : {},
+  );
+}

@@ -1,0 +1,18 @@
+/** Environment variable names shared by the stack (which sets them) and the functions (which read them). */
+export const ENV = {
+  tableName: 'POSTS_TABLE_NAME',
+  bucketName: 'CONTENT_BUCKET_NAME',
+  siteUrl: 'SITE_URL',
+  siteTitle: 'SITE_TITLE',
+  siteDescription: 'SITE_DESCRIPTION',
+  siteLanguage: 'SITE_LANGUAGE',
+  idAuthority: 'SITE_ID_AUTHORITY',
+  feedLength: 'FEED_LENGTH',
+  maxAgeSeconds: 'CACHE_MAX_AGE_SECONDS',
+  /** Local stack only: endpoints of the emulators. Unset on AWS. */
+  s3Endpoint: 'S3_ENDPOINT',
+  dynamoEndpoint: 'DYNAMODB_ENDPOINT',
+} as const;
+
+/** Only posts under this prefix are ingested; the bucket notification filters on it. */
+export const POSTS_PREFIX = 'posts/';

@@ -1,0 +1,146 @@
+/**
+ * RSS 2.0 and Atom 1.0 through the `feed` package, with its output corrected.
+ *
+ * No text of ours reaches the package directly. Each value goes in as a placeholder token
+ * (private-use characters the package passes through untouched), dates go in as unique
+ * synthetic instants, and ids that it parses as URLs go in as placeholder URNs. The
+ * package then only decides the document's structure; afterwards each placeholder is
+ * replaced, once, by the value escaped for where it landed (CDATA or escaped text, element
+ * or attribute), and each synthetic date by the real one in the post's own offset. Since
+ * user text is inserted in a single pass after all structural rewriting, nothing in a title
+ * or body can be mistaken for a date, a token or markup.
+ */
+import { Feed, type Item } from 'feed';
+import { cdata, escapeXml } from './text';
+import { feedUpdatedRfc3339, feedUpdatedRfc822, type PreparedFeed } from './model';
+
+const TOKEN_OPEN = '\uE000';
+const TOKEN_CLOSE = '\uE001';
+const URL_TOKEN_PREFIX = 'urn:x-feed-token:';
+
+type TokenMode = 'text' | 'html';
+
+class Placeholders {
+  private readonly values: Array<{ value: string; mode: TokenMode }> = [];
+  private readonly dates = new Map<string, string | null>();
+  private nextSecond = 1;
+
+  /** Plain text (titles, names, ids): always written as escaped XML text. */
+  text(value: string): string {
+    return this.add(value, 'text');
+  }
+
+  /** HTML markup: written as CDATA where the package put CDATA, else as escaped text. */
+  html(value: string): string {
+    return this.add(value, 'html');
+  }
+
+  /** A placeholder for a field the package parses with `new URL()` (Atom entry ids). */
+  urlText(value: string): string {
+    return `${URL_TOKEN_PREFIX}${this.values.push({ value, mode: 'text' }) - 1}`;
+  }
+
+  /**
+   * A synthetic instant whose ISO and UTC string forms stand for `iso` / `rfc822`
+   * (`null`: drop the element). Instants are whole, distinct seconds after the epoch.
+   */
+  date(iso: string | null, rfc822: string | null): Date {
+    const synthetic = new Date(this.nextSecond++ * 1000);
+    this.dates.set(synthetic.toISOString(), iso);
+    this.dates.set(synthetic.toUTCString(), rfc822);
+    return synthetic;
+  }
+
+  /** Replaces synthetic dates and URL placeholders; the output still holds text tokens. */
+  resolveStructure(xml: string): string {
+    const withDates = xml.replace(
+      /(\n[ \t]*)?<(updated|published|pubDate|lastBuildDate)>([^<]*)<\/\2>/g,
+      (whole, indent: string | undefined, tag: string, text: string) => {
+        if (!this.dates.has(text)) throw new Error(`feeds: unexpected <${tag}>${text}</${tag}> from the feed package`);
+        const value = this.dates.get(text);
+        return value === null || value === undefined ? '' : `${indent ?? ''}<${tag}>${value}</${tag}>`;
+      },
+    );
+    return withDates.replace(/urn:x-feed-token:(\d+)/g, (_, index: string) => `${TOKEN_OPEN}${index}${TOKEN_CLOSE}`);
+  }
+
+  /** Inserts every value, escaped for its position, in one pass. */
+  resolveText(xml: string): string {
+    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|\uE000(\d+)\uE001/g, (whole, inCdata?: string, bare?: string) => {
+      const entry = this.values[Number(inCdata ?? bare)];
+      if (!entry) throw new Error(`feeds: unknown placeholder in feed package output`);
+      return inCdata !== undefined && entry.mode === 'html' ? cdata(entry.value) : escapeXml(entry.value);
+    });
+  }
+
+  private add(value: string, mode: TokenMode): string {
+    return `${TOKEN_OPEN}${this.values.push({ value, mode }) - 1}${TOKEN_CLOSE}`;
+  }
+}
+
+function newFeed(feed: PreparedFeed, p: Placeholders, updated: Date): Feed {
+  return new Feed({
+    id: p.text(feed.id),
+    title: p.text(feed.title),
+    description: p.text(feed.description),
+    language: p.text(feed.language),
+    link: feed.pageUrl,
+    // Only `feedLinks` (never `feed`): RSS takes `.rss`, Atom `.atom`, each its own self link.
+    feedLinks: { ...feed.selfUrls },
+    author: { name: p.text(feed.authorName), link: feed.siteUrl },
+    updated,
+  });
+}
+
+export function renderRss(feed: PreparedFeed): string {
+  const p = new Placeholders();
+  const lastBuild = feedUpdatedRfc822(feed);
+  const out = newFeed(feed, p, p.date(null, lastBuild ?? null));
+  for (const entry of feed.entries) {
+    const item: Item = {
+      title: p.text(entry.title),
+      link: entry.url,
+      guid: p.text(entry.id),
+      // `published` wins over `date` for <pubDate>; `date` is required by the package.
+      date: p.date(null, null),
+      published: p.date(entry.published, entry.publishedRfc822),
+      description: p.html(entry.summaryHtml),
+      content: p.html(entry.contentHtml),
+      category: entry.categories.map((c) => ({ name: p.text(c.name), domain: p.text(c.scheme) })),
+      // RSS <author> must be an e-mail address; a name goes in <dc:creator>.
+      ...(entry.author ? { extensions: [{ name: 'dc:creator', objects: { _text: p.text(entry.author) } }] } : {}),
+    };
+    out.addItem(item);
+  }
+  const xml = p.resolveText(p.resolveStructure(out.rss2()));
+  if (xml.includes('<dc:creator>') && !xml.includes('xmlns:dc=')) {
+    throw new Error('feeds: the feed package no longer declares the dc namespace');
+  }
+  return xml;
+}
+
+export function renderAtom(feed: PreparedFeed): string {
+  const p = new Placeholders();
+  const updatedIso = feedUpdatedRfc3339(feed);
+  const out = newFeed(feed, p, p.date(updatedIso, null));
+  for (const entry of feed.entries) {
+    out.addItem({
+      title: p.text(entry.title),
+      id: p.urlText(entry.id),
+      link: entry.url,
+      date: p.date(entry.updated, null),
+      published: p.date(entry.published, null),
+      description: p.html(entry.summaryHtml),
+      content: p.html(entry.contentHtml),
+      category: entry.categories.map((c) => ({ name: p.text(c.name), term: p.text(c.name), scheme: c.scheme })),
+      ...(entry.author ? { author: [{ name: p.text(entry.author) }] } : {}),
+    });
+  }
+  const root = '<feed xmlns="http://www.w3.org/2005/Atom">';
+  let xml = p.resolveStructure(out.atom1());
+  if (!xml.includes(root)) throw new Error('feeds: unexpected Atom root from the feed package');
+  xml = xml.replace(root, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${p.text(feed.language)}">`);
+  // Titles are plain text: the package marks them type="html" around raw CDATA.
+  xml = xml.replace(/<title type="html">(<!\[CDATA\[\uE000\d+\uE001\]\]>)<\/title>/g, '<title type="text">$1</title>');
+  return p.resolveText(xml);
+}

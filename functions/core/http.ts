@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { BadRequest, Gone, NotFound } from './errors';
+import { PAGE_SECURITY_HEADERS, renderErrorPage } from './pages';
+import type { ViewName } from './routes';
+import type { Site } from './site';
+
+/** A request as the read side sees it, whatever carried it (API Gateway or the local server). */
+export interface HttpRequest {
+  method: string;
+  /** Decoded path, as API Gateway HTTP APIs deliver it. */
+  path: string;
+  view: ViewName;
+  pathParameters: Record<string, string>;
+  query: Record<string, string>;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface Logger {
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+export function htmlResponse(body: string, site: Site, status = 200): HttpResponse {
+  return {
+    status,
+    headers: { 'content-type': HTML_TYPE, 'cache-control': `public, max-age=${site.maxAgeSeconds}`, ...PAGE_SECURITY_HEADERS },
+    body,
+  };
+}
+
+export function documentResponse(body: string, contentType: string, site: Site): HttpResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': contentType, 'cache-control': `public, max-age=${site.maxAgeSeconds}`, 'x-content-type-options': 'nosniff' },
+    body,
+  };
+}
+
+/** 301 to a path on this site. The target is always a stored path on our own base URL. */
+export function redirectResponse(location: string): HttpResponse {
+  return { status: 301, headers: { location, 'cache-control': 'public, max-age=3600' }, body: '' };
+}
+
+/**
+ * The one place errors become HTTP. Expected refusals get their status and a short page;
+ * anything else is a 500 whose body says nothing about the cause (the log has it).
+ */
+export function errorResponse(error: unknown, site: Site, log: Logger, request: HttpRequest): HttpResponse {
+  const known = knownStatus(error);
+  if (!known) log.error('request failed', { path: request.path, view: request.view, error: String((error as Error)?.stack ?? error) });
+  const [status, message] = known ?? [500, '服务器内部错误 Internal server error'];
+  const response = htmlResponse(renderErrorPage(status, message, site), site, status);
+  response.headers['cache-control'] = status >= 500 ? 'no-store' : 'public, max-age=60';
+  return response;
+}
+
+function knownStatus(error: unknown): [number, string] | undefined {
+  if (error instanceof NotFound) return [404, `找不到页面 Not found: ${error.message}`];
+  if (error instanceof Gone) return [410, `已删除 Gone: ${error.message}`];
+  if (error instanceof BadRequest) return [400, `请求无效 Bad request: ${error.message}`];
+  return undefined;
+}
+
+/** Strong ETag and 304 for a matching If-None-Match; HEAD keeps the headers and drops the body. */
+export function finishResponse(request: HttpRequest, response: HttpResponse): HttpResponse {
+  if (response.status === 200) {
+    const etag = `"${createHash('sha256').update(response.body).digest('base64url').slice(0, 27)}"`;
+    response.headers.etag = etag;
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+      return { status: 304, headers: { etag, 'cache-control': response.headers['cache-control'] }, body: '' };
+    }
+  }
+  return request.method === 'HEAD' ? { ...response, body: '' } : response;
+}

@@ -1,0 +1,57 @@
+/** The published shape of a post, as ingest stores it and the read side renders it. */
+
+export type TaxonomyKind = 'category' | 'tag';
+
+export interface Post {
+  /** Lasting identity: explicit `id`/`infoCode`, else derived from the object key. Feed GUIDs use it. */
+  id: string;
+  /** Identity in the legacy system (`NewsShare.html?infoCode=…`), when the post has one. */
+  infoCode?: string;
+  /** S3 object key the post came from (decoded, e.g. `posts/2022-01-12-jinniu.md`). */
+  sourceKey: string;
+  title: string;
+  /** RFC 3339 with the post's own UTC offset, e.g. `2022-01-12T02:44:46+08:00`. */
+  date: string;
+  /** RFC 3339 instant (UTC) of the last change to the post's content. */
+  updated: string;
+  categories: string[];
+  tags: string[];
+  author?: string;
+  /** Site-relative permalink, decoded (`/chengduribao/2022/01/12/slug.html`); encode when emitting. */
+  path: string;
+  /** Short share code, `/s/{shortCode}`. */
+  shortCode: string;
+  /** Sanitized HTML body. URLs in it may be relative; absolutize when emitting. */
+  html: string;
+  /** Sanitized HTML excerpt (first paragraph, or front-matter excerpt/description). */
+  summary: string;
+  /** Hash of what the post renders from; an unchanged re-upload keeps `updated`. */
+  contentHash: string;
+  /** Front-matter fields this system does not interpret, kept as given. */
+  extra: Record<string, unknown>;
+}
+
+/** What a feed or a listing needs of a post; stored once per feed the post is in. */
+export type FeedEntry = Pick<
+  Post,
+  'id' | 'title' | 'date' | 'updated' | 'categories' | 'tags' | 'author' | 'path' | 'shortCode' | 'html' | 'summary'
+>;
+
+/** A feed is the posts of one category, one tag, or the whole site. */
+export type FeedRef =
+  | { kind: 'category'; name: string }
+  | { kind: 'tag'; name: string }
+  | { kind: 'site' };
+
+export function feedsOf(post: Pick<Post, 'categories' | 'tags'>): FeedRef[] {
+  return [
+    { kind: 'site' },
+    ...post.categories.map((name): FeedRef => ({ kind: 'category', name })),
+    ...post.tags.map((name): FeedRef => ({ kind: 'tag', name })),
+  ];
+}
+
+export function toFeedEntry(post: Post): FeedEntry {
+  const { id, title, date, updated, categories, tags, author, path, shortCode, html, summary } = post;
+  return { id, title, date, updated, categories, tags, author, path, shortCode, html, summary };
+}

@@ -1,0 +1,79 @@
+/**
+ * The public HTTP surface, in API Gateway HTTP API route syntax. The CDK stack registers
+ * exactly these routes and the local server matches requests against them, so the two
+ * cannot drift. Path variables are whole segments; `{proxy+}` is greedy.
+ */
+export type ViewName = 'home' | 'siteFeed' | 'category' | 'tag' | 'shortLink' | 'legacyShare' | 'postPage';
+
+export interface Route {
+  path: string;
+  view: ViewName;
+}
+
+/** HTTP API does not answer HEAD on a GET route by itself, so every route takes both. */
+export const ROUTE_METHODS = ['GET', 'HEAD'] as const;
+
+export const ROUTES: readonly Route[] = [
+  { path: '/', view: 'home' },
+  { path: '/feed.rss', view: 'siteFeed' },
+  { path: '/feed.atom', view: 'siteFeed' },
+  { path: '/feed.json', view: 'siteFeed' },
+  { path: '/category/{file}', view: 'category' },
+  { path: '/tag/{file}', view: 'tag' },
+  { path: '/s/{code}', view: 'shortLink' },
+  { path: '/html_News/NewsShare.html', view: 'legacyShare' },
+  { path: '/{proxy+}', view: 'postPage' },
+];
+
+export interface RouteMatch {
+  route: Route;
+  pathParameters: Record<string, string>;
+}
+
+/**
+ * Matches a decoded request path as API Gateway does: literal routes win over variables,
+ * a greedy `{proxy+}` route comes last.
+ */
+export function matchRoute(path: string): RouteMatch | undefined {
+  const segments = path.split('/').slice(1);
+  const ranked = [...ROUTES].sort((a, b) => specificity(b) - specificity(a));
+  for (const route of ranked) {
+    const pathParameters = matchTemplate(route.path, segments);
+    if (pathParameters) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+function specificity(route: Route): number {
+  if (route.path.includes('+}')) return 0;
+  return route.path.includes('{') ? 1 : 2;
+}
+
+function matchTemplate(template: string, segments: string[]): Record<string, string> | undefined {
+  const parts = template.split('/').slice(1);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    const greedy = /^\{(\w+)\+\}$/.exec(part);
+    if (greedy) {
+      const rest = segments.slice(i).join('/');
+      if (rest === '') return undefined;
+      params[greedy[1]] = rest;
+      return params;
+    }
+    const segment = segments[i];
+    if (segment === undefined) return undefined;
+    const variable = /^\{(\w+)\}$/.exec(part);
+    if (variable) {
+      if (segment === '') return undefined;
+      params[variable[1]] = segment;
+    } else if (part !== segment) {
+      return undefined;
+    }
+  }
+  return segments.length === parts.length ? params : undefined;
+}
+
+export function routeKey(method: string, route: Route): string {
+  return `${method} ${route.path}`;
+}

@@ -1,0 +1,15 @@
+/** What every rendered document needs to know about the site serving it. */
+export interface Site {
+  /** Absolute origin the site is reached at, no trailing slash: `https://news.example.com`. */
+  baseUrl: string;
+  title: string;
+  description: string;
+  /** BCP 47 language of the site's content, e.g. `zh-CN`. */
+  language: string;
+  /** Authority for `tag:` URIs (RFC 4151). Fixed per site so GUIDs never change with the host name. */
+  idAuthority: string;
+  /** Items per feed document. */
+  feedLength: number;
+  /** `Cache-Control: max-age` for feeds and pages, seconds. */
+  maxAgeSeconds: number;
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { matchRoute, ROUTE_METHODS, routeKey } from '../../functions/core/routes';
+
+type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * A local stand-in for API Gateway's HTTP API: matches the same route table, builds the
+ * payload 2.0 event the deployed Lambda receives (decoded `rawPath`, as HTTP APIs deliver
+ * it) and writes the handler's result back.
+ */
+export function createLocalApiServer(handler: HttpHandler, onError: (error: unknown) => void): Server {
+  return createServer((request, response) => {
+    serve(request, response, handler).catch((error) => {
+      onError(error);
+      if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
+      else response.destroy();
+    });
+  });
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, handler: HttpHandler): Promise<void> {
+  const target = request.url ?? '/';
+  const queryStart = target.indexOf('?');
+  const encodedPath = queryStart === -1 ? target : target.slice(0, queryStart);
+  const rawQueryString = queryStart === -1 ? '' : target.slice(queryStart + 1);
+  let path: string;
+  try {
+    path = decodeURIComponent(encodedPath);
+  } catch {
+    return sendJson(response, 400, { message: 'Bad Request' });
+  }
+  const method = request.method ?? 'GET';
+  const match = matchRoute(path);
+  if (!match || !(ROUTE_METHODS as readonly string[]).includes(method)) {
+    return sendJson(response, 404, { message: 'Not Found' });
+  }
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const queryStringParameters: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
+    queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+  }
+  const key = routeKey(method, match.route);
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: key,
+    rawPath: path,
+    rawQueryString,
+    headers,
+    ...(rawQueryString ? { queryStringParameters } : {}),
+    ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method,
+        path,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: key,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+  };
+
+  const result = await handler(event);
+  const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+  const responseHeaders: Record<string, string | number> = { ...(result.headers as Record<string, string>) };
+  if (result.statusCode !== 304) responseHeaders['content-length'] = body.byteLength;
+  response.writeHead(result.statusCode ?? 200, responseHeaders);
+  // Node drops the body of a HEAD response by itself.
+  response.end(body);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

@@ -1,0 +1,121 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { dynamoClient, s3Client } from '../../functions/adapters/clients';
+import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
+import { ENV } from '../../functions/config-names';
+import { httpHandlerFromEnv } from '../../functions/handlers/http';
+import { ingestHandlerFromEnv } from '../../functions/handlers/ingest';
+import { dataPaths, ensureTable, startEmulators } from './emulators';
+import { createLocalApiServer } from './http-server';
+import { S3EventBridge } from './s3-events';
+
+export const LOCAL_BUCKET = 'content';
+export const LOCAL_TABLE = 'posts';
+
+export interface LocalStackOptions {
+  /** Persistent data directory; undefined runs on throw-away storage (tests). */
+  dataDir?: string;
+  /** 0 picks a free port. */
+  port: number;
+  s3Port: number;
+  dynamoPort: number;
+  /** Extra settings for the functions (SITE_TITLE, FEED_LENGTH, …), as on Lambda. */
+  env?: Record<string, string>;
+  onError?: (error: unknown) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  s3Endpoint: string;
+  dynamoEndpoint: string;
+  bucket: string;
+  tableName: string;
+  /** The environment the functions run with, as Lambda would set it. */
+  functionEnv: Record<string, string>;
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+  store: DynamoPostStore;
+  /** Resolves when every S3 event so far has been ingested. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The deployed system on one machine: s3rver and dynalite in-process, the bucket's object
+ * events delivered to the real ingest handler, and the real HTTP handler behind a local
+ * API Gateway stand-in.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const scratch = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'publishing-local-'));
+  const paths = dataPaths(options.dataDir ?? scratch!);
+  const emulators = await startEmulators({
+    s3Directory: paths.s3,
+    dynamoDirectory: options.dataDir ? paths.dynamo : undefined,
+    s3Port: options.s3Port,
+    dynamoPort: options.dynamoPort,
+    bucket: LOCAL_BUCKET,
+  });
+
+  const functionEnv: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    ...options.env,
+    [ENV.tableName]: LOCAL_TABLE,
+    [ENV.bucketName]: LOCAL_BUCKET,
+    [ENV.s3Endpoint]: emulators.s3Endpoint,
+    [ENV.dynamoEndpoint]: emulators.dynamoEndpoint,
+  };
+  const dynamo = dynamoClient(functionEnv);
+  const s3 = s3Client(functionEnv);
+  const onError = options.onError ?? ((error) => console.error(error));
+  try {
+    await ensureTable(dynamo, LOCAL_TABLE);
+  } catch (error) {
+    await emulators.stop();
+    throw error;
+  }
+
+  const bridge = new S3EventBridge({
+    handler: ingestHandlerFromEnv(functionEnv),
+    deadLetterFile: paths.deadLetters,
+    onDeadLetter: (_event, error) => onError(error),
+  });
+  emulators.s3rver.on('event', (event: S3Event) => bridge.accept(event));
+
+  const server = createLocalApiServer(httpHandlerFromEnv(functionEnv), onError);
+  server.listen(options.port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await emulators.stop();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://localhost:${port}`,
+    s3Endpoint: emulators.s3Endpoint,
+    dynamoEndpoint: emulators.dynamoEndpoint,
+    bucket: LOCAL_BUCKET,
+    tableName: LOCAL_TABLE,
+    functionEnv,
+    s3,
+    dynamo,
+    store: new DynamoPostStore(dynamo, LOCAL_TABLE),
+    idle: () => bridge.idle(),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await bridge.idle();
+      await emulators.stop();
+      s3.destroy();
+      dynamo.destroy();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { appendFile } from 'node:fs/promises';
+import type { S3Event } from 'aws-lambda';
+
+type IngestHandler = (event: S3Event) => Promise<unknown>;
+
+export interface EventBridgeOptions {
+  handler: IngestHandler;
+  /** Lambda retries a failed asynchronous invocation twice before the dead-letter queue. */
+  retries?: number;
+  retryDelayMs?: number;
+  /** File standing in for the dead-letter queue. */
+  deadLetterFile?: string;
+  onDeadLetter?: (event: S3Event, error: unknown) => void;
+}
+
+/**
+ * Turns s3rver's object events into what S3 sends Lambda, and invokes the ingest handler
+ * with them one at a time. s3rver differs from S3 in two ways that matter: its keys are
+ * raw (S3 URL-encodes them, `+` for space) and its sequencer is a millisecond timestamp
+ * that repeats within a millisecond; both are corrected here, so the handler sees S3's form.
+ */
+export class S3EventBridge {
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private lastSequencer = 0n;
+
+  constructor(private readonly options: EventBridgeOptions) {}
+
+  /** Listener for s3rver's `event` emission. */
+  readonly accept = (event: S3Event): void => {
+    const translated = this.translate(event);
+    this.pending++;
+    this.queue = this.queue.then(() => this.deliver(translated)).finally(() => {
+      this.pending--;
+    });
+  };
+
+  /** Resolves once every event accepted so far has been handled. */
+  async idle(): Promise<void> {
+    while (this.pending > 0) await this.queue;
+  }
+
+  private translate(event: S3Event): S3Event {
+    return {
+      Records: event.Records.map((record) => ({
+        ...record,
+        s3: {
+          ...record.s3,
+          object: { ...record.s3.object, key: encodeEventKey(record.s3.object.key), sequencer: this.nextSequencer() },
+        },
+      })),
+    };
+  }
+
+  private nextSequencer(): string {
+    const fromClock = BigInt(Date.now()) << 16n;
+    this.lastSequencer = fromClock > this.lastSequencer ? fromClock : this.lastSequencer + 1n;
+    return this.lastSequencer.toString(16).toUpperCase().padStart(16, '0');
+  }
+
+  private async deliver(event: S3Event): Promise<void> {
+    const { retries = 2, retryDelayMs = 200 } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.options.handler(event);
+        return;
+      } catch (error) {
+        if (attempt >= retries) {
+          if (this.options.deadLetterFile) {
+            await appendFile(this.options.deadLetterFile, JSON.stringify({ event, error: String(error) }) + '\n');
+          }
+          this.options.onDeadLetter?.(event, error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs * (attempt + 1)));
+      }
+    }
+  }
+}
+
+/** Encodes an object key as S3 event notifications do: URL-encoded, `+` for space, `/` kept. */
+export function encodeEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+}

@@ -1,0 +1,101 @@
+/**
+ * `npm start`: the whole system on this machine. Starts the local stack, publishes
+ * content/posts/ into its bucket, prints the URLs worth opening, runs until Ctrl-C.
+ *
+ * Settings (environment): PORT (3000), S3_PORT (4569), DYNAMODB_PORT (4567),
+ * DATA_DIR (.data), CONTENT_DIR (content), and the site settings listed in the README.
+ */
+import { resolve } from 'node:path';
+import { setLogSink } from '../../functions/adapters/logger';
+import { ENV } from '../../functions/config-names';
+import { FEED_FORMATS, absoluteUrl, feedPagePath, feedPath, shareLinkPath } from '../../functions/core/urls';
+import { dataPaths } from './emulators';
+import { startLocalStack } from './local-stack';
+import { syncContent } from './sync-content';
+
+// The SDK warns on Node 20 at every start; it is not something a user of this command can act on.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+function port(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number from 0 to 65535, not "${text}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const SITE_SETTINGS = [
+  ENV.siteUrl, ENV.siteTitle, ENV.siteDescription, ENV.siteLanguage, ENV.idAuthority, ENV.feedLength, ENV.maxAgeSeconds,
+];
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.DATA_DIR || '.data');
+  const contentDir = resolve(process.env.CONTENT_DIR || 'content');
+  const env: Record<string, string> = {};
+  for (const name of SITE_SETTINGS) if (process.env[name]) env[name] = process.env[name]!;
+
+  setLogSink((level, message, fields) => {
+    if (message === 'post refused') console.log(`  refused   ${fields.key}: ${fields.error}`);
+    else if (message.startsWith('post ')) console.log(`  ${String(fields.result).padEnd(9)} ${fields.key}${fields.path ? ` → ${fields.path}` : ''}${fields.reason ? ` (${fields.reason})` : ''}`);
+    else (level === 'error' ? console.error : console.log)(`  ${level}: ${message} ${JSON.stringify(fields)}`);
+  });
+
+  console.log(`Starting the local stack (data in ${dataDir})…`);
+  const stack = await startLocalStack({
+    dataDir,
+    port: port('PORT', 3000),
+    s3Port: port('S3_PORT', 4569),
+    dynamoPort: port('DYNAMODB_PORT', 4567),
+    env,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the emulators…`);
+    await stack.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  console.log(`Publishing ${contentDir}/posts …`);
+  const synced = await syncContent({
+    s3: stack.s3,
+    bucket: stack.bucket,
+    contentDir,
+    manifestFile: dataPaths(dataDir).contentManifest,
+  });
+  await stack.idle();
+  console.log(`  ${synced.uploaded.length} uploaded, ${synced.unchanged.length} unchanged, ${synced.deleted.length} deleted`);
+
+  const failures = await stack.store.listFailedSources();
+  for (const failure of failures) console.log(`  ! ${failure.key}: ${failure.error}`);
+
+  const base = process.env[ENV.siteUrl] || stack.url;
+  const categories = await stack.store.listNames('category');
+  const [newest] = await stack.store.queryFeed({ kind: 'site' }, 1);
+  console.log(`\nSite:        ${base}/`);
+  console.log(`All posts:   ${FEED_FORMATS.map((format) => absoluteUrl(base, feedPath({ kind: 'site' }, format))).join('  ')}`);
+  for (const { name, count } of categories) {
+    const ref = { kind: 'category', name } as const;
+    console.log(`Category ${name} (${count}): ${absoluteUrl(base, feedPagePath(ref))}`);
+    console.log(`  feeds: ${FEED_FORMATS.map((format) => absoluteUrl(base, feedPath(ref, format))).join('  ')}`);
+  }
+  if (newest) console.log(`Share link:  ${absoluteUrl(base, shareLinkPath(newest.shortCode))}  (${newest.title})`);
+  const seed = await stack.store.getShareLink('NW202201122244036113');
+  if (seed) console.log(`Legacy link: ${base}/html_News/NewsShare.html?infoCode=NW202201122244036113`);
+  console.log(`\nS3 endpoint: ${stack.s3Endpoint}  bucket: ${stack.bucket}  (credentials S3RVER/S3RVER, path-style; keys under posts/)`);
+  console.log(`  e.g. AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${stack.s3Endpoint} s3 cp my-post.md s3://${stack.bucket}/posts/`);
+  console.log('Ready. Press Ctrl-C to stop.');
+}
+
+main().catch((error) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import {
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { POSTS_PREFIX } from '../../functions/config-names';
+
+export interface SyncSummary {
+  uploaded: string[];
+  unchanged: string[];
+  deleted: string[];
+}
+
+/**
+ * Mirrors `content/posts/**` into the bucket under `posts/`: uploads new and changed files
+ * (compared by MD5 with the object's ETag) and deletes objects that an earlier sync
+ * uploaded from files since removed. Objects uploaded by other clients are never touched:
+ * the manifest remembers which keys came from content/.
+ */
+export async function syncContent(options: {
+  s3: S3Client;
+  bucket: string;
+  contentDir: string;
+  manifestFile: string;
+}): Promise<SyncSummary> {
+  const { s3, bucket, contentDir, manifestFile } = options;
+  const postsDir = join(contentDir, 'posts');
+  const files = await listFiles(postsDir);
+  const existing = await listETags(s3, bucket);
+  const previous = await readManifest(manifestFile);
+  const summary: SyncSummary = { uploaded: [], unchanged: [], deleted: [] };
+
+  const keys = new Set<string>();
+  for (const file of files) {
+    const key = POSTS_PREFIX + relative(postsDir, file).split(sep).join('/');
+    keys.add(key);
+    const body = await readFile(file);
+    const md5 = createHash('md5').update(body).digest('hex');
+    if (existing.get(key) === md5) {
+      summary.unchanged.push(key);
+      continue;
+    }
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentTypeOf(key) }));
+    summary.uploaded.push(key);
+  }
+  for (const key of previous) {
+    if (keys.has(key) || !existing.has(key)) continue;
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    summary.deleted.push(key);
+  }
+  await writeFile(manifestFile, JSON.stringify([...keys].sort(), null, 2) + '\n');
+  return summary;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+async function listETags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
+  const etags = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: POSTS_PREFIX, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) {
+      if (object.Key && object.ETag) etags.set(object.Key, object.ETag.replace(/"/g, ''));
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return etags;
+}
+
+async function readManifest(file: string): Promise<string[]> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as string[];
+  } catch {
+    return [];
+  }
+}
+
+function contentTypeOf(key: string): string {
+  if (/\.html?$/i.test(key)) return 'text/html; charset=utf-8';
+  if (/\.(md|markdown)$/i.test(key)) return 'text/markdown; charset=utf-8';
+  return 'text/plain; charset=utf-8';
+}

@@ -1,0 +1,270 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { TABLE_SCHEMA } from '../functions/adapters/table-schema';
+import { ENV, POSTS_PREFIX } from '../functions/config-names';
+import { ROUTE_METHODS, ROUTES, routeKey } from '../functions/core/routes';
+import { PublishingFunction } from './constructs/function';
+
+/** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
+const SITE_SETTINGS = ['siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'maxAgeSeconds'] as const;
+type SiteSetting = (typeof SITE_SETTINGS)[number];
+
+export interface PublishingStackProps extends StackProps {
+  /** Protects the posts table from deletion. Context `deletionProtection`; default true. */
+  readonly deletionProtection?: boolean;
+  /** Default-route throttling of the HTTP API. Context `throttleRateLimit` / `throttleBurstLimit`; default 100 / 200. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Site settings for the read function. Context keys of the same names (`-c siteUrl=https://…`). */
+  readonly site?: Partial<Record<SiteSetting, string>>;
+}
+
+/**
+ * Everything `cdk deploy` creates: posts uploaded under `posts/` in the content bucket are
+ * ingested into the posts table, and the HTTP API serves pages and feeds from it.
+ */
+export class PublishingStack extends Stack {
+  readonly contentBucket: Bucket;
+  readonly postsTable: Table;
+  readonly deadLetterQueue: Queue;
+  readonly ingestFunction: PublishingFunction;
+  readonly httpFunction: PublishingFunction;
+  readonly httpApi: HttpApi;
+
+  constructor(scope: Construct, id: string, props: PublishingStackProps = {}) {
+    super(scope, id, props);
+    // ACLs are disabled on our buckets, so access logs must be delivered under a bucket
+    // policy. Pinned here so the stack does not depend on the app's feature flags.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const config = resolveConfig(this, props);
+
+    const accessLogBucket = new Bucket(this, 'AccessLogBucket', {
+      encryption: BucketEncryption.S3_MANAGED, // S3 server access logging cannot deliver to a KMS-encrypted bucket
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(90) }],
+    });
+
+    this.contentBucket = new Bucket(this, 'ContentBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsPrefix: 'content-bucket/',
+    });
+
+    this.postsTable = new Table(this, 'PostsTable', {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.deletionProtection,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.postsTable.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.pathIndex.name,
+      partitionKey: { name: TABLE_SCHEMA.pathIndex.partitionKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    this.deadLetterQueue = new Queue(this, 'IngestDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the failure destination of the ingest function; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
+    });
+
+    this.ingestFunction = new PublishingFunction(this, 'IngestFunction', {
+      entry: 'functions/handlers/ingest.ts',
+      description: `Ingests posts created or removed under ${POSTS_PREFIX} in the content bucket`,
+      timeout: Duration.seconds(30),
+      retryAttempts: 2,
+      // An on-failure destination rather than a dead-letter queue: its message carries the
+      // error (type, message) and the retry count along with the S3 event, so a failed post
+      // can be diagnosed from the queue alone; a DLQ message holds the bare event.
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    })
+      .bindTable(this.postsTable, 'readWrite')
+      .bindBucket(this.contentBucket);
+
+    for (const event of [EventType.OBJECT_CREATED, EventType.OBJECT_REMOVED]) {
+      this.contentBucket.addEventNotification(event, new LambdaDestination(this.ingestFunction), { prefix: POSTS_PREFIX });
+    }
+    acknowledgeBucketNotificationsHandler(this);
+
+    this.httpFunction = new PublishingFunction(this, 'HttpFunction', {
+      entry: 'functions/handlers/http.ts',
+      description: 'Serves the public pages, feeds and share links',
+      timeout: Duration.seconds(10),
+      environment: siteEnvironment(config.site),
+    }).bindTable(this.postsTable, 'read');
+
+    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Public read-only pages, feeds and share links',
+      // The default stage is created below: the L2 HttpApi props cannot set its access logs or throttling.
+      createDefaultStage: false,
+    });
+    const stage = new HttpStage(this, 'HttpApiDefaultStage', {
+      httpApi: this.httpApi,
+      autoDeploy: true,
+      throttle: config.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    // Every route goes to the one read function, so one API-wide invoke permission replaces
+    // one per route (which would grow the function policy with every route).
+    const integration = new HttpLambdaIntegration('HttpFunctionIntegration', this.httpFunction, {
+      scopePermissionToRoute: false,
+    });
+    for (const route of ROUTES) {
+      for (const method of ROUTE_METHODS) {
+        for (const httpRoute of this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[method]], integration })) {
+          Validations.of(httpRoute.node.defaultChild!).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: `${routeKey(method, route)} is a public read-only route (${route.view}) that browsers and feed readers fetch anonymously; it has no authorization by design.`,
+          });
+        }
+      }
+    }
+
+    new Alarm(this, 'IngestErrorsAlarm', {
+      alarmDescription: 'The ingest function failed; the event is retried, then lands in the dead-letter queue.',
+      metric: this.ingestFunction.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'DeadLetterQueueAlarm', {
+      alarmDescription: 'Ingest events failed after all retries; the posts they name are not published or removed.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'HttpApi5xxAlarm', {
+      alarmDescription: 'The HTTP API answered with server errors (the read function failed, timed out or was throttled).',
+      metric: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the public site and feeds', value: stage.url });
+    new CfnOutput(this, 'ContentBucketName', {
+      description: `Upload posts under ${POSTS_PREFIX} in this bucket`,
+      value: this.contentBucket.bucketName,
+    });
+    new CfnOutput(this, 'PostsTableName', { value: this.postsTable.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Ingest events that failed after retries',
+      value: this.deadLetterQueue.queueUrl,
+    });
+  }
+}
+
+interface StackConfig {
+  deletionProtection: boolean;
+  throttle: { rateLimit: number; burstLimit: number };
+  site: Partial<Record<SiteSetting, string>>;
+}
+
+/** Props win over context (`cdk.json` or `-c key=value`), which wins over defaults. */
+function resolveConfig(scope: Construct, props: PublishingStackProps): StackConfig {
+  const context = (key: string): unknown => scope.node.tryGetContext(key);
+  const site: Partial<Record<SiteSetting, string>> = {};
+  for (const key of SITE_SETTINGS) {
+    const value = props.site?.[key] ?? context(key);
+    if (value !== undefined && value !== '') site[key] = String(value);
+  }
+  return {
+    deletionProtection: props.deletionProtection ?? booleanFrom(context('deletionProtection'), 'deletionProtection') ?? true,
+    throttle: {
+      rateLimit: props.throttle?.rateLimit ?? positiveNumberFrom(context('throttleRateLimit'), 'throttleRateLimit') ?? 100,
+      burstLimit: props.throttle?.burstLimit ?? positiveNumberFrom(context('throttleBurstLimit'), 'throttleBurstLimit') ?? 200,
+    },
+    site,
+  };
+}
+
+function siteEnvironment(site: Partial<Record<SiteSetting, string>>): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const key of SITE_SETTINGS) {
+    const value = site[key];
+    if (value === undefined) continue;
+    if (key === 'siteUrl' && !/^https?:\/\/[^/]+/.test(value)) {
+      throw new Error(`siteUrl must be an absolute http(s) URL, got "${value}"`);
+    }
+    if ((key === 'feedLength' || key === 'maxAgeSeconds') && !/^\d+$/.test(value)) {
+      throw new Error(`${key} must be a whole number, got "${value}"`);
+    }
+    environment[ENV[key]] = key === 'siteUrl' ? value.replace(/\/+$/, '') : value;
+  }
+  return environment;
+}
+
+// Values given with `-c` arrive as strings, values in cdk.json keep their JSON type.
+function booleanFrom(value: unknown, key: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function positiveNumberFrom(value: unknown, key: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`Context ${key} must be a positive number, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+/**
+ * `addEventNotification` creates a stack-wide singleton Lambda (BucketNotificationsHandler…)
+ * that CDK owns and that we cannot configure; its findings are acknowledged on it alone.
+ */
+function acknowledgeBucketNotificationsHandler(stack: Stack): void {
+  const handlers = stack.node.children.filter((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+  if (handlers.length !== 1) throw new Error(`Expected one BucketNotificationsHandler, found ${handlers.length}`);
+  Validations.of(handlers[0].node.findChild('Role').node.defaultChild!).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'CDK-managed custom resource that configures the bucket notifications at deploy time; CDK fixes its role, which only writes its own logs.',
+  });
+}
