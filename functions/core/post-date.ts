@@ -61,10 +61,10 @@ function parseOffset(zone: string): number {
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
 }
 
-/** `2022-01-12T02:44:46+08:00` (seconds precision; `Z` never used, so the offset is explicit). */
+/** `2022-01-12T02:44:46+08:00`, seconds precision; UTC is written `Z`. */
 export function formatRfc3339(epochMs: number, offsetMinutes: number): string {
   const local = new Date(epochMs + offsetMinutes * 60_000).toISOString().slice(0, 19);
-  return local + formatOffset(offsetMinutes, ':');
+  return local + (offsetMinutes === 0 ? 'Z' : formatOffset(offsetMinutes, ':'));
 }
 
 /** `Wed, 12 Jan 2022 02:44:46 +0800`, as RSS 2.0 (RFC 822) wants it. */

@@ -104,7 +104,7 @@ export function prepareFeed(ref: FeedRef, entries: FeedEntry[], site: Site): Pre
 
 /** Feed-level `updated` as RFC 3339 UTC (Atom) — fixed for an empty feed. */
 export function feedUpdatedRfc3339(feed: PreparedFeed): string {
-  return feed.updatedMs === undefined ? EMPTY_FEED_UPDATED : formatRfc3339(feed.updatedMs, 0, 'Z');
+  return feed.updatedMs === undefined ? EMPTY_FEED_UPDATED : formatRfc3339(feed.updatedMs, 0);
 }
 
 /** Feed-level `updated` as RFC 822 UTC (RSS `lastBuildDate`); undefined for an empty feed. */
@@ -171,7 +171,7 @@ function prepareEntry(
     published: published.rfc3339,
     publishedRfc822: formatRfc822(published.epochMs, published.offsetMinutes),
     publishedMs: published.epochMs,
-    updated: formatRfc3339(updatedMs, published.offsetMinutes, published.offsetText),
+    updated: formatRfc3339(updatedMs, published.offsetMinutes),
     updatedMs,
     summaryHtml,
     summaryText: cleanXmlText(htmlToText(summaryHtml)),

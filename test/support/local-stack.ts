@@ -1,0 +1,32 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setLogSink } from '../../functions/adapters/logger';
+import { dataPaths } from '../../infra/local/emulators';
+import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { syncContent } from '../../infra/local/sync-content';
+
+export const REPO_ROOT = resolve(__dirname, '../..');
+export const CONTENT_DIR = join(REPO_ROOT, 'content');
+
+/** A local stack on free ports with throw-away storage, for one test file. */
+export async function startTestStack(env: Record<string, string> = {}): Promise<LocalStack> {
+  // Ingest logs one line per post; tests assert on state instead. LOG=1 shows them.
+  if (!process.env.LOG) setLogSink(() => {});
+  return startLocalStack({ port: 0, s3Port: 0, dynamoPort: 0, env, onError: () => {} });
+}
+
+/** Publishes the repository's content/ into the stack, as `npm start` does. */
+export async function publishSampleContent(stack: LocalStack): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'publishing-manifest-'));
+  try {
+    await syncContent({ s3: stack.s3, bucket: stack.bucket, contentDir: CONTENT_DIR, manifestFile: dataPaths(dir).contentManifest });
+    await stack.idle();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function get(stack: LocalStack, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(stack.url + path, { redirect: 'manual', ...init });
+}
