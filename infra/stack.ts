@@ -10,6 +10,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { settingsFromEnv } from '../functions/adapters/env';
 import { TABLE_SCHEMA } from '../functions/adapters/table-schema';
 import { ENV, POSTS_PREFIX } from '../functions/config-names';
 import { ROUTE_METHODS, ROUTES, routeKey } from '../functions/core/routes';
@@ -225,18 +226,19 @@ function resolveConfig(scope: Construct, props: PublishingStackProps): StackConf
   };
 }
 
+/** The read function's environment; validated here with the function's own rules, so a bad value stops synth. */
 function siteEnvironment(site: Partial<Record<SiteSetting, string>>): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const key of SITE_SETTINGS) {
     const value = site[key];
-    if (value === undefined) continue;
-    if (key === 'siteUrl' && !/^https?:\/\/[^/]+/.test(value)) {
-      throw new Error(`siteUrl must be an absolute http(s) URL, got "${value}"`);
-    }
-    if ((key === 'feedLength' || key === 'maxAgeSeconds') && !/^\d+$/.test(value)) {
-      throw new Error(`${key} must be a whole number, got "${value}"`);
-    }
-    environment[ENV[key]] = key === 'siteUrl' ? value.replace(/\/+$/, '') : value;
+    if (value !== undefined) environment[ENV[key]] = key === 'siteUrl' ? value.replace(/\/+$/, '') : value;
+  }
+  try {
+    settingsFromEnv(environment);
+  } catch (error) {
+    const message = (error as Error).message;
+    const key = SITE_SETTINGS.find((candidate) => message.startsWith(ENV[candidate]));
+    throw new Error(`Site setting ${key} (props.site.${key} or -c ${key}=…) is invalid: ${message}`);
   }
   return environment;
 }

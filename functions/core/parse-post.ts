@@ -94,8 +94,9 @@ function readFrontMatter(source: string): { data: Record<string, unknown>; conte
     return { data: data as Record<string, unknown>, content: parsed.content };
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
-      // js-yaml counts from 0 within the front matter, which starts on the file's line 2.
-      const line = error.mark ? error.mark.line + 2 : undefined;
+      // gray-matter hands the engine the text after `---`, starting with that line's newline,
+      // so js-yaml's line 0 is the file's line 1 and its line numbers are 0-based file lines.
+      const line = error.mark ? error.mark.line + 1 : undefined;
       const column = error.mark ? error.mark.column + 1 : undefined;
       throw new PostRejected(`front matter is not valid YAML: ${error.reason}`, line, column);
     }

@@ -39,6 +39,9 @@ export function parsePostDate(text: string, defaultOffsetMinutes = 0): PostDate 
   ) {
     throw new PostRejected(`date "${text}" does not exist in the calendar`);
   }
+  if (zone !== undefined && /^[+-]\d{2}:?[6-9]\d$/.test(zone)) {
+    throw new PostRejected(`date "${text}" has a UTC offset whose minutes are not 00 to 59`);
+  }
   if (Math.abs(offsetMinutes) > 14 * 60) {
     throw new PostRejected(`date "${text}" has a UTC offset beyond ±14:00`);
   }

@@ -36,9 +36,9 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     }
     return parsed;
   };
-  const siteUrl = text('siteUrl');
+  const siteUrl = text('siteUrl')?.replace(/\/$/, '');
   if (siteUrl !== undefined && !/^https?:\/\/[^/?#\s]+$/.test(siteUrl)) {
-    throw new ConfigError(`${names.siteUrl} must be an origin such as https://news.example.com (no path, no trailing slash), not "${siteUrl}"`);
+    throw new ConfigError(`${names.siteUrl} must be an origin such as https://news.example.com (no path), not "${text('siteUrl')}"`);
   }
   const language = text('language') ?? DEFAULT_SETTINGS.language;
   if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {

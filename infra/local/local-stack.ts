@@ -8,6 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { dynamoClient, s3Client } from '../../functions/adapters/clients';
 import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
+import { settingsFromEnv } from '../../functions/adapters/env';
 import { ENV } from '../../functions/config-names';
 import { httpHandlerFromEnv } from '../../functions/handlers/http';
 import { ingestHandlerFromEnv } from '../../functions/handlers/ingest';
@@ -52,6 +53,8 @@ export interface LocalStack {
  * API Gateway stand-in.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // Refuse bad settings before anything starts, naming the variable.
+  settingsFromEnv(options.env ?? {});
   const scratch = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'publishing-local-'));
   const paths = dataPaths(options.dataDir ?? scratch!);
   const emulators = await startEmulators({

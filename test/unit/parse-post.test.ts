@@ -1,0 +1,383 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PostRejected } from '../../functions/core/errors';
+import { parsePost, type ParsedPost } from '../../functions/core/parse-post';
+import type { Post } from '../../functions/core/post';
+import { bodyFormatOf, firstParagraph, renderBody, renderInlineText } from '../../functions/core/render-body';
+
+const SEED_KEY = 'posts/000_7402dedd91baa3ec.txt';
+const SEED_TEXT = readFileSync(join(__dirname, '../../content/posts/000_7402dedd91baa3ec.txt'), 'utf8');
+const SEED_TITLE = '金牛 走好新时代赶考之路 谱写天府成都北城新中心建设新篇章';
+const NOW = '2024-05-01T00:00:00.000Z';
+
+function parse(key: string, text: string): ParsedPost {
+  return parsePost(key, text, { now: NOW });
+}
+
+/** Parses a file that must publish, and returns its post. */
+function post(key: string, text: string): Post {
+  const parsed = parse(key, text);
+  if (!parsed.published) throw new Error(`expected ${key} to publish`);
+  return parsed.post;
+}
+
+/** A post file: front-matter lines, then the body. */
+function file(frontMatter: string[], body = 'Body text.\n'): string {
+  return ['---', ...frontMatter, '---', body].join('\n');
+}
+
+/** The PostRejected a parse throws; fails the test when it does not throw one. */
+function rejection(key: string, text: string): PostRejected {
+  try {
+    parse(key, text);
+  } catch (error) {
+    if (error instanceof PostRejected) return error;
+    throw error;
+  }
+  throw new Error(`expected ${key} to be rejected`);
+}
+
+describe('parsePost: the seed post', () => {
+  const seed = post(SEED_KEY, SEED_TEXT);
+
+  it('takes its identity from the infoCode in the body’s legacy share link', () => {
+    expect(seed.id).toBe('NW202201122244036113');
+    expect(seed.infoCode).toBe('NW202201122244036113');
+  });
+
+  it('keeps the title byte for byte', () => {
+    expect(Buffer.from(seed.title, 'utf8').equals(Buffer.from(SEED_TITLE, 'utf8'))).toBe(true);
+  });
+
+  it('keeps the date in the post’s own +08:00 offset', () => {
+    expect(seed.date).toBe('2022-01-12T02:44:46+08:00');
+  });
+
+  it('reads categories and tags given as single strings', () => {
+    expect(seed.categories).toEqual(['chengduribao']);
+    expect(seed.tags).toEqual(['成都日报新闻']);
+  });
+
+  it('builds the default permalink from the date in its own offset (UTC would be the 11th)', () => {
+    expect(seed.path).toBe('/chengduribao/2022/01/12/000_7402dedd91baa3ec.html');
+  });
+
+  it('records the source key, the update time and nothing in extra (layout is ignored)', () => {
+    expect(seed.sourceKey).toBe(SEED_KEY);
+    expect(seed.updated).toBe(NOW);
+    expect(seed.extra).toEqual({});
+  });
+
+  it('renders the body as Markdown: the autolink and the Markdown links become <a> tags', () => {
+    expect(seed.html).toContain(
+      '<a href="http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201122244036113">' +
+        'http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202201122244036113</a>',
+    );
+    expect(seed.html).toContain('<a href="//finews.withounder.com/category/chengduribao.html">返回成都日报新闻</a>');
+    expect(seed.html).toContain('<a href="//finews.withounder.com/">返回首页</a>');
+    expect(seed.html).not.toContain('<http://');
+    expect(seed.html).not.toContain('](//');
+  });
+
+  it('passes the HTML paragraphs through unchanged', () => {
+    expect(seed.html.startsWith('<p>2022年，金牛区将坚持稳字当头')).toBe(true);
+    expect(seed.html).toContain('<p><strong>主动融入双城经济圈建设</strong></p>');
+    expect(seed.html).toContain('<p class="em_media">（文章来源：成都日报）</p>');
+  });
+
+  it('summarizes with the first paragraph only', () => {
+    expect(seed.summary).toMatch(/^<p>2022年，金牛区将坚持稳字当头[^<]*以优异成绩迎接党的二十大胜利召开。<\/p>$/);
+  });
+
+  it('gives a 7-character short code and a content hash', () => {
+    expect(seed.shortCode).toMatch(/^[A-Za-z0-9]{7}$/);
+    expect(seed.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('parses the same from CRLF line endings and a BOM', () => {
+    const crlf = '\uFEFF' + SEED_TEXT.replace(/\n/g, '\r\n');
+    expect(crlf).not.toBe(SEED_TEXT);
+    expect(post(SEED_KEY, crlf)).toEqual(seed);
+  });
+});
+
+describe('parsePost: dates', () => {
+  it('keeps a +08:00 offset written with a colon (a default YAML parser turns it into UTC)', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2023-01-01 00:30:00 +08:00']));
+    expect(p.date).toBe('2023-01-01T00:30:00+08:00');
+    expect(p.path).toBe('/2023/01/01/a.html');
+  });
+
+  it('accepts a date-only value', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-03-04'])).date).toBe('2022-03-04T00:00:00Z');
+  });
+
+  it('accepts ISO 8601 with T and Z', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-03-04T05:06:07Z'])).date).toBe('2022-03-04T05:06:07Z');
+  });
+
+  it('reads a date without offset in the default offset when one is given', () => {
+    const parsed = parsePost('posts/a.md', file(['title: A', 'date: 2022-03-04 23:30']), {
+      now: NOW,
+      defaultOffsetMinutes: 480,
+    });
+    expect(parsed.published && parsed.post.date).toBe('2022-03-04T23:30:00+08:00');
+  });
+
+  it('takes date and slug from a YYYY-MM-DD-slug.ext file name when front matter has no date', () => {
+    const p = post('posts/2022/2022-03-04-hello-world.md', file(['title: A', 'categories: news']));
+    expect(p.date).toBe('2022-03-04T00:00:00Z');
+    expect(p.path).toBe('/news/2022/03/04/hello-world.html');
+  });
+
+  it('prefers the front-matter date over the file name', () => {
+    const p = post('posts/2022-03-04-hello.md', file(['title: A', 'date: 2021-12-31 23:00 +0100']));
+    expect(p.date).toBe('2021-12-31T23:00:00+01:00');
+    expect(p.path).toBe('/2021/12/31/hello.html');
+  });
+
+  it('rejects a post with no date anywhere, saying how to give one', () => {
+    const error = rejection('posts/hello.md', file(['title: A']));
+    expect(error.message).toBe('post has no date: give `date:` in front matter or name the file YYYY-MM-DD-slug.ext');
+  });
+
+  it('rejects an impossible date', () => {
+    const error = rejection('posts/a.md', file(['title: A', 'date: 2022-02-30']));
+    expect(error.message).toBe('date "2022-02-30" does not exist in the calendar');
+  });
+
+  it('rejects a date that is not text (a bare number)', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 20220101'])).message).toMatch(/^date must be a date such as/);
+  });
+});
+
+describe('parsePost: categories and tags', () => {
+  it('reads a YAML list', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [成都, news]', 'tags:', '  - one', '  - two']));
+    expect(p.categories).toEqual(['成都', 'news']);
+    expect(p.tags).toEqual(['one', 'two']);
+  });
+
+  it('splits a space-separated string (Jekyll’s rule)', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: "  news  sport "', 'tags: a b\tc']));
+    expect(p.categories).toEqual(['news', 'sport']);
+    expect(p.tags).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reads the singular `category` and `tag`', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'category: 成都日报', 'tag: 新闻']));
+    expect(p.categories).toEqual(['成都日报']);
+    expect(p.tags).toEqual(['新闻']);
+  });
+
+  it('puts every category in the default permalink, in order', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [b, 成都]']));
+    expect(p.path).toBe('/b/成都/2022/01/01/a.html');
+  });
+
+  it('normalizes names to NFC and removes duplicates, keeping first occurrence order', () => {
+    const decomposed = 'Cafe\u0301';
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', `tags: [${decomposed}, x, Café, x]`]));
+    expect(p.tags).toEqual(['Caf\u00e9', 'x']);
+    expect(p.tags[0]).toBe(p.tags[0].normalize('NFC'));
+  });
+
+  it('gives empty lists when there are none', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01']));
+    expect(p.categories).toEqual([]);
+    expect(p.tags).toEqual([]);
+  });
+
+  it('rejects a name containing a slash', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [a/b]'])).message).toMatch(
+      /^categories name "a\/b" contains a character not allowed/,
+    );
+  });
+});
+
+describe('parsePost: front-matter fields', () => {
+  it('returns only {published: false} and the id for `published: false`', () => {
+    expect(parse('posts/draft.md', file(['title: A', 'date: 2022-01-01', 'published: false']))).toEqual({
+      published: false,
+      id: 'draft',
+    });
+  });
+
+  it('publishes when `published: true`', () => {
+    expect(parse('posts/a.md', file(['title: A', 'date: 2022-01-01', 'published: true'])).published).toBe(true);
+  });
+
+  it('fills permalink placeholders', () => {
+    const p = post(
+      'posts/2022-02-03-slug.md',
+      file(['title: A', 'date: 2022-02-03 23:00 -0500', 'categories: [A, B]', 'permalink: /news/:categories/:year/:month/:day/:title/']),
+    );
+    expect(p.path).toBe('/news/A/B/2022/02/03/slug/');
+  });
+
+  it('uses a literal permalink as given', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: x', 'permalink: /about/us.html']));
+    expect(p.path).toBe('/about/us.html');
+  });
+
+  it('rejects a permalink with .. segments', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'permalink: /a/../b.html'])).message).toBe(
+      'permalink "/a/../b.html" contains . or .. segments',
+    );
+  });
+
+  it('prefers an explicit id over the infoCode in the body', () => {
+    const body = '<http://x.example/html_News/NewsShare.html?infoCode=NW1>\n';
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'id: my-id'], body));
+    expect(p.id).toBe('my-id');
+    expect(p.infoCode).toBe('NW1');
+  });
+
+  it('derives the id from the object key without prefix and extension when nothing else gives one', () => {
+    const p = post('posts/2022/2022-01-01-a b.md', file(['title: A']));
+    expect(p.id).toBe('2022/2022-01-01-a b');
+    expect(p.infoCode).toBeUndefined();
+  });
+
+  it('keeps unknown fields in extra, as given', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'layout: post', 'source: 成都日报', 'rank: 3', 'meta: {a: [1, 2]}']));
+    expect(p.extra).toEqual({ source: '成都日报', rank: 3, meta: { a: [1, 2] } });
+  });
+
+  it('keeps the author', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: 张三'])).author).toBe('张三');
+  });
+
+  it('uses `excerpt` from front matter as the summary', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'excerpt: Short *and* <b>bold</b>'], 'First.\n\nSecond.\n'));
+    expect(p.summary).toBe('<p>Short <em>and</em> <b>bold</b></p>');
+  });
+
+  it('uses `description` as the summary when there is no excerpt', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'description: About this'], 'First.\n\nSecond.\n'));
+    expect(p.summary).toBe('<p>About this</p>');
+  });
+
+  it('uses the text before `excerpt_separator` as the summary', () => {
+    const body = 'First.\n\nSecond.\n<!--more-->\nThird.\n';
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'excerpt_separator: <!--more-->'], body));
+    expect(p.summary).toBe('<p>First.</p>\n<p>Second.</p>');
+    expect(p.html).toContain('<p>Third.</p>');
+  });
+
+  it('summarizes with the first paragraph by default', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01'], 'First.\n\nSecond.\n')).summary).toBe('<p>First.</p>');
+  });
+});
+
+describe('parsePost: bodies', () => {
+  const tricky = '    indented *x*\n\n*y*\n';
+
+  it('keeps an .html body as HTML (no Markdown: indented text and *x* stay as written)', () => {
+    const p = post('posts/a.html', file(['title: A', 'date: 2022-01-01'], tricky));
+    expect(p.html).toBe('indented *x*\n\n*y*');
+    expect(p.html).not.toContain('<pre>');
+    expect(p.html).not.toContain('<em>');
+  });
+
+  it('renders a .md body as Markdown', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01'], tricky));
+    expect(p.html).toBe('<pre><code>indented *x*\n</code></pre>\n<p><em>y</em></p>');
+  });
+
+  it('sanitizes: no <script>, no event handlers, no javascript: hrefs, data: only on images', () => {
+    const body =
+      '<p onclick="steal()">a<script>alert(1)</script></p>' +
+      '<a href="javascript:alert(1)">j</a>' +
+      '<img src="data:image/png;base64,AAAA" onerror="steal()">' +
+      '<a href="data:text/html,hi">d</a>\n';
+    const html = post('posts/a.html', file(['title: A', 'date: 2022-01-01'], body)).html;
+    expect(html).toBe('<p>a</p><a>j</a><img src="data:image/png;base64,AAAA" /><a>d</a>');
+  });
+});
+
+describe('parsePost: refusals', () => {
+  it('locates a YAML syntax error at its line and column in the file', () => {
+    const text = file(['title: A', 'date: 2022-01-01', 'bad: : x'], 'body\n');
+    const error = rejection('posts/a.md', text);
+    expect(error.describe()).toBe('line 4, column 5: front matter is not valid YAML: bad indentation of a mapping entry');
+  });
+
+  it('counts the first front-matter line as line 2 of the file', () => {
+    const error = rejection('posts/a.md', file(['\ttitle: A'], 'body\n'));
+    expect(error.describe()).toBe('line 2, column 1: front matter is not valid YAML: tab characters must not be used in indentation');
+  });
+
+  it('counts lines the same with CRLF line endings and a BOM', () => {
+    const text = '\uFEFF' + file(['title: A', 'date: 2022-01-01', 'bad: : x'], 'body\n').replace(/\n/g, '\r\n');
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 4, column 5: front matter is not valid YAML: bad indentation of a mapping entry',
+    );
+  });
+
+  it('refuses a post without a title at line 1', () => {
+    expect(rejection('posts/a.md', file(['date: 2022-01-01'])).describe()).toBe('line 1: front matter has no title');
+  });
+
+  it('refuses a blank title', () => {
+    expect(rejection('posts/a.md', file(['title: "  "', 'date: 2022-01-01'])).describe()).toBe('line 1: front matter has no title');
+  });
+
+  it('refuses a file without front matter', () => {
+    expect(rejection('posts/a.md', 'Just text.\n').describe()).toBe('line 1: file does not start with YAML front matter (---)');
+  });
+
+  it('refuses a title that is a list', () => {
+    expect(rejection('posts/a.md', file(['title: [a, b]', 'date: 2022-01-01'])).message).toBe(
+      'front matter field "title" must be text, not a list or mapping',
+    );
+  });
+});
+
+describe('render-body', () => {
+  it('treats .html and .htm (any case) as HTML and every other extension as Markdown', () => {
+    expect(bodyFormatOf('posts/a.html')).toBe('html');
+    expect(bodyFormatOf('posts/a.HTM')).toBe('html');
+    expect(bodyFormatOf('posts/a.md')).toBe('markdown');
+    expect(bodyFormatOf('posts/a.markdown')).toBe('markdown');
+    expect(bodyFormatOf('posts/a.txt')).toBe('markdown');
+    expect(bodyFormatOf('posts/a.html.txt')).toBe('markdown');
+  });
+
+  it('passes HTML blocks through Markdown and renders Markdown around them', () => {
+    expect(renderBody('<p class="lead">Hi</p>\n\n[link](https://x.example/)\n', 'markdown')).toBe(
+      '<p class="lead">Hi</p>\n<p><a href="https://x.example/">link</a></p>',
+    );
+  });
+
+  it('renders GitHub tables', () => {
+    expect(renderBody('| a | b |\n|---|---|\n| 1 | 2 |\n', 'markdown')).toContain('<td>1</td>');
+  });
+
+  it('does not turn bare URLs into links (only <…> autolinks, as kramdown)', () => {
+    expect(renderBody('see https://x.example/ now', 'markdown')).toBe('<p>see https://x.example/ now</p>');
+  });
+
+  it('removes iframes, style and event handlers, keeps protocol-relative links', () => {
+    const html = renderBody(
+      '<iframe src="https://x.example/"></iframe><style>p{}</style><a href="//x.example/a" onmouseover="x()">a</a>',
+      'html',
+    );
+    expect(html).toBe('<a href="//x.example/a">a</a>');
+  });
+
+  it('keeps data: out of non-image src attributes', () => {
+    expect(renderBody('<video src="data:video/mp4;base64,AAAA"></video>', 'html')).toBe('<video></video>');
+  });
+
+  it('finds the first paragraph of rendered HTML, or nothing', () => {
+    expect(firstParagraph('<h1>T</h1><p class="a">one</p><p>two</p>')).toBe('<p class="a">one</p>');
+    expect(firstParagraph('<pre>x</pre><param><p>two</p>')).toBe('<p>two</p>');
+    expect(firstParagraph('<div>no paragraph</div>')).toBe('');
+  });
+
+  it('renders inline Markdown without a paragraph wrapper and sanitized', () => {
+    expect(renderInlineText('a *b* <script>x</script>')).toBe('a <em>b</em> ');
+  });
+});
