@@ -97,7 +97,6 @@ describe('parsePost: the seed post', () => {
 
   it('parses the same from CRLF line endings and a BOM', () => {
     const crlf = '\uFEFF' + SEED_TEXT.replace(/\n/g, '\r\n');
-    expect(crlf).not.toBe(SEED_TEXT);
     expect(post(SEED_KEY, crlf)).toEqual(seed);
   });
 });
@@ -301,18 +300,27 @@ describe('parsePost: refusals', () => {
   it('locates a YAML syntax error at its line and column in the file', () => {
     const text = file(['title: A', 'date: 2022-01-01', 'bad: : x'], 'body\n');
     const error = rejection('posts/a.md', text);
-    expect(error.describe()).toBe('line 4, column 5: front matter is not valid YAML: bad indentation of a mapping entry');
+    expect(error.describe()).toBe('line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry');
   });
 
   it('counts the first front-matter line as line 2 of the file', () => {
-    const error = rejection('posts/a.md', file(['\ttitle: A'], 'body\n'));
-    expect(error.describe()).toBe('line 2, column 1: front matter is not valid YAML: tab characters must not be used in indentation');
+    const error = rejection('posts/a.md', file(['title: a: b'], 'body\n'));
+    expect(error.describe()).toBe('line 2, column 9: front matter is not valid YAML: bad indentation of a mapping entry');
+  });
+
+  it('locates a tab used as indentation on its own line', () => {
+    const error = rejection('posts/a.md', file(['title: A', '\tdate: x'], 'body\n'));
+    expect(error.describe()).toBe('line 3, column 1: front matter is not valid YAML: tab characters must not be used in indentation');
+  });
+
+  it('refuses front matter that is a list rather than a mapping', () => {
+    expect(rejection('posts/a.md', file(['- a', '- b'])).describe()).toBe('line 2: front matter is not a YAML mapping of fields');
   });
 
   it('counts lines the same with CRLF line endings and a BOM', () => {
     const text = '\uFEFF' + file(['title: A', 'date: 2022-01-01', 'bad: : x'], 'body\n').replace(/\n/g, '\r\n');
     expect(rejection('posts/a.md', text).describe()).toBe(
-      'line 4, column 5: front matter is not valid YAML: bad indentation of a mapping entry',
+      'line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry',
     );
   });
 

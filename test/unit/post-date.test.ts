@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { PostRejected } from '../../functions/core/errors';
+import { formatRfc3339, formatRfc822, offsetOf, parsePostDate } from '../../functions/core/post-date';
+
+// The seed's instant: 2022-01-12 02:44:46 at +08:00 is 2022-01-11 18:44:46 UTC.
+const SEED_INSTANT = Date.UTC(2022, 0, 11, 18, 44, 46);
+
+describe('parsePostDate: accepted forms', () => {
+  it('reads Jekyll’s `2022-01-12 02:44:46 +0800`, keeping the offset and the local calendar date', () => {
+    expect(parsePostDate('2022-01-12 02:44:46 +0800')).toEqual({
+      rfc3339: '2022-01-12T02:44:46+08:00',
+      epochMs: SEED_INSTANT,
+      offsetMinutes: 480,
+      year: '2022',
+      month: '01',
+      day: '12',
+    });
+  });
+
+  it('reads the offset written with a colon, `+08:00`, as the same instant', () => {
+    const date = parsePostDate('2022-01-12 02:44:46 +08:00');
+    expect(date.rfc3339).toBe('2022-01-12T02:44:46+08:00');
+    expect(date.epochMs).toBe(SEED_INSTANT);
+  });
+
+  it('reads ISO 8601 with T and Z as UTC', () => {
+    const date = parsePostDate('2022-01-11T18:44:46Z');
+    expect(date.rfc3339).toBe('2022-01-11T18:44:46Z');
+    expect(date.epochMs).toBe(SEED_INSTANT);
+    expect(date.offsetMinutes).toBe(0);
+    expect(date.day).toBe('11');
+  });
+
+  it('reads ISO 8601 with T and a compact offset', () => {
+    expect(parsePostDate('2022-01-12T02:44:46+0800').epochMs).toBe(SEED_INSTANT);
+  });
+
+  it('reads a time without seconds', () => {
+    const date = parsePostDate('2022-01-12 02:44 +0800');
+    expect(date.rfc3339).toBe('2022-01-12T02:44:00+08:00');
+    expect(date.epochMs).toBe(SEED_INSTANT - 46_000);
+  });
+
+  it('reads a date alone as midnight in the default offset', () => {
+    expect(parsePostDate('2022-01-12').rfc3339).toBe('2022-01-12T00:00:00Z');
+    const inChina = parsePostDate('2022-01-12', 480);
+    expect(inChina.rfc3339).toBe('2022-01-12T00:00:00+08:00');
+    expect(inChina.epochMs).toBe(Date.UTC(2022, 0, 11, 16));
+  });
+
+  it('keeps milliseconds of fractional seconds in the instant but writes whole seconds', () => {
+    const date = parsePostDate('2022-01-12T02:44:46.123456+08:00');
+    expect(date.epochMs).toBe(SEED_INSTANT + 123);
+    expect(date.rfc3339).toBe('2022-01-12T02:44:46+08:00');
+    expect(parsePostDate('2022-01-12T02:44:46.5Z').epochMs).toBe(Date.UTC(2022, 0, 12, 2, 44, 46, 500));
+  });
+
+  it('reads negative and half-hour offsets such as -0530', () => {
+    const date = parsePostDate('2022-01-12 02:44:46 -0530');
+    expect(date.offsetMinutes).toBe(-330);
+    expect(date.rfc3339).toBe('2022-01-12T02:44:46-05:30');
+    expect(date.epochMs).toBe(Date.UTC(2022, 0, 12, 8, 14, 46));
+  });
+
+  it('accepts the extreme offsets ±14:00 and 29 February in a leap year', () => {
+    expect(parsePostDate('2022-01-12 00:00 +1400').offsetMinutes).toBe(840);
+    expect(parsePostDate('2022-01-12 00:00 -14:00').offsetMinutes).toBe(-840);
+    expect(parsePostDate('2024-02-29').day).toBe('29');
+  });
+
+  it('ignores surrounding whitespace', () => {
+    expect(parsePostDate('  2022-01-12 02:44:46 +0800 ').epochMs).toBe(SEED_INSTANT);
+  });
+});
+
+describe('parsePostDate: refusals', () => {
+  const refused = [
+    ['text that is not a date', 'yesterday', /is not a date Jekyll understands/],
+    ['single-digit month and day', '2022-1-2', /is not a date Jekyll understands/],
+    ['a named time zone', '2022-01-12 02:44:46 CST', /is not a date Jekyll understands/],
+    ['30 February', '2022-02-30', /does not exist in the calendar/],
+    ['29 February outside a leap year', '2023-02-29', /does not exist in the calendar/],
+    ['month 13', '2022-13-01', /does not exist in the calendar/],
+    ['hour 24', '2022-01-12 24:00:00', /does not exist in the calendar/],
+    ['minute 60', '2022-01-12 02:60', /does not exist in the calendar/],
+    ['second 60', '2022-01-12 02:44:60', /does not exist in the calendar/],
+    ['an offset beyond +14:00', '2022-01-12 02:44:46 +1401', /offset beyond ±14:00/],
+    ['an offset beyond -14:00', '2022-01-12 02:44:46 -15:00', /offset beyond ±14:00/],
+    ['an offset with 75 minutes', '2022-01-12 02:44:46 +0875', /minutes are not 00 to 59/],
+  ] as const;
+
+  for (const [what, text, message] of refused) {
+    it(`rejects ${what} (${text}) with PostRejected naming the text`, () => {
+      let thrown: unknown;
+      try {
+        parsePostDate(text);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(PostRejected);
+      expect((thrown as PostRejected).message).toMatch(message);
+      expect((thrown as PostRejected).message).toContain(`"${text}"`);
+    });
+  }
+});
+
+describe('formatRfc3339', () => {
+  it('writes UTC as Z', () => {
+    expect(formatRfc3339(SEED_INSTANT, 0)).toBe('2022-01-11T18:44:46Z');
+  });
+
+  it('writes the instant in the given offset, crossing midnight', () => {
+    expect(formatRfc3339(SEED_INSTANT, 480)).toBe('2022-01-12T02:44:46+08:00');
+    expect(formatRfc3339(SEED_INSTANT, -330)).toBe('2022-01-11T13:14:46-05:30');
+  });
+
+  it('drops milliseconds', () => {
+    expect(formatRfc3339(SEED_INSTANT + 999, 0)).toBe('2022-01-11T18:44:46Z');
+  });
+
+  it('round-trips with offsetOf', () => {
+    expect(offsetOf(formatRfc3339(SEED_INSTANT, -330))).toBe(-330);
+    expect(offsetOf(formatRfc3339(SEED_INSTANT, 480))).toBe(480);
+    expect(offsetOf(formatRfc3339(SEED_INSTANT, 0))).toBe(0);
+  });
+});
+
+describe('formatRfc822', () => {
+  it('writes RSS’s form in the post’s own offset', () => {
+    expect(formatRfc822(SEED_INSTANT, 480)).toBe('Wed, 12 Jan 2022 02:44:46 +0800');
+  });
+
+  it('writes negative offsets and UTC as numeric zones', () => {
+    expect(formatRfc822(SEED_INSTANT, -330)).toBe('Tue, 11 Jan 2022 13:14:46 -0530');
+    expect(formatRfc822(SEED_INSTANT, 0)).toBe('Tue, 11 Jan 2022 18:44:46 +0000');
+  });
+});
