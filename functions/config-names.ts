@@ -8,7 +8,13 @@ export const ENV = {
   siteLanguage: 'SITE_LANGUAGE',
   idAuthority: 'SITE_ID_AUTHORITY',
   feedLength: 'FEED_LENGTH',
+  feedMaxBytes: 'FEED_MAX_BYTES',
   maxAgeSeconds: 'CACHE_MAX_AGE_SECONDS',
+  archiveMaxAgeSeconds: 'ARCHIVE_MAX_AGE_SECONDS',
+  websubHub: 'WEBSUB_HUB',
+  /** Ingest: largest post file accepted, and hosts whose iframes bodies may keep. */
+  maxPostBytes: 'MAX_POST_BYTES',
+  iframeHosts: 'IFRAME_HOSTS',
   /** Local stack only: endpoints of the emulators. Unset on AWS. */
   s3Endpoint: 'S3_ENDPOINT',
   dynamoEndpoint: 'DYNAMODB_ENDPOINT',

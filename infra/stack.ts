@@ -13,11 +13,15 @@ import type { Construct } from 'constructs';
 import { settingsFromEnv } from '../functions/adapters/env';
 import { TABLE_SCHEMA } from '../functions/adapters/table-schema';
 import { ENV, POSTS_PREFIX } from '../functions/config-names';
+import { readIngestSettings } from '../functions/core/ingest-settings';
 import { ROUTE_METHODS, ROUTES, routeKey } from '../functions/core/routes';
 import { PublishingFunction } from './constructs/function';
 
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
-const SITE_SETTINGS = ['siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'maxAgeSeconds'] as const;
+const SITE_SETTINGS = [
+  'siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'feedMaxBytes',
+  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'websubHub',
+] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
 
 export interface PublishingStackProps extends StackProps {
@@ -90,6 +94,7 @@ export class PublishingStack extends Stack {
       reason: 'This queue is itself the failure destination of the ingest function; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
     });
 
+    const siteSettings = siteEnvironment(config.site);
     this.ingestFunction = new PublishingFunction(this, 'IngestFunction', {
       entry: 'functions/handlers/ingest.ts',
       description: `Ingests posts created or removed under ${POSTS_PREFIX} in the content bucket`,
@@ -99,6 +104,8 @@ export class PublishingStack extends Stack {
       // error (type, message) and the retry count along with the S3 event, so a failed post
       // can be diagnosed from the queue alone; a DLQ message holds the bare event.
       onFailure: new SqsDestination(this.deadLetterQueue),
+      // Ingest tells the WebSub hub (when one is configured) which feed URLs changed.
+      environment: { ...siteSettings, ...ingestEnvironment(this) },
     })
       .bindTable(this.postsTable, 'readWrite')
       .bindBucket(this.contentBucket);
@@ -112,7 +119,7 @@ export class PublishingStack extends Stack {
       entry: 'functions/handlers/http.ts',
       description: 'Serves the public pages, feeds and share links',
       timeout: Duration.seconds(10),
-      environment: siteEnvironment(config.site),
+      environment: siteSettings,
     }).bindTable(this.postsTable, 'read');
 
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', {
@@ -239,6 +246,25 @@ function siteEnvironment(site: Partial<Record<SiteSetting, string>>): Record<str
     const message = (error as Error).message;
     const key = SITE_SETTINGS.find((candidate) => message.startsWith(ENV[candidate]));
     throw new Error(`Site setting ${key} (props.site.${key} or -c ${key}=…) is invalid: ${message}`);
+  }
+  return environment;
+}
+
+/**
+ * MAX_POST_BYTES and IFRAME_HOSTS of the ingest function, from context `maxPostBytes` and
+ * `iframeHosts` (`-c iframeHosts=www.youtube.com,player.bilibili.com`); validated here with the
+ * function's own rules, so a bad value stops synth.
+ */
+function ingestEnvironment(scope: Construct): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [key, name] of [['maxPostBytes', ENV.maxPostBytes], ['iframeHosts', ENV.iframeHosts]] as const) {
+    const value = scope.node.tryGetContext(key);
+    if (value !== undefined && value !== '') environment[name] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  try {
+    readIngestSettings(environment, { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts });
+  } catch (error) {
+    throw new Error(`Ingest setting (-c maxPostBytes=… / -c iframeHosts=…) is invalid: ${(error as Error).message}`);
   }
   return environment;
 }

@@ -4,13 +4,17 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FeedEntry, FeedRef, Post, TaxonomyKind } from '../core/post';
-import type { PostStore, PutPostResult, ShareLink, SourceState } from '../core/store';
+import {
+  feedCursor, type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  type SourceInventory, type SourceState,
+} from '../core/store';
 import { feedKey } from '../core/urls';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -18,12 +22,16 @@ type Item = Record<string, AttributeValue>;
 
 // Item layout (one table):
 //   SOURCE#{objectKey}  STATE            what ingest last did with the key (tombstone after delete)
-//   FAILURES            {objectKey}      present while the key's last upload is refused
-//   POST#{id}           POST             the post (GSI byPath on `path` finds its page)
+//   FAILURES            {objectKey}      listing of keys whose last upload is refused (checked against STATE)
+//   POST#{id}           POST             the post (GSI byPath on `path` finds its page); a deleted
+//                                        post leaves a tombstone (`gone`, no path) with its sequencer
 //   FEED#{feedKey}      {utc date}#{id}  one entry per feed the post is in, newest first by sort key
+//   FEED#{feedKey}      ~META            the feed's version; sorts after every entry, so the
+//                                        newest-first Query that reads a feed returns it first
 //   NAMES#{kind}        {name}           post count per category / tag
 //   SHARE#{code}        SHARE            short code or legacy infoCode → post path
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
+const FEED_META = '~META';
 
 export class DynamoPostStore implements PostStore {
   constructor(
@@ -32,41 +40,91 @@ export class DynamoPostStore implements PostStore {
   ) {}
 
   async getSourceState(key: string): Promise<SourceState | undefined> {
-    const item = await this.get(`SOURCE#${key}`, 'STATE');
-    return item && (pick(item, ['key', 'sequencer', 'status', 'postId', 'error', 'at']) as unknown as SourceState);
+    const item = await this.get(`SOURCE#${key}`, 'STATE', true);
+    return item && toSourceState(item);
   }
 
-  async commitSourceState(state: SourceState): Promise<{ committed: boolean; previous?: SourceState }> {
-    try {
-      const result = await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ [PK]: `SOURCE#${state.key}`, [SK]: 'STATE', ...state }),
-          ConditionExpression: `attribute_not_exists(${PK}) OR sequencer < :sequencer`,
-          ExpressionAttributeValues: marshall({ ':sequencer': state.sequencer }),
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      if (state.status === 'failed') {
-        await this.put({ [PK]: 'FAILURES', [SK]: state.key, ...state });
-      } else {
-        await this.delete('FAILURES', state.key);
-      }
-      const previous = result.Attributes && (unmarshall(result.Attributes) as unknown as SourceState);
-      return { committed: true, previous };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { committed: false };
-      throw error;
+  async commitSourceState(state: SourceState, expected?: SourceState | null): Promise<{ committed: boolean; previous?: SourceState }> {
+    // The FAILURES listing is written before a refusal commits and cleared after a success
+    // commits, each conditional on the sequencer: a crash in between leaves at most a stale
+    // listing entry, which listFailedSources checks against the key's state.
+    if (state.status === 'failed') {
+      await this.conditionally(this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem({ [PK]: 'FAILURES', [SK]: state.key, key: state.key, sequencer: state.sequencer }),
+        ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
+        ExpressionAttributeValues: marshall({ ':sequencer': state.sequencer }),
+      })));
     }
+    const condition = expected === undefined
+      ? { ConditionExpression: `attribute_not_exists(${PK}) OR sequencer < :sequencer`, values: { ':sequencer': state.sequencer } }
+      : expected === null
+        ? { ConditionExpression: `attribute_not_exists(${PK})`, values: undefined }
+        : expected.revision === undefined
+          ? { ConditionExpression: 'attribute_not_exists(revision) AND sequencer = :expected', values: { ':expected': expected.sequencer } }
+          : { ConditionExpression: 'revision = :revision', values: { ':revision': expected.revision } };
+    const revision = (expected?.revision ?? 0) + 1;
+    const result = await this.conditionally(this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem({ [PK]: `SOURCE#${state.key}`, [SK]: 'STATE', ...state, revision }),
+        ConditionExpression: condition.ConditionExpression,
+        ...(condition.values ? { ExpressionAttributeValues: marshall(condition.values) } : {}),
+        ReturnValues: 'ALL_OLD',
+      }),
+    ));
+    if (!result) return { committed: false };
+    const previous = result.Attributes && toSourceState(unmarshall(result.Attributes));
+    if (state.status !== 'failed' && previous?.status === 'failed') {
+      await this.conditionally(this.client.send(new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: key('FAILURES', state.key),
+        ConditionExpression: 'sequencer <= :sequencer',
+        ExpressionAttributeValues: marshall({ ':sequencer': state.sequencer }),
+      })));
+    }
+    return { committed: true, previous };
   }
 
   async listFailedSources(): Promise<SourceState[]> {
-    return (await this.queryAll('FAILURES')).map((item) => pick(item, ['key', 'sequencer', 'status', 'postId', 'error', 'at']) as unknown as SourceState);
+    const failed: SourceState[] = [];
+    for (const item of await this.queryAll('FAILURES')) {
+      const state = await this.getSourceState(String(item.key ?? item[SK]));
+      if (state?.status === 'failed') failed.push(state);
+    }
+    return failed;
+  }
+
+  async listSources(): Promise<SourceInventory> {
+    const inventory: SourceInventory = { states: [], posts: [] };
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: `begins_with(${PK}, :source) OR begins_with(${PK}, :post)`,
+        ProjectionExpression: `${PK}, #key, sequencer, #status, postId, #error, #at, etag, published, rowsSequencer, revision, id, sourceKey, contentHash, gone`,
+        ExpressionAttributeNames: { '#key': 'key', '#status': 'status', '#error': 'error', '#at': 'at' },
+        ExpressionAttributeValues: marshall({ ':source': 'SOURCE#', ':post': 'POST#' }),
+        ExclusiveStartKey: startKey,
+      }));
+      for (const raw of page.Items ?? []) {
+        const item = unmarshall(raw);
+        if (String(item[PK]).startsWith('SOURCE#')) inventory.states.push(toSourceState(item));
+        else if (!item.gone) inventory.posts.push(pick(item, ['id', 'sourceKey', 'contentHash']) as unknown as SourceInventory['posts'][number]);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return inventory;
   }
 
   async getPost(id: string): Promise<Post | undefined> {
     const item = await this.get(`POST#${id}`, 'POST');
-    return item && toPost(item);
+    return item && !item.gone ? toPost(item) : undefined;
+  }
+
+  async getPostWriter(id: string): Promise<PostWriter | undefined> {
+    const item = await this.get(`POST#${id}`, 'POST', true);
+    return item && { sourceKey: String(item.sourceKey), sequencer: String(item.sequencer), gone: item.gone === true };
   }
 
   async putPost(post: Post, sequencer: string): Promise<PutPostResult> {
@@ -75,23 +133,23 @@ export class DynamoPostStore implements PostStore {
         new PutItemCommand({
           TableName: this.tableName,
           Item: toItem({ [PK]: `POST#${post.id}`, [SK]: 'POST', ...post, sequencer }),
-          ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer)`,
-          ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer }),
+          ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND gone = :gone)`,
+          ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer, ':gone': true }),
         }),
       );
       return 'written';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = await this.getPost(post.id);
-      return current && current.sourceKey !== post.sourceKey ? { ownedBy: current.sourceKey } : 'stale';
+      const current = await this.get(`POST#${post.id}`, 'POST', true);
+      return current && current.sourceKey !== post.sourceKey && !current.gone ? { ownedBy: String(current.sourceKey) } : 'stale';
     }
   }
 
   async deletePost(post: Pick<Post, 'id' | 'sourceKey'>, sequencer: string): Promise<void> {
     await this.conditionally(
-      this.client.send(new DeleteItemCommand({
+      this.client.send(new PutItemCommand({
         TableName: this.tableName,
-        Key: key(`POST#${post.id}`, 'POST'),
+        Item: toItem({ [PK]: `POST#${post.id}`, [SK]: 'POST', id: post.id, sourceKey: post.sourceKey, sequencer, gone: true }),
         ConditionExpression: 'sourceKey = :sourceKey AND sequencer <= :sequencer',
         ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer }),
       })),
@@ -99,14 +157,16 @@ export class DynamoPostStore implements PostStore {
   }
 
   async findPostByPath(path: string): Promise<Post | undefined> {
+    // Feed entries and share links carry the path too, so they are in the index as well: keep
+    // the post item. (No Limit: DynamoDB applies it before the filter.)
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: TABLE_SCHEMA.pathIndex.name,
         KeyConditionExpression: '#path = :path',
+        FilterExpression: `${SK} = :post`,
         ExpressionAttributeNames: { '#path': TABLE_SCHEMA.pathIndex.partitionKey },
-        ExpressionAttributeValues: marshall({ ':path': path }),
-        Limit: 1,
+        ExpressionAttributeValues: marshall({ ':path': path, ':post': 'POST' }),
       }),
     );
     const item = result.Items?.[0];
@@ -117,39 +177,115 @@ export class DynamoPostStore implements PostStore {
     const written = await this.conditionally(
       this.client.send(new PutItemCommand({
         TableName: this.tableName,
-        Item: toItem({ [PK]: `FEED#${feedKey(ref)}`, [SK]: entrySortKey(entry), ...entry, sequencer }),
+        Item: toItem({ [PK]: `FEED#${feedKey(ref)}`, [SK]: feedCursor(entry), ...entry, sequencer }),
         ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
         ExpressionAttributeValues: marshall({ ':sequencer': sequencer }),
         ReturnValues: 'ALL_OLD',
       })),
     );
-    if (written && !written.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
+    if (!written) return;
+    if (!written.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
+    if (!written.Attributes || !sameEntry(unmarshall(written.Attributes), entry)) await this.bumpFeedVersion(ref);
   }
 
   async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void> {
     const deleted = await this.conditionally(
       this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
-        Key: key(`FEED#${feedKey(ref)}`, entrySortKey(entry)),
+        Key: key(`FEED#${feedKey(ref)}`, feedCursor(entry)),
         ConditionExpression: 'sequencer <= :sequencer',
         ExpressionAttributeValues: marshall({ ':sequencer': sequencer }),
         ReturnValues: 'ALL_OLD',
       })),
     );
-    if (deleted?.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
+    if (!deleted?.Attributes) return;
+    if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
+    await this.bumpFeedVersion(ref);
   }
 
   async queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]> {
+    return (await this.readFeed(ref, limit)).entries;
+  }
+
+  async readFeed(ref: FeedRef, limit: number, before?: string): Promise<FeedPage> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: `${PK} = :pk`,
-        ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}` }),
+        KeyConditionExpression: before === undefined ? `${PK} = :pk` : `${PK} = :pk AND ${SK} < :before`,
+        ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}`, ...(before === undefined ? {} : { ':before': before }) }),
         ScanIndexForward: false,
-        Limit: limit,
+        // The meta item (newest page only) and one entry more than asked, to know whether older ones exist.
+        Limit: limit + (before === undefined ? 2 : 1),
       }),
     );
-    return (result.Items ?? []).map(toFeedEntry);
+    const items = (result.Items ?? []).map((item) => unmarshall(item));
+    const metaItem = items[0]?.[SK] === FEED_META ? items.shift() : undefined;
+    const page = items.slice(0, limit);
+    return {
+      entries: page.map(toFeedEntry),
+      ...(metaItem ? { meta: toFeedMeta(metaItem) } : {}),
+      // More items than asked, or a Query cut short by DynamoDB's 1 MB page: older entries exist.
+      ...((items.length > limit || result.LastEvaluatedKey) && page.length ? { older: String(page[page.length - 1][SK]) } : {}),
+    };
+  }
+
+  async getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined> {
+    const item = await this.get(`FEED#${feedKey(ref)}`, FEED_META);
+    return item && toFeedMeta(item);
+  }
+
+  async touchFeeds(refs: FeedRef[]): Promise<void> {
+    for (const ref of refs) await this.bumpFeedVersion(ref);
+  }
+
+  private async bumpFeedVersion(ref: FeedRef): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: key(`FEED#${feedKey(ref)}`, FEED_META),
+        UpdateExpression: 'ADD version :one SET lastModified = :now',
+        ExpressionAttributeValues: marshall({ ':one': 1, ':now': new Date().toISOString() }),
+      }),
+    );
+  }
+
+  async recountNames(names: Array<{ kind: TaxonomyKind; name: string }>): Promise<number> {
+    let corrected = 0;
+    for (const kind of ['category', 'tag'] as const) {
+      const stored = new Map((await this.queryAll(`NAMES#${kind}`)).map((item) => [String(item[SK]), Number(item.count)]));
+      const all = new Set([...stored.keys(), ...names.filter((ref) => ref.kind === kind).map((ref) => ref.name)]);
+      for (const name of all) {
+        const entries = await this.countFeedEntries({ kind, name });
+        if (stored.get(name) === entries) continue;
+        const updated = await this.conditionally(this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(`NAMES#${kind}`, name),
+          UpdateExpression: 'SET #name = :name, #count = :count',
+          ConditionExpression: stored.has(name) ? '#count = :old' : `attribute_not_exists(${PK})`,
+          ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
+          ExpressionAttributeValues: marshall({ ':name': name, ':count': entries, ...(stored.has(name) ? { ':old': stored.get(name) } : {}) }),
+        })));
+        if (updated) corrected++;
+      }
+    }
+    return corrected;
+  }
+
+  private async countFeedEntries(ref: FeedRef): Promise<number> {
+    let total = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: `${PK} = :pk AND ${SK} < :meta`,
+        ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}`, ':meta': FEED_META }),
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+      }));
+      total += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return total;
   }
 
   async listNames(kind: TaxonomyKind): Promise<Array<{ name: string; count: number }>> {
@@ -158,26 +294,39 @@ export class DynamoPostStore implements PostStore {
       .filter(({ count }) => count > 0);
   }
 
-  async claimShareLink(link: Omit<ShareLink, 'gone'>): Promise<boolean> {
+  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter): Promise<boolean> {
+    // Sequencers order the changes of one object key only: a link last written by another
+    // key (the id moved) is taken over whatever its sequencer.
     const written = await this.conditionally(
       this.client.send(new PutItemCommand({
         TableName: this.tableName,
-        Item: toItem({ [PK]: `SHARE#${link.code}`, [SK]: 'SHARE', ...link, gone: false }),
-        ConditionExpression: `attribute_not_exists(${PK}) OR postId = :postId`,
-        ExpressionAttributeValues: marshall({ ':postId': link.postId }),
+        Item: toItem({ [PK]: `SHARE#${link.code}`, [SK]: 'SHARE', ...link, gone: false, ...writer }),
+        ConditionExpression: writer
+          ? `attribute_not_exists(${PK}) OR (postId = :postId AND (attribute_not_exists(sequencer) OR sourceKey <> :sourceKey OR sequencer <= :sequencer))`
+          : `attribute_not_exists(${PK}) OR postId = :postId`,
+        ExpressionAttributeValues: marshall({ ':postId': link.postId, ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}) }),
       })),
     );
-    return written !== undefined;
+    if (written !== undefined) return true;
+    if (!writer) return false;
+    // Refused: either another post holds the code, or a newer change of this key wrote it.
+    const current = await this.get(`SHARE#${link.code}`, 'SHARE', true);
+    return current?.postId === link.postId;
   }
 
-  async markShareLinkGone(code: string, postId: string): Promise<void> {
+  async markShareLinkGone(code: string, postId: string, writer?: ShareLinkWriter): Promise<void> {
     await this.conditionally(
       this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: key(`SHARE#${code}`, 'SHARE'),
-        UpdateExpression: 'SET gone = :gone',
-        ConditionExpression: 'postId = :postId',
-        ExpressionAttributeValues: marshall({ ':gone': true, ':postId': postId }),
+        UpdateExpression: writer ? 'SET gone = :gone, sequencer = :sequencer' : 'SET gone = :gone',
+        ConditionExpression: writer
+          ? 'postId = :postId AND (attribute_not_exists(sequencer) OR (sourceKey = :sourceKey AND sequencer <= :sequencer))'
+          : 'postId = :postId',
+        ExpressionAttributeValues: marshall({
+          ':gone': true, ':postId': postId,
+          ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}),
+        }),
       })),
     );
   }
@@ -199,17 +348,12 @@ export class DynamoPostStore implements PostStore {
     );
   }
 
-  private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
-    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key(pk, sk) }));
+  /** `consistent` for the reads ingest decides on (a state, who owns a post or a link). */
+  private async get(pk: string, sk: string, consistent = false): Promise<Record<string, unknown> | undefined> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: key(pk, sk), ...(consistent ? { ConsistentRead: true } : {}) }),
+    );
     return result.Item && unmarshall(result.Item);
-  }
-
-  private async put(item: Record<string, unknown>): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(item) }));
-  }
-
-  private async delete(pk: string, sk: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: key(pk, sk) }));
   }
 
   private async queryAll(pk: string): Promise<Record<string, unknown>[]> {
@@ -241,17 +385,20 @@ export class DynamoPostStore implements PostStore {
   }
 }
 
+const SOURCE_STATE_FIELDS = [
+  'key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'published', 'rowsSequencer', 'revision',
+] as const;
+
+function toSourceState(item: Record<string, unknown>): SourceState {
+  return pick(item, SOURCE_STATE_FIELDS) as unknown as SourceState;
+}
+
 function key(pk: string, sk: string): Item {
   return { [PK]: { S: pk }, [SK]: { S: sk } };
 }
 
 function toItem(value: Record<string, unknown>): Item {
   return marshall(value, { removeUndefinedValues: true, convertEmptyValues: false });
-}
-
-/** Sorts newest first under ScanIndexForward=false; the id breaks ties between equal instants. */
-function entrySortKey(entry: Pick<FeedEntry, 'id' | 'date'>): string {
-  return `${new Date(entry.date).toISOString()}#${entry.id}`;
 }
 
 const POST_FIELDS = [
@@ -264,8 +411,17 @@ function toPost(item: Item | Record<string, unknown>): Post {
   return pick(isMarshalled(item) ? unmarshall(item as Item) : item, POST_FIELDS) as unknown as Post;
 }
 
-function toFeedEntry(item: Item): FeedEntry {
-  return pick(unmarshall(item), ENTRY_FIELDS) as unknown as FeedEntry;
+function toFeedEntry(item: Record<string, unknown>): FeedEntry {
+  return pick(item, ENTRY_FIELDS) as unknown as FeedEntry;
+}
+
+function toFeedMeta(item: Record<string, unknown>): FeedMeta {
+  return { version: Number(item.version), lastModified: String(item.lastModified) };
+}
+
+/** Whether a stored entry says the same as a new one (the sequencer that wrote it aside). */
+function sameEntry(stored: Record<string, unknown>, entry: FeedEntry): boolean {
+  return JSON.stringify(pick(stored, ENTRY_FIELDS)) === JSON.stringify(pick(entry as unknown as Record<string, unknown>, ENTRY_FIELDS));
 }
 
 function isMarshalled(item: Record<string, unknown>): boolean {

@@ -16,6 +16,9 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     language: ENV.siteLanguage,
     idAuthority: ENV.idAuthority,
     feedLength: ENV.feedLength,
+    feedMaxBytes: ENV.feedMaxBytes,
     maxAgeSeconds: ENV.maxAgeSeconds,
+    archiveMaxAgeSeconds: ENV.archiveMaxAgeSeconds,
+    websubHub: ENV.websubHub,
   });
 }

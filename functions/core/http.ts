@@ -36,14 +36,6 @@ export function htmlResponse(body: string, site: Site, status = 200): HttpRespon
   };
 }
 
-export function documentResponse(body: string, contentType: string, site: Site): HttpResponse {
-  return {
-    status: 200,
-    headers: { 'content-type': contentType, 'cache-control': `public, max-age=${site.maxAgeSeconds}`, 'x-content-type-options': 'nosniff' },
-    body,
-  };
-}
-
 /** 301 to a path on this site. The target is always a stored path on our own base URL. */
 export function redirectResponse(location: string): HttpResponse {
   return { status: 301, headers: { location, 'cache-control': 'public, max-age=3600' }, body: '' };
@@ -56,23 +48,25 @@ export function redirectResponse(location: string): HttpResponse {
 export function errorResponse(error: unknown, site: Site, log: Logger, request: HttpRequest): HttpResponse {
   const known = knownStatus(error);
   if (!known) log.error('request failed', { path: request.path, view: request.view, error: String((error as Error)?.stack ?? error) });
-  const [status, message] = known ?? [500, '服务器内部错误 Internal server error'];
+  // The page's heading names the status; the message says what was not found or why.
+  const [status, message] = known ?? [500, '请稍后再试。 Please try again later.'];
   const response = htmlResponse(renderErrorPage(status, message, site), site, status);
   response.headers['cache-control'] = status >= 500 ? 'no-store' : 'public, max-age=60';
   return response;
 }
 
 function knownStatus(error: unknown): [number, string] | undefined {
-  if (error instanceof NotFound) return [404, `找不到页面 Not found: ${error.message}`];
-  if (error instanceof Gone) return [410, `已删除 Gone: ${error.message}`];
-  if (error instanceof BadRequest) return [400, `请求无效 Bad request: ${error.message}`];
+  if (error instanceof NotFound) return [404, error.message];
+  if (error instanceof Gone) return [410, error.message];
+  if (error instanceof BadRequest) return [400, error.message];
   return undefined;
 }
 
 /** Strong ETag and 304 for a matching If-None-Match; HEAD keeps the headers and drops the body. */
 export function finishResponse(request: HttpRequest, response: HttpResponse): HttpResponse {
   if (response.status === 200) {
-    const etag = `"${createHash('sha256').update(response.body).digest('base64url').slice(0, 27)}"`;
+    // Feed documents bring an ETag derived from their feed's version; other bodies are hashed.
+    const etag = response.headers.etag ?? `"${createHash('sha256').update(response.body).digest('base64url').slice(0, 27)}"`;
     response.headers.etag = etag;
     const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {

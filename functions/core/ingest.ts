@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
 import { PostRejected } from './errors';
+import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { parsePost } from './parse-post';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
+import { decodePostText } from './post-text';
 import { shortCodeCandidate } from './short-code';
-import { normalizeSequencer, type PostStore, type SourceState } from './store';
+import {
+  eventSequencerOf, feedCursor, normalizeSequencer,
+  type PostStore, type PublishedVersion, type ShareLinkWriter, type SourceState,
+} from './store';
 import { feedKey } from './urls';
+
+export { decodePostText } from './post-text';
 
 /** One S3 object event, already decoded from whatever carried it. */
 export interface ObjectChange {
@@ -12,27 +20,69 @@ export interface ObjectChange {
   sequencer: string;
   /** RFC 3339 instant of the event. */
   eventTime: string;
+  /** The object version the event is about (versioned buckets); read that version, not the latest. */
+  versionId?: string;
 }
 
-/** Reads an object's bytes; `undefined` when it no longer exists. */
-export type ReadObject = (key: string) => Promise<Uint8Array | undefined>;
+export interface StoredObject {
+  bytes: Uint8Array;
+  /** S3 ETag without quotes. */
+  etag?: string;
+  /** RFC 3339 instant the object was written. */
+  lastModified?: string;
+}
+
+/** Reads an object (or one version of it); `undefined` when it no longer exists. */
+export type ReadObject = (key: string, versionId?: string) => Promise<StoredObject | undefined>;
 
 export interface IngestDeps {
   store: PostStore;
   readObject: ReadObject;
-  /** Largest post accepted, bytes. */
+  /** Largest post accepted, bytes (MAX_POST_BYTES). */
   maxPostBytes?: number;
+  /** Host names whose iframes bodies may keep (IFRAME_HOSTS). */
+  iframeHosts?: readonly string[];
 }
 
+/** `feeds`: every feed whose entries this change added, changed or removed (empty when nothing changed). */
 export type IngestOutcome =
-  | { key: string; result: 'published'; postId: string; path: string }
-  | { key: string; result: 'unpublished' | 'deleted'; postId?: string }
-  | { key: string; result: 'rejected'; error: string }
-  /** A duplicate or an event older than one already applied; nothing changed. */
-  | { key: string; result: 'skipped'; reason: string };
+  | { key: string; result: 'published'; postId: string; path: string; feeds: FeedRef[] }
+  | { key: string; result: 'unpublished' | 'deleted'; postId?: string; feeds: FeedRef[] }
+  | { key: string; result: 'rejected'; error: string; feeds: FeedRef[] }
+  /** A duplicate, an event older than one already applied, or one overtaken while it ran. */
+  | { key: string; result: 'skipped'; reason: string; feeds: FeedRef[] };
 
-export const DEFAULT_MAX_POST_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_POST_BYTES = DEFAULT_INGEST_SETTINGS.maxPostBytes;
 const MAX_SHORT_CODE_ATTEMPTS = 8;
+const MAX_COMMIT_ROUNDS = 20;
+/** Token base of a key that has no state: below every real S3 sequencer. */
+const NO_EVENT = '0'.repeat(32);
+
+/*
+ * How changes of one object key converge without transactions (S3 delivers at least once,
+ * in any order, and Lambda may run two deliveries for one key at the same time).
+ *
+ * Every change gets a write token that orders it among the key's changes: the event's
+ * sequencer, then a hash of the bytes it read (two deliveries of one event that read the
+ * same bytes have the same token and the same effects). Every row a change writes (post,
+ * feed entries, share links) carries the token and is written or deleted only if the row's
+ * token is not newer, so a late change can never overwrite or remove a newer one's rows.
+ *
+ * A key's state records two things: the newest change applied (`sequencer`, `status`,
+ * `error`) and the change whose rows are in place (`rowsSequencer`, `published`). They differ
+ * only while the newest upload is refused: a refusal changes the status, never the rows, so
+ * the last good version stays up.
+ *
+ * A change that publishes or withdraws (1) writes its own rows, (2) takes back the rows of
+ * the state it read that it does not rewrite itself, and (3) commits its state with a
+ * compare-and-swap on the state's revision. When the swap fails, someone committed in
+ * between: if their rows are older, they are taken back too and the swap retried; if newer,
+ * this change removes its own rows (only where no newer token overwrote them) and reports
+ * `skipped`. Every step is idempotent and nothing is committed before the rows it describes
+ * are in place: a crash or a transient error at any point leaves a state that the retry of
+ * the same event completes (a retry that finds a newer state removes what its earlier
+ * attempt may have left).
+ */
 
 /**
  * Applies one object event to the store. Idempotent and order-safe: an event no newer
@@ -40,136 +90,323 @@ const MAX_SHORT_CODE_ATTEMPTS = 8;
  * Throws only on transient failures (storage or S3 unavailable), so the caller retries.
  */
 export async function ingestChange(change: ObjectChange, deps: IngestDeps): Promise<IngestOutcome> {
-  const { store } = deps;
   const sequencer = normalizeSequencer(change.sequencer);
-  const state = await store.getSourceState(change.key);
-  if (state && state.sequencer >= sequencer) {
-    return { key: change.key, result: 'skipped', reason: `event ${sequencer} is not newer than ${state.sequencer}` };
+  const observed = await readState(deps.store, change.key);
+  if (observed && !appliesTo(observed, sequencer)) {
+    if (change.kind === 'created') await clearLeftovers(change, sequencer, observed, deps);
+    return skipped(change.key, `event ${sequencer} is not newer than ${eventSequencerOf(observed.sequencer)}`);
   }
-  const previous = state?.postId ? await store.getPost(state.postId) : undefined;
-
+  const context = { key: change.key, at: change.eventTime, observed, store: deps.store };
   if (change.kind === 'removed') {
-    if (previous) await withdraw(previous, sequencer, store);
-    await commit(store, { key: change.key, sequencer, status: 'deleted', at: change.eventTime });
-    return { key: change.key, result: 'deleted', postId: previous?.id };
+    return settle({ ...context, token: sequencer }, { status: 'deleted' }, undefined);
   }
+  const object = await deps.readObject(change.key, change.versionId);
+  // Deleted since the event was sent; its own ObjectRemoved event follows.
+  if (!object) return skipped(change.key, 'object no longer exists');
+  return applyObject({ ...context, token: `${sequencer}.${bytesHash(object.bytes)}`, etag: object.etag }, object, deps);
+}
 
-  const bytes = await deps.readObject(change.key);
-  if (bytes === undefined) {
-    // Deleted since the event was sent; its own ObjectRemoved event will follow.
-    return { key: change.key, result: 'skipped', reason: 'object no longer exists' };
-  }
+/** Newer than the newest change applied, or than the rows a refused upload kept. */
+function appliesTo(state: SourceState, sequencer: string): boolean {
+  if (eventSequencerOf(state.sequencer) < sequencer) return true;
+  return state.status === 'failed' && eventSequencerOf(rowsSequencerOf(state)) < sequencer;
+}
 
+/**
+ * An event older than the rows in place may still have written rows in an earlier attempt
+ * that was overtaken and then failed before taking them back: take them back now. They are
+ * the rows the same bytes give (the same version, on a versioned bucket).
+ */
+async function clearLeftovers(change: ObjectChange, sequencer: string, observed: SourceState, deps: IngestDeps): Promise<void> {
+  const object = await deps.readObject(change.key, change.versionId);
+  if (!object) return;
+  const token = `${sequencer}.${bytesHash(object.bytes)}`;
+  if (token >= rowsSequencerOf(observed)) return;
   let parsed;
   try {
-    const text = decodePostText(bytes, deps.maxPostBytes ?? DEFAULT_MAX_POST_BYTES);
-    parsed = parsePost(change.key, text, { now: change.eventTime });
+    parsed = parsePost(change.key, decodePostText(object.bytes, deps.maxPostBytes ?? DEFAULT_MAX_POST_BYTES), {
+      now: change.eventTime, iframeHosts: deps.iframeHosts,
+    });
+  } catch (error) {
+    if (error instanceof PostRejected) return;
+    throw error;
+  }
+  if (parsed.published) await takeBack(parsed.post, change.key, token, deps.store, shortCodeCandidates(parsed.post.id, undefined));
+}
+
+export type ReconcileOutcome = IngestOutcome | { key: string; result: 'unchanged'; status: SourceState['status']; feeds: FeedRef[] };
+
+/**
+ * Makes a key's state match its object as it is now, for reindex: a key whose state already
+ * describes the object's current ETag (and whose post exists) is left alone; anything else is
+ * applied as a change ordered just after the state read, so an upload or delete that happens
+ * meanwhile (a real, newer S3 event) still wins. `force` re-applies even an up-to-date key.
+ */
+export async function reconcileKey(key: string, deps: IngestDeps & { force?: boolean }): Promise<ReconcileOutcome> {
+  const { store } = deps;
+  const observed = await readState(store, key);
+  // Read after the state: whatever changes the object from now on has a newer S3 sequencer.
+  const object = await deps.readObject(key);
+  const unchanged = (status: SourceState['status']): ReconcileOutcome => ({ key, result: 'unchanged', status, feeds: [] });
+  const token = nextReindexToken(observed?.sequencer);
+  const context = { key, at: object?.lastModified ?? new Date().toISOString(), observed, store };
+
+  if (!object) {
+    if (!observed || observed.status === 'deleted') return unchanged('deleted');
+    return settle({ ...context, token: `${token}.-` }, { status: 'deleted' }, undefined);
+  }
+  if (!deps.force && observed && observed.status !== 'deleted' && object.etag !== undefined && observed.etag === object.etag) {
+    const post = observed.postId ? await store.getPost(observed.postId) : undefined;
+    if (!observed.postId || post?.sourceKey === key) return unchanged(observed.status);
+  }
+  return applyObject({ ...context, token: `${token}.${bytesHash(object.bytes)}`, etag: object.etag }, object, deps);
+}
+
+/** `base/000001`: after the state read (`base` is the real event's token, or none), before any later event. */
+function nextReindexToken(observed: string | undefined): string {
+  if (!observed) return `${NO_EVENT}/000001`;
+  const [base, step] = observed.split('/');
+  const count = step ? Number.parseInt(step.slice(0, 6), 10) : 0;
+  return `${base}/${String(count + 1).padStart(6, '0')}`;
+}
+
+interface ChangeContext {
+  key: string;
+  token: string;
+  at: string;
+  etag?: string;
+  /** The key's state when the change began. */
+  observed: SourceState | undefined;
+  store: PostStore;
+}
+
+async function applyObject(context: ChangeContext, object: StoredObject, deps: IngestDeps): Promise<IngestOutcome> {
+  let parsed;
+  try {
+    const text = decodePostText(object.bytes, deps.maxPostBytes ?? DEFAULT_MAX_POST_BYTES);
+    parsed = parsePost(context.key, text, { now: context.at, iframeHosts: deps.iframeHosts });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;
-    return reject(change, sequencer, previous, error.describe(), store);
+    return settle(context, { status: 'failed', error: error.describe() }, KEEP);
   }
-
-  if (!parsed.published) {
-    if (previous) await withdraw(previous, sequencer, store);
-    await commit(store, { key: change.key, sequencer, status: 'unpublished', at: change.eventTime });
-    return { key: change.key, result: 'unpublished', postId: parsed.id };
-  }
+  if (!parsed.published) return settle(context, { status: 'unpublished' }, undefined);
 
   const post = parsed.post;
-  if (previous?.contentHash === post.contentHash && previous.id === post.id) post.updated = previous.updated;
+  const base = context.observed?.published;
+  if (base && base.id === post.id && base.contentHash === post.contentHash) post.updated = base.updated;
 
-  const shortCode = await claimShortCode(post, store);
-  if (!shortCode) {
-    return reject(change, sequencer, previous, `could not find a free short code for post id "${post.id}"`, store);
+  const written = await writePost(post, context, base);
+  if (written === 'stale') {
+    // A newer change of this key wrote the post: rows an earlier attempt of this one left are stale.
+    await takeBack(post, context.key, context.token, context.store, shortCodeCandidates(post.id, base));
+    return skipped(context.key, 'a newer event already wrote this post');
   }
-  post.shortCode = shortCode;
+  if ('rejected' in written) return settle(context, { status: 'failed', error: written.rejected }, KEEP);
+  return settle(context, { status: 'published' }, written.version, post);
+}
 
-  const written = await store.putPost(post, sequencer);
-  if (written === 'stale') return { key: change.key, result: 'skipped', reason: 'a newer event already wrote this post' };
-  if (typeof written === 'object') {
-    return reject(change, sequencer, previous, `post id "${post.id}" is already published by ${written.ownedBy}`, store);
-  }
-  if (post.infoCode && post.infoCode !== shortCode) {
-    // A legacy code held by another post stays with it; this post keeps its short code.
-    await store.claimShareLink({ code: post.infoCode, postId: post.id, path: post.path });
-  }
-
-  const entry = toFeedEntry(post);
-  const feeds = feedsOf(post);
-  for (const ref of feeds) await store.putFeedEntry(ref, entry, sequencer);
-
-  if (previous && previous.id !== post.id) {
-    await withdraw(previous, sequencer, store);
-  } else if (previous) {
-    const current = new Set(feeds.map(feedKey));
-    for (const ref of feedsOf(previous)) {
-      // A changed date moves the entry within every feed: drop the old position too.
-      if (!current.has(feedKey(ref)) || previous.date !== post.date) {
-        await store.deleteFeedEntry(ref, previous, sequencer);
-      }
+/** Writes the post, its share links and its feed entries, each conditional on the token. */
+async function writePost(
+  post: Post,
+  { key, token, store }: ChangeContext,
+  base: PublishedVersion | undefined,
+): Promise<'stale' | { rejected: string } | { version: PublishedVersion }> {
+  const writer: ShareLinkWriter = { sourceKey: key, sequencer: token };
+  let claimed = false;
+  const candidates = shortCodeCandidates(post.id, base);
+  for (const code of candidates) {
+    post.shortCode = code;
+    // The post first: its item decides which object key owns the id, so a key that claims
+    // someone else's id is refused before it touches any of that post's links.
+    const put = await store.putPost(post, token);
+    if (put === 'stale') return 'stale';
+    if (typeof put === 'object') return { rejected: `post id "${post.id}" is already published by ${put.ownedBy}` };
+    if (await store.claimShareLink({ code, postId: post.id, path: post.path }, writer)) {
+      claimed = true;
+      break;
     }
   }
-
-  const committed = await commit(store, {
-    key: change.key, sequencer, status: 'published', postId: post.id, at: change.eventTime,
-  });
-  if (!committed) {
-    // A newer event for this key committed while we wrote: take back what only we wrote.
-    await removeEntries(post, feeds, sequencer, store);
-    return { key: change.key, result: 'skipped', reason: 'a newer event for this key was applied meanwhile' };
+  if (!claimed) {
+    // The post item is this key's already: take it back, its page must not show a held code.
+    await takeBack(post, key, token, store, []);
+    return { rejected: `could not find a free short code for post id "${post.id}": ${candidates.length} candidates are held by other posts` };
   }
-  return { key: change.key, result: 'published', postId: post.id, path: post.path };
+
+  const shareCodes = [post.shortCode];
+  // A legacy code held by another post stays with it; this post keeps its short code.
+  if (post.infoCode && post.infoCode !== post.shortCode) {
+    if (await store.claimShareLink({ code: post.infoCode, postId: post.id, path: post.path }, writer)) shareCodes.push(post.infoCode);
+  }
+  const entry = toFeedEntry(post);
+  for (const ref of feedsOf(post)) await store.putFeedEntry(ref, entry, token);
+  // The post item gates its rows: whoever takes them back first overwrites or tombstones it. If
+  // that happened meanwhile, rows written above may have landed after they were taken back.
+  const writerNow = await store.getPostWriter(post.id);
+  if (!writerNow || writerNow.gone || writerNow.sourceKey !== key || writerNow.sequencer !== token) return 'stale';
+  return { version: versionOf(post, shareCodes) };
 }
 
-/** Turns an object's bytes into post text, refusing what cannot be a post. */
-export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
-  if (bytes.byteLength === 0) throw new PostRejected('file is empty');
-  if (bytes.byteLength > maxBytes) {
-    throw new PostRejected(`file is ${bytes.byteLength} bytes, over the ${maxBytes}-byte limit for a post`);
-  }
-  if (bytes.includes(0)) throw new PostRejected('file is binary (contains NUL bytes), not a text post');
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new PostRejected('file is not valid UTF-8 text');
-  }
+/** Short codes a post may hold, in the order they are tried: the one it has, then its candidates. */
+function shortCodeCandidates(id: string, base: PublishedVersion | undefined): string[] {
+  const candidates = new Set<string>();
+  if (base?.id === id && base.shareCodes[0]) candidates.add(base.shareCodes[0]);
+  for (let attempt = 0; attempt < MAX_SHORT_CODE_ATTEMPTS; attempt++) candidates.add(shortCodeCandidate(id, attempt));
+  return [...candidates];
 }
 
-async function reject(
-  change: ObjectChange,
-  sequencer: string,
-  previous: Post | undefined,
-  error: string,
-  store: PostStore,
+/** Keep whatever the key publishes now (a refused upload leaves the last good version up). */
+const KEEP = Symbol('keep');
+
+async function settle(
+  context: ChangeContext,
+  next: { status: SourceState['status']; error?: string },
+  target: PublishedVersion | undefined | typeof KEEP,
+  written?: Post,
 ): Promise<IngestOutcome> {
-  // The last good version (if any) stays published; the refusal is recorded against the key.
-  await commit(store, {
-    key: change.key, sequencer, status: 'failed', error, at: change.eventTime,
-    ...(previous ? { postId: previous.id } : {}),
-  });
-  return { key: change.key, result: 'rejected', error };
-}
-
-async function claimShortCode(post: Post, store: PostStore): Promise<string | undefined> {
-  for (let attempt = 0; attempt < MAX_SHORT_CODE_ATTEMPTS; attempt++) {
-    const code = shortCodeCandidate(post.id, attempt);
-    if (await store.claimShareLink({ code, postId: post.id, path: post.path })) return code;
+  const { key, token, store } = context;
+  let base = context.observed;
+  for (let round = 0; round < MAX_COMMIT_ROUNDS; round++) {
+    let state: SourceState;
+    let adopted = false;
+    if (target === KEEP) {
+      // A refusal changes the status only; the rows (and what they publish) stay.
+      if (base && base.sequencer >= token) {
+        return skipped(key, base.sequencer === token ? 'another delivery of the same event applied it' : 'a newer event for this key was applied meanwhile');
+      }
+      state = {
+        key, sequencer: token, status: 'failed', error: next.error, at: context.at,
+        ...(context.etag ? { etag: context.etag } : {}),
+        ...(base?.published ? { postId: base.published.id, published: base.published } : {}),
+        rowsSequencer: base ? rowsSequencerOf(base) : NO_EVENT,
+      };
+    } else {
+      const rows = base && rowsSequencerOf(base);
+      if (rows === token) return skipped(key, 'another delivery of the same event applied it');
+      if (rows !== undefined && rows > token) {
+        if (written) await takeBack(written, key, token, store, [written.shortCode]);
+        return skipped(key, 'a newer event for this key was applied meanwhile');
+      }
+      if (base?.published) await retract(base.published, target, key, token, store);
+      // Newer than the rows, older than a refused upload: these rows become the last good version.
+      adopted = base !== undefined && base.sequencer > token;
+      const rowsPart = target ? { postId: target.id, published: target } : {};
+      state = adopted
+        ? { ...withoutRows(base!), ...rowsPart, rowsSequencer: token }
+        : {
+            key, sequencer: token, status: next.status, at: context.at,
+            ...(context.etag ? { etag: context.etag } : {}),
+            ...rowsPart,
+          };
+    }
+    // Readers' cached documents follow the feed versions: move them on before the commit, so
+    // that a failure between the row writes and the commit is repaired by the retry.
+    if (target !== KEEP) await store.touchFeeds(changedFeeds(base?.published, target));
+    if (await store.commitSourceState(state, base ?? null).then((result) => result.committed)) {
+      return target === KEEP
+        ? { key, result: 'rejected', error: next.error!, feeds: [] }
+        : outcome(key, next.status, base?.published, target);
+    }
+    // Someone committed in between: decide again against what is there now.
+    base = await readState(store, key);
   }
-  return undefined;
+  throw new Error(`the state of ${key} kept changing; giving up for a retry`);
 }
 
-/** Takes a post off every feed, marks its share links gone and deletes it. */
-async function withdraw(post: Post, sequencer: string, store: PostStore): Promise<void> {
-  await removeEntries(post, feedsOf(post), sequencer, store);
-  await store.markShareLinkGone(post.shortCode, post.id);
-  if (post.infoCode) await store.markShareLinkGone(post.infoCode, post.id);
-  await store.deletePost(post, sequencer);
+/** The write token of the change whose rows a state describes. */
+function rowsSequencerOf(state: SourceState): string {
+  return state.rowsSequencer ?? state.sequencer;
 }
 
-async function removeEntries(post: Post, feeds: FeedRef[], sequencer: string, store: PostStore): Promise<void> {
-  for (const ref of feeds) await store.deleteFeedEntry(ref, post, sequencer);
+function withoutRows(state: SourceState): SourceState {
+  const { postId: _postId, published: _published, rowsSequencer: _rows, revision: _revision, ...rest } = state;
+  return rest;
 }
 
-async function commit(store: PostStore, state: SourceState): Promise<boolean> {
-  return (await store.commitSourceState(state)).committed;
+function outcome(
+  key: string,
+  status: SourceState['status'],
+  before: PublishedVersion | undefined,
+  after: PublishedVersion | undefined,
+): IngestOutcome {
+  const feeds = changedFeeds(before, after);
+  if (status === 'published') return { key, result: 'published', postId: after!.id, path: after!.path, feeds };
+  return { key, result: status === 'unpublished' ? 'unpublished' : 'deleted', ...(before ? { postId: before.id } : {}), feeds };
+}
+
+/** Feeds whose entries differ between two versions of a key's post. */
+function changedFeeds(before: PublishedVersion | undefined, after: PublishedVersion | undefined): FeedRef[] {
+  const changed = new Map<string, FeedRef>();
+  const beforeKeys = new Set(before?.feeds.map(feedKey));
+  const afterKeys = new Set(after?.feeds.map(feedKey));
+  const sameEntry = before !== undefined && after !== undefined && before.entryHash === after.entryHash;
+  for (const ref of before?.feeds ?? []) if (!sameEntry || !afterKeys.has(feedKey(ref))) changed.set(feedKey(ref), ref);
+  for (const ref of after?.feeds ?? []) if (!sameEntry || !beforeKeys.has(feedKey(ref))) changed.set(feedKey(ref), ref);
+  return [...changed.values()];
+}
+
+/** Takes back what `base` published and `keep` does not publish again in the same place. */
+async function retract(
+  base: PublishedVersion,
+  keep: PublishedVersion | undefined,
+  key: string,
+  token: string,
+  store: PostStore,
+): Promise<void> {
+  // First the post item (a tombstone, unless this change rewrote it already): an older change
+  // still writing these rows then finds out, and takes back what it wrote after this point.
+  if (keep?.id !== base.id) await store.deletePost({ id: base.id, sourceKey: key }, token);
+  const slot = (ref: FeedRef, version: PublishedVersion) => `${feedKey(ref)}\n${feedCursor(version)}`;
+  const kept = new Set(keep?.feeds.map((ref) => slot(ref, keep)));
+  for (const ref of base.feeds) {
+    if (!kept.has(slot(ref, base))) await store.deleteFeedEntry(ref, base, token);
+  }
+  const writer = { sourceKey: key, sequencer: token };
+  const keptCodes = new Set(keep?.id === base.id ? keep.shareCodes : []);
+  for (const code of base.shareCodes) {
+    if (!keptCodes.has(code)) await store.markShareLinkGone(code, base.id, writer);
+  }
+}
+
+/** A change overtaken by a newer one removes its own rows, wherever no newer token overwrote them. */
+async function takeBack(post: Post, key: string, token: string, store: PostStore, shortCodes: string[]): Promise<void> {
+  await store.deletePost({ id: post.id, sourceKey: key }, token);
+  for (const ref of feedsOf(post)) await store.deleteFeedEntry(ref, post, token);
+  const writer = { sourceKey: key, sequencer: token };
+  for (const code of new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])) {
+    await store.markShareLinkGone(code, post.id, writer);
+  }
+}
+
+/**
+ * The key's state. A state written before states recorded their rows (`published`) names only
+ * its post: the rows are then read from that post, so the next change can take them back.
+ */
+async function readState(store: PostStore, key: string): Promise<SourceState | undefined> {
+  const state = await store.getSourceState(key);
+  if (!state?.postId || state.published) return state;
+  const post = await store.getPost(state.postId);
+  if (!post || post.sourceKey !== key) return state;
+  return { ...state, published: versionOf(post, [post.shortCode, ...(post.infoCode && post.infoCode !== post.shortCode ? [post.infoCode] : [])]) };
+}
+
+function versionOf(post: Post, shareCodes: string[]): PublishedVersion {
+  const entry = toFeedEntry(post);
+  return {
+    id: post.id,
+    date: post.date,
+    path: post.path,
+    feeds: feedsOf(post),
+    shareCodes,
+    contentHash: post.contentHash,
+    updated: post.updated,
+    entryHash: createHash('sha256').update(JSON.stringify(entry)).digest('hex'),
+  };
+}
+
+function skipped(key: string, reason: string): IngestOutcome {
+  return { key, result: 'skipped', reason, feeds: [] };
+}
+
+function bytesHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }

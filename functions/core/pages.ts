@@ -2,15 +2,17 @@ import { createHash } from 'node:crypto';
 import { html, trusted, type Html } from './html';
 import type { FeedEntry, FeedRef, Post } from './post';
 import type { Site } from './site';
-import { absoluteUrl, FEED_FORMATS, feedPagePath, feedPath, shareLinkPath, type FeedFormat } from './urls';
+import { absoluteUrl, encodeCursor, FEED_FORMATS, feedPagePath, feedPath, shareLinkPath, type FeedFormat } from './urls';
 
+/** The site's one stylesheet. Inline, so a page is one request; the CSP allows it by hash and nothing else. */
 const STYLE = `
 body{margin:0 auto;max-width:46rem;padding:0 1rem 3rem;font:1.0625rem/1.7 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1d1d1f;background:#fff;overflow-wrap:anywhere}
 header.site{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;justify-content:space-between;border-bottom:1px solid #ddd;padding:1rem 0;margin-bottom:1.5rem}
 header.site a.title{font-weight:700;font-size:1.25rem;color:inherit;text-decoration:none}
-a{color:#0b57d0}img,video{max-width:100%;height:auto}table{display:block;overflow-x:auto}pre{overflow-x:auto}
+h1{font-size:1.75rem;line-height:1.35}ul.names{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}
+a{color:#0b57d0}img,video{max-width:100%;height:auto}table{display:block;overflow-x:auto}pre{overflow-x:auto}figure{margin:1rem 0}
 ol.posts{list-style:none;padding:0}ol.posts li{margin:0 0 1rem}ol.posts time,.meta{color:#666;font-size:.875rem}
-.feeds a,.names a{margin-right:.75rem}.share input{width:100%;max-width:24rem;font:inherit}
+.feeds a,p.names a,nav.pages a{margin-right:.75rem}.share input{box-sizing:border-box;width:100%;max-width:28rem;font:inherit}
 footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
 `.trim();
 
@@ -23,32 +25,44 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = {
   'referrer-policy': 'strict-origin-when-cross-origin',
 };
 
+/** Decoded path of the site's OPML subscription list (every feed). */
+export const OPML_PATH = '/feeds.opml';
+
 const FORMAT_LABELS: Record<FeedFormat, { label: string; type: string }> = {
   rss: { label: 'RSS', type: 'application/rss+xml' },
   atom: { label: 'Atom', type: 'application/atom+xml' },
   json: { label: 'JSON Feed', type: 'application/feed+json' },
 };
 
+/** One page of a listing, newest first. */
+export interface Listing {
+  entries: FeedEntry[];
+  /** Cursor of the page after this one (older posts), when there are any. */
+  older?: string;
+  /** This is a later page, reached through a cursor: it links back to the newest. */
+  later: boolean;
+}
+
 interface Layout {
   title: string;
   site: Site;
-  /** The feed this page offers for subscription. */
-  feed: FeedRef;
+  /** Feeds offered for subscription; the first is the one the header links. */
+  feeds: FeedRef[];
   main: Html;
 }
 
-function layout({ title, site, feed, main }: Layout): string {
+function layout({ title, site, feeds, main }: Layout): string {
   const pageTitle = title === site.title ? title : `${title} · ${site.title}`;
   return `<!DOCTYPE html>\n${html`<html lang="${site.language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${pageTitle}</title>
-${FEED_FORMATS.map((format) => html`<link rel="alternate" type="${FORMAT_LABELS[format].type}" title="${title} (${FORMAT_LABELS[format].label})" href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">
-`)}<style>${trusted(STYLE)}</style>
+${feeds.map((feed) => FEED_FORMATS.map((format) => html`<link rel="alternate" type="${FORMAT_LABELS[format].type}" title="${feedLabel(feed, site)} (${FORMAT_LABELS[format].label})" href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">
+`))}<style>${trusted(STYLE)}</style>
 </head>
 <body>
-<header class="site"><a class="title" href="${site.baseUrl}/">${site.title}</a>${feedLinks(feed, site)}</header>
+<header class="site"><a class="title" href="${site.baseUrl}/">${site.title}</a>${feedLinks(feeds[0], site)}</header>
 <main>
 ${main}
 </main>
@@ -57,90 +71,127 @@ ${main}
 </html>`}\n`;
 }
 
+function feedLabel(ref: FeedRef, site: Site): string {
+  return ref.kind === 'site' ? site.title : ref.kind === 'tag' ? `#${ref.name}` : ref.name;
+}
+
 function feedLinks(ref: FeedRef, site: Site): Html {
-  return html`<nav class="feeds" aria-label="Feeds">${FEED_FORMATS.map(
+  return html`<nav class="feeds" aria-label="订阅 Feeds">${FEED_FORMATS.map(
     (format) => html`<a href="${absoluteUrl(site.baseUrl, feedPath(ref, format))}">${FORMAT_LABELS[format].label}</a>`,
   )}</nav>`;
 }
 
-function postList(entries: FeedEntry[], site: Site): Html {
-  return html`<ol class="posts">${entries.map(
+/** Absolute URL of a listing page: the newest posts, or those older than `cursor`. */
+function listingUrl(ref: FeedRef, site: Site, cursor?: string): string {
+  const url = absoluteUrl(site.baseUrl, feedPagePath(ref));
+  return cursor === undefined ? url : `${url}?before=${encodeCursor(cursor)}`;
+}
+
+function postList(ref: FeedRef, listing: Listing, site: Site): Html {
+  const items = listing.entries.map(
     (entry) => html`
 <li><a href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><time datetime="${entry.date}">${displayDate(entry.date)}</time></li>`,
-  )}
-</ol>`;
+  );
+  const pages = listing.later || listing.older
+    ? html`
+<nav class="pages" aria-label="分页 Pages">${listing.later ? html`<a href="${listingUrl(ref, site)}">← 最新 Newest</a>` : ''}${
+      listing.older ? html`<a rel="next" href="${listingUrl(ref, site, listing.older)}">更早 Older →</a>` : ''}</nav>`
+    : '';
+  return listing.entries.length === 0
+    ? html`<p>还没有文章。 No posts yet.</p>`
+    : html`<ol class="posts">${items}
+</ol>${pages}`;
 }
 
-function nameLinks(kind: 'category' | 'tag', names: string[], site: Site): Html {
-  return html`${names.map(
-    (name) => html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind, name }))}">${name}</a>`,
-  )}`;
+function nameLink(kind: 'category' | 'tag', name: string, site: Site): Html {
+  return html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind, name }))}">${kind === 'tag' ? `#${name}` : name}</a>`;
 }
 
-export function renderHomePage(entries: FeedEntry[], categories: Array<{ name: string; count: number }>, site: Site): string {
+export function renderHomePage(listing: Listing, categories: Array<{ name: string; count: number }>, site: Site): string {
+  const feed: FeedRef = { kind: 'site' };
   return layout({
-    title: site.title,
+    title: listing.later ? `更早的文章 Older posts` : site.title,
     site,
-    feed: { kind: 'site' },
+    feeds: [feed],
     main: html`<h1>${site.title}</h1>
 <p>${site.description}</p>
 <section><h2>分类 Categories</h2>
-<p class="names">${categories.map(
-      ({ name, count }) => html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">${name}</a> (${count}) `,
-    )}</p></section>
-<section><h2>最新 Latest</h2>
-${postList(entries, site)}</section>`,
+<ul class="names">${categories.map(({ name, count }) => html`<li>${nameLink('category', name, site)} (${count})</li>`)}</ul></section>
+<section><h2>${listing.later ? '更早 Older' : '最新 Latest'}</h2>
+${postList(feed, listing, site)}</section>
+<section><h2>订阅 Subscribe</h2>
+<p class="feeds">${FEED_FORMATS.map(
+      (format) => html`<a href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">${FORMAT_LABELS[format].label}</a>`,
+    )}<a href="${absoluteUrl(site.baseUrl, OPML_PATH)}">OPML（全部订阅源 all feeds）</a></p></section>`,
   });
 }
 
-export function renderListPage(ref: Exclude<FeedRef, { kind: 'site' }>, entries: FeedEntry[], site: Site): string {
-  const heading = ref.kind === 'tag' ? `#${ref.name}` : ref.name;
+export function renderListPage(ref: Exclude<FeedRef, { kind: 'site' }>, listing: Listing, site: Site): string {
+  const heading = feedLabel(ref, site);
   return layout({
-    title: heading,
+    title: listing.later ? `${heading} · 更早 Older` : heading,
     site,
-    feed: ref,
+    feeds: [ref],
     main: html`<h1>${heading}</h1>
-${postList(entries, site)}`,
+${postList(ref, listing, site)}
+<p><a href="${site.baseUrl}/">返回首页 Home</a></p>`,
   });
 }
 
 export function renderPostPage(post: Post, site: Site): string {
   const shareUrl = absoluteUrl(site.baseUrl, shareLinkPath(post.shortCode));
   const home = `${site.baseUrl}/`;
-  const primary: FeedRef = post.categories[0] ? { kind: 'category', name: post.categories[0] } : { kind: 'site' };
+  const feeds: FeedRef[] = [
+    ...post.categories.map((name): FeedRef => ({ kind: 'category', name })),
+    ...post.tags.map((name): FeedRef => ({ kind: 'tag', name })),
+    { kind: 'site' },
+  ];
   return layout({
     title: post.title,
     site,
-    feed: primary,
+    feeds,
     main: html`<article>
 <h1>${post.title}</h1>
 <p class="meta"><time datetime="${post.date}">${displayDate(post.date)}</time>${post.author ? html` · ${post.author}` : ''}</p>
-<p class="meta names">${nameLinks('category', post.categories, site)}${post.tags.map(
-      (name) => html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'tag', name }))}">#${name}</a>`,
-    )}</p>
+<p class="meta names">${post.categories.map((name) => nameLink('category', name, site))}${post.tags.map((name) => nameLink('tag', name, site))}</p>
 <div class="body">
 ${trusted(post.html)}
 </div>
 </article>
-<p class="share"><label>分享链接 Share link<br><input readonly value="${shareUrl}"></label> <a href="${shareUrl}">${shareUrl}</a></p>
-<nav aria-label="Back">${post.categories.map(
+<p class="share"><label>分享链接 Share link<br><input readonly value="${shareUrl}" type="text"></label><br><a href="${shareUrl}">${shareUrl}</a></p>
+<nav aria-label="返回 Back">${post.categories.map(
       (name) => html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">返回${name}</a> ｜ `,
     )}<a href="${home}">返回首页</a></nav>`,
   });
 }
 
+const STATUS_TITLES: Record<number, string> = {
+  400: '请求无效 Bad request',
+  404: '找不到页面 Not found',
+  410: '已删除 Gone',
+  500: '服务器内部错误 Internal server error',
+};
+
+/** Error pages look like the rest of the site; the message is cut short, since it may echo the request. */
 export function renderErrorPage(status: number, message: string, site: Site): string {
+  const title = STATUS_TITLES[status] ?? `HTTP ${status}`;
   return layout({
-    title: `${status}`,
+    title: `${status} ${title}`,
     site,
-    feed: { kind: 'site' },
-    main: html`<h1>${status}</h1>
-<p>${message}</p>
+    feeds: [{ kind: 'site' }],
+    main: html`<h1>${status} ${title}</h1>
+<p>${shorten(message, 200)}</p>
 <p><a href="${site.baseUrl}/">返回首页 Home</a></p>`,
   });
 }
 
+function shorten(text: string, characters: number): string {
+  const chars = [...text];
+  return chars.length > characters ? `${chars.slice(0, characters).join('')}…` : text;
+}
+
 /** `2022-01-12 02:44 +08:00`: the date as the publisher wrote it, in its own offset. */
 function displayDate(rfc3339: string): string {
-  return `${rfc3339.slice(0, 10)} ${rfc3339.slice(11, 16)} ${rfc3339.slice(19)}`;
+  const offset = rfc3339.slice(19).replace(/^\.\d+/, '');
+  return `${rfc3339.slice(0, 10)} ${rfc3339.slice(11, 16)} ${offset === 'Z' ? 'UTC' : offset}`;
 }

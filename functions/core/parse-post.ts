@@ -4,8 +4,9 @@ import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import { parsePostDate, type PostDate } from './post-date';
 import type { Post } from './post';
-import { bodyFormatOf, firstParagraph, renderBody, renderInlineText } from './render-body';
-import { shortCodeCandidate } from './short-code';
+import { removeXmlUnsafeCharacters } from './post-text';
+import { bodyFormatOf, firstParagraph, renderBody, renderInlineText, type BodyOptions } from './render-body';
+import { isPlausibleShareCode, shortCodeCandidate } from './short-code';
 
 /** What parsing a file yields: a post ready to store, or `published: false`. */
 export type ParsedPost = { published: true; post: Post } | { published: false; id: string };
@@ -15,7 +16,17 @@ export interface ParseOptions {
   now: string;
   /** Offset for dates written without one, minutes east of UTC. */
   defaultOffsetMinutes?: number;
+  /** Host names whose `<iframe>`s bodies may keep (IFRAME_HOSTS); none by default. */
+  iframeHosts?: readonly string[];
 }
+
+/**
+ * What one post may take in the table: DynamoDB refuses items over 400 KB, and the post item
+ * carries the body and the summary beside its other fields. Above this a post is refused with
+ * that reason rather than failing on every retry.
+ */
+export const MAX_STORED_POST_BYTES = 380_000;
+const MAX_ID_LENGTH = 200;
 
 // Fields this module interprets; everything else is kept on the post as given.
 const KNOWN_FIELDS = new Set([
@@ -32,55 +43,108 @@ const DEFAULT_PERMALINK = '/:categories/:year/:month/:day/:title.html';
  * Throws PostRejected, saying what and where, when the file cannot be published.
  */
 export function parsePost(sourceKey: string, text: string, options: ParseOptions): ParsedPost {
-  const source = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  const { data, content } = readFrontMatter(source);
+  const source = removeXmlUnsafeCharacters(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
+  const { fields, content } = readFrontMatter(source);
   const fileName = baseName(sourceKey);
   const fromFileName = FILE_NAME_DATE.exec(fileName.replace(/\.[^.]+$/, ''));
 
-  const explicitId = stringField(data, 'id') ?? stringField(data, 'infoCode');
-  const infoCode = stringField(data, 'infoCode') ?? LEGACY_SHARE_LINK.exec(content)?.[1];
+  const explicitId = identityField(fields, 'id') ?? identityField(fields, 'infoCode');
+  const givenInfoCode = identityField(fields, 'infoCode');
+  if (givenInfoCode !== undefined && !isPlausibleShareCode(givenInfoCode)) {
+    fields.fail('infoCode', `infoCode "${givenInfoCode}" may only contain letters, digits, _ and - (at most 64)`);
+  }
+  const infoCode = givenInfoCode ?? LEGACY_SHARE_LINK.exec(content)?.[1];
   const id = explicitId ?? infoCode ?? sourceKey.replace(/^posts\//, '').replace(/\.[^./]+$/, '');
 
-  if (data.published === false) return { published: false, id };
+  if (fields.data.published === false) return { published: false, id };
 
-  const title = stringField(data, 'title')?.trim();
-  if (!title) throw new PostRejected('front matter has no title', 1);
+  const title = fields.text('title')?.trim();
+  if (!title) throw new PostRejected('front matter has no title', fields.lineOf('title') ?? 1);
 
-  const date = readDate(data, fromFileName?.[1], options.defaultOffsetMinutes ?? 0);
-  const slug = stringField(data, 'slug') ?? fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, '');
-  const categories = nameList(data, 'categories', 'category');
-  const tags = nameList(data, 'tags', 'tag');
-  const html = renderBody(content, bodyFormatOf(sourceKey));
-  const path = buildPermalink(stringField(data, 'permalink') ?? DEFAULT_PERMALINK, { categories, date, slug });
+  const date = readDate(fields, fromFileName?.[1], options.defaultOffsetMinutes ?? 0);
+  const slug = fields.text('slug') ?? fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, '');
+  const categories = nameList(fields, 'categories', 'category');
+  const tags = nameList(fields, 'tags', 'tag');
+  const permalink = fields.text('permalink') ?? DEFAULT_PERMALINK;
+  const path = fields.at('permalink', () => buildPermalink(permalink, { categories, date, slug }));
+  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [] };
+  const format = bodyFormatOf(sourceKey);
+  const html = renderBody(content, format, bodyOptions);
+  const author = readAuthor(fields);
 
   const extra: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(data)) if (!KNOWN_FIELDS.has(field)) extra[field] = value;
+  for (const [field, value] of Object.entries(fields.data)) if (!KNOWN_FIELDS.has(field)) extra[field] = value;
 
-  const contentHash = createHash('sha256').update(sourceKey).update('\0').update(source).digest('hex');
-  return {
-    published: true,
-    post: {
-      id,
-      ...(infoCode ? { infoCode } : {}),
-      sourceKey,
-      title,
-      date: date.rfc3339,
-      updated: options.now,
-      categories,
-      tags,
-      ...(stringField(data, 'author') ? { author: stringField(data, 'author') } : {}),
-      path,
-      shortCode: shortCodeCandidate(id, 0),
-      html,
-      summary: readSummary(data, content, html, bodyFormatOf(sourceKey)),
-      contentHash,
-      extra,
-    },
+  const contentHash = createHash('sha256')
+    .update(sourceKey).update('\0')
+    .update((options.iframeHosts ?? []).join(',')).update('\0')
+    .update(source)
+    .digest('hex');
+  const post: Post = {
+    id,
+    ...(infoCode ? { infoCode } : {}),
+    sourceKey,
+    title,
+    date: date.rfc3339,
+    updated: options.now,
+    categories,
+    tags,
+    ...(author ? { author } : {}),
+    path,
+    shortCode: shortCodeCandidate(id, 0),
+    html,
+    summary: readSummary(fields, content, html, format, bodyOptions),
+    contentHash,
+    extra,
   };
+  const storedBytes = Buffer.byteLength(JSON.stringify(post));
+  if (storedBytes > MAX_STORED_POST_BYTES) {
+    throw new PostRejected(
+      `post takes ${storedBytes} bytes once rendered, over the ${MAX_STORED_POST_BYTES} bytes one post can hold in the table`,
+    );
+  }
+  return { published: true, post };
 }
 
-function readFrontMatter(source: string): { data: Record<string, unknown>; content: string } {
-  if (!source.startsWith('---')) throw new PostRejected('file does not start with YAML front matter (---)', 1);
+/** Front-matter fields, with the file line each top-level field is written on. */
+class FrontMatter {
+  constructor(
+    readonly data: Record<string, unknown>,
+    private readonly lines: Map<string, number>,
+  ) {}
+
+  lineOf(field: string): number | undefined {
+    return this.lines.get(field);
+  }
+
+  fail(field: string, message: string): never {
+    throw new PostRejected(message, this.lineOf(field));
+  }
+
+  /** Runs `read`; a refusal without a place is placed on `field`'s line. */
+  at<T>(field: string, read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof PostRejected && error.line === undefined) this.fail(field, error.message);
+      throw error;
+    }
+  }
+
+  /** A scalar field as text; a list or mapping is refused. */
+  text(field: string): string | undefined {
+    const value = this.data[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'object') this.fail(field, `front matter field "${field}" must be text, not a list or mapping`);
+    return String(value);
+  }
+}
+
+function readFrontMatter(source: string): { fields: FrontMatter; content: string } {
+  const lines = source.split('\n');
+  if (!/^---[ \t]*$/.test(lines[0])) throw new PostRejected('file does not start with YAML front matter (---)', 1);
+  const end = lines.findIndex((line, index) => index > 0 && /^---[ \t]*$/.test(line));
+  if (end === -1) throw new PostRejected('front matter is not closed: no --- line after the one on line 1', 1);
   try {
     // An explicit engine: js-yaml's CORE_SCHEMA keeps dates as the strings written, offset included.
     // Passing options also keeps gray-matter from caching every input forever.
@@ -91,7 +155,7 @@ function readFrontMatter(source: string): { data: Record<string, unknown>; conte
     if (typeof data !== 'object' || Array.isArray(data)) {
       throw new PostRejected('front matter is not a YAML mapping of fields', 2);
     }
-    return { data: data as Record<string, unknown>, content: parsed.content };
+    return { fields: new FrontMatter(data as Record<string, unknown>, fieldLines(lines.slice(1, end))), content: parsed.content };
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
       // gray-matter hands the engine the text after `---`, starting with that line's newline,
@@ -104,28 +168,49 @@ function readFrontMatter(source: string): { data: Record<string, unknown>; conte
   }
 }
 
-function readDate(data: Record<string, unknown>, fileNameDate: string | undefined, defaultOffset: number): PostDate {
-  const written = data.date;
+/** File line (1-based) of each top-level `field:` in the front-matter lines (which start on line 2). */
+function fieldLines(frontMatterLines: string[]): Map<string, number> {
+  const lines = new Map<string, number>();
+  frontMatterLines.forEach((line, index) => {
+    const match = /^(["']?)([^\s"'#:][^"':]*?)\1\s*:(\s|$)/.exec(line);
+    if (match && !lines.has(match[2])) lines.set(match[2], index + 2);
+  });
+  return lines;
+}
+
+function readDate(fields: FrontMatter, fileNameDate: string | undefined, defaultOffset: number): PostDate {
+  const written = fields.data.date;
   if (written !== undefined && written !== null) {
-    if (typeof written !== 'string') throw new PostRejected(`date must be a date such as 2022-01-12 02:44:46 +0800, not ${JSON.stringify(written)}`);
-    return parsePostDate(written, defaultOffset);
+    if (typeof written !== 'string') {
+      fields.fail('date', `date must be a date such as 2022-01-12 02:44:46 +0800, not ${JSON.stringify(written)}`);
+    }
+    return fields.at('date', () => parsePostDate(written, defaultOffset));
   }
   if (fileNameDate) return parsePostDate(fileNameDate, defaultOffset);
   throw new PostRejected('post has no date: give `date:` in front matter or name the file YYYY-MM-DD-slug.ext');
 }
 
 /** Jekyll's rule: a YAML list, or a space-separated string. Trimmed, NFC, de-duplicated. */
-function nameList(data: Record<string, unknown>, plural: string, singular: string): string[] {
-  const raw = data[plural] ?? data[singular];
+function nameList(fields: FrontMatter, plural: string, singular: string): string[] {
+  const field = fields.data[plural] !== undefined && fields.data[plural] !== null ? plural : singular;
+  const raw = fields.data[field];
   if (raw === undefined || raw === null) return [];
-  const items = Array.isArray(raw) ? raw : String(raw).split(/\s+/);
+  if (typeof raw === 'object' && !Array.isArray(raw)) {
+    fields.fail(field, `${field} must be a list or a space-separated string of names, not a mapping`);
+  }
+  const items: unknown[] = Array.isArray(raw) ? raw : String(raw).split(/\s+/);
+  if (items.some((item) => typeof item === 'object' && item !== null)) {
+    fields.fail(field, `${field} must list names, not lists or mappings`);
+  }
   const names = items
+    .filter((item) => item !== null)
     .map((item) => String(item).normalize('NFC').trim())
     .filter((name) => name !== '');
   for (const name of names) {
     if (/[/\\?#%]/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) {
-      throw new PostRejected(`${plural} name "${name}" contains a character not allowed in a name (/ \\ ? # % or a control character)`);
+      fields.fail(field, `${plural} name "${name}" contains a character not allowed in a name (/ \\ ? # % or a control character)`);
     }
+    if (name.length > 200) fields.fail(field, `${plural} name "${name.slice(0, 20)}…" is longer than 200 characters`);
   }
   return [...new Set(names)];
 }
@@ -141,22 +226,42 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
   if (normalized.split('/').some((segment) => segment === '..' || segment === '.')) {
     throw new PostRejected(`permalink "${template}" contains . or .. segments`);
   }
+  if (/[?#]/.test(normalized)) throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
   return normalized;
 }
 
-function readSummary(data: Record<string, unknown>, content: string, html: string, format: 'html' | 'markdown'): string {
-  const given = stringField(data, 'excerpt') ?? stringField(data, 'description');
-  if (given) return `<p>${renderInlineText(given)}</p>`;
-  const separator = stringField(data, 'excerpt_separator');
-  if (separator && content.includes(separator)) return renderBody(content.slice(0, content.indexOf(separator)), format);
+function readSummary(fields: FrontMatter, content: string, html: string, format: 'html' | 'markdown', options: BodyOptions): string {
+  const given = fields.text('excerpt') ?? fields.text('description');
+  if (given) return `<p>${renderInlineText(given, options)}</p>`;
+  const separator = fields.text('excerpt_separator');
+  if (separator && content.includes(separator)) return renderBody(content.slice(0, content.indexOf(separator)), format, options);
   return firstParagraph(html) || html.slice(0, 500);
 }
 
-function stringField(data: Record<string, unknown>, field: string): string | undefined {
-  const value = data[field];
+/** `author: 张三`, a list of names, or a mapping with a `name` (as Jekyll themes write it). */
+function readAuthor(fields: FrontMatter): string | undefined {
+  const value = fields.data.author;
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'object') throw new PostRejected(`front matter field "${field}" must be text, not a list or mapping`);
-  return String(value);
+  const refuse = () => fields.fail('author', 'front matter field "author" must be a name, a list of names or a mapping with a name');
+  if (Array.isArray(value)) {
+    if (value.some((item) => typeof item === 'object' && item !== null)) refuse();
+    return value.map((name) => String(name).trim()).filter(Boolean).join(', ') || undefined;
+  }
+  if (typeof value === 'object') {
+    const name = (value as Record<string, unknown>).name;
+    if (typeof name !== 'string' && typeof name !== 'number') refuse();
+    return String(name).trim() || undefined;
+  }
+  return String(value).trim() || undefined;
+}
+
+/** `id` / `infoCode`: text, not blank, short enough to key the post. */
+function identityField(fields: FrontMatter, field: 'id' | 'infoCode'): string | undefined {
+  const value = fields.text(field)?.trim();
+  if (value === undefined) return undefined;
+  if (value === '') fields.fail(field, `front matter field "${field}" is empty`);
+  if (value.length > MAX_ID_LENGTH) fields.fail(field, `front matter field "${field}" is longer than ${MAX_ID_LENGTH} characters`);
+  return value;
 }
 
 function baseName(key: string): string {

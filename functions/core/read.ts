@@ -1,23 +1,28 @@
 import { BadRequest, Gone, NotFound } from './errors';
-import { renderFeed } from './feeds';
+import type { FeedDocuments } from './feed-documents';
+import { renderOpml } from './opml';
 import {
-  documentResponse, errorResponse, finishResponse, htmlResponse, redirectResponse,
+  errorResponse, finishResponse, htmlResponse, redirectResponse,
   type HttpRequest, type HttpResponse, type Logger,
 } from './http';
-import { renderHomePage, renderListPage, renderPostPage } from './pages';
+import { renderHomePage, renderListPage, renderPostPage, type Listing } from './pages';
 import type { FeedRef } from './post';
 import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
 import type { PostStore } from './store';
-import { absoluteUrl, type FeedFormat } from './urls';
+import { absoluteUrl, decodeCursor, type FeedFormat } from './urls';
 
 export interface ReadDeps {
   store: PostStore;
+  /** Rendered feed documents, kept across the requests an instance serves. */
+  feeds: FeedDocuments;
   site: Site;
   log: Logger;
 }
 
 const MAX_NAME_LENGTH = 200;
+/** DynamoDB's limit for a key: no longer path can be a stored permalink. */
+const MAX_PATH_BYTES = 2048;
 
 /** Answers one public request. Never throws: every failure becomes a response here. */
 export async function handleRead(request: HttpRequest, deps: ReadDeps): Promise<HttpResponse> {
@@ -32,17 +37,26 @@ export async function handleRead(request: HttpRequest, deps: ReadDeps): Promise<
 type View = (request: HttpRequest, deps: ReadDeps) => Promise<HttpResponse>;
 
 const VIEWS: Record<HttpRequest['view'], View> = {
-  async home(_request, { store, site }) {
-    const [entries, categories] = await Promise.all([
-      store.queryFeed({ kind: 'site' }, site.feedLength),
-      store.listNames('category'),
+  async home(request, deps) {
+    const [listing, categories] = await Promise.all([
+      readListing({ kind: 'site' }, request, deps),
+      deps.store.listNames('category'),
     ]);
-    return htmlResponse(renderHomePage(entries, categories, site), site);
+    return htmlResponse(renderHomePage(listing, categories, deps.site), deps.site);
   },
 
   async siteFeed(request, deps) {
     const format = request.path.slice(request.path.lastIndexOf('.') + 1) as FeedFormat;
-    return feedResponse({ kind: 'site' }, format, deps);
+    return feedResponse({ kind: 'site' }, format, request, deps);
+  },
+
+  async opml(_request, { store, site }) {
+    const [categories, tags] = await Promise.all([store.listNames('category'), store.listNames('tag')]);
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/x-opml; charset=utf-8', 'cache-control': `public, max-age=${site.maxAgeSeconds}`, 'x-content-type-options': 'nosniff' },
+      body: renderOpml({ categories, tags }, site),
+    };
   },
 
   category: (request, deps) => listView('category', request, deps),
@@ -54,13 +68,14 @@ const VIEWS: Record<HttpRequest['view'], View> = {
 
   async legacyShare(request, deps) {
     const infoCode = request.query.infoCode;
-    if (!infoCode) throw new BadRequest('the link has no infoCode');
+    if (!infoCode) throw new NotFound('no such share link');
     return shareRedirect(infoCode, deps);
   },
 
   async postPage(request, { store, site }) {
+    if (Buffer.byteLength(request.path) > MAX_PATH_BYTES) throw new NotFound('no such page');
     const post = await store.findPostByPath(request.path);
-    if (!post) throw new NotFound(request.path);
+    if (!post) throw new NotFound(`no page at ${request.path}`);
     return htmlResponse(renderPostPage(post, site), site);
   },
 };
@@ -73,19 +88,24 @@ async function listView(kind: 'category' | 'tag', request: HttpRequest, deps: Re
   if (name.length > MAX_NAME_LENGTH) throw new NotFound(`/${kind}/${file.slice(0, 40)}…`);
   const ref: Exclude<FeedRef, { kind: 'site' }> = { kind, name: name.normalize('NFC') };
   if (extension === 'html') {
-    const entries = await deps.store.queryFeed(ref, deps.site.feedLength);
-    if (entries.length === 0) throw new NotFound(`no ${kind} named "${name}"`);
-    return htmlResponse(renderListPage(ref, entries, deps.site), deps.site);
+    const listing = await readListing(ref, request, deps);
+    if (listing.entries.length === 0) throw new NotFound(`no ${kind} named "${name}"`);
+    return htmlResponse(renderListPage(ref, listing, deps.site), deps.site);
   }
-  return feedResponse(ref, extension as FeedFormat, deps);
+  return feedResponse(ref, extension as FeedFormat, request, deps);
 }
 
-async function feedResponse(ref: FeedRef, format: FeedFormat, { store, site }: ReadDeps): Promise<HttpResponse> {
-  const entries = await store.queryFeed(ref, site.feedLength);
-  // An unknown category or tag is a 404, not an empty feed a reader would subscribe to.
-  if (entries.length === 0 && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
-  const feed = renderFeed(format, ref, entries, site);
-  return documentResponse(feed.body, feed.contentType, site);
+/**
+ * A feed document: the subscription document, or with `?before={cursor}` (from a
+ * prev-archive link) an RFC 5005 archive page. An unknown category or tag is a 404, not
+ * an empty feed a reader would subscribe to.
+ */
+async function feedResponse(ref: FeedRef, format: FeedFormat, request: HttpRequest, { feeds, site }: ReadDeps): Promise<HttpResponse> {
+  const cursorText = request.query.before;
+  if (cursorText === undefined) return feeds.current(ref, format, site, request.headers);
+  const cursor = decodeCursor(cursorText);
+  if (!cursor) throw new NotFound('no such archive page');
+  return feeds.archive(ref, format, cursor, site, request.headers);
 }
 
 async function shareRedirect(code: string, { store, site }: ReadDeps): Promise<HttpResponse> {
@@ -93,5 +113,25 @@ async function shareRedirect(code: string, { store, site }: ReadDeps): Promise<H
   const link = await store.getShareLink(code);
   if (!link) throw new NotFound('no such share link');
   if (link.gone) throw new Gone('this post was removed');
+  // Stored paths start with "/"; anything else could turn our origin into another host's prefix.
+  if (!link.path.startsWith('/')) throw new NotFound('no such share link');
   return redirectResponse(absoluteUrl(site.baseUrl, link.path));
+}
+
+/**
+ * One page of a listing in one Query: the newest posts, or with `?before={cursor}` (from a
+ * page's "older" link) the posts older than the cursor. A cursor we could not have written,
+ * or one past the end, is a page that does not exist.
+ */
+async function readListing(ref: FeedRef, request: HttpRequest, { store, site }: ReadDeps): Promise<Listing> {
+  const cursorText = request.query.before;
+  if (cursorText === undefined) {
+    const { entries, older } = await store.readFeed(ref, site.feedLength);
+    return { entries, older, later: false };
+  }
+  const before = decodeCursor(cursorText);
+  if (before === undefined) throw new NotFound('no such page');
+  const { entries, older } = await store.readFeed(ref, site.feedLength, before);
+  if (entries.length === 0) throw new NotFound('no such page');
+  return { entries, older, later: true };
 }

@@ -3,7 +3,7 @@
  * exactly these routes and the local server matches requests against them, so the two
  * cannot drift. Path variables are whole segments; `{proxy+}` is greedy.
  */
-export type ViewName = 'home' | 'siteFeed' | 'category' | 'tag' | 'shortLink' | 'legacyShare' | 'postPage';
+export type ViewName = 'home' | 'siteFeed' | 'opml' | 'category' | 'tag' | 'shortLink' | 'legacyShare' | 'postPage';
 
 export interface Route {
   path: string;
@@ -18,6 +18,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/feed.rss', view: 'siteFeed' },
   { path: '/feed.atom', view: 'siteFeed' },
   { path: '/feed.json', view: 'siteFeed' },
+  { path: '/feeds.opml', view: 'opml' },
   { path: '/category/{file}', view: 'category' },
   { path: '/tag/{file}', view: 'tag' },
   { path: '/s/{code}', view: 'shortLink' },

@@ -16,7 +16,9 @@ export const DEFAULT_SETTINGS: Settings = {
   language: 'zh-CN',
   idAuthority: 'publishing-backend.invalid',
   feedLength: 20,
+  feedMaxBytes: 1024 * 1024,
   maxAgeSeconds: 300,
+  archiveMaxAgeSeconds: 86_400,
 };
 
 type EnvNames = { [K in keyof Settings]-?: string };
@@ -27,7 +29,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     const value = env[names[key]]?.trim();
     return value === '' ? undefined : value;
   };
-  const integer = (key: 'feedLength' | 'maxAgeSeconds', min: number, max: number): number => {
+  const integer = (key: 'feedLength' | 'feedMaxBytes' | 'maxAgeSeconds' | 'archiveMaxAgeSeconds', min: number, max: number): number => {
     const value = text(key);
     if (value === undefined) return DEFAULT_SETTINGS[key];
     const parsed = Number(value);
@@ -44,6 +46,14 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
   if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
     throw new ConfigError(`${names.language} must be a language tag such as zh-CN, not "${language}"`);
   }
+  const websubHub = text('websubHub');
+  if (websubHub !== undefined) {
+    if (!/^https?:\/\/[^\s]+$/.test(websubHub)) {
+      throw new ConfigError(`${names.websubHub} must be the hub's absolute http(s) URL, not "${websubHub}"`);
+    }
+    // Ingest tells the hub which feed URLs changed; it has no request to take the host from.
+    if (siteUrl === undefined) throw new ConfigError(`${names.websubHub} is set, so ${names.siteUrl} must be set too`);
+  }
   return {
     siteUrl,
     title: text('title') ?? DEFAULT_SETTINGS.title,
@@ -51,7 +61,10 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     language,
     idAuthority: text('idAuthority') ?? (siteUrl ? new URL(siteUrl).hostname : DEFAULT_SETTINGS.idAuthority),
     feedLength: integer('feedLength', 1, 1000),
+    feedMaxBytes: integer('feedMaxBytes', 4096, 6 * 1024 * 1024),
     maxAgeSeconds: integer('maxAgeSeconds', 0, 31_536_000),
+    archiveMaxAgeSeconds: integer('archiveMaxAgeSeconds', 0, 31_536_000),
+    ...(websubHub ? { websubHub } : {}),
   };
 }
 

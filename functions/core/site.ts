@@ -10,6 +10,12 @@ export interface Site {
   idAuthority: string;
   /** Items per feed document. */
   feedLength: number;
+  /** Largest feed document, bytes: older items move to archive pages to stay under it. */
+  feedMaxBytes: number;
   /** `Cache-Control: max-age` for feeds and pages, seconds. */
   maxAgeSeconds: number;
+  /** `Cache-Control: max-age` for full archive pages, which change only when an old post does. */
+  archiveMaxAgeSeconds: number;
+  /** WebSub hub that feeds advertise and ingest notifies. */
+  websubHub?: string;
 }

@@ -3,7 +3,11 @@ import type { FeedEntry, FeedRef, Post, TaxonomyKind } from './post';
 /** What ingest last did with an object key. Kept after a delete, as a tombstone. */
 export interface SourceState {
   key: string;
-  /** S3 sequencer of the event applied, normalized by `normalizeSequencer`. */
+  /**
+   * Write token of the change applied: the event's S3 sequencer normalized by
+   * `normalizeSequencer` (32 hex digits), then `.` and a hash of the bytes read, or `/…`
+   * for a reindex step just after the state it saw (functions/core/ingest.ts).
+   */
   sequencer: string;
   status: 'published' | 'unpublished' | 'deleted' | 'failed';
   /** The post this key currently publishes (kept while a broken re-upload is refused). */
@@ -12,6 +16,43 @@ export interface SourceState {
   error?: string;
   /** When the event happened (S3 event time). */
   at: string;
+  /** ETag of the object version read, so reindex can tell an up-to-date key without reading it. */
+  etag?: string;
+  /** What this key publishes now, so that the next change can take exactly that back. */
+  published?: PublishedVersion;
+  /**
+   * Write token of the change whose rows are in place, when not `sequencer`: a refused
+   * upload keeps the rows of an older change (see functions/core/ingest.ts).
+   */
+  rowsSequencer?: string;
+  /** Incremented by every commit: what a compare-and-swap compares. Set by the store. */
+  revision?: number;
+}
+
+/** The rows a published post occupies besides its own item. */
+export interface PublishedVersion {
+  id: string;
+  date: string;
+  path: string;
+  feeds: FeedRef[];
+  /** Short code, and the legacy infoCode when the post holds that link too. */
+  shareCodes: string[];
+  contentHash: string;
+  updated: string;
+  /** Hash of the feed entry as written: equal hashes mean unchanged entries. */
+  entryHash: string;
+}
+
+/** Who writes a share link: the object key and the write token of its change. */
+export interface ShareLinkWriter {
+  sourceKey: string;
+  sequencer: string;
+}
+
+/** What reindex compares with the bucket: every key's state and who owns each post. */
+export interface SourceInventory {
+  states: SourceState[];
+  posts: Array<Pick<Post, 'id' | 'sourceKey' | 'contentHash'>>;
 }
 
 export interface ShareLink {
@@ -23,7 +64,29 @@ export interface ShareLink {
   gone: boolean;
 }
 
+/** Changes whenever an entry of the feed is added, changed or removed. */
+export interface FeedMeta {
+  version: number;
+  /** RFC 3339 instant of the last change. */
+  lastModified: string;
+}
+
+export interface FeedPage {
+  entries: FeedEntry[];
+  /** Present on the newest page of a feed that has ever had an entry. */
+  meta?: FeedMeta;
+  /** Cursor for the entries older than the last one returned, when there are any. */
+  older?: string;
+}
+
 export type PutPostResult = 'written' | 'stale' | { ownedBy: string };
+
+export interface PostWriter {
+  sourceKey: string;
+  sequencer: string;
+  /** The post was deleted; the item is a tombstone. */
+  gone: boolean;
+}
 
 /**
  * Everything ingest and the read side need from storage. One DynamoDB implementation
@@ -31,16 +94,33 @@ export type PutPostResult = 'written' | 'stale' | { ownedBy: string };
  * so that duplicated and out-of-order events converge without transactions.
  */
 export interface PostStore {
+  /** Strongly consistent: ingest decides on it. */
   getSourceState(key: string): Promise<SourceState | undefined>;
-  /** Writes the state unless a newer event was already committed for the key. */
-  commitSourceState(state: SourceState): Promise<{ committed: boolean; previous?: SourceState }>;
+  /**
+   * Writes the state if the stored one is still `expected` (same revision; null: no state
+   * stored), or, without `expected`, unless a newer event was already committed for the key.
+   * Maintains the FAILURES listing.
+   */
+  commitSourceState(state: SourceState, expected?: SourceState | null): Promise<{ committed: boolean; previous?: SourceState }>;
+  /** Keys whose last upload was refused, with the reason (checked against each key's state). */
   listFailedSources(): Promise<SourceState[]>;
+  /** Every key's state and every post's owner: one pass over the table, for reindex. */
+  listSources(): Promise<SourceInventory>;
 
   getPost(id: string): Promise<Post | undefined>;
-  /** Fails with `ownedBy` when another object key already publishes a post with this id. */
+  /**
+   * Fails with `ownedBy` when another object key already publishes a post with this id
+   * (a deleted post's id is free), 'stale' when a newer change of the same key wrote it.
+   */
   putPost(post: Post, sequencer: string): Promise<PutPostResult>;
-  /** Deletes the post if its object key still owns it and no newer event wrote it. */
+  /**
+   * Deletes the post if its object key still owns it and no newer event wrote it. Leaves a
+   * tombstone (no path, not readable) carrying the sequencer, so an older change of the key
+   * cannot write the post again.
+   */
   deletePost(post: Pick<Post, 'id' | 'sourceKey'>, sequencer: string): Promise<void>;
+  /** Who last wrote the post item (tombstone included), read strongly consistent. */
+  getPostWriter(id: string): Promise<PostWriter | undefined>;
   findPostByPath(path: string): Promise<Post | undefined>;
 
   putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<void>;
@@ -48,12 +128,35 @@ export interface PostStore {
   deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void>;
   /** Newest first, at most `limit`: one Query, whatever the size of the site. */
   queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]>;
+  /**
+   * One page of a feed, newest first, in one Query: the newest `limit` entries with the
+   * feed's version (no `before`), or the `limit` entries older than the cursor `before`.
+   */
+  readFeed(ref: FeedRef, limit: number, before?: string): Promise<FeedPage>;
+  /** The feed's version alone: one small read, enough to answer a conditional GET. */
+  getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined>;
+  /**
+   * Moves the feeds' versions on. Entry writes that change a feed do it themselves; ingest
+   * also does it before committing a change, so a retry after a failure in between still does.
+   */
+  touchFeeds(refs: FeedRef[]): Promise<void>;
   /** Names with at least one post, and how many. */
   listNames(kind: TaxonomyKind): Promise<Array<{ name: string; count: number }>>;
+  /**
+   * Sets each name's count (those stored, and `names`) to the entries its feed holds, unless a
+   * change moved the count meanwhile; returns how many were corrected. For reindex: a count is a
+   * second write after its entry's, which a crash in between leaves behind.
+   */
+  recountNames(names: Array<{ kind: TaxonomyKind; name: string }>): Promise<number>;
 
-  /** Claims a share code for a post; false when another post holds it. Revives a gone link. */
-  claimShareLink(link: Omit<ShareLink, 'gone'>): Promise<boolean>;
-  markShareLinkGone(code: string, postId: string): Promise<void>;
+  /**
+   * Claims a share code for a post; false when another post holds it. Revives a gone link.
+   * With a writer, a newer change of the same object key is never overwritten (the link
+   * stays the post's: true).
+   */
+  claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter): Promise<boolean>;
+  /** With a writer, only a link that writer's object key wrote, with no newer change. */
+  markShareLinkGone(code: string, postId: string, writer?: ShareLinkWriter): Promise<void>;
   getShareLink(code: string): Promise<ShareLink | undefined>;
 }
 
@@ -63,4 +166,14 @@ export interface PostStore {
  */
 export function normalizeSequencer(sequencer: string): string {
   return sequencer.toUpperCase().padStart(32, '0');
+}
+
+/** The S3 sequencer part of a write token (see SourceState.sequencer). */
+export function eventSequencerOf(token: string): string {
+  return token.slice(0, 32);
+}
+
+/** Where an entry sits in its feed: newest first by instant, the id breaking ties. Also the paging cursor. */
+export function feedCursor(entry: Pick<FeedEntry, 'id' | 'date'>): string {
+  return `${new Date(entry.date).toISOString()}#${entry.id}`;
 }

@@ -35,3 +35,20 @@ export function tagUri(authority: string, specific: string): string {
 export function feedKey(ref: FeedRef): string {
   return ref.kind === 'site' ? 'site' : `${ref.kind}#${ref.name}`;
 }
+
+/** Feed cursors (an entry's sort key) travel in URLs as base64url: opaque, and safe in any URL. */
+export function encodeCursor(cursor: string): string {
+  return Buffer.from(cursor, 'utf8').toString('base64url');
+}
+
+/** undefined when the text is not a cursor this site could have written. */
+export function decodeCursor(text: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{1,400}$/.test(text)) return undefined;
+  const cursor = Buffer.from(text, 'base64url').toString('utf8');
+  return /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#./.test(cursor) && encodeCursor(cursor) === text ? cursor : undefined;
+}
+
+/** Absolute URL of an RFC 5005 archive document: the entries older than `cursor`. */
+export function archiveUrl(baseUrl: string, ref: FeedRef, format: FeedFormat, cursor: string): string {
+  return `${absoluteUrl(baseUrl, feedPath(ref, format))}?before=${encodeCursor(cursor)}`;
+}

@@ -4,6 +4,7 @@ import { dynamoClient } from '../adapters/clients';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';
 import { ENV } from '../config-names';
+import { FeedDocuments } from '../core/feed-documents';
 import type { HttpRequest } from '../core/http';
 import { handleRead } from '../core/read';
 import { ROUTES } from '../core/routes';
@@ -18,10 +19,13 @@ export interface HttpHandlerDeps {
 
 /** Translates API Gateway HTTP API (payload 2.0) events to the read side and back. */
 export function createHttpHandler(deps: HttpHandlerDeps) {
+  const feeds = new FeedDocuments(deps.store);
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const request = toRequest(event);
-    const site = siteForRequest(deps.settings, request.headers);
-    const response = await handleRead(request, { store: deps.store, site, log: logger });
+    // The domain API Gateway routed the request by, not a Host header a client chose.
+    const host = event.requestContext.domainName ?? request.headers.host ?? '';
+    const site = siteForRequest(deps.settings, { ...request.headers, host });
+    const response = await handleRead(request, { store: deps.store, feeds, site, log: logger });
     return { statusCode: response.status, headers: response.headers, body: response.body };
   };
 }

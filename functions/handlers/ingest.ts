@@ -1,42 +1,54 @@
-import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { s3Client, dynamoClient } from '../adapters/clients';
 import { DynamoPostStore } from '../adapters/dynamo-store';
-import { requireEnv } from '../adapters/env';
+import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';
+import { s3ObjectReader } from '../adapters/s3-objects';
+import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
-import { ingestChange, type IngestOutcome, type ObjectChange, type ReadObject } from '../core/ingest';
+import { ingestChange, type IngestOutcome, type ObjectChange } from '../core/ingest';
+import { readIngestSettings, type IngestSettings } from '../core/ingest-settings';
 import type { PostStore } from '../core/store';
+import { websubTopics } from '../core/websub';
 
 export interface IngestHandlerDeps {
   store: PostStore;
   s3: S3Client;
   bucket: string;
+  settings?: IngestSettings;
+  /** WebSub hub to tell about changed feeds, and the site origin their URLs are on. */
+  websub?: { hub: string; siteUrl: string };
 }
 
 /**
  * Translates S3 notifications into ingest calls, one record at a time. Refused posts are
  * recorded and not retried; a transient failure throws, so Lambda retries the event and
- * finally hands it to the dead-letter queue.
+ * finally hands it to the dead-letter queue. Records before the failing one were applied;
+ * applying them again on the retry is a no-op.
  */
 export function createIngestHandler(deps: IngestHandlerDeps) {
-  const readObject: ReadObject = async (key) => {
-    try {
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
-      return await object.Body?.transformToByteArray();
-    } catch (error) {
-      if (error instanceof NoSuchKey) return undefined;
-      throw error;
-    }
-  };
+  const readObject = s3ObjectReader(deps.s3, deps.bucket);
+  const { maxPostBytes, iframeHosts } = deps.settings ?? readIngestSettings({}, INGEST_SETTING_NAMES);
 
   return async (event: S3Event): Promise<IngestOutcome[]> => {
     const outcomes: IngestOutcome[] = [];
     for (const change of toChanges(event)) {
       if (!change.key.startsWith(POSTS_PREFIX)) continue;
-      const outcome = await ingestChange(change, { store: deps.store, readObject });
+      let outcome: IngestOutcome;
+      try {
+        outcome = await ingestChange(change, { store: deps.store, readObject, maxPostBytes, iframeHosts });
+      } catch (error) {
+        logger.error('ingest failed; the event will be retried', {
+          key: change.key, sequencer: change.sequencer, error: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
       if (outcome.result === 'rejected') logger.warn('post refused', { key: outcome.key, error: outcome.error });
-      else logger.info(`post ${outcome.result}`, { ...outcome });
+      else logger.info(`post ${outcome.result}`, { ...outcome, feeds: outcome.feeds.length });
+      if (deps.websub && outcome.feeds.length) {
+        await notifyHub(deps.websub.hub, websubTopics(outcome.feeds, deps.websub.siteUrl), logger);
+      }
       outcomes.push(outcome);
     }
     return outcomes;
@@ -56,21 +68,35 @@ function toChanges(event: S3Event): ObjectChange[] {
         ? 'removed'
         : undefined;
     if (!kind) return [];
+    const { versionId } = record.s3.object;
     return [{
       key: decodeEventKey(record.s3.object.key),
       kind,
       sequencer: record.s3.object.sequencer,
       eventTime: new Date(record.eventTime).toISOString(),
+      // A delete marker's version cannot be read; only a created version is worth naming.
+      ...(kind === 'created' && versionId ? { versionId } : {}),
     }];
   });
 }
 
+export const INGEST_SETTING_NAMES = { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts };
+
+/** MAX_POST_BYTES and IFRAME_HOSTS, refused with the variable's name when wrong. */
+export function ingestSettingsFromEnv(env: Record<string, string | undefined>): IngestSettings {
+  return readIngestSettings(env, INGEST_SETTING_NAMES);
+}
+
 /** Wires the handler from environment variables: what Lambda runs, and what the local stack runs. */
 export function ingestHandlerFromEnv(env: Record<string, string | undefined>) {
+  const { siteUrl, websubHub } = settingsFromEnv(env);
   return createIngestHandler({
     store: new DynamoPostStore(dynamoClient(env), requireEnv(ENV.tableName, env)),
     s3: s3Client(env),
     bucket: requireEnv(ENV.bucketName, env),
+    settings: ingestSettingsFromEnv(env),
+    // Site settings refuse a hub without SITE_URL.
+    ...(websubHub && siteUrl ? { websub: { hub: websubHub, siteUrl } } : {}),
   });
 }
 

@@ -22,6 +22,8 @@ export function createLocalApiServer(handler: HttpHandler, onError: (error: unkn
 
 async function serve(request: IncomingMessage, response: ServerResponse, handler: HttpHandler): Promise<void> {
   const target = request.url ?? '/';
+  // Origin-form only (`/path?query`); absolute-form and `*` are not requests for this API.
+  if (!target.startsWith('/')) return sendJson(response, 400, { message: 'Bad Request' });
   const queryStart = target.indexOf('?');
   const encodedPath = queryStart === -1 ? target : target.slice(0, queryStart);
   const rawQueryString = queryStart === -1 ? '' : target.slice(queryStart + 1);
@@ -41,6 +43,11 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  // API Gateway sets these itself, whatever the client sent.
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(request.socket.localPort ?? '');
+  headers['x-forwarded-for'] = request.socket.remoteAddress ?? '127.0.0.1';
+  const domainName = ownDomainName(request);
   const queryStringParameters: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
     queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
@@ -58,7 +65,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      domainName: headers.host ?? 'localhost',
+      domainName,
       domainPrefix: 'localhost',
       http: {
         method,
@@ -82,6 +89,19 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   response.writeHead(result.statusCode ?? 200, responseHeaders);
   // Node drops the body of a HEAD response by itself.
   response.end(body);
+}
+
+/**
+ * The name this server answers as, like API Gateway's `requestContext.domainName`: the Host
+ * the client used if it is one of this server's own loopback names, else `localhost:{port}`.
+ * API Gateway only routes requests for its own domains, so a Host naming another site never
+ * reaches the handler as the site's domain; here it falls back to ours.
+ */
+function ownDomainName(request: IncomingMessage): string {
+  const port = request.socket.localPort;
+  const host = request.headers.host?.toLowerCase();
+  const own = [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
+  return host !== undefined && own.includes(host) ? host : `localhost:${port}`;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

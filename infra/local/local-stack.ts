@@ -11,7 +11,7 @@ import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
 import { settingsFromEnv } from '../../functions/adapters/env';
 import { ENV } from '../../functions/config-names';
 import { httpHandlerFromEnv } from '../../functions/handlers/http';
-import { ingestHandlerFromEnv } from '../../functions/handlers/ingest';
+import { ingestHandlerFromEnv, ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { dataPaths, ensureTable, startEmulators } from './emulators';
 import { createLocalApiServer } from './http-server';
 import { S3EventBridge } from './s3-events';
@@ -55,6 +55,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   // Refuse bad settings before anything starts, naming the variable.
   settingsFromEnv(options.env ?? {});
+  ingestSettingsFromEnv(options.env ?? {});
   const scratch = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'publishing-local-'));
   const paths = dataPaths(options.dataDir ?? scratch!);
   const emulators = await startEmulators({

@@ -7,8 +7,11 @@
  */
 import { resolve } from 'node:path';
 import { setLogSink } from '../../functions/adapters/logger';
-import { ENV } from '../../functions/config-names';
+import { listObjects, s3ObjectReader } from '../../functions/adapters/s3-objects';
+import { ENV, POSTS_PREFIX } from '../../functions/config-names';
+import { describeSummary, reindex } from '../../functions/core/reindex';
 import { FEED_FORMATS, absoluteUrl, feedPagePath, feedPath, shareLinkPath } from '../../functions/core/urls';
+import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { dataPaths } from './emulators';
 import { startLocalStack } from './local-stack';
 import { syncContent } from './sync-content';
@@ -31,11 +34,13 @@ const SITE_SETTINGS = [
   ENV.siteUrl, ENV.siteTitle, ENV.siteDescription, ENV.siteLanguage, ENV.idAuthority, ENV.feedLength, ENV.maxAgeSeconds,
 ];
 
+const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts];
+
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || '.data');
   const contentDir = resolve(process.env.CONTENT_DIR || 'content');
   const env: Record<string, string> = {};
-  for (const name of SITE_SETTINGS) if (process.env[name]) env[name] = process.env[name]!;
+  for (const name of [...SITE_SETTINGS, ...INGEST_SETTINGS]) if (process.env[name]) env[name] = process.env[name]!;
 
   setLogSink((level, message, fields) => {
     if (message === 'post refused') console.log(`  refused   ${fields.key}: ${fields.error}`);
@@ -73,6 +78,16 @@ async function main(): Promise<void> {
   });
   await stack.idle();
   console.log(`  ${synced.uploaded.length} uploaded, ${synced.unchanged.length} unchanged, ${synced.deleted.length} deleted`);
+
+  // Events lost when the stack stopped abruptly, and objects written while it was down, leave
+  // the table behind the bucket: the same reconciliation as `npm run reindex` catches up.
+  const reconciled = await reindex({
+    store: stack.store,
+    listObjects: () => listObjects(stack.s3, stack.bucket, POSTS_PREFIX),
+    readObject: s3ObjectReader(stack.s3, stack.bucket),
+    settings: ingestSettingsFromEnv(stack.functionEnv),
+  });
+  console.log(`  Reconciled the table with the bucket: ${describeSummary(reconciled)}`);
 
   const failures = await stack.store.listFailedSources();
   for (const failure of failures) console.log(`  ! ${failure.key}: ${failure.error}`);

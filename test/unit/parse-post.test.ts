@@ -328,8 +328,8 @@ describe('parsePost: refusals', () => {
     expect(rejection('posts/a.md', file(['date: 2022-01-01'])).describe()).toBe('line 1: front matter has no title');
   });
 
-  it('refuses a blank title', () => {
-    expect(rejection('posts/a.md', file(['title: "  "', 'date: 2022-01-01'])).describe()).toBe('line 1: front matter has no title');
+  it('refuses a blank title, on the title\'s line', () => {
+    expect(rejection('posts/a.md', file(['title: "  "', 'date: 2022-01-01'])).describe()).toBe('line 2: front matter has no title');
   });
 
   it('refuses a file without front matter', () => {
@@ -363,8 +363,17 @@ describe('render-body', () => {
     expect(renderBody('| a | b |\n|---|---|\n| 1 | 2 |\n', 'markdown')).toContain('<td>1</td>');
   });
 
-  it('does not turn bare URLs into links (only <…> autolinks, as kramdown)', () => {
-    expect(renderBody('see https://x.example/ now', 'markdown')).toBe('<p>see https://x.example/ now</p>');
+  it('links bare http(s) URLs, www. addresses and e-mail addresses, as GitHub does', () => {
+    expect(renderBody('see https://x.example/a?b=1. now', 'markdown')).toBe('<p>see <a href="https://x.example/a?b=1">https://x.example/a?b=1</a>. now</p>');
+    expect(renderBody('visit www.example.com/help today', 'markdown')).toBe('<p>visit <a href="http://www.example.com/help">www.example.com/help</a> today</p>');
+    expect(renderBody('mail news@example.com', 'markdown')).toBe('<p>mail <a href="mailto:news@example.com">news@example.com</a></p>');
+  });
+
+  it('links <…> autolinks, and leaves bare domains, //host, ftp: and text inside HTML blocks alone', () => {
+    expect(renderBody('<http://x.example/a>', 'markdown')).toBe('<p><a href="http://x.example/a">http://x.example/a</a></p>');
+    expect(renderBody('example.com and //x.example/a and ftp://x.example/', 'markdown')).toBe('<p>example.com and //x.example/a and ftp://x.example/</p>');
+    expect(renderBody('<p>in html https://x.example/</p>', 'markdown')).toBe('<p>in html https://x.example/</p>');
+    expect(renderBody('`https://x.example/`', 'markdown')).toBe('<p><code>https://x.example/</code></p>');
   });
 
   it('removes iframes, style and event handlers, keeps protocol-relative links', () => {
@@ -387,5 +396,149 @@ describe('render-body', () => {
 
   it('renders inline Markdown without a paragraph wrapper and sanitized', () => {
     expect(renderInlineText('a *b* <script>x</script>')).toBe('a <em>b</em> ');
+  });
+});
+
+describe('render-body: sanitizing', () => {
+  const clean = (html: string, iframeHosts: string[] = []) => renderBody(html, 'html', { iframeHosts });
+
+  const removed: Array<[string, string, string]> = [
+    ['<script> blocks', '<p>a</p><script>alert(1)</script>', '<p>a</p>'],
+    ['event-handler attributes of any case', '<p onclick="x()" ONMOUSEOVER="y()" onfocus=z>a</p>', '<p>a</p>'],
+    ['javascript: links, whatever their case', '<a href="JaVaScRiPt:alert(1)">a</a>', '<a>a</a>'],
+    ['javascript: hidden by a tab and entities', '<a href="java&#9;script:alert(1)">a</a><a href="&#106;avascript:alert(1)">b</a>', '<a>a</a><a>b</a>'],
+    ['vbscript: and data: links', '<a href="vbscript:x">a</a><a href="data:text/html,x">b</a>', '<a>a</a><a>b</a>'],
+    ['data: in a video poster', '<video poster="data:image/png;base64,AAAA"></video>', '<video></video>'],
+    ['style elements and attributes', '<style>p{}</style><p style="color:red">a</p>', '<p>a</p>'],
+    ['object, embed, form and SVG', '<object data="x"></object><embed src="x"><form action="x"><input></form><svg onload="x()"></svg>', ''],
+    ['iframes when no host is allowed', '<iframe src="https://www.youtube.com/embed/x"></iframe>', ''],
+  ];
+  for (const [what, html, expected] of removed) {
+    it(`removes ${what}`, () => {
+      expect(clean(html)).toBe(expected);
+    });
+  }
+
+  it('keeps data: images', () => {
+    expect(clean('<img src="data:image/png;base64,AAAA" alt="x">')).toBe('<img src="data:image/png;base64,AAAA" alt="x" />');
+  });
+
+  it('keeps iframes from an allowed host only (IFRAME_HOSTS), and never relative ones', () => {
+    const hosts = ['www.youtube.com'];
+    expect(clean('<iframe src="https://www.youtube.com/embed/x" width="560" onload="x()"></iframe>', hosts))
+      .toBe('<iframe src="https://www.youtube.com/embed/x" width="560"></iframe>');
+    expect(clean('<iframe src="https://evil.example/embed/x"></iframe>', hosts)).toBe('<iframe></iframe>');
+    expect(clean('<iframe src="/embed/x"></iframe>', hosts)).toBe('<iframe></iframe>');
+    expect(clean('<iframe src="javascript:alert(1)"></iframe>', hosts)).toBe('<iframe></iframe>');
+  });
+
+  it('sanitizes Markdown output the same way (raw HTML inside Markdown)', () => {
+    expect(renderBody('Hello <img src=x onerror=alert(1)> [x](javascript:alert(1))', 'markdown')).toBe('<p>Hello <img src="x" /> [x](javascript:alert(1))</p>');
+  });
+});
+
+describe('render-body: relative URLs resolved against the post', () => {
+  const at = (html: string, postPath = '/成都/2022/01/12/a b.html', format: 'html' | 'markdown' = 'html') =>
+    renderBody(html, format, { postPath });
+
+  it('turns relative href and src into root-relative paths in the post\'s folder', () => {
+    expect(at('<a href="more.html">m</a><img src="img/photo 1.png">')).toBe(
+      '<a href="/%E6%88%90%E9%83%BD/2022/01/12/more.html">m</a><img src="/%E6%88%90%E9%83%BD/2022/01/12/img/photo%201.png" />',
+    );
+  });
+
+  it('resolves ../, ./, query-only and fragment-only references like a browser would', () => {
+    expect(at('<a href="../../index.html">a</a><a href="./x.html">b</a><a href="?page=2">c</a><a href="#notes">d</a>', '/news/2022/01/a.html')).toBe(
+      '<a href="/news/index.html">a</a><a href="/news/2022/01/x.html">b</a><a href="/news/2022/01/a.html?page=2">c</a><a href="/news/2022/01/a.html#notes">d</a>',
+    );
+  });
+
+  it('resolves against a permalink that is a folder (trailing slash)', () => {
+    expect(at('<img src="cover.jpg">', '/news/slug/')).toBe('<img src="/news/slug/cover.jpg" />');
+  });
+
+  it('resolves every candidate of a srcset', () => {
+    expect(at('<img srcset="a.png 1x, /b.png 2x, https://x.example/c.png 3x">', '/p/a.html')).toBe(
+      '<img srcset="/p/a.png 1x, /b.png 2x, https://x.example/c.png 3x" />',
+    );
+  });
+
+  it('leaves root-relative, protocol-relative, absolute and mailto: URLs as written', () => {
+    const html = '<a href="/category/x.html">a</a><a href="//x.example/a">b</a><a href="https://x.example/">c</a><a href="mailto:a@x.example">d</a>';
+    expect(at(html, '/p/a.html')).toBe(html);
+  });
+
+  it('resolves Markdown links and images too', () => {
+    expect(at('[more](more.html) ![p](p.png)', '/p/a.html', 'markdown')).toBe('<p><a href="/p/more.html">more</a> <img src="/p/p.png" alt="p" /></p>');
+  });
+
+  it('leaves the seed\'s protocol-relative Markdown links as written', () => {
+    const seed = post(SEED_KEY, SEED_TEXT);
+    expect(seed.html).toContain('href="//finews.withounder.com/category/chengduribao.html"');
+  });
+
+  it('resolves relative URLs in a front-matter excerpt as well', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: x', 'excerpt: "see [this](b.html)"']));
+    expect(p.summary).toBe('<p>see <a href="/x/2022/01/01/b.html">this</a></p>');
+  });
+});
+
+describe('parsePost: front matter as Jekyll users write it', () => {
+  it('keeps the offset of every accepted date form', () => {
+    const forms: Array<[string, string]> = [
+      ['2022-01-12 02:44:46 +0800', '2022-01-12T02:44:46+08:00'],
+      ['2022-01-12 02:44:46 +08:00', '2022-01-12T02:44:46+08:00'],
+      ['2022-01-12T02:44:46+08:00', '2022-01-12T02:44:46+08:00'],
+      ['2022-01-12T02:44+08:00', '2022-01-12T02:44:00+08:00'],
+      ['2022-01-12 02:44', '2022-01-12T02:44:00Z'],
+      ['2022-01-12', '2022-01-12T00:00:00Z'],
+      ['"2022-01-12 02:44:46 -0500"', '2022-01-12T02:44:46-05:00'],
+    ];
+    for (const [written, stored] of forms) {
+      expect(post('posts/a.md', file(['title: A', `date: ${written}`])).date, written).toBe(stored);
+    }
+  });
+
+  it('reads `categories` and `tags` as lists or space-separated strings, trimmed, NFC and de-duplicated', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: " 成都  news 成都 "', 'tags: [" a ", "Cafe\u0301", "Café", a]']));
+    expect(p.categories).toEqual(['成都', 'news']);
+    expect(p.tags).toEqual(['a', 'Café']);
+  });
+
+  it('reads author as a name, a list of names or a mapping with a name', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: 张三'])).author).toBe('张三');
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, 李四]'])).author).toBe('张三, 李四');
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: {name: 王五, email: w@x.example}'])).author).toBe('王五');
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01'])).author).toBeUndefined();
+  });
+
+  it('takes an explicit id as identity, keeping a legacy infoCode found in the body', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'id: story-42'], '<http://x.example/html_News/NewsShare.html?infoCode=NW9>\n'));
+    expect([p.id, p.infoCode]).toEqual(['story-42', 'NW9']);
+  });
+
+  it('takes an infoCode from front matter as identity and legacy share code', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'infoCode: NW202201122244036113']));
+    expect([p.id, p.infoCode]).toEqual(['NW202201122244036113', 'NW202201122244036113']);
+  });
+
+  it('finds the infoCode of a legacy link among other query parameters', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01'], '[old](http://x.example/html_News/NewsShare.html?from=app&infoCode=NW77&x=1)\n'));
+    expect(p.id).toBe('NW77');
+  });
+
+  it('returns published: false with the id for a draft, whatever else is wrong with it', () => {
+    expect(parse('posts/draft.md', file(['published: false', 'infoCode: NW5']))).toEqual({ published: false, id: 'NW5' });
+  });
+
+  it('keeps unknown fields, including nested ones and ones that look like dates, as given', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'last_modified_at: 2023-01-01 00:30:00 +08:00', 'seo: {keywords: [成都, 新闻]}']));
+    expect(p.extra).toEqual({ last_modified_at: '2023-01-01 00:30:00 +08:00', seo: { keywords: ['成都', '新闻'] } });
+  });
+
+  it('removes control characters XML forbids from the title and the body', () => {
+    const p = post('posts/a.md', file(['title: "a\u0001b\u001Fc\uFFFEd"', 'date: 2022-01-01'], 'x\u0000y\u0008z\n'));
+    expect(p.title).toBe('abcd');
+    expect(p.html).toBe('<p>xyz</p>');
   });
 });

@@ -40,7 +40,10 @@ describe('readSettings', () => {
       [ENV.siteLanguage]: 'en',
       [ENV.idAuthority]: 'example.org',
       [ENV.feedLength]: ' 50 ',
+      [ENV.feedMaxBytes]: '65536',
       [ENV.maxAgeSeconds]: '0',
+      [ENV.archiveMaxAgeSeconds]: '3600',
+      [ENV.websubHub]: 'https://hub.example.net/',
     });
     expect(settings).toEqual({
       siteUrl: 'https://news.example.com',
@@ -49,8 +52,18 @@ describe('readSettings', () => {
       language: 'en',
       idAuthority: 'example.org',
       feedLength: 50,
+      feedMaxBytes: 65536,
       maxAgeSeconds: 0,
+      archiveMaxAgeSeconds: 3600,
+      websubHub: 'https://hub.example.net/',
     });
+  });
+
+  it('refuses a WebSub hub without SITE_URL, since ingest must name the changed feeds absolutely', () => {
+    expect(() => settingsFromEnv({ [ENV.websubHub]: 'https://hub.example.net/' })).toThrow(
+      'WEBSUB_HUB is set, so SITE_URL must be set too',
+    );
+    expect(() => settingsFromEnv({ [ENV.siteUrl]: 'https://a.example', [ENV.websubHub]: 'hub' })).toThrow(/^WEBSUB_HUB must be/);
   });
 
   it('takes the tag: authority from SITE_URL’s host when none is set', () => {
@@ -92,6 +105,7 @@ describe('readSettings', () => {
   it('names whatever variables it is given', () => {
     const names = {
       siteUrl: 'U', title: 'T', description: 'D', language: 'L', idAuthority: 'I', feedLength: 'N', maxAgeSeconds: 'M',
+      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', websubHub: 'H',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);

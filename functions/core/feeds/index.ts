@@ -9,10 +9,10 @@ import type { FeedEntry, FeedRef } from '../post';
 import type { Site } from '../site';
 import type { FeedFormat } from '../urls';
 import { renderJson } from './json';
-import { prepareFeed } from './model';
+import { prepareFeed, type FeedLinks } from './model';
 import { renderAtom, renderRss } from './xml';
 
-export { feedTitle } from './model';
+export { feedTitle, type FeedLinks } from './model';
 export { absolutizeHtmlUrls } from './html-urls';
 
 export interface RenderedFeed {
@@ -30,8 +30,8 @@ export const FEED_CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
  * Renders one feed document. `entries` come newest first, already limited to
  * `site.feedLength`; an empty list gives a valid empty feed.
  */
-export function renderFeed(format: FeedFormat, ref: FeedRef, entries: FeedEntry[], site: Site): RenderedFeed {
-  const feed = prepareFeed(ref, entries, site);
+export function renderFeed(format: FeedFormat, ref: FeedRef, entries: FeedEntry[], site: Site, links: FeedLinks = {}): RenderedFeed {
+  const feed = prepareFeed(ref, entries, site, links);
   const body = format === 'rss' ? renderRss(feed) : format === 'atom' ? renderAtom(feed) : renderJson(feed);
   return { body, contentType: FEED_CONTENT_TYPES[format] };
 }

@@ -30,6 +30,9 @@ interface JsonFeed {
   description: string;
   language: string;
   authors: JsonAuthor[];
+  /** JSON Feed's pagination: the next-older page (our RFC 5005 archive document). */
+  next_url?: string;
+  hubs?: Array<{ type: string; url: string }>;
   items: JsonItem[];
 }
 
@@ -73,10 +76,13 @@ export function renderJson(feed: PreparedFeed): string {
     version: 'https://jsonfeed.org/version/1.1',
     title: v10.title,
     home_page_url: v10.home_page_url ?? feed.pageUrl,
-    feed_url: v10.feed_url ?? feed.selfUrls.json,
+    // The feed's identity: an archive page names the subscription document, not itself.
+    feed_url: feed.currentUrls?.json ?? v10.feed_url ?? feed.selfUrls.json,
     description: v10.description ?? feed.description,
     language: feed.language,
     authors: [{ name: feed.authorName, url: feed.siteUrl }],
+    ...(feed.prevArchiveUrls ? { next_url: feed.prevArchiveUrls.json } : {}),
+    ...(feed.hub ? { hubs: [{ type: 'WebSub', url: feed.hub }] } : {}),
     items: v10.items.map((item, index): JsonItem => {
       const entry = feed.entries[index];
       return {

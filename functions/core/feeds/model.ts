@@ -5,7 +5,7 @@
  */
 import type { FeedEntry, FeedRef } from '../post';
 import type { Site } from '../site';
-import { absoluteUrl, feedPagePath, feedPath, tagUri, type FeedFormat } from '../urls';
+import { absoluteUrl, archiveUrl, FEED_FORMATS, feedPagePath, feedPath, tagUri, type FeedFormat } from '../urls';
 import { formatRfc3339, formatRfc822, parseTimestamp } from './dates';
 import { absolutizeHtmlUrls } from './html-urls';
 import { cleanXmlText, escapeHtml, htmlToText, truncateText } from './text';
@@ -58,6 +58,12 @@ export interface PreparedFeed {
   pageUrl: string;
   /** Absolute URL of each format's document; each format's self link is its own. */
   selfUrls: Record<FeedFormat, string>;
+  /** Absolute URL of each format's subscription document, when this document is an archive page. */
+  currentUrls?: Record<FeedFormat, string>;
+  /** Absolute URL of each format's next-older archive page (RFC 5005 prev-archive, JSON Feed next_url). */
+  prevArchiveUrls?: Record<FeedFormat, string>;
+  /** WebSub hub the feed advertises. */
+  hub?: string;
   siteUrl: string;
   /** Feed-level author: the site. */
   authorName: string;
@@ -77,7 +83,17 @@ export function feedTitle(ref: FeedRef, site: Site): string {
   }
 }
 
-export function prepareFeed(ref: FeedRef, entries: FeedEntry[], site: Site): PreparedFeed {
+/** Where a feed document sits among its pages, and who is told when it changes. */
+export interface FeedLinks {
+  /** This document is the archive page of the entries older than this cursor. */
+  before?: string;
+  /** Cursor of the next-older archive page, when there are older entries. */
+  older?: string;
+  /** WebSub hub URL. */
+  hub?: string;
+}
+
+export function prepareFeed(ref: FeedRef, entries: FeedEntry[], site: Site, links: FeedLinks = {}): PreparedFeed {
   const base = originOf(site.baseUrl);
   const cleanRef: FeedRef = ref.kind === 'site' ? ref : { kind: ref.kind, name: cleanXmlText(ref.name) };
   const url = (path: string): string => new URL(absoluteUrl(base, path)).href;
@@ -94,7 +110,10 @@ export function prepareFeed(ref: FeedRef, entries: FeedEntry[], site: Site): Pre
     description: cleanXmlText(site.description).trim() || title,
     language: cleanXmlText(site.language),
     pageUrl: url(feedPagePath(cleanRef)),
-    selfUrls: { rss: url(feedPath(cleanRef, 'rss')), atom: url(feedPath(cleanRef, 'atom')), json: url(feedPath(cleanRef, 'json')) },
+    selfUrls: perFormat((format) => (links.before ? archiveUrl(base, cleanRef, format, links.before) : url(feedPath(cleanRef, format)))),
+    ...(links.before ? { currentUrls: perFormat((format) => url(feedPath(cleanRef, format))) } : {}),
+    ...(links.older ? { prevArchiveUrls: perFormat((format) => archiveUrl(base, cleanRef, format, links.older!)) } : {}),
+    ...(links.hub ? { hub: links.hub } : {}),
     siteUrl: url('/'),
     authorName: cleanXmlText(site.title),
     updatedMs,
@@ -191,4 +210,8 @@ function originOf(baseUrl: string): string {
     throw new Error(`feeds: site.baseUrl must be an absolute URL such as https://news.example.com, got ${JSON.stringify(baseUrl)}`);
   }
   return parsed.href.replace(/\/+$/, '');
+}
+
+function perFormat(urlOf: (format: FeedFormat) => string): Record<FeedFormat, string> {
+  return Object.fromEntries(FEED_FORMATS.map((format) => [format, urlOf(format)])) as Record<FeedFormat, string>;
 }

@@ -112,7 +112,7 @@ export function renderRss(feed: PreparedFeed): string {
     };
     out.addItem(item);
   }
-  const xml = p.resolveText(p.resolveStructure(out.rss2()));
+  const xml = p.resolveText(addNavigation(p.resolveStructure(out.rss2()), feed, 'rss'));
   if (xml.includes('<dc:creator>') && !xml.includes('xmlns:dc=')) {
     throw new Error('feeds: the feed package no longer declares the dc namespace');
   }
@@ -142,5 +142,35 @@ export function renderAtom(feed: PreparedFeed): string {
   xml = xml.replace(root, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${p.text(feed.language)}">`);
   // Titles are plain text: the package marks them type="html" around raw CDATA.
   xml = xml.replace(/<title type="html">(<!\[CDATA\[\uE000\d+\uE001\]\]>)<\/title>/g, '<title type="text">$1</title>');
-  return p.resolveText(xml);
+  return p.resolveText(addNavigation(xml, feed, 'atom'));
+}
+
+const HISTORY_NAMESPACE = 'http://purl.org/syndication/history/1.0';
+
+/**
+ * RFC 5005 archive links (`current`, `prev-archive`, `fh:archive`) and the WebSub hub,
+ * placed right after the document's self link: the package writes none of them.
+ */
+function addNavigation(xml: string, feed: PreparedFeed, format: 'rss' | 'atom'): string {
+  const links: Array<[rel: string, href: string]> = [];
+  if (feed.currentUrls) links.push(['current', feed.currentUrls[format]]);
+  if (feed.prevArchiveUrls) links.push(['prev-archive', feed.prevArchiveUrls[format]]);
+  if (feed.hub) links.push(['hub', feed.hub]);
+  const selfLink =
+    format === 'rss'
+      ? /(\n[ \t]*)(<atom:link href="[^"]*" rel="self" type="application\/rss\+xml"\/>)/
+      : /(\n[ \t]*)(<link rel="self" href="[^"]*"\/>)/;
+  const match = selfLink.exec(xml);
+  if (!match) throw new Error(`feeds: no self link in the feed package's ${format} output`);
+  const [, indent] = match;
+  const type = format === 'rss' ? ' type="application/rss+xml"' : '';
+  let added = links
+    .map(([rel, href]) =>
+      format === 'rss'
+        ? `${indent}<atom:link href="${escapeXml(href)}" rel="${rel}"${rel === 'hub' ? '' : type}/>`
+        : `${indent}<link rel="${rel}" href="${escapeXml(href)}"/>`,
+    )
+    .join('');
+  if (feed.currentUrls) added += `${indent}<fh:archive xmlns:fh="${HISTORY_NAMESPACE}"/>`;
+  return xml.slice(0, match.index + match[0].length) + added + xml.slice(match.index + match[0].length);
 }

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { NotFound } from './errors';
+import { FEED_CONTENT_TYPES, renderFeed } from './feeds';
+import type { HttpResponse } from './http';
+import type { FeedEntry, FeedRef } from './post';
+import type { Site } from './site';
+import { feedCursor, type PostStore } from './store';
+import { absoluteUrl, archiveUrl, feedKey, feedPath, type FeedFormat } from './urls';
+
+/** Bump when the renderer's output changes for the same entries, so ETags change with it. */
+const RENDERER_REVISION = 1;
+
+export interface FeedDocumentsOptions {
+  /** Bytes of rendered documents kept per instance. */
+  cacheBytes?: number;
+}
+
+interface Rendered {
+  version: number;
+  etag: string;
+  lastModified?: string;
+  body: string;
+  bytes: number;
+  contentType: string;
+  selfUrl: string;
+}
+
+/**
+ * Serves feed documents at the cost readers expect of a feed: a document is rendered when
+ * its feed changes, not when it is polled. Each instance keeps rendered documents keyed by
+ * the feed's version; a poll with a cached document or a validator costs one small read
+ * (the feed's version), a miss one Query bounded by the feed's length, and concurrent
+ * misses share one render.
+ */
+export class FeedDocuments {
+  private readonly cache = new Map<string, Rendered>();
+  private cachedBytes = 0;
+  private readonly rendering = new Map<string, Promise<Rendered>>();
+  private readonly cacheBytes: number;
+
+  constructor(
+    private readonly store: PostStore,
+    options: FeedDocumentsOptions = {},
+  ) {
+    this.cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** The subscription document: the newest entries of the feed. */
+  async current(ref: FeedRef, format: FeedFormat, site: Site, headers: Record<string, string>): Promise<HttpResponse> {
+    const key = `${feedKey(ref)}\n${format}\n${site.baseUrl}`;
+    const cached = this.cache.get(key);
+    if (cached || isConditional(headers)) {
+      const meta = await this.store.getFeedMeta(ref);
+      if (!meta && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
+      const version = meta?.version ?? 0;
+      const etag = etagFor(key, version, site);
+      const lastModified = meta && httpDate(meta.lastModified);
+      if (notModified(headers, etag, lastModified)) return notModifiedResponse(etag, lastModified, site.maxAgeSeconds);
+      if (cached?.version === version) return this.respond(cached, site.maxAgeSeconds, site, headers);
+    }
+    const rendered = await this.renderOnce(key, () => this.renderCurrent(key, ref, format, site));
+    return this.respond(rendered, site.maxAgeSeconds, site, headers);
+  }
+
+  /** An RFC 5005 archive page: the entries older than `before`. Full pages change only when an old post does. */
+  async archive(ref: FeedRef, format: FeedFormat, before: string, site: Site, headers: Record<string, string>): Promise<HttpResponse> {
+    const page = await this.store.readFeed(ref, site.feedLength, before);
+    if (page.entries.length === 0) throw new NotFound('no posts older than this page');
+    const body = fitToBudget(page.entries, page.older, site, (entries, older) =>
+      renderFeed(format, ref, entries, site, { before, older, hub: site.websubHub }).body,
+    );
+    const full = page.entries.length === site.feedLength;
+    const rendered: Rendered = {
+      version: 0,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      body,
+      bytes: Buffer.byteLength(body),
+      contentType: FEED_CONTENT_TYPES[format],
+      selfUrl: archiveUrl(site.baseUrl, ref, format, before),
+    };
+    if (notModified(headers, rendered.etag, undefined)) {
+      return notModifiedResponse(rendered.etag, undefined, full ? site.archiveMaxAgeSeconds : site.maxAgeSeconds);
+    }
+    return this.respond(rendered, full ? site.archiveMaxAgeSeconds : site.maxAgeSeconds, site, headers);
+  }
+
+  private async renderCurrent(key: string, ref: FeedRef, format: FeedFormat, site: Site): Promise<Rendered> {
+    const page = await this.store.readFeed(ref, site.feedLength);
+    if (page.entries.length === 0 && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
+    const meta = page.meta;
+    const version = meta?.version ?? 0;
+    const body = fitToBudget(page.entries, page.older, site, (entries, older) =>
+      renderFeed(format, ref, entries, site, { older, hub: site.websubHub }).body,
+    );
+    const rendered: Rendered = {
+      version,
+      etag: etagFor(key, version, site),
+      lastModified: meta && httpDate(meta.lastModified),
+      body,
+      bytes: Buffer.byteLength(body),
+      contentType: FEED_CONTENT_TYPES[format],
+      selfUrl: absoluteUrl(site.baseUrl, feedPath(ref, format)),
+    };
+    this.remember(key, rendered);
+    return rendered;
+  }
+
+  /** Concurrent misses for one document wait for a single render. */
+  private renderOnce(key: string, render: () => Promise<Rendered>): Promise<Rendered> {
+    const pending = this.rendering.get(key);
+    if (pending) return pending;
+    const started = render().finally(() => this.rendering.delete(key));
+    this.rendering.set(key, started);
+    return started;
+  }
+
+  private remember(key: string, rendered: Rendered): void {
+    const previous = this.cache.get(key);
+    if (previous) {
+      this.cache.delete(key);
+      this.cachedBytes -= previous.bytes;
+    }
+    if (rendered.bytes > this.cacheBytes) return;
+    this.cache.set(key, rendered);
+    this.cachedBytes += rendered.bytes;
+    // Map iteration order is insertion order: the first keys are the least recently rendered.
+    for (const [oldKey, old] of this.cache) {
+      if (this.cachedBytes <= this.cacheBytes) break;
+      this.cache.delete(oldKey);
+      this.cachedBytes -= old.bytes;
+    }
+  }
+
+  private respond(rendered: Rendered, maxAge: number, site: Site, headers: Record<string, string>): HttpResponse {
+    const links = [`<${rendered.selfUrl}>; rel="self"`];
+    if (site.websubHub) links.push(`<${site.websubHub}>; rel="hub"`);
+    const response: HttpResponse = {
+      status: 200,
+      headers: {
+        'content-type': rendered.contentType,
+        'cache-control': cacheControl(maxAge),
+        etag: rendered.etag,
+        ...(rendered.lastModified ? { 'last-modified': rendered.lastModified } : {}),
+        link: links.join(', '),
+        'x-content-type-options': 'nosniff',
+      },
+      body: rendered.body,
+    };
+    // A validator that matches the freshly rendered document (it changed and changed back).
+    if (notModified(headers, rendered.etag, rendered.lastModified)) {
+      return notModifiedResponse(rendered.etag, rendered.lastModified, maxAge);
+    }
+    return response;
+  }
+}
+
+/**
+ * Renders the newest entries that fit the byte budget; those left out are reached through
+ * the prev-archive link, which then starts after the last entry kept. A single entry over
+ * the budget is still served: a feed is never empty because one post is long.
+ */
+function fitToBudget(
+  entries: FeedEntry[],
+  older: string | undefined,
+  site: Site,
+  render: (entries: FeedEntry[], older: string | undefined) => string,
+): string {
+  let kept = entries;
+  let olderCursor = older;
+  let body = render(kept, olderCursor);
+  while (Buffer.byteLength(body) > site.feedMaxBytes && kept.length > 1) {
+    const ratio = site.feedMaxBytes / Buffer.byteLength(body);
+    kept = kept.slice(0, Math.max(1, Math.min(kept.length - 1, Math.floor(kept.length * ratio))));
+    olderCursor = feedCursor(kept[kept.length - 1]);
+    body = render(kept, olderCursor);
+  }
+  return body;
+}
+
+/** Strong, and derived from the feed's version and everything else the bytes depend on. */
+function etagFor(key: string, version: number, site: Site): string {
+  const digest = createHash('sha256')
+    .update(`${RENDERER_REVISION}\n${key}\n${JSON.stringify(site)}`)
+    .digest('base64url')
+    .slice(0, 16);
+  return `"${version}-${digest}"`;
+}
+
+function isConditional(headers: Record<string, string>): boolean {
+  return headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined;
+}
+
+/** RFC 9110: If-None-Match decides when present; If-Modified-Since only without it. */
+function notModified(headers: Record<string, string>, etag: string, lastModified: string | undefined): boolean {
+  const ifNoneMatch = headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch.split(',').some((tag) => {
+      const candidate = tag.trim().replace(/^W\//, '');
+      return candidate === etag || candidate === '*';
+    });
+  }
+  const since = headers['if-modified-since'];
+  if (since === undefined || lastModified === undefined) return false;
+  const sinceMs = Date.parse(since);
+  return Number.isFinite(sinceMs) && Date.parse(lastModified) <= sinceMs;
+}
+
+function notModifiedResponse(etag: string, lastModified: string | undefined, maxAge: number): HttpResponse {
+  return {
+    status: 304,
+    headers: { etag, 'cache-control': cacheControl(maxAge), ...(lastModified ? { 'last-modified': lastModified } : {}) },
+    body: '',
+  };
+}
+
+function cacheControl(maxAge: number): string {
+  return `public, max-age=${maxAge}, stale-while-revalidate=${Math.max(60, maxAge)}`;
+}
+
+/** HTTP-date (second precision) of an RFC 3339 instant. */
+function httpDate(rfc3339: string): string {
+  return new Date(Math.floor(Date.parse(rfc3339) / 1000) * 1000).toUTCString();
+}

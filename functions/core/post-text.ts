@@ -1,0 +1,116 @@
+import iconv from 'iconv-lite';
+import { PostRejected } from './errors';
+
+/**
+ * Turns an object's bytes into post text, refusing what cannot be a post. UTF-8 with or
+ * without BOM; UTF-16 with a BOM (Windows Notepad's "Unicode"); GB18030/GBK (what Chinese
+ * Windows editors save) when the bytes are not UTF-8 and decode to plausible Chinese text.
+ */
+export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
+  if (bytes.byteLength === 0) throw new PostRejected('file is empty');
+  if (bytes.byteLength > maxBytes) {
+    throw new PostRejected(`file is ${bytes.byteLength} bytes, over the ${maxBytes}-byte limit for a post`);
+  }
+  const utf16 = utf16Encoding(bytes);
+  if (utf16) return new TextDecoder(utf16, { fatal: false }).decode(bytes);
+  if (bytes.includes(0)) throw new PostRejected('file is binary (contains NUL bytes), not a text post');
+
+  const invalid = firstInvalidUtf8(bytes);
+  if (invalid === undefined) return new TextDecoder('utf-8').decode(bytes);
+
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!looksLikeDamagedUtf8(bytes)) {
+    const text = iconv.decode(buffer, 'gb18030');
+    if (isPlausibleChinese(text)) return text;
+  }
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(0, invalid));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  const byte = bytes[invalid].toString(16).toUpperCase().padStart(2, '0');
+  throw new PostRejected(`file is neither UTF-8 text (byte 0x${byte} is not valid UTF-8) nor GB18030/GBK Chinese text`, line, column);
+}
+
+/**
+ * Characters XML 1.0 forbids or discourages (C0 controls but tab, LF and CR; DEL; C1
+ * controls; U+FFFE/U+FFFF; unpaired surrogates): removed from every post, so no feed or page
+ * can be made not well-formed by an invisible character.
+ */
+const XML_UNSAFE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export function removeXmlUnsafeCharacters(text: string): string {
+  return text.replace(XML_UNSAFE, '');
+}
+
+function utf16Encoding(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** Offset of the first byte that does not begin or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
+  let i = 0;
+  while (i < bytes.length) {
+    const length = utf8SequenceLength(bytes, i);
+    if (length === 0) return i;
+    i += length;
+  }
+  return undefined;
+}
+
+/** Length of the valid UTF-8 sequence starting at `i`, 0 when there is none. */
+function utf8SequenceLength(bytes: Uint8Array, i: number): number {
+  const lead = bytes[i];
+  if (lead < 0x80) return 1;
+  const continuation = (offset: number, low = 0x80, high = 0xbf) =>
+    i + offset < bytes.length && bytes[i + offset] >= low && bytes[i + offset] <= high;
+  if (lead >= 0xc2 && lead <= 0xdf) return continuation(1) ? 2 : 0;
+  if (lead >= 0xe0 && lead <= 0xef) {
+    const low = lead === 0xe0 ? 0xa0 : 0x80;
+    const high = lead === 0xed ? 0x9f : 0xbf;
+    return continuation(1, low, high) && continuation(2) ? 3 : 0;
+  }
+  if (lead >= 0xf0 && lead <= 0xf4) {
+    const low = lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xf4 ? 0x8f : 0xbf;
+    return continuation(1, low, high) && continuation(2) && continuation(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * UTF-8 with a few broken bytes (a truncated upload, a bad edit) also decodes as GB18030 –
+ * into mojibake. Real GBK text almost never forms valid multi-byte UTF-8 sequences; damaged
+ * UTF-8 is mostly made of them.
+ */
+function looksLikeDamagedUtf8(bytes: Uint8Array): boolean {
+  let valid = 0;
+  let invalid = 0;
+  let i = 0;
+  while (i < bytes.length) {
+    const length = utf8SequenceLength(bytes, i);
+    if (length === 0) {
+      invalid++;
+      i++;
+    } else {
+      if (length > 1) valid++;
+      i += length;
+    }
+  }
+  return valid > invalid;
+}
+
+const CHINESE_TEXT = /[\p{Script=Han}\u3000-\u303F\uFF00-\uFFEF\u2010-\u206F\u00B7\u00D7\u00F7\u2460-\u24FF\u2500-\u257F\u25A0-\u26FF]/u;
+
+/** Decoded GB18030 is accepted when its non-ASCII characters are what Chinese text is made of. */
+function isPlausibleChinese(text: string): boolean {
+  if (text.includes('\uFFFD')) return false;
+  let nonAscii = 0;
+  let chinese = 0;
+  for (const char of text) {
+    if (char.charCodeAt(0) < 0x80) continue;
+    nonAscii++;
+    if (CHINESE_TEXT.test(char)) chinese++;
+  }
+  return nonAscii > 0 && chinese / nonAscii >= 0.9;
+}

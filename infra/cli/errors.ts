@@ -1,0 +1,46 @@
+/**
+ * `npm run errors`: the posts whose last upload was refused, with the reason and where.
+ *
+ *   npm run errors                                  the local stack of `npm start`
+ *   npm run errors -- --aws [--outputs FILE]        the deployed stack (cdk-outputs.json)
+ *   npm run errors -- --table NAME                  a deployed table by name
+ *   npm run errors -- --json                        one JSON object per refused post
+ */
+import { explainFailure, parseArguments, resolveTarget, UsageError, type CliTarget } from './target';
+
+async function main(): Promise<number> {
+  let target: CliTarget | undefined;
+  try {
+    const args = parseArguments(process.argv.slice(2), ['--aws', '--outputs', '--table', '--json', '--help']);
+    if (args.flags.has('--help')) {
+      console.log('usage: npm run errors [-- --aws [--outputs FILE] | --table NAME] [--json]');
+      return 0;
+    }
+    target = resolveTarget(args);
+    const failures = (await target.store.listFailedSources()).sort((a, b) => (a.key < b.key ? -1 : 1));
+    if (args.flags.has('--json')) {
+      for (const { key, error, at, postId } of failures) console.log(JSON.stringify({ key, error, at, ...(postId ? { keeps: postId } : {}) }));
+      return 0;
+    }
+    if (failures.length === 0) {
+      console.log(`No refused posts in ${target.description}.`);
+      return 0;
+    }
+    console.log(`${failures.length} refused post${failures.length === 1 ? '' : 's'} in ${target.description}:\n`);
+    for (const failure of failures) {
+      console.log(failure.key);
+      console.log(`  ${failure.error}`);
+      const kept = failure.postId ? `; its last good version (${failure.postId}) stays published` : '';
+      console.log(`  uploaded ${failure.at}${kept}\n`);
+    }
+    console.log('Upload a fixed version of a file to clear its entry.');
+    return 0;
+  } catch (error) {
+    console.error(`npm run errors: ${error instanceof UsageError ? error.message : explainFailure(error, target)}`);
+    return error instanceof UsageError ? 2 : 1;
+  } finally {
+    target?.close();
+  }
+}
+
+void main().then((code) => process.exit(code));

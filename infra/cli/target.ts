@@ -1,0 +1,111 @@
+/**
+ * Where the CLI tools (`npm run errors`, `npm run reindex`) work: the local stack of
+ * `npm start` by default, or the deployed stack with `--aws` (names from the outputs file
+ * `npx cdk deploy --outputs-file cdk-outputs.json` writes) or `--table` / `--bucket`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { dynamoClient, s3Client } from '../../functions/adapters/clients';
+import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
+import { ENV } from '../../functions/config-names';
+import { LOCAL_BUCKET, LOCAL_TABLE } from '../local/local-stack';
+
+// The SDK warns on Node 20 at every client creation; nothing a user of these tools can act on.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export interface CliArguments {
+  flags: Set<string>;
+  options: Map<string, string>;
+}
+
+const VALUE_OPTIONS = new Set(['--outputs', '--table', '--bucket', '--concurrency']);
+
+export function parseArguments(argv: string[], known: string[]): CliArguments {
+  const flags = new Set<string>();
+  const options = new Map<string, string>();
+  for (let index = 0; index < argv.length; index++) {
+    const [name, inline] = argv[index].split(/=(.*)/s, 2);
+    if (!known.includes(name)) throw new UsageError(`unknown option ${name}`);
+    if (VALUE_OPTIONS.has(name)) {
+      const value = inline ?? argv[++index];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      options.set(name, value);
+    } else {
+      flags.add(name);
+    }
+  }
+  return { flags, options };
+}
+
+export class UsageError extends Error {}
+
+export interface CliTarget {
+  /** Where, in words, for the first line of output. */
+  description: string;
+  local: boolean;
+  tableName: string;
+  bucket: string;
+  dynamo: DynamoDBClient;
+  s3: S3Client;
+  store: DynamoPostStore;
+  close(): void;
+}
+
+export function resolveTarget(args: CliArguments, env: Record<string, string | undefined> = process.env): CliTarget {
+  const aws = args.flags.has('--aws') || args.options.has('--outputs') || args.options.has('--table') || args.options.has('--bucket');
+  if (!aws) {
+    const dynamoEndpoint = env[ENV.dynamoEndpoint] || `http://127.0.0.1:${env.DYNAMODB_PORT || 4567}`;
+    const s3Endpoint = env[ENV.s3Endpoint] || `http://127.0.0.1:${env.S3_PORT || 4569}`;
+    const clientEnv = { ...env, [ENV.dynamoEndpoint]: dynamoEndpoint, [ENV.s3Endpoint]: s3Endpoint };
+    return target(`the local stack (DynamoDB ${dynamoEndpoint}, S3 ${s3Endpoint})`, true, LOCAL_TABLE, LOCAL_BUCKET, clientEnv);
+  }
+  const outputs = readOutputs(args.options.get('--outputs'));
+  const tableName = args.options.get('--table') ?? outputs?.PostsTableName;
+  const bucket = args.options.get('--bucket') ?? outputs?.ContentBucketName ?? '';
+  if (!tableName) {
+    throw new UsageError('no table: deploy with `npx cdk deploy --outputs-file cdk-outputs.json`, or pass --outputs FILE or --table NAME');
+  }
+  const clientEnv = { ...env, [ENV.dynamoEndpoint]: undefined, [ENV.s3Endpoint]: undefined };
+  return target(`AWS (table ${tableName}${bucket ? `, bucket ${bucket}` : ''})`, false, tableName, bucket, clientEnv);
+}
+
+function target(description: string, local: boolean, tableName: string, bucket: string, env: Record<string, string | undefined>): CliTarget {
+  const dynamo = dynamoClient(env);
+  const s3 = s3Client(env);
+  return {
+    description, local, tableName, bucket, dynamo, s3,
+    store: new DynamoPostStore(dynamo, tableName),
+    close() {
+      dynamo.destroy();
+      s3.destroy();
+    },
+  };
+}
+
+interface StackOutputs {
+  PostsTableName?: string;
+  ContentBucketName?: string;
+}
+
+/** The outputs of the stack in `cdk deploy --outputs-file`'s file (the first stack that has a table). */
+function readOutputs(file: string | undefined): StackOutputs | undefined {
+  const path = file ?? 'cdk-outputs.json';
+  if (!existsSync(path)) {
+    if (file) throw new UsageError(`outputs file ${file} does not exist`);
+    return undefined;
+  }
+  const stacks = JSON.parse(readFileSync(path, 'utf8')) as Record<string, StackOutputs>;
+  return Object.values(stacks).find((outputs) => outputs?.PostsTableName);
+}
+
+/** A failure to reach the local emulators, said in terms of what to do about it. */
+export function explainFailure(error: unknown, where: CliTarget | undefined): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  if (where?.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message))) {
+    return `cannot reach ${where.description}: is \`npm start\` running? (set DYNAMODB_PORT / S3_PORT if it uses other ports)`;
+  }
+  if (error instanceof Error && error.name === 'ResourceNotFoundException') return `${where?.description ?? 'the target'}: table not found`;
+  return message;
+}

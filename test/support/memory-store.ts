@@ -1,0 +1,309 @@
+import type { FeedEntry, FeedRef, Post, TaxonomyKind } from '../../functions/core/post';
+import {
+  feedCursor,
+  type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  type SourceInventory, type SourceState,
+} from '../../functions/core/store';
+import { feedKey } from '../../functions/core/urls';
+
+/** One stored row, as DynamoPostStore lays it out: `pk`, `sk` and attributes. */
+export type Row = Record<string, unknown> & { pk: string; sk: string };
+
+/**
+ * Called before every single-row operation, where DynamoPostStore sends one request: the
+ * points at which two changes running at once can interleave. Resolve it later to let
+ * another change run first.
+ */
+export type Step = (operation: string) => Promise<void>;
+
+const FEED_META = '~META';
+const POST_FIELDS = [
+  'id', 'infoCode', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
+  'shortCode', 'html', 'summary', 'contentHash', 'extra',
+] as const;
+const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;
+const STATE_FIELDS = ['key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'published', 'rowsSequencer', 'revision'] as const;
+
+/**
+ * The same rows, under the same conditions, as functions/adapters/dynamo-store.ts, in memory:
+ * each method performs the same sequence of single-row conditional operations, each atomic,
+ * with a `step` before each. test/integration/ingest-history.test.ts checks that both stores
+ * end with the same rows after the same histories.
+ */
+export class MemoryPostStore implements PostStore {
+  private readonly rows = new Map<string, Row>();
+  /** Fails the next operations whose name matches, to simulate a throttled or timed-out request. */
+  failNext: Array<{ operation: RegExp; error: Error }> = [];
+
+  /** Replace with a no-op once the changes under test are done, to inspect the store freely. */
+  step: Step;
+
+  constructor(step: Step = async () => {}) {
+    this.step = step;
+  }
+
+  /** Every row, sorted by key: what a test compares. */
+  dump(): Row[] {
+    return [...this.rows.values()].map(clone).sort((a, b) => (a.pk + '\0' + a.sk < b.pk + '\0' + b.sk ? -1 : 1));
+  }
+
+  deleteRows(predicate: (row: Row) => boolean): void {
+    for (const [id, row] of this.rows) if (predicate(row)) this.rows.delete(id);
+  }
+
+  async getSourceState(key: string): Promise<SourceState | undefined> {
+    await this.op('getSourceState');
+    const row = this.get(`SOURCE#${key}`, 'STATE');
+    return row && (pick(row, STATE_FIELDS) as unknown as SourceState);
+  }
+
+  async commitSourceState(state: SourceState, expected?: SourceState | null): Promise<{ committed: boolean; previous?: SourceState }> {
+    if (state.status === 'failed') {
+      await this.op('putFailure');
+      const listed = this.get('FAILURES', state.key);
+      if (!listed || String(listed.sequencer) <= state.sequencer) {
+        this.put({ pk: 'FAILURES', sk: state.key, key: state.key, sequencer: state.sequencer });
+      }
+    }
+    await this.op('commitSourceState');
+    const current = this.get(`SOURCE#${state.key}`, 'STATE');
+    const allowed = expected === undefined
+      ? !current || String(current.sequencer) < state.sequencer
+      : expected === null
+        ? !current
+        : current !== undefined && (expected.revision === undefined
+          ? current.revision === undefined && current.sequencer === expected.sequencer
+          : current.revision === expected.revision);
+    if (!allowed) return { committed: false };
+    this.put({ pk: `SOURCE#${state.key}`, sk: 'STATE', ...state, revision: (expected?.revision ?? 0) + 1 });
+    const previous = current && (pick(current, STATE_FIELDS) as unknown as SourceState);
+    if (state.status !== 'failed' && previous?.status === 'failed') {
+      await this.op('deleteFailure');
+      const listed = this.get('FAILURES', state.key);
+      if (listed && String(listed.sequencer) <= state.sequencer) this.delete('FAILURES', state.key);
+    }
+    return { committed: true, previous };
+  }
+
+  async listFailedSources(): Promise<SourceState[]> {
+    await this.op('queryFailures');
+    const failed: SourceState[] = [];
+    for (const row of this.partition('FAILURES')) {
+      const state = await this.getSourceState(String(row.key));
+      if (state?.status === 'failed') failed.push(state);
+    }
+    return failed;
+  }
+
+  async listSources(): Promise<SourceInventory> {
+    await this.op('scanSources');
+    const inventory: SourceInventory = { states: [], posts: [] };
+    for (const row of this.rows.values()) {
+      if (row.pk.startsWith('SOURCE#')) inventory.states.push(pick(row, STATE_FIELDS) as unknown as SourceState);
+      else if (row.pk.startsWith('POST#') && !row.gone) inventory.posts.push(pick(row, ['id', 'sourceKey', 'contentHash']) as unknown as SourceInventory['posts'][number]);
+    }
+    return inventory;
+  }
+
+  async getPost(id: string): Promise<Post | undefined> {
+    await this.op('getPost');
+    const row = this.get(`POST#${id}`, 'POST');
+    return row && !row.gone ? (pick(row, POST_FIELDS) as unknown as Post) : undefined;
+  }
+
+  async getPostWriter(id: string): Promise<PostWriter | undefined> {
+    await this.op('getPostWriter');
+    const row = this.get(`POST#${id}`, 'POST');
+    return row && { sourceKey: String(row.sourceKey), sequencer: String(row.sequencer), gone: row.gone === true };
+  }
+
+  async putPost(post: Post, sequencer: string): Promise<PutPostResult> {
+    await this.op('putPost');
+    const current = this.get(`POST#${post.id}`, 'POST');
+    if (!current || (current.sourceKey === post.sourceKey && String(current.sequencer) <= sequencer)
+      || (current.sourceKey !== post.sourceKey && current.gone === true)) {
+      this.put({ pk: `POST#${post.id}`, sk: 'POST', ...post, sequencer });
+      return 'written';
+    }
+    await this.op('getPostOwner');
+    const now = this.get(`POST#${post.id}`, 'POST');
+    return now && now.sourceKey !== post.sourceKey && !now.gone ? { ownedBy: String(now.sourceKey) } : 'stale';
+  }
+
+  async deletePost(post: Pick<Post, 'id' | 'sourceKey'>, sequencer: string): Promise<void> {
+    await this.op('deletePost');
+    const current = this.get(`POST#${post.id}`, 'POST');
+    if (current && current.sourceKey === post.sourceKey && String(current.sequencer) <= sequencer) {
+      this.put({ pk: `POST#${post.id}`, sk: 'POST', id: post.id, sourceKey: post.sourceKey, sequencer, gone: true });
+    }
+  }
+
+  async findPostByPath(path: string): Promise<Post | undefined> {
+    await this.op('findPostByPath');
+    const row = [...this.rows.values()].find((candidate) => candidate.sk === 'POST' && candidate.path === path && candidate.path !== undefined);
+    return row && (pick(row, POST_FIELDS) as unknown as Post);
+  }
+
+  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<void> {
+    await this.op('putFeedEntry');
+    const pk = `FEED#${feedKey(ref)}`;
+    const old = this.get(pk, feedCursor(entry));
+    if (old && !(String(old.sequencer) <= sequencer)) return;
+    this.put({ pk, sk: feedCursor(entry), ...entry, sequencer });
+    if (!old && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
+    if (!old || !sameEntry(old, entry)) await this.bumpFeedVersion(ref);
+  }
+
+  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void> {
+    await this.op('deleteFeedEntry');
+    const pk = `FEED#${feedKey(ref)}`;
+    const old = this.get(pk, feedCursor(entry));
+    if (!old || !(String(old.sequencer) <= sequencer)) return;
+    this.delete(pk, feedCursor(entry));
+    if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
+    await this.bumpFeedVersion(ref);
+  }
+
+  async queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]> {
+    return (await this.readFeed(ref, limit)).entries;
+  }
+
+  async readFeed(ref: FeedRef, limit: number, before?: string): Promise<FeedPage> {
+    await this.op('readFeed');
+    const rows = this.partition(`FEED#${feedKey(ref)}`)
+      .filter((row) => before === undefined || row.sk < before)
+      .sort((a, b) => (a.sk < b.sk ? 1 : -1))
+      .slice(0, limit + (before === undefined ? 2 : 1));
+    const metaRow = rows[0]?.sk === FEED_META ? rows.shift() : undefined;
+    const page = rows.slice(0, limit);
+    return {
+      entries: page.map((row) => pick(row, ENTRY_FIELDS) as unknown as FeedEntry),
+      ...(metaRow ? { meta: toFeedMeta(metaRow) } : {}),
+      ...(rows.length > limit ? { older: page[page.length - 1].sk } : {}),
+    };
+  }
+
+  async getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined> {
+    await this.op('getFeedMeta');
+    const row = this.get(`FEED#${feedKey(ref)}`, FEED_META);
+    return row && toFeedMeta(row);
+  }
+
+  async listNames(kind: TaxonomyKind): Promise<Array<{ name: string; count: number }>> {
+    await this.op('listNames');
+    return this.partition(`NAMES#${kind}`)
+      .map((row) => ({ name: String(row.name), count: Number(row.count) }))
+      .filter(({ count }) => count > 0);
+  }
+
+  async recountNames(names: Array<{ kind: TaxonomyKind; name: string }>): Promise<number> {
+    let corrected = 0;
+    for (const kind of ['category', 'tag'] as const) {
+      await this.op('queryNames');
+      const stored = new Map(this.partition(`NAMES#${kind}`).map((row) => [row.sk, Number(row.count)]));
+      const all = new Set([...stored.keys(), ...names.filter((ref) => ref.kind === kind).map((ref) => ref.name)]);
+      for (const name of all) {
+        await this.op('countFeedEntries');
+        const entries = this.partition(`FEED#${kind}#${name}`).filter((row) => row.sk < FEED_META).length;
+        if (stored.get(name) === entries) continue;
+        await this.op('setCount');
+        const row = this.get(`NAMES#${kind}`, name);
+        if (stored.has(name) ? Number(row?.count) !== stored.get(name) : row !== undefined) continue;
+        this.put({ pk: `NAMES#${kind}`, sk: name, name, count: entries });
+        corrected++;
+      }
+    }
+    return corrected;
+  }
+
+  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter): Promise<boolean> {
+    await this.op('claimShareLink');
+    const current = this.get(`SHARE#${link.code}`, 'SHARE');
+    const allowed = !current || (current.postId === link.postId && (!writer || current.sequencer === undefined
+      || current.sourceKey !== writer.sourceKey || String(current.sequencer) <= writer.sequencer));
+    if (allowed) {
+      this.put({ pk: `SHARE#${link.code}`, sk: 'SHARE', ...link, gone: false, ...writer });
+      return true;
+    }
+    if (!writer) return false;
+    await this.op('getShareLinkOwner');
+    return this.get(`SHARE#${link.code}`, 'SHARE')?.postId === link.postId;
+  }
+
+  async markShareLinkGone(code: string, postId: string, writer?: ShareLinkWriter): Promise<void> {
+    await this.op('markShareLinkGone');
+    const current = this.get(`SHARE#${code}`, 'SHARE');
+    if (!current || current.postId !== postId) return;
+    if (writer && current.sequencer !== undefined && !(current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer)) return;
+    this.put({ ...current, gone: true, ...(writer ? { sequencer: writer.sequencer } : {}) });
+  }
+
+  async getShareLink(code: string): Promise<ShareLink | undefined> {
+    await this.op('getShareLink');
+    const row = this.get(`SHARE#${code}`, 'SHARE');
+    return row && (pick(row, ['code', 'postId', 'path', 'gone']) as unknown as ShareLink);
+  }
+
+  private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {
+    await this.op('countName');
+    const row = this.get(`NAMES#${kind}`, name);
+    this.put({ pk: `NAMES#${kind}`, sk: name, name, count: Number(row?.count ?? 0) + delta });
+  }
+
+  async touchFeeds(refs: FeedRef[]): Promise<void> {
+    for (const ref of refs) await this.bumpFeedVersion(ref);
+  }
+
+  private async bumpFeedVersion(ref: FeedRef): Promise<void> {
+    await this.op('bumpFeedVersion');
+    const pk = `FEED#${feedKey(ref)}`;
+    const row = this.get(pk, FEED_META);
+    this.put({ ...row, pk, sk: FEED_META, version: Number(row?.version ?? 0) + 1, lastModified: new Date().toISOString() });
+  }
+
+  private async op(operation: string): Promise<void> {
+    await this.step(operation);
+    const failure = this.failNext.findIndex((candidate) => candidate.operation.test(operation));
+    if (failure !== -1) throw this.failNext.splice(failure, 1)[0].error;
+  }
+
+  private get(pk: string, sk: string): Row | undefined {
+    const row = this.rows.get(rowId(pk, sk));
+    return row && clone(row);
+  }
+
+  private put(row: Row): void {
+    this.rows.set(rowId(row.pk, row.sk), clone(row));
+  }
+
+  private delete(pk: string, sk: string): void {
+    this.rows.delete(rowId(pk, sk));
+  }
+
+  private partition(pk: string): Row[] {
+    return [...this.rows.values()].filter((row) => row.pk === pk).map(clone);
+  }
+}
+
+function rowId(pk: string, sk: string): string {
+  return `${pk}\u0000${sk}`;
+}
+
+/** A deep copy without undefined values, as a DynamoDB round trip gives. */
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function pick(row: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const field of fields) if (row[field] !== undefined) picked[field] = row[field];
+  return picked;
+}
+
+function toFeedMeta(row: Record<string, unknown>): FeedMeta {
+  return { version: Number(row.version), lastModified: String(row.lastModified) };
+}
+
+function sameEntry(stored: Record<string, unknown>, entry: FeedEntry): boolean {
+  return JSON.stringify(pick(stored, ENTRY_FIELDS)) === JSON.stringify(pick(entry as unknown as Record<string, unknown>, ENTRY_FIELDS));
+}

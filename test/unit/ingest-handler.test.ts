@@ -1,0 +1,135 @@
+import type { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { setLogSink } from '../../functions/adapters/logger';
+import { ENV } from '../../functions/config-names';
+import { readIngestSettings } from '../../functions/core/ingest-settings';
+import { parsePost } from '../../functions/core/parse-post';
+import { feedsOf, toFeedEntry } from '../../functions/core/post';
+import { normalizeSequencer } from '../../functions/core/store';
+import { createIngestHandler, ingestSettingsFromEnv } from '../../functions/handlers/ingest';
+import { encodeEventKey } from '../../infra/local/s3-events';
+import { postFile } from '../support/post-cases';
+import { MemoryPostStore } from '../support/memory-store';
+
+setLogSink(() => {});
+
+/** The versions of a versioned bucket, read as GetObject does (latest, or the one named). */
+function versionedBucket(versions: Record<string, Record<string, string>>) {
+  const reads: Array<{ key: string; versionId?: string }> = [];
+  const s3 = {
+    send: async (command: GetObjectCommand) => {
+      const { Key, VersionId } = command.input;
+      reads.push({ key: Key!, ...(VersionId ? { versionId: VersionId } : {}) });
+      const byVersion = versions[Key!] ?? {};
+      const text = VersionId ? byVersion[VersionId] : Object.values(byVersion).at(-1);
+      return { Body: { transformToByteArray: async () => new TextEncoder().encode(text) }, ETag: `"${VersionId ?? 'latest'}"` };
+    },
+  } as unknown as S3Client;
+  return { s3, reads };
+}
+
+function record(eventName: string, key: string, sequencer: string, versionId?: string) {
+  return { eventName, eventTime: '2024-05-01T00:00:00.000Z', s3: { object: { key: encodeEventKey(key), sequencer, ...(versionId ? { versionId } : {}) } } };
+}
+
+describe('the ingest handler', () => {
+  it('reads the object version the event names, so a late event publishes what was uploaded then', async () => {
+    const key = 'posts/2024-05-01-a b+c 成都.md';
+    const { s3, reads } = versionedBucket({ [key]: { v1: postFile(['title: First', 'categories: x']), v2: postFile(['title: Second', 'categories: y']) } });
+    const store = new MemoryPostStore();
+    const handler = createIngestHandler({ store, s3, bucket: 'content' });
+    const outcomes = await handler({ Records: [record('ObjectCreated:Put', key, '0A', 'v1')] } as unknown as S3Event);
+    expect(outcomes).toMatchObject([{ key, result: 'published', path: '/x/2024/05/01/a b+c 成都.html' }]);
+    expect(reads).toEqual([{ key, versionId: 'v1' }]);
+    expect((await store.queryFeed({ kind: 'category', name: 'x' }, 5)).map((entry) => entry.title)).toEqual(['First']);
+  });
+
+  it('handles a versioned bucket\'s delete marker like a delete, and ignores keys outside posts/', async () => {
+    const key = 'posts/2024-05-01-gone.md';
+    const { s3 } = versionedBucket({ [key]: { v1: postFile(['title: Gone soon', 'categories: z']) } });
+    const store = new MemoryPostStore();
+    const handler = createIngestHandler({ store, s3, bucket: 'content' });
+    await handler({ Records: [record('ObjectCreated:Put', key, '01', 'v1')] } as unknown as S3Event);
+    const outcomes = await handler({
+      Records: [record('ObjectRemoved:DeleteMarkerCreated', key, '02', 'marker'), record('ObjectCreated:Put', 'drafts/x.md', '03')],
+    } as unknown as S3Event);
+    expect(outcomes).toMatchObject([{ key, result: 'deleted', feeds: [{ kind: 'site' }, { kind: 'category', name: 'z' }] }]);
+    expect(await store.queryFeed({ kind: 'site' }, 5)).toEqual([]);
+  });
+
+  it('reports every feed a change touched: added, updated and removed', async () => {
+    const key = 'posts/2024-05-01-moves.md';
+    const versions = {
+      v1: postFile(['title: One', 'categories: [a, b]', 'tags: t', 'permalink: /one.html']),
+      // Only a field feeds do not show: the post changes, no feed does.
+      v2: postFile(['title: One', 'categories: [a, b]', 'tags: t', 'permalink: /one.html', 'source: 成都日报']),
+      // Out of category a, into c: the entry itself lists its categories, so it changes everywhere.
+      v3: postFile(['title: One', 'categories: [b, c]', 'tags: t', 'permalink: /one.html']),
+    };
+    const { s3 } = versionedBucket({ [key]: versions });
+    const handler = createIngestHandler({ store: new MemoryPostStore(), s3, bucket: 'content' });
+    const apply = async (sequencer: string, versionId: string) =>
+      (await handler({ Records: [record('ObjectCreated:Put', key, sequencer, versionId)] } as unknown as S3Event))[0];
+    const names = (outcome: { feeds: Array<{ kind: string; name?: string }> }) => outcome.feeds.map((ref) => ref.name ?? ref.kind).sort();
+    expect(names(await apply('01', 'v1'))).toEqual(['a', 'b', 'site', 't']);
+    expect(await apply('02', 'v2')).toMatchObject({ result: 'published', feeds: [] });
+    expect(names(await apply('03', 'v3'))).toEqual(['a', 'b', 'c', 'site', 't']);
+    expect(await apply('03', 'v3')).toMatchObject({ result: 'skipped', feeds: [] });
+  });
+
+  it('throws, naming nothing of the post, when storage fails, so that Lambda retries', async () => {
+    const key = 'posts/2024-05-01-retry.md';
+    const { s3 } = versionedBucket({ [key]: { v1: postFile(['title: Retry']) } });
+    const store = new MemoryPostStore();
+    store.failNext.push({ operation: /^putPost$/, error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) });
+    const handler = createIngestHandler({ store, s3, bucket: 'content' });
+    const event = { Records: [record('ObjectCreated:Put', key, '01', 'v1')] } as unknown as S3Event;
+    await expect(handler(event)).rejects.toThrow('Rate exceeded');
+    expect(await handler(event)).toMatchObject([{ result: 'published' }]);
+  });
+});
+
+describe('states written before states recorded their rows', () => {
+  it('takes back the rows of the post such a state names, when the post moves', async () => {
+    const key = 'posts/2022-01-13-legacy.md';
+    const store = new MemoryPostStore();
+    const parsed = parsePost(key, postFile(['title: Legacy', 'categories: old']), { now: '2022-01-13T00:00:00.000Z' });
+    if (!parsed.published) throw new Error('expected a post');
+    const old = parsed.post;
+    const sequencer = normalizeSequencer('01');
+    await store.putPost(old, sequencer);
+    await store.claimShareLink({ code: old.shortCode, postId: old.id, path: old.path });
+    for (const ref of feedsOf(old)) await store.putFeedEntry(ref, toFeedEntry(old), sequencer);
+    await store.commitSourceState({ key, sequencer, status: 'published', postId: old.id, at: '2022-01-13T00:00:00.000Z' }, null);
+
+    const { s3 } = versionedBucket({ [key]: { v2: postFile(['title: Legacy', 'categories: new']) } });
+    await createIngestHandler({ store, s3, bucket: 'content' })({ Records: [record('ObjectCreated:Put', key, '02', 'v2')] } as unknown as S3Event);
+    expect(await store.queryFeed({ kind: 'category', name: 'old' }, 5)).toEqual([]);
+    expect((await store.queryFeed({ kind: 'category', name: 'new' }, 5)).map((entry) => entry.title)).toEqual(['Legacy']);
+    expect((await store.queryFeed({ kind: 'site' }, 5)).map((entry) => entry.path)).toEqual(['/new/2022/01/13/legacy.html']);
+  });
+});
+
+describe('ingest settings', () => {
+  const names = { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts };
+
+  it('defaults to 1 MiB and no iframe hosts', () => {
+    expect(readIngestSettings({}, names)).toEqual({ maxPostBytes: 1_048_576, iframeHosts: [] });
+  });
+
+  it('reads MAX_POST_BYTES and a comma- or space-separated IFRAME_HOSTS, lower-cased and de-duplicated', () => {
+    expect(ingestSettingsFromEnv({ MAX_POST_BYTES: '2097152', IFRAME_HOSTS: 'www.YouTube.com, player.bilibili.com www.youtube.com' })).toEqual({
+      maxPostBytes: 2_097_152,
+      iframeHosts: ['www.youtube.com', 'player.bilibili.com'],
+    });
+  });
+
+  it('refuses a wrong value, naming the variable', () => {
+    expect(() => ingestSettingsFromEnv({ MAX_POST_BYTES: '1MB' })).toThrow('MAX_POST_BYTES must be a whole number of bytes from 1024 to 4194304, not "1MB"');
+    expect(() => ingestSettingsFromEnv({ MAX_POST_BYTES: '10' })).toThrow(/^MAX_POST_BYTES must be/);
+    expect(() => ingestSettingsFromEnv({ IFRAME_HOSTS: 'https://www.youtube.com/' })).toThrow(
+      'IFRAME_HOSTS must list host names such as www.youtube.com, separated by commas; "https://www.youtube.com/" is not one',
+    );
+  });
+});
