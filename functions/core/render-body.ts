@@ -1,6 +1,7 @@
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { encodePath } from './urls';
+import { mapSrcset } from './srcset';
 
 // CommonMark with GitHub's tables and autolink literals (bare http(s)://, www. and e-mail
 // addresses become links), HTML blocks passed through. Jekyll's kramdown does not link bare
@@ -114,7 +115,7 @@ function resolveAttributes(attribs: sanitizeHtml.Attributes, postPath: string): 
     const attribute = name.toLowerCase();
     const value = attribs[name];
     const next = attribute === 'srcset'
-      ? resolveSrcset(value, postPath)
+      ? mapSrcset(value, (url) => resolveAgainstPost(url, postPath))
       : URL_ATTRIBUTES.includes(attribute) ? resolveAgainstPost(value, postPath) : value;
     if (next !== value) (resolved ??= { ...attribs })[name] = next;
   }
@@ -144,26 +145,3 @@ export function resolveAgainstPost(reference: string, postPath: string): string 
   }
 }
 
-// `url [descriptor], url [descriptor]`: URLs are runs of non-space characters, a trailing comma ends one.
-function resolveSrcset(srcset: string, postPath: string): string {
-  const candidates: string[] = [];
-  let rest = srcset;
-  for (;;) {
-    rest = rest.replace(/^[\s,]+/, '');
-    if (rest === '') break;
-    let url = (/^\S+/.exec(rest) as RegExpExecArray)[0];
-    rest = rest.slice(url.length);
-    let descriptor = '';
-    if (url.endsWith(',')) {
-      url = url.replace(/,+$/, '');
-    } else {
-      const text = (/^[^,]*/.exec(rest) as RegExpExecArray)[0];
-      descriptor = text.trim();
-      rest = rest.slice(text.length);
-    }
-    const resolved = resolveAgainstPost(url, postPath);
-    candidates.push(descriptor ? `${resolved} ${descriptor}` : resolved);
-  }
-  const joined = candidates.join(', ');
-  return joined === srcset.trim() ? srcset : joined;
-}

@@ -4,6 +4,7 @@
  * never see a relative one.
  */
 import { decodeHtmlEntities } from './text';
+import { mapSrcset } from '../srcset';
 
 /** Attributes whose whole value is one URL. */
 const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite', 'background', 'longdesc', 'action', 'formaction']);
@@ -28,7 +29,7 @@ export function absolutizeHtmlUrls(html: string, baseUrl: string): string {
       const quote = sq !== undefined ? "'" : '"';
       const raw = dq ?? sq ?? bare ?? '';
       const value = decodeHtmlEntities(raw);
-      const resolved = isSrcset ? resolveSrcset(value, baseUrl) : resolveUrl(value, baseUrl);
+      const resolved = isSrcset ? mapSrcset(value, (url) => resolveUrl(url, baseUrl)) : resolveUrl(value, baseUrl);
       if (resolved === value) return whole;
       return `${space}${name}${equals}${quote}${escapeAttribute(resolved, quote)}${quote}`;
     }),
@@ -47,32 +48,6 @@ export function resolveUrl(reference: string, baseUrl: string): string {
   }
 }
 
-// `url [descriptor], url [descriptor]` – URLs are runs of non-space characters (commas allowed
-// inside, trailing commas end a candidate), as the HTML srcset parser reads them.
-function resolveSrcset(srcset: string, baseUrl: string): string {
-  const candidates: string[] = [];
-  let changed = false;
-  let rest = srcset;
-  for (;;) {
-    rest = rest.replace(/^[\s,]+/, '');
-    if (rest === '') break;
-    let url = (/^\S+/.exec(rest) as RegExpExecArray)[0];
-    rest = rest.slice(url.length);
-    let descriptor = '';
-    if (/,$/.test(url)) {
-      url = url.replace(/,+$/, '');
-    } else {
-      const descriptorText = (/^[^,]*/.exec(rest) as RegExpExecArray)[0];
-      descriptor = descriptorText.trim();
-      rest = rest.slice(descriptorText.length);
-    }
-    const resolved = resolveUrl(url, baseUrl);
-    if (resolved !== url) changed = true;
-    candidates.push(descriptor ? `${resolved} ${descriptor}` : resolved);
-  }
-  // Untouched markup stays byte-identical.
-  return changed ? candidates.join(', ') : srcset;
-}
 
 function escapeAttribute(value: string, quote: string): string {
   const escaped = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
