@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -114,6 +114,7 @@ export class PublishingStack extends Stack {
       this.contentBucket.addEventNotification(event, new LambdaDestination(this.ingestFunction), { prefix: POSTS_PREFIX });
     }
     acknowledgeBucketNotificationsHandler(this);
+    retainBucketNotificationsHandlerLogs(this, this.contentBucket);
 
     this.httpFunction = new PublishingFunction(this, 'HttpFunction', {
       entry: 'functions/handlers/http.ts',
@@ -264,7 +265,9 @@ function ingestEnvironment(scope: Construct): Record<string, string> {
   try {
     readIngestSettings(environment, { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts });
   } catch (error) {
-    throw new Error(`Ingest setting (-c maxPostBytes=… / -c iframeHosts=…) is invalid: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    const key = message.startsWith(ENV.iframeHosts) ? 'iframeHosts' : 'maxPostBytes';
+    throw new Error(`Ingest setting ${key} (-c ${key}=…) is invalid: ${message}`);
   }
   return environment;
 }
@@ -282,6 +285,22 @@ function positiveNumberFrom(value: unknown, key: string): number | undefined {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new Error(`Context ${key} must be a positive number, got ${JSON.stringify(value)}`);
   return number;
+}
+
+/**
+ * The notifications handler logs to `/aws/lambda/{name}`, which Lambda would create on first
+ * run without a retention. Created here first (the bucket's notification resource waits for
+ * it), with the retention of every other log group of the stack.
+ */
+function retainBucketNotificationsHandlerLogs(stack: Stack, bucket: Bucket): void {
+  const handler = stack.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'))!;
+  const functionResource = handler.node.findChild('Resource') as CfnResource;
+  const logGroup = new LogGroup(stack, 'BucketNotificationsHandlerLogGroup', {
+    logGroupName: `/aws/lambda/${functionResource.ref}`,
+    retention: RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  bucket.node.findChild('Notifications').node.defaultChild!.node.addDependency(logGroup);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { StorageUnavailable } from '../core/errors';
 import type { FeedEntry, FeedRef, Post, TaxonomyKind } from '../core/post';
 import {
   feedCursor, type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
@@ -34,10 +35,18 @@ const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 const FEED_META = '~META';
 
 export class DynamoPostStore implements PostStore {
+  private readonly client: Pick<DynamoDBClient, 'send'>;
+
   constructor(
-    private readonly client: DynamoDBClient,
+    client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    // Every call passes here: transient SDK failures leave the adapter as StorageUnavailable.
+    const send = (command: Parameters<DynamoDBClient['send']>[0]) => client.send(command).catch((error: unknown) => {
+      throw isTransient(error) ? new StorageUnavailable('storage is unavailable', { cause: error }) : error;
+    });
+    this.client = { send: send as DynamoDBClient['send'] };
+  }
 
   async getSourceState(key: string): Promise<SourceState | undefined> {
     const item = await this.get(`SOURCE#${key}`, 'STATE', true);
@@ -383,6 +392,23 @@ export class DynamoPostStore implements PostStore {
       throw error;
     }
   }
+}
+
+/** Error names the SDK gives a throttled, failing or timed-out DynamoDB call. */
+const TRANSIENT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError',
+  'ServiceUnavailable', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
+]);
+/** Node's socket errors: nothing answered, or the connection broke. */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, $metadata, $retryable } = error as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  return TRANSIENT_ERRORS.has(error.name)
+    || (code !== undefined && NETWORK_ERRORS.has(code))
+    || $retryable !== undefined
+    || ($metadata?.httpStatusCode !== undefined && $metadata.httpStatusCode >= 500);
 }
 
 const SOURCE_STATE_FIELDS = [

@@ -35,3 +35,11 @@ export class NotFound extends Error {
 export class Gone extends Error {
   readonly name = 'Gone';
 }
+
+/**
+ * Storage did not answer in time, refused for load, or could not be reached. Transient:
+ * the read side answers 503 with Retry-After; ingest throws so the event is retried.
+ */
+export class StorageUnavailable extends Error {
+  readonly name = 'StorageUnavailable';
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BadRequest, Gone, NotFound } from './errors';
+import { BadRequest, Gone, NotFound, StorageUnavailable } from './errors';
 import { PAGE_SECURITY_HEADERS, renderErrorPage } from './pages';
 import type { ViewName } from './routes';
 import type { Site } from './site';
@@ -27,6 +27,8 @@ export interface Logger {
 }
 
 const HTML_TYPE = 'text/html; charset=utf-8';
+/** How long a client should wait before retrying a 503 (storage unavailable). */
+export const RETRY_AFTER_SECONDS = 5;
 
 export function htmlResponse(body: string, site: Site, status = 200): HttpResponse {
   return {
@@ -46,6 +48,15 @@ export function redirectResponse(location: string): HttpResponse {
  * anything else is a 500 whose body says nothing about the cause (the log has it).
  */
 export function errorResponse(error: unknown, site: Site, log: Logger, request: HttpRequest): HttpResponse {
+  if (error instanceof StorageUnavailable) {
+    log.error('storage unavailable', { path: request.path, view: request.view, error: String((error.cause as Error)?.message ?? error.cause) });
+    // Short and plain: the client is told to come back, and nothing about why.
+    return {
+      status: 503,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': String(RETRY_AFTER_SECONDS) },
+      body: 'Service temporarily unavailable; retry shortly.\n',
+    };
+  }
   const known = knownStatus(error);
   if (!known) log.error('request failed', { path: request.path, view: request.view, error: String((error as Error)?.stack ?? error) });
   // The page's heading names the status; the message says what was not found or why.

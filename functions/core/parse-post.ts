@@ -151,8 +151,9 @@ function readFrontMatter(source: string): { fields: FrontMatter; content: string
     const parsed = matter(source, {
       engines: { yaml: (text: string) => yaml.load(text, { schema: yaml.CORE_SCHEMA }) as object },
     });
-    const data = parsed.data ?? {};
-    if (typeof data !== 'object' || Array.isArray(data)) {
+    // YAML escapes (`"\x07"`, `"\ud800"`) make characters the text cleaning above already removed.
+    const data = withoutXmlUnsafeCharacters(parsed.data ?? {});
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new PostRejected('front matter is not a YAML mapping of fields', 2);
     }
     return { fields: new FrontMatter(data as Record<string, unknown>, fieldLines(lines.slice(1, end))), content: parsed.content };
@@ -166,6 +167,15 @@ function readFrontMatter(source: string): { fields: FrontMatter; content: string
     }
     throw error;
   }
+}
+
+function withoutXmlUnsafeCharacters(value: unknown): unknown {
+  if (typeof value === 'string') return removeXmlUnsafeCharacters(value);
+  if (Array.isArray(value)) return value.map(withoutXmlUnsafeCharacters);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [removeXmlUnsafeCharacters(key), withoutXmlUnsafeCharacters(item)]));
+  }
+  return value;
 }
 
 /** File line (1-based) of each top-level `field:` in the front-matter lines (which start on line 2). */
@@ -207,7 +217,7 @@ function nameList(fields: FrontMatter, plural: string, singular: string): string
     .map((item) => String(item).normalize('NFC').trim())
     .filter((name) => name !== '');
   for (const name of names) {
-    if (/[/\\?#%]/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) {
+    if (/[/\\?#%]/.test(name) || NOT_IN_A_PATH.test(name)) {
       fields.fail(field, `${plural} name "${name}" contains a character not allowed in a name (/ \\ ? # % or a control character)`);
     }
     if (name.length > 200) fields.fail(field, `${plural} name "${name.slice(0, 20)}…" is longer than 200 characters`);
@@ -227,8 +237,15 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
     throw new PostRejected(`permalink "${template}" contains . or .. segments`);
   }
   if (/[?#]/.test(normalized)) throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
+  if (NOT_IN_A_PATH.test(normalized)) throw new PostRejected(`permalink "${template}" contains a control character or an unpaired surrogate`);
   return normalized;
 }
+
+/**
+ * Characters no name or path may hold. YAML escapes (`"\ud800"`, `"\x07"`) produce them after the
+ * text itself was cleaned, and an unpaired surrogate cannot be percent-encoded into a URL.
+ */
+const NOT_IN_A_PATH = /[\u0000-\u001f\u007f-\u009f\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function readSummary(fields: FrontMatter, content: string, html: string, format: 'html' | 'markdown', options: BodyOptions): string {
   const given = fields.text('excerpt') ?? fields.text('description');

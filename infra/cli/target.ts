@@ -1,7 +1,7 @@
 /**
- * Where the CLI tools (`npm run errors`, `npm run reindex`) work: the local stack of
- * `npm start` by default, or the deployed stack with `--aws` (names from the outputs file
- * `npx cdk deploy --outputs-file cdk-outputs.json` writes) or `--table` / `--bucket`.
+ * Where the CLI tools (`npm run errors`, `npm run reindex`, `npm run upload`) work: the local
+ * stack of `npm start` by default, or the deployed stack with `--aws` (names from the outputs
+ * file `npm run deploy` writes) or `--table` / `--bucket`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,6 +13,9 @@ import { LOCAL_BUCKET, LOCAL_TABLE } from '../local/local-stack';
 
 // The SDK warns on Node 20 at every client creation; nothing a user of these tools can act on.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** The file `npm run deploy` (`cdk deploy --outputs-file`) writes the stack's outputs to. */
+export const OUTPUTS_FILE = 'cdk-outputs.json';
 
 export interface CliArguments {
   flags: Set<string>;
@@ -70,6 +73,30 @@ export function resolveTarget(args: CliArguments, env: Record<string, string | u
   return target(`AWS (table ${tableName}${bucket ? `, bucket ${bucket}` : ''})`, false, tableName, bucket, clientEnv);
 }
 
+/** Where `npm run upload` writes: the local stack's bucket, or the deployed one (no table needed). */
+export interface BucketTarget {
+  description: string;
+  local: boolean;
+  bucket: string;
+  s3: S3Client;
+  close(): void;
+}
+
+export function resolveBucketTarget(args: CliArguments, env: Record<string, string | undefined> = process.env): BucketTarget {
+  const aws = args.flags.has('--aws') || args.options.has('--outputs') || args.options.has('--bucket');
+  if (!aws) {
+    const s3Endpoint = env[ENV.s3Endpoint] || `http://127.0.0.1:${env.S3_PORT || 4569}`;
+    const s3 = s3Client({ ...env, [ENV.s3Endpoint]: s3Endpoint });
+    return { description: `the local stack (S3 ${s3Endpoint}, bucket ${LOCAL_BUCKET})`, local: true, bucket: LOCAL_BUCKET, s3, close: () => s3.destroy() };
+  }
+  const bucket = args.options.get('--bucket') ?? readOutputs(args.options.get('--outputs'))?.ContentBucketName;
+  if (!bucket) {
+    throw new UsageError('no bucket: deploy with `npm run deploy` (it writes cdk-outputs.json), or pass --outputs FILE or --bucket NAME');
+  }
+  const s3 = s3Client({ ...env, [ENV.s3Endpoint]: undefined });
+  return { description: `AWS (bucket ${bucket})`, local: false, bucket, s3, close: () => s3.destroy() };
+}
+
 function target(description: string, local: boolean, tableName: string, bucket: string, env: Record<string, string | undefined>): CliTarget {
   const dynamo = dynamoClient(env);
   const s3 = s3Client(env);
@@ -83,29 +110,31 @@ function target(description: string, local: boolean, tableName: string, bucket: 
   };
 }
 
-interface StackOutputs {
+export interface StackOutputs {
+  ApiUrl?: string;
   PostsTableName?: string;
   ContentBucketName?: string;
 }
 
-/** The outputs of the stack in `cdk deploy --outputs-file`'s file (the first stack that has a table). */
-function readOutputs(file: string | undefined): StackOutputs | undefined {
-  const path = file ?? 'cdk-outputs.json';
+/** The outputs of the stack in `cdk deploy --outputs-file`'s file (the first stack that has a table or bucket). */
+export function readOutputs(file: string | undefined): StackOutputs | undefined {
+  const path = file ?? OUTPUTS_FILE;
   if (!existsSync(path)) {
     if (file) throw new UsageError(`outputs file ${file} does not exist`);
     return undefined;
   }
   const stacks = JSON.parse(readFileSync(path, 'utf8')) as Record<string, StackOutputs>;
-  return Object.values(stacks).find((outputs) => outputs?.PostsTableName);
+  return Object.values(stacks).find((outputs) => outputs?.PostsTableName || outputs?.ContentBucketName);
 }
 
 /** A failure to reach the local emulators, said in terms of what to do about it. */
-export function explainFailure(error: unknown, where: CliTarget | undefined): string {
+export function explainFailure(error: unknown, where: Pick<CliTarget, 'local' | 'description'> | undefined): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
   if (where?.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message))) {
     return `cannot reach ${where.description}: is \`npm start\` running? (set DYNAMODB_PORT / S3_PORT if it uses other ports)`;
   }
+  if (error instanceof Error && error.name === 'NoSuchBucket') return `${where?.description ?? 'the target'}: bucket not found`;
   if (error instanceof Error && error.name === 'ResourceNotFoundException') return `${where?.description ?? 'the target'}: table not found`;
   return message;
 }

@@ -27,6 +27,12 @@ export interface PublishingFunctionProps {
 
 export type TableAccess = 'read' | 'readWrite';
 
+/** DynamoDB actions per access level: the read side gets and queries; ingest also writes single items. */
+export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+};
+
 /**
  * Every Lambda of the stack, with its defaults in one place: Node.js 24 on arm64, bundled
  * locally by esbuild (never Docker) to minified CommonJS with source maps, an explicit log
@@ -81,8 +87,9 @@ export class PublishingFunction extends NodejsFunction {
 
   /** Grants `access` to the table and tells the function its name. */
   bindTable(table: ITable, access: TableAccess): this {
-    if (access === 'readWrite') table.grantReadWriteData(this);
-    else table.grantReadData(this);
+    // The calls the store makes, not grantReadData/grantReadWriteData: those add Scan,
+    // BatchGet/BatchWrite, DescribeTable and stream reads that no function uses.
+    table.grant(this, ...TABLE_ACTIONS[access]);
     this.addEnvironment(ENV.tableName, table.tableName);
 
     const tableArn = `<${logicalIdOf(table)}.Arn>`;

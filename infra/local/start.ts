@@ -30,8 +30,10 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+// Every setting the stack takes as context (infra/stack.ts), so both run with the same configuration.
 const SITE_SETTINGS = [
-  ENV.siteUrl, ENV.siteTitle, ENV.siteDescription, ENV.siteLanguage, ENV.idAuthority, ENV.feedLength, ENV.maxAgeSeconds,
+  ENV.siteUrl, ENV.siteTitle, ENV.siteDescription, ENV.siteLanguage, ENV.idAuthority, ENV.feedLength, ENV.feedMaxBytes,
+  ENV.maxAgeSeconds, ENV.archiveMaxAgeSeconds, ENV.websubHub,
 ];
 
 const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts];

@@ -36,11 +36,10 @@ export async function syncContent(options: {
 
   const keys = new Set<string>();
   for (const file of files) {
-    const key = POSTS_PREFIX + relative(postsDir, file).split(sep).join('/');
+    const key = postKeyOf(postsDir, file);
     keys.add(key);
     const body = await readFile(file);
-    const md5 = createHash('md5').update(body).digest('hex');
-    if (existing.get(key) === md5) {
+    if (existing.get(key) === md5Hex(body)) {
       summary.unchanged.push(key);
       continue;
     }
@@ -56,15 +55,27 @@ export async function syncContent(options: {
   return summary;
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Every file under `dir`, recursively, sorted; dotfiles and dot-folders (`.git/`, `.DS_Store`) skipped. */
+export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
   return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-    .map((entry) => join(entry.parentPath, entry.name))
+    .map((entry) => ({ entry, path: join(entry.parentPath, entry.name) }))
+    .filter(({ entry, path }) => entry.isFile() && !relative(dir, path).split(sep).some((part) => part.startsWith('.')))
+    .map(({ path }) => path)
     .sort();
 }
 
-async function listETags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
+/** The object key a file under `dir` is published at: `posts/` and its path relative to `dir`. */
+export function postKeyOf(dir: string, file: string): string {
+  return POSTS_PREFIX + relative(dir, file).split(sep).join('/');
+}
+
+export function md5Hex(body: Uint8Array): string {
+  return createHash('md5').update(body).digest('hex');
+}
+
+/** ETag (unquoted) of every object under `posts/`. */
+export async function listETags(s3: S3Client, bucket: string): Promise<Map<string, string>> {
   const etags = new Map<string, string>();
   let token: string | undefined;
   do {
@@ -85,7 +96,7 @@ async function readManifest(file: string): Promise<string[]> {
   }
 }
 
-function contentTypeOf(key: string): string {
+export function contentTypeOf(key: string): string {
   if (/\.html?$/i.test(key)) return 'text/html; charset=utf-8';
   if (/\.(md|markdown)$/i.test(key)) return 'text/markdown; charset=utf-8';
   return 'text/plain; charset=utf-8';

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config-names';
+import { DEFAULT_INGEST_SETTINGS } from '../../functions/core/ingest-settings';
+import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+import { PublishingStack } from '../../infra/stack';
+import { REPO_ROOT } from '../support/local-stack';
+
+// One configuration: every setting is documented in the README with its default, taken by the
+// stack as context and by `npm start` from the environment, and a wrong value stops both,
+// naming the setting.
+
+const run = promisify(execFile);
+
+/** Each setting: environment variable, context key, a wrong value, and the default the README must give. */
+const SETTINGS = [
+  { env: ENV.siteUrl, context: 'siteUrl', wrong: 'news.example.com', readme: 'the request\'s host' },
+  { env: ENV.siteTitle, context: 'siteTitle', readme: `\`${DEFAULT_SETTINGS.title}\`` },
+  { env: ENV.siteDescription, context: 'siteDescription', readme: `\`${DEFAULT_SETTINGS.description}\`` },
+  { env: ENV.siteLanguage, context: 'siteLanguage', wrong: 'Chinese!', readme: `\`${DEFAULT_SETTINGS.language}\`` },
+  { env: ENV.idAuthority, context: 'idAuthority', readme: `\`${DEFAULT_SETTINGS.idAuthority}\`` },
+  { env: ENV.feedLength, context: 'feedLength', wrong: '0', readme: `\`${DEFAULT_SETTINGS.feedLength}\`` },
+  { env: ENV.feedMaxBytes, context: 'feedMaxBytes', wrong: '12', readme: `\`${DEFAULT_SETTINGS.feedMaxBytes}\`` },
+  { env: ENV.maxAgeSeconds, context: 'maxAgeSeconds', wrong: '-1', readme: `\`${DEFAULT_SETTINGS.maxAgeSeconds}\`` },
+  { env: ENV.archiveMaxAgeSeconds, context: 'archiveMaxAgeSeconds', wrong: 'a day', readme: `\`${DEFAULT_SETTINGS.archiveMaxAgeSeconds}\`` },
+  { env: ENV.websubHub, context: 'websubHub', wrong: 'ftp://hub.example.com', readme: 'none' },
+  { env: ENV.maxPostBytes, context: 'maxPostBytes', wrong: '10', readme: `\`${DEFAULT_INGEST_SETTINGS.maxPostBytes}\`` },
+  { env: ENV.iframeHosts, context: 'iframeHosts', wrong: 'youtube', readme: 'none' },
+];
+const CHECKED = SETTINGS.filter((setting) => setting.wrong !== undefined) as Array<(typeof SETTINGS)[number] & { wrong: string }>;
+
+describe('the configuration', () => {
+  it('covers every setting the functions read', () => {
+    const internal: string[] = [ENV.tableName, ENV.bucketName, ENV.s3Endpoint, ENV.dynamoEndpoint];
+    expect(SETTINGS.map((setting) => setting.env).sort()).toEqual(Object.values(ENV).filter((name) => !internal.includes(name)).sort());
+  });
+
+  it('is documented in the README: variable, context key and default of each setting', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const setting of SETTINGS) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${setting.env}\` (\`${setting.context}\`) |`));
+      expect(row, setting.env).toBeDefined();
+      expect(row!.split(' | ')[1], setting.env).toContain(setting.readme);
+    }
+  });
+
+  it.each(CHECKED)('refuses a wrong $env when the stack is synthesized, naming -c $context', ({ context, env, wrong }) => {
+    const app = new App({ context: { [context]: wrong, 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new PublishingStack(app, 'Invalid')).toThrow(new RegExp(`setting ${context} \\(.*-c ${context}=…\\) is invalid: ${env} must`));
+  });
+
+  describe('npm start', () => {
+    let dataDir: string;
+    beforeAll(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'cli-configuration-'));
+    });
+    afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+    // A process each costs ~2 s of CPU: two site settings and one ingest setting stand for the
+    // rest, which npm start passes to the same validation (functions/core/settings.ts).
+    const STARTED = CHECKED.filter(({ env }) => [ENV.feedMaxBytes, ENV.websubHub, ENV.maxPostBytes].includes(env as never));
+
+    it(`refuses a wrong ${STARTED.map(({ env }) => env).join(', ')} before starting anything, naming it`, async () => {
+      const outcomes = await Promise.all(STARTED.map(async ({ env, wrong }) => {
+        try {
+          await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
+            cwd: REPO_ROOT,
+            env: { ...process.env, PORT: '0', S3_PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: join(dataDir, env), [env]: wrong },
+            timeout: 30_000,
+          });
+          return { env, code: 0, stderr: '' };
+        } catch (error) {
+          const failed = error as { code: number; stderr: string };
+          return { env, code: failed.code, stderr: failed.stderr };
+        }
+      }));
+      for (const { env, code, stderr } of outcomes) {
+        expect(stderr, env).toMatch(new RegExp(`^npm start failed: ${env} must`, 'm'));
+        expect(code, env).toBe(1);
+      }
+    }, 40_000);
+  });
+});

@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config-names';
+import type { LocalStack } from '../../infra/local/local-stack';
+import { get, REPO_ROOT, startTestStack } from '../support/local-stack';
+import { postFile } from '../support/post-cases';
+
+// `npm run deploy` cannot reach AWS here. A stand-in `cdk` first on PATH (as node_modules/.bin is
+// for npm scripts) records what it is asked and writes the outputs file the real one would; the
+// upload that follows goes to the local stack's S3 API through the SDK's own endpoint variable.
+
+const run = promisify(execFile);
+let stack: LocalStack;
+let scratch: string;
+let bin: string;
+
+const FAKE_CDK = `#!/bin/sh
+printf '%s\\n' "$@" > cdk-arguments.txt
+[ -n "$FAKE_CDK_EXIT" ] && exit "$FAKE_CDK_EXIT"
+while [ $# -gt 0 ]; do [ "$1" = --outputs-file ] && out="$2"; shift; done
+printf '{"PublishingStack":{"ApiUrl":"https://abc123.execute-api.us-east-1.amazonaws.com/","ContentBucketName":"content","PostsTableName":"posts"}}' > "$out"
+`;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  scratch = await mkdtemp(join(tmpdir(), 'cli-deploy-'));
+  bin = join(scratch, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'cdk'), FAKE_CDK);
+  await chmod(join(bin, 'cdk'), 0o755);
+});
+afterAll(async () => {
+  await stack?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function cli(tool: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const options = {
+    cwd: scratch,
+    env: {
+      ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, [ENV.s3Endpoint]: '',
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', ...env,
+    },
+  };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, `infra/cli/${tool}.ts`), ...args], options);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npm run deploy', () => {
+  it('runs cdk deploy writing cdk-outputs.json, passes extra arguments through, and says where to go next', async () => {
+    const { code, stdout } = await cli('deploy', ['--require-approval', 'never', '-c', 'siteTitle=成都日报']);
+    expect(code).toBe(0);
+    expect((await readFile(join(scratch, 'cdk-arguments.txt'), 'utf8')).split('\n')).toEqual([
+      'deploy', '--outputs-file', 'cdk-outputs.json', '--require-approval', 'never', '-c', 'siteTitle=成都日报', '',
+    ]);
+    expect(stdout).toContain('Site:       https://abc123.execute-api.us-east-1.amazonaws.com/\n');
+    expect(stdout).toContain('Subscribe:  https://abc123.execute-api.us-east-1.amazonaws.com/feeds.opml');
+    expect(stdout).toContain('npm run upload -- _posts --aws');
+  }, 20_000);
+
+  it('after which `npm run upload -- --aws` uploads to the bucket named in cdk-outputs.json', async () => {
+    await mkdir(join(scratch, '_posts'));
+    await writeFile(join(scratch, '_posts', '2022-06-01-deployed.md'), postFile(['title: Deployed', 'categories: deployed']));
+    const { code, stdout } = await cli('upload', ['_posts', '--aws']);
+    expect(stdout).toContain('Uploading 1 file to AWS (bucket content)…\n  new       posts/2022-06-01-deployed.md\n');
+    expect(code).toBe(0);
+    await stack.idle();
+    expect((await get(stack, '/category/deployed.rss')).status).toBe(200);
+  }, 20_000);
+
+  it('exits with cdk deploy\'s code when it fails', async () => {
+    const { code, stdout } = await cli('deploy', [], { FAKE_CDK_EXIT: '3' });
+    expect(code).toBe(3);
+    expect(stdout).not.toContain('Subscribe:');
+  }, 20_000);
+});

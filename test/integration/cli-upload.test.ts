@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config-names';
+import type { LocalStack } from '../../infra/local/local-stack';
+import { CONTENT_DIR, get, REPO_ROOT, startTestStack } from '../support/local-stack';
+import { postFile } from '../support/post-cases';
+
+// `npm run upload`, as a process, against the local stack (s3rver → events → ingest → dynalite).
+
+const run = promisify(execFile);
+let stack: LocalStack;
+let scratch: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  scratch = await mkdtemp(join(tmpdir(), 'cli-upload-'));
+});
+afterAll(async () => {
+  await stack?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function upload(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/cli/upload.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, [ENV.s3Endpoint]: stack.s3Endpoint, ...env },
+    });
+    await stack.idle();
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    await stack.idle();
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+async function keys(prefix: string): Promise<string[]> {
+  const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((object) => object.Key!).sort();
+}
+
+describe('npm run upload of a Jekyll _posts folder', () => {
+  let posts: string;
+
+  beforeAll(async () => {
+    // Shaped like a Jekyll site's: dated files at the top, some in subfolders, editor litter.
+    posts = join(scratch, 'site', '_posts');
+    await mkdir(join(posts, '2022', 'january'), { recursive: true });
+    await cp(join(CONTENT_DIR, 'posts', '000_7402dedd91baa3ec.txt'), join(posts, '2022-01-12-jinniu.md'));
+    await cp(join(CONTENT_DIR, 'posts', '2022-01-13-metro-line-opens.md'), join(posts, '2022', 'january', '2022-01-13-metro-line-opens.md'));
+    await writeFile(join(posts, '2022', '2022-02-01-imported.md'), postFile(['title: Imported', 'categories: imports']));
+    await writeFile(join(posts, '2022-03-01-untitled.md'), postFile(['categories: imports']));
+    await writeFile(join(posts, '.DS_Store'), Buffer.from([0, 1, 0]));
+    await mkdir(join(posts, '.git'));
+    await writeFile(join(posts, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  });
+
+  it('uploads each file at posts/ + its path in the folder, one line per file, refuses what ingest would, exits 1', async () => {
+    const { code, stdout } = await upload([posts]);
+    expect(stdout).toContain(`Uploading 4 files to the local stack (S3 ${stack.s3Endpoint}, bucket content)…\n`);
+    expect(stdout).toMatch(/^ {2}new {7}posts\/2022-01-12-jinniu\.md$/m);
+    expect(stdout).toMatch(/^ {2}new {7}posts\/2022\/january\/2022-01-13-metro-line-opens\.md$/m);
+    expect(stdout).toContain(`  refused   ${join(posts, '2022-03-01-untitled.md')}:1: front matter has no title\n`);
+    expect(stdout).toContain('4 files: 3 new, 0 updated, 0 unchanged, 0 deleted, 1 refused\n');
+    expect(code).toBe(1);
+
+    expect(await keys('posts/')).toEqual([
+      'posts/2022-01-12-jinniu.md', 'posts/2022/2022-02-01-imported.md', 'posts/2022/january/2022-01-13-metro-line-opens.md',
+    ]);
+    // Published as Jekyll would: the seed keeps its own permalink, date and share link.
+    expect((await get(stack, '/chengduribao/2022/01/12/jinniu.html')).status).toBe(200);
+    expect((await get(stack, '/html_News/NewsShare.html?infoCode=NW202201122244036113')).status).toBe(301);
+    expect((await get(stack, '/category/imports.rss')).status).toBe(200);
+    expect(await stack.store.listFailedSources()).toEqual([]);
+  }, 30_000);
+
+  it('skips unchanged files, updates changed ones, and with --delete removes objects whose files are gone', async () => {
+    await writeFile(join(posts, '2022-03-01-untitled.md'), postFile(['title: Now titled', 'categories: imports']));
+    await writeFile(join(posts, '2022', '2022-02-01-imported.md'), postFile(['title: Imported, edited', 'categories: imports']));
+    await rm(join(posts, '2022', 'january'), { recursive: true });
+    const { code, stdout } = await upload([posts, '--delete']);
+    expect(stdout).toMatch(/^ {2}unchanged posts\/2022-01-12-jinniu\.md$/m);
+    expect(stdout).toMatch(/^ {2}updated {3}posts\/2022\/2022-02-01-imported\.md$/m);
+    expect(stdout).toMatch(/^ {2}new {7}posts\/2022-03-01-untitled\.md$/m);
+    expect(stdout).toMatch(/^ {2}deleted {3}posts\/2022\/january\/2022-01-13-metro-line-opens\.md$/m);
+    expect(stdout).toContain('3 files: 1 new, 1 updated, 1 unchanged, 1 deleted, 0 refused\n');
+    expect(code).toBe(0);
+    expect((await get(stack, '/category/metro.rss')).status).toBe(404);
+    expect(await (await get(stack, '/category/imports.json')).text()).toContain('Imported, edited');
+  }, 30_000);
+
+  it('shows a progress bar above 20 files, then the summary', async () => {
+    const many = join(scratch, 'many');
+    await mkdir(many);
+    for (let day = 1; day <= 25; day++) {
+      await writeFile(join(many, `2022-04-${String(day).padStart(2, '0')}-day.md`), postFile([`title: Day ${day}`, 'categories: daily']));
+    }
+    const first = await upload([many]);
+    expect(first.stdout).not.toMatch(/^ {2}new /m);
+    expect(first.stdout).toMatch(/^ {2}-{40} 0\/25 files$/m);
+    expect(first.stdout).toMatch(/^ {2}={40} 25\/25 files$/m);
+    expect(first.stdout).toContain('25 files: 25 new, 0 updated, 0 unchanged, 0 deleted, 0 refused\n');
+    expect(first.code).toBe(0);
+    expect(await keys('posts/2022-04-')).toHaveLength(25);
+
+    const again = await upload([many]);
+    expect(again.stdout).toContain('25 files: 0 new, 0 updated, 25 unchanged, 0 deleted, 0 refused\n');
+    expect(again.code).toBe(0);
+  }, 30_000);
+});
+
+describe('npm run upload of single files', () => {
+  it('puts a file given directly at posts/<name>, to a bucket named with --bucket', async () => {
+    const file = join(scratch, '2022-05-01-single.md');
+    await writeFile(file, postFile(['title: Single', 'categories: singles']));
+    // --bucket means AWS: the SDK's own endpoint variable stands in for it (s3rver computes no checksums).
+    const { code, stdout } = await upload([file, '--bucket', stack.bucket], {
+      [ENV.s3Endpoint]: '', AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    expect(stdout).toContain('Uploading 1 file to AWS (bucket content)…\n  new       posts/2022-05-01-single.md\n');
+    expect(code).toBe(0);
+    expect((await get(stack, '/category/singles.rss')).status).toBe(200);
+  }, 30_000);
+
+  it('answers usage errors with exit code 2 and an unreachable stack with exit code 1', async () => {
+    const file = join(scratch, '2022-05-01-single.md');
+    const [deleteWithoutFolder, unreachable] = await Promise.all([
+      upload([file, '--delete']),
+      upload([file], { [ENV.s3Endpoint]: 'http://127.0.0.1:9' }),
+    ]);
+    expect(deleteWithoutFolder.stderr).toContain('--delete needs a folder');
+    expect(deleteWithoutFolder.code).toBe(2);
+    expect(unreachable.stderr).toContain('is `npm start` running?');
+    expect(unreachable.code).toBe(1);
+    expect(await readFile(file, 'utf8')).toContain('Single');
+  }, 30_000);
+});

@@ -1,0 +1,150 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Client } from '../../functions/adapters/clients';
+import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
+import { setLogSink } from '../../functions/adapters/logger';
+import { ENV } from '../../functions/config-names';
+import { StorageUnavailable } from '../../functions/core/errors';
+import { createHttpHandler } from '../../functions/handlers/http';
+import { createIngestHandler } from '../../functions/handlers/ingest';
+import { settingsFromEnv } from '../../functions/adapters/env';
+import { ensureTable } from '../../infra/local/emulators';
+
+// Storage goes away for real: a persistent dynalite is closed and started again on the same
+// port and data. The SDK is told to give up fast, so the outage costs the test little time.
+const TABLE = 'posts';
+const BUCKET = 'content';
+
+let dataDir: string;
+let dynamoPort: number;
+let dynamoServer: Server | undefined;
+let s3rver: S3rver;
+let s3: S3Client;
+let dynamo: DynamoDBClient;
+let store: DynamoPostStore;
+
+async function startDynalite(): Promise<void> {
+  const server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  server.listen(dynamoPort, '127.0.0.1');
+  await once(server, 'listening');
+  dynamoPort = (server.address() as AddressInfo).port;
+  dynamoServer = server;
+}
+
+async function stopDynalite(): Promise<void> {
+  const server = dynamoServer;
+  dynamoServer = undefined;
+  if (server) await new Promise((resolve) => server.close(resolve));
+}
+
+function readRequest(path: string): APIGatewayProxyEventV2 {
+  const routeKey = path === '/feed.rss' ? 'GET /feed.rss' : 'GET /category/{file}';
+  const file = path.split('/').pop()!;
+  return {
+    version: '2.0', routeKey, rawPath: path, rawQueryString: '', headers: { host: 'localhost' }, isBase64Encoded: false,
+    ...(routeKey.includes('{file}') ? { pathParameters: { file } } : {}),
+    requestContext: {
+      accountId: 'test', apiId: 'test', domainName: 'localhost', domainPrefix: 'localhost', requestId: 'r', routeKey, stage: '$default',
+      time: '', timeEpoch: 0, http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+    },
+  };
+}
+
+function createdEvent(key: string, sequencer: string): S3Event {
+  return {
+    Records: [{
+      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Put',
+      userIdentity: { principalId: 'test' }, requestParameters: { sourceIPAddress: '127.0.0.1' }, responseElements: { 'x-amz-request-id': 'r', 'x-amz-id-2': 'r' },
+      s3: {
+        s3SchemaVersion: '1.0', configurationId: 'test',
+        bucket: { name: BUCKET, ownerIdentity: { principalId: 'test' }, arn: `arn:aws:s3:::${BUCKET}` },
+        object: { key, size: 1, eTag: 'e', sequencer },
+      },
+    }],
+  } as S3Event;
+}
+
+function post(title: string): string {
+  return `---\ntitle: ${title}\ndate: 2022-01-12 02:44:46 +0800\ncategories: outage\n---\nBody of ${title}.\n`;
+}
+
+beforeAll(async () => {
+  if (!process.env.LOG) setLogSink(() => {});
+  dataDir = await mkdtemp(join(tmpdir(), 'hardening-storage-'));
+  dynamoPort = 0;
+  await startDynalite();
+  s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dataDir, 's3'), configureBuckets: [{ name: BUCKET }] });
+  const { port: s3Port } = await s3rver.run();
+  s3 = s3Client({ [ENV.s3Endpoint]: `http://127.0.0.1:${s3Port}` });
+  dynamo = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${dynamoPort}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1, requestHandler: { connectionTimeout: 300, requestTimeout: 1000 },
+  });
+  await ensureTable(dynamo, TABLE);
+  store = new DynamoPostStore(dynamo, TABLE);
+});
+
+afterAll(async () => {
+  await stopDynalite();
+  await s3rver?.close();
+  s3?.destroy();
+  dynamo?.destroy();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('when DynamoDB is unreachable', () => {
+  it('read handlers answer 503 with Retry-After and a short body, then recover; ingest throws and loses nothing', async () => {
+    const readSite = createHttpHandler({ store, settings: settingsFromEnv({}) });
+    const ingest = createIngestHandler({ store, s3, bucket: BUCKET });
+
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'posts/2022-01-12-before.md', Body: post('Before') }));
+    await ingest(createdEvent('posts/2022-01-12-before.md', '0000000000000001'));
+    expect((await readSite(readRequest('/category/outage.rss'))).statusCode).toBe(200);
+
+    await stopDynalite();
+
+    for (const path of ['/feed.rss', '/category/outage.rss', '/category/outage.html']) {
+      const response = await readSite(readRequest(path));
+      expect(response.statusCode, path).toBe(503);
+      expect(response.headers?.['retry-after'], path).toBe('5');
+      expect(response.headers?.['cache-control'], path).toBe('no-store');
+      expect(String(response.body).length, path).toBeLessThan(100);
+      expect(String(response.body), path).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|at .*\.ts|dynamo/i);
+    }
+
+    // The upload lands in S3 while the table is down: ingest must throw (Lambda retries it).
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'posts/2022-01-12-during.md', Body: post('During') }));
+    const event = createdEvent('posts/2022-01-12-during.md', '0000000000000002');
+    await expect(ingest(event)).rejects.toBeInstanceOf(StorageUnavailable);
+
+    await startDynalite();
+
+    // The retry delivers the same event; nothing from before or during the outage is missing.
+    await ingest(event);
+    const feed = await readSite(readRequest('/category/outage.rss'));
+    expect(feed.statusCode).toBe(200);
+    expect(feed.body).toContain('Before');
+    expect(feed.body).toContain('During');
+    expect((await store.listFailedSources())).toEqual([]);
+  });
+
+  it('a store pointed at a closed port fails with StorageUnavailable, not a raw socket error', async () => {
+    const closed = new DynamoDBClient({
+      endpoint: 'http://127.0.0.1:1', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1,
+    });
+    try {
+      await expect(new DynamoPostStore(closed, TABLE).getPost('x')).rejects.toBeInstanceOf(StorageUnavailable);
+    } finally {
+      closed.destroy();
+    }
+  });
+});
