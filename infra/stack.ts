@@ -2,7 +2,7 @@ import { type CfnResource, CfnOutput, Duration, RemovalPolicy, Stack, type Stack
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -189,8 +189,17 @@ export class PublishingStack extends Stack {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     new Alarm(this, 'HttpApi5xxAlarm', {
-      alarmDescription: 'The HTTP API answered with server errors (the read function failed, timed out or was throttled).',
-      metric: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      alarmDescription: 'Over 1 % of HTTP API requests answered with server errors (the read function failed, timed out or was throttled).',
+      // A rate, not a count: one 5xx among a million polls is noise, 1 % is an outage.
+      metric: new MathExpression({
+        label: '5xx rate (%)',
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: {
+          errors: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+          requests: this.httpApi.metricCount({ period: Duration.minutes(5), statistic: 'Sum' }),
+        },
+        period: Duration.minutes(5),
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -311,10 +311,22 @@ describe('operations', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
     });
+    // The API alarm watches the 5xx rate: 5xx over all requests, in percent.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/ApiGateway',
-      MetricName: '5xx',
-      Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(stack.httpApi) } }],
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(requests > 0, 100 * errors / requests, 0)' }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({
+              Namespace: 'AWS/ApiGateway', MetricName: '5xx',
+              Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(stack.httpApi) } }],
+            }),
+          }),
+        }),
+        Match.objectLike({ Id: 'requests', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Count' }) }) }),
+      ]),
     });
   });
 
