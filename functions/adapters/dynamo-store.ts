@@ -24,7 +24,7 @@ type Item = Record<string, AttributeValue>;
 // Item layout (one table):
 //   SOURCE#{objectKey}  STATE            what ingest last did with the key (tombstone after delete)
 //   FAILURES            {objectKey}      listing of keys whose last upload is refused (checked against STATE)
-//   POST#{id}           POST             the post (GSI byPath on `path` finds its page); a deleted
+//   POST#{id}           POST             the post (GSI byPagePath on `pagePath` finds its page); a deleted
 //                                        post leaves a tombstone (`gone`, no path) with its sequencer
 //   FEED#{feedKey}      {utc date}#{id}  one entry per feed the post is in, newest first by sort key
 //   FEED#{feedKey}      ~META            the feed's version; sorts after every entry, so the
@@ -141,7 +141,7 @@ export class DynamoPostStore implements PostStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: toItem({ [PK]: `POST#${post.id}`, [SK]: 'POST', ...post, sequencer }),
+          Item: toItem({ [PK]: `POST#${post.id}`, [SK]: 'POST', ...post, [TABLE_SCHEMA.pathIndex.partitionKey]: post.path, sequencer }),
           ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND gone = :gone)`,
           ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer, ':gone': true }),
         }),
@@ -166,16 +166,14 @@ export class DynamoPostStore implements PostStore {
   }
 
   async findPostByPath(path: string): Promise<Post | undefined> {
-    // Feed entries and share links carry the path too, so they are in the index as well: keep
-    // the post item. (No Limit: DynamoDB applies it before the filter.)
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: TABLE_SCHEMA.pathIndex.name,
         KeyConditionExpression: '#path = :path',
-        FilterExpression: `${SK} = :post`,
         ExpressionAttributeNames: { '#path': TABLE_SCHEMA.pathIndex.partitionKey },
-        ExpressionAttributeValues: marshall({ ':path': path, ':post': 'POST' }),
+        ExpressionAttributeValues: marshall({ ':path': path }),
+        Limit: 1,
       }),
     );
     const item = result.Items?.[0];

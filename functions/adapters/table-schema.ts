@@ -5,6 +5,9 @@
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Post items carry `path`; pages are found by it in one Query. */
-  pathIndex: { name: 'byPath', partitionKey: 'path' },
+  /**
+   * Only post items carry `pagePath` (feed entries and share links keep theirs in `path`), so
+   * the index is sparse: it holds one copy of each post, and a page is one Query.
+   */
+  pathIndex: { name: 'byPagePath', partitionKey: 'pagePath' },
 } as const;

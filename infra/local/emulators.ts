@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
   type DynamoDBClient,
@@ -64,11 +65,15 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   };
 }
 
-/** Creates the posts table from the same schema the CDK stack deploys, unless it exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates the posts table from the same schema the CDK stack deploys, unless it exists; true when it did. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
+    if (indexes.includes(TABLE_SCHEMA.pathIndex.name)) return false;
+    // Written by an earlier version with another index: the table is derived data, so it is
+    // made again and the start-up reconciliation refills it from the bucket.
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
@@ -95,6 +100,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       ],
     }),
   );
+  return true;
 }
 
 export function dataPaths(dataDir: string) {

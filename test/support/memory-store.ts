@@ -122,7 +122,7 @@ export class MemoryPostStore implements PostStore {
     const current = this.get(`POST#${post.id}`, 'POST');
     if (!current || (current.sourceKey === post.sourceKey && String(current.sequencer) <= sequencer)
       || (current.sourceKey !== post.sourceKey && current.gone === true)) {
-      this.put({ pk: `POST#${post.id}`, sk: 'POST', ...post, sequencer });
+      this.put({ pk: `POST#${post.id}`, sk: 'POST', ...post, pagePath: post.path, sequencer });
       return 'written';
     }
     await this.op('getPostOwner');
@@ -140,7 +140,7 @@ export class MemoryPostStore implements PostStore {
 
   async findPostByPath(path: string): Promise<Post | undefined> {
     await this.op('findPostByPath');
-    const row = [...this.rows.values()].find((candidate) => candidate.sk === 'POST' && candidate.path === path && candidate.path !== undefined);
+    const row = [...this.rows.values()].find((candidate) => candidate.pagePath === path);
     return row && (pick(row, POST_FIELDS) as unknown as Post);
   }
 
