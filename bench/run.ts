@@ -1,0 +1,573 @@
+// `npm run bench [-- --quick] [--n N] [--seed S] [--sizes 1000,10000]`: measures the costs issue 8
+// sets targets for, each beside a reference measured in the same run, and prints medians with
+// min–max over repetitions. Writes bench/results/latest.json. Not part of `npm test`.
+//
+// Built: a. ingest compute, b. feed GET over loopback, c. storage calls, d. Lambda bundles,
+// e. bulk load vs BatchWriteItem floor and publish latency (1k; 10k without --quick).
+// Not built yet: 100k posts (--full), Hugo comparison.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { stat as fileStat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, GetItemCommand, ScanCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
+import { build } from 'esbuild';
+import matter from 'gray-matter';
+import { dynamoClient } from '../functions/adapters/clients';
+import { DynamoPostStore } from '../functions/adapters/dynamo-store';
+import { setLogSink } from '../functions/adapters/logger';
+import { parsePost } from '../functions/core/parse-post';
+import { decodePostText } from '../functions/core/post-text';
+import { DEFAULT_SETTINGS } from '../functions/core/settings';
+import { createHttpHandler } from '../functions/handlers/http';
+import { createIngestHandler } from '../functions/handlers/ingest';
+import { ensureTable } from '../infra/local/emulators';
+import { startLocalStack, type LocalStack } from '../infra/local/local-stack';
+import { corpus, corpusPost } from './corpus';
+
+// The SDK warns at every client creation on Node 20; this project supports Node 20 by design.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const ROOT = resolve(__dirname, '..');
+const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
+const option = (name: string, fallback: number) => {
+  const at = argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(argv[at + 1]) : fallback;
+};
+const SEED = option('seed', 1);
+const N = option('n', QUICK ? 500 : 1000);
+const REPS = QUICK ? 3 : 5;
+const SECONDS = QUICK ? 3 : 10;
+const CONNECTIONS = 32;
+const FEED_CATEGORY = 'bench';
+const SIZES = (() => {
+  const at = argv.indexOf('--sizes');
+  return at >= 0 ? argv[at + 1].split(',').map(Number) : QUICK ? [1000] : [1000, 10000];
+})();
+
+interface Stat { median: number; min: number; max: number; runs: number[] }
+function stat(values: number[]): Stat {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: values };
+}
+
+interface Row {
+  section: string;
+  measure: string;
+  unit: string;
+  ours: Stat | number | string;
+  reference?: Stat | number | string;
+  referenceName?: string;
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+// ---------- a. ingest compute ----------
+
+type Parse = typeof parsePost;
+type Decode = typeof decodePostText;
+
+/**
+ * parsePost + decodePostText as the Lambda bundle runs them: esbuild, minified, without tsx's
+ * keepNames wrapping (which calls Object.defineProperty for every closure created: under tsx
+ * a per-byte closure in the UTF-8 check dominates the profile).
+ */
+async function bundledParser(): Promise<{ parsePost: Parse; decodePostText: Decode; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-parse-'));
+  const outfile = join(dir, 'parse.js');
+  await build({
+    stdin: {
+      contents: "export { parsePost } from './functions/core/parse-post'; export { decodePostText } from './functions/core/post-text';",
+      resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-parse.ts',
+    },
+    outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'silent',
+  });
+  const loaded = require(outfile) as { parsePost: Parse; decodePostText: Decode };
+  return { ...loaded, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function ingestCompute(): Promise<void> {
+  const posts = corpus(SEED, N);
+  const texts = posts.map((post) => post.bytes);
+  const now = '2024-01-01T00:00:00Z';
+  const bundled = await bundledParser();
+  const timer = (parse: Parse, decode: Decode) => () => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < posts.length; i++) parse(posts[i].key, decode(texts[i], 1 << 20), { now });
+    return Number(process.hrtime.bigint() - start) / 1e3 / posts.length;
+  };
+  const ours = timer(bundled.parsePost, bundled.decodePostText);
+  const oursTsx = timer(parsePost, decodePostText);
+  // gray-matter caches by content unless given options: pass {} so every call parses.
+  const reference = () => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < posts.length; i++) matter(texts[i].toString('utf8'), {});
+    return Number(process.hrtime.bigint() - start) / 1e3 / posts.length;
+  };
+  ours();
+  oursTsx();
+  reference(); // warm-up (JIT)
+  const a: number[] = [];
+  const t: number[] = [];
+  const b: number[] = [];
+  for (let rep = 0; rep < 5; rep++) {
+    a.push(ours());
+    t.push(oursTsx());
+    b.push(reference());
+  }
+  await bundled.cleanup();
+  const oursStat = stat(a);
+  const refStat = stat(b);
+  rows.push({
+    section: 'a', measure: `ingest compute per post (decode+parse+validate+sanitize+render), ${N} posts, esbuild bundle as deployed`, unit: 'µs',
+    ours: oursStat, reference: refStat, referenceName: 'gray-matter alone', ratio: oursStat.median / refStat.median,
+    target: '≤ 1000 µs', met: oursStat.median <= 1000,
+  });
+  const tsxStat = stat(t);
+  rows.push({
+    section: 'a', measure: 'the same under tsx (npm start, tests): keepNames wrapping included', unit: 'µs',
+    ours: tsxStat, reference: refStat, referenceName: 'gray-matter alone', ratio: tsxStat.median / refStat.median,
+  });
+}
+
+// ---------- b. feed GET over loopback ----------
+
+interface LoadResult { rps: number; p50: number; p99: number; expected: number; other: number; errors: number; timeouts: number; codes: Record<string, number> }
+
+/**
+ * Runs bench/loadgen.cjs (keep-alive node:http clients) in a child process, so the load
+ * generator does not share the server's event loop.
+ */
+async function load(url: string, headers: Record<string, string>, seconds: number, status: number): Promise<LoadResult> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench/loadgen.cjs'), url, String(CONNECTIONS), String(seconds), JSON.stringify(headers)], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  const r = JSON.parse(out) as { rps: number; p50: number; p99: number; codes: Record<string, number>; errors: number };
+  const total = Object.values(r.codes).reduce((a, b) => a + b, 0);
+  const expected = r.codes[String(status)] ?? 0;
+  return { rps: r.rps, p50: r.p50, p99: r.p99, expected, other: total - expected, errors: r.errors, timeouts: 0, codes: r.codes };
+}
+
+async function putPost(s3: S3Client, bucket: string, key: string, body: Buffer): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }));
+}
+
+async function feedGet(stack: LocalStack): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const post = corpusPost(SEED, 1_000_000 + i, { category: FEED_CATEGORY });
+    await putPost(stack.s3, stack.bucket, post.key, post.bytes);
+  }
+  await stack.idle();
+  const path = `/category/${FEED_CATEGORY}.rss`;
+  // The document (self links, hence its ETag) depends on the Host the request names: fetch it
+  // from the very URL the load generator will use.
+  const oursUrl = stack.url.replace('localhost', '127.0.0.1') + path;
+  let response = await fetch(oursUrl);
+  for (let tries = 0; (await response.clone().text()).split('<item>').length - 1 < 20 && tries < 50; tries++) {
+    await new Promise((r) => setTimeout(r, 100));
+    await stack.idle();
+    response = await fetch(oursUrl);
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  const etag = response.headers.get('etag') ?? '';
+  const items = body.toString('utf8').split('<item>').length - 1;
+  if (response.status !== 200 || !etag || items !== 20) throw new Error(`feed not ready: ${response.status} ${items} items, etag ${etag}`);
+  notes.push(`feed: ${path}, ${items} items with full content, ${body.length} bytes`);
+
+  // The floor: a plain node:http server with the same bytes and validators, from memory.
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'etag', 'last-modified', 'cache-control']) {
+    const value = response.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  const floor = createServer((req, res) => {
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+    } else {
+      res.writeHead(200, { ...headers, 'content-length': body.length });
+      res.end(body);
+    }
+  });
+  floor.keepAliveTimeout = 60_000;
+  floor.listen(0, '127.0.0.1');
+  await once(floor, 'listening');
+  const floorUrl = `http://127.0.0.1:${(floor.address() as AddressInfo).port}${path}`;
+
+  const cases: Array<{ name: string; headers: Record<string, string>; status: number; share: number }> = [
+    { name: 'warm full GET', headers: {}, status: 200, share: 0.5 },
+    { name: 'conditional GET → 304', headers: { 'if-none-match': etag }, status: 304, share: 0.7 },
+  ];
+  try {
+    for (const c of cases) {
+      await load(oursUrl, c.headers, 1, c.status); // warm-up
+      await load(floorUrl, c.headers, 1, c.status);
+      const ours: LoadResult[] = [];
+      const floors: LoadResult[] = [];
+      for (let rep = 0; rep < REPS; rep++) {
+        ours.push(await load(oursUrl, c.headers, SECONDS, c.status));
+        floors.push(await load(floorUrl, c.headers, SECONDS, c.status));
+      }
+      let invalid = false;
+      for (const [who, results] of [['ours', ours], ['floor', floors]] as const) {
+        const wrong = results.reduce((s, r) => s + r.other + r.errors + r.timeouts, 0);
+        if (wrong) {
+          invalid = true;
+          const detail = results.map((r) => `codes ${JSON.stringify(r.codes)}, ${r.errors} errors, ${r.timeouts} timeouts`).join('; ');
+          notes.push(`${c.name} (${who}): ${wrong} responses not ${c.status} or failed — ${detail}`);
+        }
+      }
+      const rps = stat(ours.map((r) => r.rps));
+      const floorRps = stat(floors.map((r) => r.rps));
+      const ratio = rps.median / floorRps.median;
+      rows.push({
+        section: 'b', measure: `${c.name}: req/s at ${CONNECTIONS} connections${invalid ? ' — INVALID, wrong statuses (see notes)' : ''}`, unit: 'req/s',
+        ours: rps, reference: floorRps, referenceName: 'node:http from memory', ratio, target: `≥ ${c.share * 100} % of floor`,
+        met: !invalid && ratio >= c.share,
+      });
+      const p50 = stat(ours.map((r) => r.p50));
+      rows.push({
+        section: 'b', measure: `${c.name}: p50 latency`, unit: 'ms', ours: p50, reference: stat(floors.map((r) => r.p50)),
+        referenceName: 'node:http from memory',
+      });
+      const p99 = stat(ours.map((r) => r.p99));
+      rows.push({
+        section: 'b', measure: `${c.name}: p99 latency`, unit: 'ms', ours: p99, reference: stat(floors.map((r) => r.p99)),
+        referenceName: 'node:http from memory', target: '< 20 ms', met: !invalid && p99.median < 20,
+      });
+    }
+    // What the storage emulator alone answers: GetItem of one small item, 32 in flight, from this
+    // process — the read every hit and every 304 makes (section c), so it bounds both.
+    const getItem = new GetItemCommand({ TableName: stack.tableName, Key: { pk: { S: 'bench#probe' }, sk: { S: '~META' } } });
+    const rates: number[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      let count = 0;
+      const until = Date.now() + SECONDS * 1000;
+      const start = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+        while (Date.now() < until) {
+          await stack.dynamo.send(getItem);
+          count++;
+        }
+      }));
+      rates.push(count / (Number(process.hrtime.bigint() - start) / 1e9));
+    }
+    rows.push({
+      section: 'b', measure: `dynalite GetItem alone, ${CONNECTIONS} in flight (bounds every hit and 304 on the local stack)`, unit: 'calls/s',
+      ours: stat(rates),
+    });
+  } finally {
+    floor.closeAllConnections();
+    await new Promise((r) => floor.close(r));
+  }
+}
+
+// ---------- c. storage calls ----------
+
+function httpEvent(path: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  const [, kind, file] = /^\/(category|tag)\/(.+)$/.exec(path) ?? [];
+  return {
+    version: '2.0', routeKey: kind ? `GET /${kind}/{file}` : `GET ${path}`, rawPath: path, rawQueryString: '',
+    headers: { host: 'news.example.com', ...headers }, ...(file ? { pathParameters: { file } } : {}), isBase64Encoded: false,
+    requestContext: { domainName: 'news.example.com', http: { method: 'GET', path } },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+async function storageCalls(stack: LocalStack): Promise<void> {
+  const calls: string[] = [];
+  const counted = dynamoClient(stack.functionEnv);
+  counted.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countStorageCalls' },
+  );
+  const store = new DynamoPostStore(counted, stack.tableName);
+  const summary = () => {
+    const counts = new Map<string, number>();
+    for (const call of calls) counts.set(call.replace(/Command$/, ''), (counts.get(call.replace(/Command$/, '')) ?? 0) + 1);
+    return [...counts].map(([name, count]) => `${count} ${name}`).join(' + ') || 'none';
+  };
+  try {
+    const handler = createHttpHandler({ store, settings: DEFAULT_SETTINGS });
+    const path = `/category/${FEED_CATEGORY}.rss`;
+    const costs: Array<[string, Record<string, string>, number]> = [];
+    calls.length = 0;
+    const miss = await handler(httpEvent(path));
+    costs.push(['feed GET, miss (fresh instance)', {}, miss.statusCode ?? 0]);
+    const missCalls = [summary(), calls.length] as const;
+    calls.length = 0;
+    const hit = await handler(httpEvent(path));
+    const hitCalls = [summary(), calls.length] as const;
+    calls.length = 0;
+    const etag = String(miss.headers?.etag ?? '');
+    const notModified = await handler(httpEvent(path, { 'if-none-match': etag }));
+    const nmCalls = [summary(), calls.length] as const;
+    for (const [name, [text, count], status, expected] of [
+      ['feed GET, miss', missCalls, miss.statusCode, 200],
+      ['feed GET, hit', hitCalls, hit.statusCode, 200],
+      ['feed GET, 304', nmCalls, notModified.statusCode, 304],
+    ] as const) {
+      rows.push({
+        section: 'c', measure: `${name} (status ${status}${status === expected ? '' : ` ≠ ${expected}`})`, unit: 'calls', ours: `${count}: ${text}`,
+        target: '≤ 1 storage read', met: count <= 1 && status === expected,
+      });
+    }
+
+    // One new post in 1 category + 2 tags, through the ingest handler; S3 is served from memory
+    // so every counted call is the ingest's own (the GetObject is counted separately).
+    let index = 2_000_000;
+    let post = corpusPost(SEED, index, { category: FEED_CATEGORY });
+    while (post.tags.length !== 2) post = corpusPost(SEED, ++index, { category: FEED_CATEGORY });
+    let s3Reads = 0;
+    const s3 = {
+      send: async () => {
+        s3Reads++;
+        return { Body: { transformToByteArray: async () => new Uint8Array(post.bytes) }, ETag: '"bench"' };
+      },
+    } as unknown as S3Client;
+    const ingest = createIngestHandler({ store, s3, bucket: stack.bucket });
+    calls.length = 0;
+    const [outcome] = await ingest({
+      Records: [{ eventName: 'ObjectCreated:Put', eventTime: '2024-05-01T00:00:00.000Z', s3: { object: { key: post.key, sequencer: '0FFFFFFFFFFFFFFFFF' } } }],
+    } as unknown as S3Event);
+    const feeds = (outcome as { feeds?: unknown[] }).feeds?.length ?? 0;
+    rows.push({
+      section: 'c', measure: `upload of 1 new post (1 category + 2 tags), result ${outcome.result}, ${feeds} feeds touched`, unit: 'calls',
+      ours: `${calls.length} DynamoDB (${summary()}) + ${s3Reads} S3 GetObject`,
+      target: 'touches only its feeds (site + 1 category + 2 tags = 4)', met: outcome.result === 'published' && feeds <= 4,
+    });
+  } finally {
+    counted.destroy();
+  }
+}
+
+// ---------- e. bulk load and publish latency ----------
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+async function scanAll(stack: LocalStack): Promise<Array<Record<string, AttributeValue>>> {
+  const items: Array<Record<string, AttributeValue>> = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await stack.dynamo.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+async function publishLatency(stack: LocalStack, category: string, size: number, base: number): Promise<Stat> {
+  const latencies: number[] = [];
+  for (let rep = 0; rep < REPS * 2; rep++) {
+    const post = corpusPost(SEED, base + rep, { category });
+    // Newest post of its category, so it must appear on the feed's first page.
+    const text = post.bytes.toString('utf8').replace(/^date: .*$/m, `date: 2023-06-01 12:${String(rep).padStart(2, '0')}:00 +0800`);
+    const code = /infoCode=([A-Za-z0-9]+)/.exec(text)![1];
+    const start = process.hrtime.bigint();
+    await putPost(stack.s3, stack.bucket, post.key, Buffer.from(text));
+    for (;;) {
+      const body = await (await fetch(`${stack.url}/category/${category}.json`)).text();
+      if (body.includes(code)) break;
+      if (Number(process.hrtime.bigint() - start) > 30e9) throw new Error(`post ${post.key} not in its feed after 30 s`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    await stack.idle();
+  }
+  const latency = stat(latencies);
+  rows.push({
+    section: 'e', measure: `publish latency with ${size} corpus posts loaded: PutObject → visible in /category/${category}.json`, unit: 'ms',
+    ours: latency, target: size >= 10_000 ? '≤ 300 ms at 10k' : '(target is at 10k)', met: size >= 10_000 ? latency.median <= 300 : undefined,
+  });
+  return latency;
+}
+
+async function bulkLoadAndPublish(stack: LocalStack): Promise<void> {
+  let loaded = 0;
+  const category = corpusPost(SEED, 0).category;
+  const latencies: Array<[number, Stat]> = [];
+  for (const size of SIZES) {
+    const before = (await scanAll(stack)).length;
+    const posts = Array.from({ length: size - loaded }, (_, i) => corpusPost(SEED, loaded + i));
+    const started = process.hrtime.bigint();
+    await mapLimit(posts, 8, (post) => putPost(stack.s3, stack.bucket, post.key, post.bytes));
+    await stack.idle();
+    const loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const items = await scanAll(stack);
+    const written = items.length - before;
+
+    // The storage floor: the same items (rows of this table, sizes and all, as many as the load
+    // wrote), written with raw BatchWriteItem into another table of the same schema on the same dynalite.
+    const floorTable = `bench-floor-${size}`;
+    await ensureTable(stack.dynamo, floorTable);
+    const batches: Array<Array<Record<string, AttributeValue>>> = [];
+    const sample = items.slice(0, written);
+    for (let i = 0; i < sample.length; i += 25) batches.push(sample.slice(i, i + 25));
+    const floorStart = process.hrtime.bigint();
+    await mapLimit(batches, 8, async (batch) => {
+      let pending: WriteRequest[] | undefined = batch.map((Item) => ({ PutRequest: { Item } }));
+      while (pending?.length) {
+        const result: BatchWriteItemCommandOutput = await stack.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [floorTable]: pending } }));
+        pending = result.UnprocessedItems?.[floorTable];
+      }
+    });
+    const floorSeconds = Number(process.hrtime.bigint() - floorStart) / 1e9;
+    const rate = posts.length / loadSeconds;
+    const floorRate = posts.length / floorSeconds;
+    rows.push({
+      section: 'e', measure: `bulk load of ${posts.length} posts (${loaded}→${size}) via S3 → ingest (8 uploads in flight; ${written} items written), 1 run`, unit: 'posts/s',
+      ours: rate, reference: floorRate, referenceName: `raw BatchWriteItem of ${written} items`, ratio: rate / floorRate,
+      target: '≥ 60 % of floor', met: rate / floorRate >= 0.6,
+    });
+    loaded = size;
+    latencies.push([size, await publishLatency(stack, category, size, 3_000_000 + size)]);
+  }
+  const first = latencies[0];
+  for (const [size, latency] of latencies.slice(1)) {
+    const ratio = latency.median / first[1].median;
+    rows.push({
+      section: 'e', measure: `publish latency(${size}) / latency(${first[0]})`, unit: '', ours: ratio.toFixed(2),
+      target: size >= 10_000 ? '≤ 1.3' : undefined, met: size >= 10_000 ? ratio <= 1.3 : undefined,
+    });
+  }
+}
+
+// ---------- d. Lambda bundles ----------
+
+async function bundles(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-bundles-'));
+  const nodePath = join(ROOT, 'node_modules'); // the Lambda runtime provides @aws-sdk/*
+  const loadTime = (file: string) => {
+    const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+    const result = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_PATH: nodePath, AWS_REGION: 'us-east-1' }, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`loading ${file} failed: ${result.stderr}`);
+    return Number(result.stdout);
+  };
+  try {
+    const reference = stat(Array.from({ length: 5 }, () => loadTime(join(nodePath, '@aws-sdk/client-dynamodb'))));
+    for (const name of ['ingest', 'http']) {
+      const outfile = join(dir, `${name}.js`);
+      const { metafile } = await build({
+        entryPoints: [join(ROOT, 'functions/handlers', `${name}.ts`)], outfile, bundle: true, platform: 'node', target: 'node20',
+        format: 'cjs', minify: true, external: ['@aws-sdk/*'], logLevel: 'silent', metafile: true,
+      });
+      // Where the bytes come from, by package (or our own code), largest first.
+      const byPackage = new Map<string, number>();
+      for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[Object.keys(metafile.outputs).find((o) => o.endsWith('.js'))!].inputs)) {
+        const owner = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'our code';
+        byPackage.set(owner, (byPackage.get(owner) ?? 0) + bytesInOutput);
+      }
+      const top = [...byPackage].sort((x, y) => y[1] - x[1]).slice(0, 5).map(([owner, bytes]) => `${owner} ${(bytes / 1024).toFixed(0)} KB`);
+      notes.push(`${name} bundle, largest parts: ${top.join(', ')}`);
+      const size = (await fileStat(outfile)).size;
+      rows.push({
+        section: 'd', measure: `${name} bundle size (esbuild, cjs, minified, @aws-sdk external)`, unit: 'KB', ours: size / 1024,
+        target: '≤ 400 KB', met: size <= 400 * 1024,
+      });
+      const load = stat(Array.from({ length: 5 }, () => loadTime(outfile)));
+      rows.push({
+        section: 'd', measure: `${name} module load in fresh node (incl. @aws-sdk clients)`, unit: 'ms', ours: load, reference,
+        referenceName: 'require(@aws-sdk/client-dynamodb) alone', target: '≤ 150 ms', met: load.median <= 150,
+      });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- output ----------
+
+function format(value: Stat | number | string | undefined, unit: string): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  const digits = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  if (typeof value === 'number') return `${digits(value)} ${unit}`;
+  return `${digits(value.median)} ${unit} (${digits(value.min)}–${digits(value.max)})`;
+}
+
+function table(): string {
+  const lines = [
+    '| # | Measure | Ours: median (min–max) | Reference: median (min–max) | Ratio | Target | Met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const row of rows) {
+    const reference = row.reference === undefined ? '' : `${format(row.reference, row.unit)} — ${row.referenceName}`;
+    lines.push(`| ${row.section} | ${row.measure} | ${format(row.ours, row.unit)} | ${reference} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} | ${row.target ?? ''} | ${row.met === undefined ? '' : row.met ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}
+
+const NOT_BUILT = [
+  ...(QUICK ? ['publish latency at 10k and latency(10k)/latency(1k): only without --quick (loading 10k posts takes minutes)'] : []),
+  'publish latency at 100k (--full) and the 1000× comparison with Hugo (issue item 3)',
+  'Hugo full build of the same corpus (issue item 7): hugo is not installed on this machine',
+];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  setLogSink(() => {});
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${process.platform}`;
+  log(`machine: ${machine}; ${QUICK ? '--quick' : 'full'}; seed ${SEED}; n ${N}`);
+
+  log('a. ingest compute');
+  await ingestCompute();
+  log('d. bundles');
+  await bundles();
+  log('starting local stack');
+  const stack = await startLocalStack({ port: 0, s3Port: 0, dynamoPort: 0, onError: () => {} });
+  try {
+    log('b. feed GET over loopback');
+    await feedGet(stack);
+    log('c. storage calls');
+    await storageCalls(stack);
+    log(`e. bulk load to ${SIZES.join(', ')} posts and publish latency`);
+    await bulkLoadAndPublish(stack);
+  } finally {
+    await stack.stop();
+  }
+  rows.sort((x, y) => x.section.localeCompare(y.section));
+
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`\nBenchmark (${QUICK ? '--quick' : 'full'}, seed ${SEED}, ${REPS} × ${SECONDS} s per load run, ${seconds.toFixed(0)} s total)`);
+  console.log(`Machine: ${machine}. Figures are noisy: compare ratios, not absolute times.\n`);
+  console.log(table());
+  console.log('');
+  for (const note of notes) console.log(`- ${note}`);
+  console.log(`- Load generator: bench/loadgen.cjs (${CONNECTIONS} keep-alive node:http connections, closed loop) in a separate process; ours = the local stack (s3rver + dynalite + handlers in the bench process), floor = node:http in the bench process; 127.0.0.1.`);
+  console.log('- Not measured yet:');
+  for (const item of NOT_BUILT) console.log(`  - ${item}`);
+
+  await mkdir(join(ROOT, 'bench/results'), { recursive: true });
+  await writeFile(join(ROOT, 'bench/results/latest.json'), JSON.stringify({
+    date: new Date().toISOString(), machine, quick: QUICK, seed: SEED, n: N, reps: REPS, seconds: SECONDS, connections: CONNECTIONS,
+    rows, notes, notBuilt: NOT_BUILT,
+  }, null, 2) + '\n');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
