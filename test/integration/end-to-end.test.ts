@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/local-stack';
-import { CONTENT_DIR, get, publishSampleContent, startTestStack } from '../support/local-stack';
+import { CONTENT_DIR, get, publishSampleContent, removePost, startTestStack, uploadPost } from '../support/local-stack';
 
 const SEED_TITLE = '金牛 走好新时代赶考之路 谱写天府成都北城新中心建设新篇章';
 const SEED_PATH = '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html';
@@ -24,15 +23,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function upload(key: string, body: string): Promise<void> {
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
-  await stack.idle();
-}
+const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
-async function remove(key: string): Promise<void> {
-  await stack.s3.send(new DeleteObjectCommand({ Bucket: stack.bucket, Key: key }));
-  await stack.idle();
-}
+const remove = (key: string) => removePost(stack, key);
 
 async function feedTitles(path: string): Promise<string[]> {
   const response = await get(stack, path);

@@ -1,4 +1,3 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { XMLParser } from 'fast-xml-parser';
 import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +5,7 @@ import { ENV } from '../../functions/config-names';
 import type { LocalStack } from '../../infra/local/local-stack';
 import { atomErrors, jsonFeedErrors, rssErrors } from '../support/feed-rules';
 import { parseWithFeedparser } from '../support/feedparser';
-import { get, publishSampleContent, startTestStack } from '../support/local-stack';
+import { get, publishSampleContent, startTestStack, uploadPost } from '../support/local-stack';
 
 // Every feed the site serves, over the sample content plus generated hostile posts, read
 // back by the rule checks, rss-parser and Python's feedparser; archives, validators, OPML.
@@ -41,10 +40,7 @@ function archivePost(index: number): string {
   return `---\ntitle: 存档测试 ${index}\ndate: 2023-07-${day} 09:00:00 +0800\ncategories: archive-test\n---\n${'正文。'.repeat(400)}\n`;
 }
 
-async function upload(key: string, body: string): Promise<void> {
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
-  await stack.idle();
-}
+const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
 beforeAll(async () => {
   stack = await startTestStack({ [ENV.feedLength]: String(FEED_LENGTH), [ENV.feedMaxBytes]: String(FEED_MAX_BYTES) });

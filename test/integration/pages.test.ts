@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { siteForRequest } from '../../functions/core/settings';
 import { encodeCursor, encodePath } from '../../functions/core/urls';
 import { createHttpHandler } from '../../functions/handlers/http';
 import type { LocalStack } from '../../infra/local/local-stack';
-import { get, publishSampleContent, startTestStack } from '../support/local-stack';
+import { get, publishSampleContent, startTestStack, uploadPost } from '../support/local-stack';
 
 const SEED_TITLE = '金牛 走好新时代赶考之路 谱写天府成都北城新中心建设新篇章';
 const SEED_PATH = '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html';
@@ -50,10 +50,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function upload(key: string, body: string): Promise<void> {
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
-  await stack.idle();
-}
+const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
 async function page(path: string, status = 200): Promise<{ response: Response; html: string }> {
   const response = await get(stack, path);

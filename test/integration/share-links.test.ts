@@ -1,4 +1,3 @@
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../functions/adapters/env';
@@ -6,7 +5,7 @@ import { shortCodeCandidate } from '../../functions/core/short-code';
 import { encodePath } from '../../functions/core/urls';
 import { createHttpHandler } from '../../functions/handlers/http';
 import type { LocalStack } from '../../infra/local/local-stack';
-import { get, publishSampleContent, startTestStack } from '../support/local-stack';
+import { get, publishSampleContent, removePost, startTestStack, uploadPost } from '../support/local-stack';
 
 const SEED_PATH = '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html';
 const SEED_ID = 'NW202201122244036113';
@@ -23,15 +22,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function upload(key: string, body: string): Promise<void> {
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
-  await stack.idle();
-}
+const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
-async function remove(key: string): Promise<void> {
-  await stack.s3.send(new DeleteObjectCommand({ Bucket: stack.bucket, Key: key }));
-  await stack.idle();
-}
+const remove = (key: string) => removePost(stack, key);
 
 function post(fields: Record<string, string>, body = '正文。'): string {
   return `---\n${Object.entries(fields).map(([name, value]) => `${name}: ${value}`).join('\n')}\n---\n${body}\n`;

@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
 import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { uploadPost } from '../support/local-stack';
 
 // Feeds advertise the configured hub, and ingest pings it for exactly the feeds a change touched.
 let hub: Server;
@@ -52,10 +53,7 @@ beforeEach(() => {
   pings = [];
 });
 
-async function upload(key: string, body: string): Promise<void> {
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
-  await stack.idle();
-}
+const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
 const topics = (...feeds: string[]) => feeds.flatMap((feed) => ['rss', 'atom', 'json'].map((format) => `${site}${feed}.${format}`)).sort();
 const post = (category: string) => `---\ntitle: 订阅测试\ndate: 2023-09-01 08:00 +0800\ncategories: ${category}\ntags: 标签\n---\n正文。\n`;

@@ -1,3 +1,4 @@
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,18 @@ export async function publishSampleContent(stack: LocalStack): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Uploads a post through the S3 API and waits until ingest has applied it. */
+export async function uploadPost(stack: LocalStack, key: string, body: string): Promise<void> {
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
+  await stack.idle();
+}
+
+/** Deletes a post's object through the S3 API and waits until ingest has applied it. */
+export async function removePost(stack: LocalStack, key: string): Promise<void> {
+  await stack.s3.send(new DeleteObjectCommand({ Bucket: stack.bucket, Key: key }));
+  await stack.idle();
 }
 
 export async function get(stack: LocalStack, path: string, init: RequestInit = {}): Promise<Response> {
