@@ -252,7 +252,9 @@ function readSummary(fields: FrontMatter, content: string, html: string, format:
   if (given) return `<p>${renderInlineText(given, options)}</p>`;
   const separator = fields.text('excerpt_separator');
   if (separator && content.includes(separator)) return renderBody(content.slice(0, content.indexOf(separator)), format, options);
-  return firstParagraph(html) || html.slice(0, 500);
+  // No paragraph to take: no summary. Cutting HTML at a length would cut through a tag; the
+  // feeds make a plain-text excerpt of the body instead.
+  return firstParagraph(html);
 }
 
 /** `author: 张三`, a list of names, or a mapping with a `name` (as Jekyll themes write it). */

@@ -268,6 +268,11 @@ describe('parsePost: front-matter fields', () => {
   it('summarizes with the first paragraph by default', () => {
     expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01'], 'First.\n\nSecond.\n')).summary).toBe('<p>First.</p>');
   });
+
+  it('leaves the summary empty rather than cut a body without paragraphs through a tag', () => {
+    const body = `<div>${'<img src="a.png" alt="x"> '.repeat(40)}</div>`;
+    expect(post('posts/a.html', file(['title: A', 'date: 2022-01-01'], body)).summary).toBe('');
+  });
 });
 
 describe('parsePost: bodies', () => {
