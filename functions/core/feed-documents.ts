@@ -3,8 +3,9 @@ import { NotFound } from './errors';
 import { FEED_CONTENT_TYPES, renderFeed } from './feeds';
 import type { HttpResponse } from './http';
 import type { FeedEntry, FeedRef } from './post';
+import { SharedReads } from './shared-reads';
 import type { Site } from './site';
-import { feedCursor, type PostStore } from './store';
+import { feedCursor, type FeedMeta, type PostStore } from './store';
 import { absoluteUrl, archiveUrl, feedKey, feedPath, type FeedFormat } from './urls';
 
 /** Bump when the renderer's output changes for the same entries, so ETags change with it. */
@@ -30,12 +31,14 @@ interface Rendered {
  * its feed changes, not when it is polled. Each instance keeps rendered documents keyed by
  * the feed's version; a poll with a cached document or a validator costs one small read
  * (the feed's version), a miss one Query bounded by the feed's length, and concurrent
- * misses share one render.
+ * misses share one render. Concurrent polls of one feed share version reads too (never one
+ * that began before they arrived), so a burst of polls costs a couple of reads, not one each.
  */
 export class FeedDocuments {
   private readonly cache = new Map<string, Rendered>();
   private cachedBytes = 0;
   private readonly rendering = new Map<string, Promise<Rendered>>();
+  private readonly versions = new SharedReads<FeedMeta | undefined>();
   private readonly cacheBytes: number;
 
   constructor(
@@ -50,7 +53,7 @@ export class FeedDocuments {
     const key = `${feedKey(ref)}\n${format}\n${site.baseUrl}`;
     const cached = this.cache.get(key);
     if (cached || isConditional(headers)) {
-      const meta = await this.store.getFeedMeta(ref);
+      const meta = await this.versions.read(feedKey(ref), () => this.store.getFeedMeta(ref));
       if (!meta && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
       const version = meta?.version ?? 0;
       const etag = etagFor(key, version, site);

@@ -123,6 +123,17 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
     expect(calls.filter((call) => call.command === 'QueryCommand')).toHaveLength(1);
   });
 
+  it('lets a burst of concurrent polls share version reads: never more reads than polls, two for a burst', async () => {
+    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
+    const { etag } = await costOf(handler, '/category/big.atom');
+    calls.length = 0;
+    const responses = await Promise.all(Array.from({ length: 32 }, (_, index) =>
+      handler(event('/category/big.atom', index % 2 ? { 'if-none-match': etag } : {}))));
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([...Array(16).fill(200), ...Array(16).fill(304)]);
+    // The first poll's read, then one read queued behind it for everyone who arrived meanwhile.
+    expect(calls).toEqual([{ command: 'GetItemCommand', items: 1 }, { command: 'GetItemCommand', items: 1 }]);
+  });
+
   it('reads an archive page with one Query bounded by the feed length', async () => {
     const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
     const body = String((await handler(event('/category/big.json'))).body);

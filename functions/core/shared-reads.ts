@@ -1,0 +1,36 @@
+/**
+ * Lets concurrent callers share storage reads without ever answering from a read that began
+ * before they asked: a caller joins the read queued to start when the running one ends, so
+ * every answer comes from a read started after the caller arrived (as fresh as reading alone),
+ * and a burst of N callers costs two reads instead of N.
+ */
+export class SharedReads<T> {
+  private readonly running = new Map<string, Promise<T>>();
+  private readonly queued = new Map<string, Promise<T>>();
+
+  read(key: string, read: () => Promise<T>): Promise<T> {
+    const queued = this.queued.get(key);
+    if (queued) return queued;
+    const running = this.running.get(key);
+    if (!running) return this.start(key, read);
+    const next = running.then(
+      () => this.startQueued(key, read),
+      () => this.startQueued(key, read),
+    );
+    this.queued.set(key, next);
+    return next;
+  }
+
+  private startQueued(key: string, read: () => Promise<T>): Promise<T> {
+    this.queued.delete(key);
+    return this.start(key, read);
+  }
+
+  private start(key: string, read: () => Promise<T>): Promise<T> {
+    const started: Promise<T> = read().finally(() => {
+      if (this.running.get(key) === started) this.running.delete(key);
+    });
+    this.running.set(key, started);
+    return started;
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { SharedReads } from '../../functions/core/shared-reads';
+
+/** A storage stand-in whose reads finish when the test says, returning the value current when each read began. */
+function controlledStorage() {
+  let value = 0;
+  const pending: Array<() => void> = [];
+  let reads = 0;
+  return {
+    set: (next: number) => (value = next),
+    get reads() {
+      return reads;
+    },
+    read: () => {
+      reads++;
+      const seen = value;
+      return new Promise<number>((resolve) => pending.push(() => resolve(seen)));
+    },
+    finishAll: async () => {
+      while (pending.length) {
+        pending.shift()!();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+  };
+}
+
+describe('SharedReads', () => {
+  it('serves a burst of concurrent callers with two reads: the running one and the one queued after it', async () => {
+    const storage = controlledStorage();
+    const shared = new SharedReads<number>();
+    const first = shared.read('feed', storage.read);
+    const burst = Array.from({ length: 31 }, () => shared.read('feed', storage.read));
+    await storage.finishAll();
+    expect(await first).toBe(0);
+    expect(await Promise.all(burst)).toEqual(Array(31).fill(0));
+    expect(storage.reads).toBe(2);
+  });
+
+  it('never answers a caller from a read that began before the caller arrived', async () => {
+    const storage = controlledStorage();
+    const shared = new SharedReads<number>();
+    const early = shared.read('feed', storage.read); // begins while the value is 0
+    storage.set(1); // a change commits while that read runs
+    const late = shared.read('feed', storage.read); // arrives after the change
+    await storage.finishAll();
+    expect(await early).toBe(0);
+    expect(await late).toBe(1);
+  });
+
+  it('keeps keys apart and reads again once nothing is running', async () => {
+    const storage = controlledStorage();
+    const shared = new SharedReads<number>();
+    const a = shared.read('a', storage.read);
+    const b = shared.read('b', storage.read);
+    await storage.finishAll();
+    await Promise.all([a, b]);
+    expect(storage.reads).toBe(2);
+    const again = shared.read('a', storage.read);
+    await storage.finishAll();
+    await again;
+    expect(storage.reads).toBe(3);
+  });
+
+  it('passes a failed read to its callers only; the queued read still runs', async () => {
+    const shared = new SharedReads<number>();
+    let calls = 0;
+    const failing = shared.read('feed', async () => {
+      calls++;
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new Error('throttled');
+    });
+    const queued = shared.read('feed', async () => {
+      calls++;
+      return 7;
+    });
+    await expect(failing).rejects.toThrow('throttled');
+    await expect(queued).resolves.toBe(7);
+    expect(calls).toBe(2);
+  });
+});
