@@ -232,13 +232,15 @@ async function writePost(
     return { rejected: `could not find a free short code for post id "${post.id}": ${candidates.length} candidates are held by other posts` };
   }
 
-  const shareCodes = [post.shortCode];
-  // A legacy code held by another post stays with it; this post keeps its short code.
-  if (post.infoCode && post.infoCode !== post.shortCode) {
-    if (await store.claimShareLink({ code: post.infoCode, postId: post.id, path: post.path }, writer)) shareCodes.push(post.infoCode);
-  }
+  // The remaining rows are independent of each other: written at once.
   const entry = toFeedEntry(post);
-  for (const ref of feedsOf(post)) await store.putFeedEntry(ref, entry, token);
+  const { infoCode } = post;
+  const [legacyClaimed] = await Promise.all([
+    // A legacy code held by another post stays with it; this post keeps its short code.
+    infoCode && infoCode !== post.shortCode ? store.claimShareLink({ code: infoCode, postId: post.id, path: post.path }, writer) : false,
+    ...feedsOf(post).map((ref) => store.putFeedEntry(ref, entry, token)),
+  ]);
+  const shareCodes = legacyClaimed ? [post.shortCode, infoCode!] : [post.shortCode];
   // The post item gates its rows: whoever takes them back first overwrites or tombstones it. If
   // that happened meanwhile, rows written above may have landed after they were taken back.
   const writerNow = await store.getPostWriter(post.id);
@@ -357,24 +359,22 @@ async function retract(
   if (keep?.id !== base.id) await store.deletePost({ id: base.id, sourceKey: key }, token);
   const slot = (ref: FeedRef, version: PublishedVersion) => `${feedKey(ref)}\n${feedCursor(version)}`;
   const kept = new Set(keep?.feeds.map((ref) => slot(ref, keep)));
-  for (const ref of base.feeds) {
-    if (!kept.has(slot(ref, base))) await store.deleteFeedEntry(ref, base, token);
-  }
   const writer = { sourceKey: key, sequencer: token };
   const keptCodes = new Set(keep?.id === base.id ? keep.shareCodes : []);
-  for (const code of base.shareCodes) {
-    if (!keptCodes.has(code)) await store.markShareLinkGone(code, base.id, writer);
-  }
+  await Promise.all([
+    ...base.feeds.filter((ref) => !kept.has(slot(ref, base))).map((ref) => store.deleteFeedEntry(ref, base, token)),
+    ...base.shareCodes.filter((code) => !keptCodes.has(code)).map((code) => store.markShareLinkGone(code, base.id, writer)),
+  ]);
 }
 
 /** A change overtaken by a newer one removes its own rows, wherever no newer token overwrote them. */
 async function takeBack(post: Post, key: string, token: string, store: PostStore, shortCodes: string[]): Promise<void> {
   await store.deletePost({ id: post.id, sourceKey: key }, token);
-  for (const ref of feedsOf(post)) await store.deleteFeedEntry(ref, post, token);
   const writer = { sourceKey: key, sequencer: token };
-  for (const code of new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])) {
-    await store.markShareLinkGone(code, post.id, writer);
-  }
+  await Promise.all([
+    ...feedsOf(post).map((ref) => store.deleteFeedEntry(ref, post, token)),
+    ...[...new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])].map((code) => store.markShareLinkGone(code, post.id, writer)),
+  ]);
 }
 
 /**

@@ -123,8 +123,9 @@ export interface PostStore {
   getPostWriter(id: string): Promise<PostWriter | undefined>;
   findPostByPath(path: string): Promise<Post | undefined>;
 
+  /** Writes the entry unless a newer event wrote it; the feed's version is left to touchFeeds. */
   putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<void>;
-  /** Removes the entry if it was written by an event no newer than `sequencer`. */
+  /** Removes the entry if it was written by an event no newer than `sequencer`, and moves the feed's version on. */
   deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void>;
   /** Newest first, at most `limit`: one Query, whatever the size of the site. */
   queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]>;
@@ -136,8 +137,10 @@ export interface PostStore {
   /** The feed's version alone: one small read, enough to answer a conditional GET. */
   getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined>;
   /**
-   * Moves the feeds' versions on. Entry writes that change a feed do it themselves; ingest
-   * also does it before committing a change, so a retry after a failure in between still does.
+   * Moves the feeds' versions on. Ingest does it for every feed a change adds, changes or
+   * removes entries of, after writing the rows and before committing the change, so a retry
+   * after a failure in between still does. Entry writes do not; entry removals do (taking
+   * back an overtaken change's rows commits nothing).
    */
   touchFeeds(refs: FeedRef[]): Promise<void>;
   /** Names with at least one post, and how many. */

@@ -286,3 +286,38 @@ export async function expectConverged(
   const failed = [...expected].filter(([, wanted]) => wanted.status === 'failed').map(([key]) => key).sort();
   expect((await store.listFailedSources()).map((state) => state.key).sort(), 'listed failures').toEqual(failed);
 }
+
+/** Each feed's entries (minus the writers' sequencers) and version, as a reader's cache would see them. */
+export type FeedSnapshot = Map<string, { version: number; entries: string }>;
+
+export function feedSnapshot(rows: Array<Record<string, unknown>>): FeedSnapshot {
+  const feeds: FeedSnapshot = new Map();
+  for (const row of rows) {
+    const pk = String(row.pk);
+    if (!pk.startsWith('FEED#')) continue;
+    const feed = feeds.get(pk) ?? { version: 0, entries: '' };
+    if (row.sk === '~META') feed.version = Number(row.version);
+    else {
+      const { sequencer: _sequencer, ...entry } = row;
+      feed.entries += JSON.stringify(entry) + '\n';
+    }
+    feeds.set(pk, feed);
+  }
+  return feeds;
+}
+
+/**
+ * Readers cache a feed's document by the feed's version: whatever a reader may have cached at
+ * any moment must be replaced by the end, so a feed whose entries differ from a moment's must
+ * have a different version too.
+ */
+export function expectNoStaleFeed(moments: FeedSnapshot[], final: FeedSnapshot): void {
+  for (const moment of moments) {
+    for (const [pk, seen] of moment) {
+      const now = final.get(pk) ?? { version: 0, entries: '' };
+      if (seen.entries !== now.entries && seen.version === now.version) {
+        throw new Error(`${pk}: a reader that cached version ${seen.version} keeps entries that changed since:\n${seen.entries}---\n${now.entries}`);
+      }
+    }
+  }
+}

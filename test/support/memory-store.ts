@@ -151,7 +151,6 @@ export class MemoryPostStore implements PostStore {
     if (old && !(String(old.sequencer) <= sequencer)) return;
     this.put({ pk, sk: feedCursor(entry), ...entry, sequencer });
     if (!old && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
-    if (!old || !sameEntry(old, entry)) await this.bumpFeedVersion(ref);
   }
 
   async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void> {
@@ -304,6 +303,3 @@ function toFeedMeta(row: Record<string, unknown>): FeedMeta {
   return { version: Number(row.version), lastModified: String(row.lastModified) };
 }
 
-function sameEntry(stored: Record<string, unknown>, entry: FeedEntry): boolean {
-  return JSON.stringify(pick(stored, ENTRY_FIELDS)) === JSON.stringify(pick(entry as unknown as Record<string, unknown>, ENTRY_FIELDS));
-}

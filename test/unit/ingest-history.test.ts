@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ingestChange, reconcileKey } from '../../functions/core/ingest';
-import { expectConverged, historyArbitrary, HISTORY_KEYS, renderVersion, runHistory, type History } from '../support/histories';
+import {
+  expectConverged, expectNoStaleFeed, feedSnapshot, historyArbitrary, HISTORY_KEYS, renderVersion, runHistory, type FeedSnapshot, type History,
+} from '../support/histories';
 import { MemoryPostStore } from '../support/memory-store';
 
 // The order, duplicate and concurrency guarantees of ingest, as properties over random S3
@@ -23,7 +25,10 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
   it('ends the same when deliveries that arrive together run at once, interleaved at every storage request', async () => {
     await fc.assert(
       fc.asyncProperty(historyArbitrary(8), fc.scheduler(), async (history, scheduler) => {
-        const store = new MemoryPostStore(async () => {
+        // What a reader could have cached between any two storage requests.
+        const moments: FeedSnapshot[] = [];
+        const store: MemoryPostStore = new MemoryPostStore(async () => {
+          moments.push(feedSnapshot(store.dump()));
           await scheduler.schedule(Promise.resolve());
         });
         await runHistory(history, store, {
@@ -34,6 +39,7 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
         });
         store.step = async () => {};
         await expectConverged(history, store.dump(), store);
+        expectNoStaleFeed(moments, feedSnapshot(store.dump()));
       }),
       { numRuns: 300 },
     );
@@ -43,11 +49,14 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
     await fc.assert(
       fc.asyncProperty(historyArbitrary(8), fc.infiniteStream(fc.nat(99)), async (history, rolls) => {
         const dice = rolls[Symbol.iterator]();
-        const store = new MemoryPostStore(async (operation) => {
+        const moments: FeedSnapshot[] = [];
+        const store: MemoryPostStore = new MemoryPostStore(async (operation) => {
+          moments.push(feedSnapshot(store.dump()));
           if (!operation.startsWith('get') && dice.next().value >= 97) throw new Error(`throttled: ${operation}`);
         });
         await runHistory(history, store, { retries: 200 });
         store.step = async () => {};
+        expectNoStaleFeed(moments, feedSnapshot(store.dump()));
         await expectConverged(history, store.dump(), store, { counts: false });
         // A count left behind by a failure between an entry and its count: reindex recounts.
         const published = (await store.listSources()).states.flatMap((state) => state.published?.feeds ?? []);
