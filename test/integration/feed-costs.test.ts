@@ -1,6 +1,7 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/clients';
 import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
@@ -9,17 +10,20 @@ import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { feedCursor } from '../../functions/core/store';
 import { feedKey } from '../../functions/core/urls';
 import { createHttpHandler } from '../../functions/handlers/http';
+import { createIngestHandler } from '../../functions/handlers/ingest';
 import type { LocalStack } from '../../infra/local/local-stack';
 import { startTestStack } from '../support/local-stack';
 
-// What a feed request costs in storage calls, on a site of 2,000 posts: counted at the
-// DynamoDB client the read handler uses, so nothing the handler does can hide from it.
+// What a feed request and an upload cost in storage calls, on a site of 2,000 posts: counted
+// at the DynamoDB client the handlers use, so nothing a handler does can hide from it.
 const POSTS = 2000;
 const FEED_LENGTH = DEFAULT_SETTINGS.feedLength;
 
 let stack: LocalStack;
 let counted: DynamoDBClient;
 const calls: Array<{ command: string; items: number }> = [];
+/** The partition of every item each counted call read or wrote (uploads only). */
+const partitions: string[] = [];
 
 function entry(index: number): FeedEntry {
   const date = new Date(Date.UTC(2020, 0, 1) + index * 3_600_000).toISOString().replace('.000Z', 'Z');
@@ -55,6 +59,8 @@ beforeAll(async () => {
       const result = await next(args);
       const output = result.output as { Items?: unknown[]; Item?: unknown };
       calls.push({ command: context.commandName ?? '?', items: output.Items?.length ?? (output.Item ? 1 : 0) });
+      const input = args.input as { Key?: { pk?: { S?: string } }; Item?: { pk?: { S?: string } } };
+      partitions.push(input.Key?.pk?.S ?? input.Item?.pk?.S ?? `(${context.commandName}: no single item)`);
       return result;
     },
     { step: 'initialize', name: 'countStorageCalls' },
@@ -145,5 +151,64 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
     expect(calls[0].command).toBe('QueryCommand');
     expect(calls[0].items).toBeLessThanOrEqual(FEED_LENGTH + 1);
     expect(JSON.parse(String(response.body)).items).toHaveLength(FEED_LENGTH);
+  });
+});
+
+describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
+  // A post with a legacy infoCode (which is then its id), like the seed.
+  const post = (infoCode: string, category: string, date: string) => Buffer.from([
+    '---', `title: Cost of ${infoCode}`, `date: ${date} +0800`, `categories: [${category}]`, 'tags: [甲, 乙]', `infoCode: ${infoCode}`, '---',
+    `<p>${'正文'.repeat(300)}</p>`,
+  ].join('\n'));
+
+  async function upload(key: string, bytes: Buffer | undefined, sequencer: string) {
+    const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes!) }, ETag: '"cost"' }) } as unknown as S3Client;
+    const ingest = createIngestHandler({ store: new DynamoPostStore(counted, stack.tableName), s3, bucket: 'unused' });
+    calls.length = 0;
+    partitions.length = 0;
+    const [outcome] = await ingest({
+      Records: [{ eventName: bytes ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete', eventTime: '2024-05-01T00:00:00.000Z', s3: { object: { key, sequencer } } }],
+    } as unknown as S3Event);
+    return { outcome, commands: calls.map((call) => call.command), partitions: [...new Set(partitions)].sort() };
+  }
+
+  // What one post in one category and two tags may touch: its own object key's state, its post
+  // item, its two share codes, and its four feeds with the names of its category and tags.
+  const ownPartitions = (key: string, postId: string, category: string, shortCode: string) => [
+    `FEED#category#${category}`, 'FEED#site', 'FEED#tag#乙', 'FEED#tag#甲', 'NAMES#category', 'NAMES#tag',
+    `POST#${postId}`, `SHARE#${postId}`, `SHARE#${shortCode}`, `SOURCE#${key}`,
+  ].sort();
+  const shortCodeOf = (partitions: string[], postId: string) =>
+    partitions.find((pk) => pk.startsWith('SHARE#') && pk !== `SHARE#${postId}`)!.slice('SHARE#'.length);
+
+  it('publishes a new post with a fixed number of single-item calls, touching only its own items and its feeds', async () => {
+    const result = await upload('posts/2024-05-01-cost-small.html', post('NW202405010800000001', 'small', '2024-05-01 08:00:00'), '0A');
+    expect(result.outcome.result).toBe('published');
+    // No Query or Scan: nothing that grows with the site.
+    expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
+    // 2 reads (state, post writer) + post + 2 share codes + 4 entries + 3 name counts + 4 feed versions + commit.
+    expect(result.commands).toHaveLength(17);
+    const published = result.outcome as { postId: string; feeds: FeedRef[] };
+    expect(published.feeds.map(feedKey).sort()).toEqual(['category#small', 'site', 'tag#乙', 'tag#甲']);
+    const id = 'NW202405010800000001';
+    expect(result.partitions).toEqual(ownPartitions('posts/2024-05-01-cost-small.html', id, 'small', shortCodeOf(result.partitions, id)));
+  });
+
+  it('costs the same in a category of 2,000 posts as in a category of one', async () => {
+    const result = await upload('posts/2024-05-02-cost-big.html', post('NW202405020800000001', 'big', '2024-05-02 08:00:00'), '0B');
+    expect(result.outcome.result).toBe('published');
+    expect(result.commands).toHaveLength(17);
+    expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
+  });
+
+  it('deletes a post touching only what it published', async () => {
+    const key = 'posts/2024-05-01-cost-small.html';
+    const result = await upload(key, undefined, '0C');
+    expect(result.outcome.result).toBe('deleted');
+    expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'UpdateItemCommand']));
+    // State read + post tombstone + 4 entries + 3 name counts + 4 versions (entry removals) + 2 links gone + 4 versions (touch) + commit.
+    expect(result.commands).toHaveLength(20);
+    const id = 'NW202405010800000001';
+    expect(result.partitions).toEqual(ownPartitions(key, id, 'small', shortCodeOf(result.partitions, id)));
   });
 });
