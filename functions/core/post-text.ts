@@ -1,4 +1,4 @@
-import iconv from 'iconv-lite';
+import { isUtf8 } from 'node:buffer';
 import { PostRejected } from './errors';
 
 /**
@@ -15,12 +15,15 @@ export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
   if (utf16) return new TextDecoder(utf16, { fatal: false }).decode(bytes);
   if (bytes.includes(0)) throw new PostRejected('file is binary (contains NUL bytes), not a text post');
 
+  // The common case, checked natively; the byte-by-byte scan below runs only for bytes that
+  // are not UTF-8, to say where and to tell damaged UTF-8 from GB18030.
+  if (isUtf8(bytes)) return new TextDecoder('utf-8').decode(bytes);
   const invalid = firstInvalidUtf8(bytes);
-  if (invalid === undefined) return new TextDecoder('utf-8').decode(bytes);
 
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!looksLikeDamagedUtf8(bytes)) {
-    const text = iconv.decode(buffer, 'gb18030');
+    // WHATWG's GB18030 decoder (Node and Lambda ship full ICU); not fatal: a byte sequence
+    // that is not GB18030 becomes U+FFFD, which isPlausibleChinese refuses.
+    const text = new TextDecoder('gb18030', { fatal: false }).decode(bytes);
     if (isPlausibleChinese(text)) return text;
   }
   const before = new TextDecoder('utf-8').decode(bytes.subarray(0, invalid));
@@ -47,35 +50,37 @@ function utf16Encoding(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
   return undefined;
 }
 
-/** Offset of the first byte that does not begin or continue a valid UTF-8 sequence. */
-function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
+/** Offset of the first byte that does not begin or continue a valid UTF-8 sequence; called only on bytes isUtf8 refused. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const length = utf8SequenceLength(bytes, i);
     if (length === 0) return i;
     i += length;
   }
-  return undefined;
+  return 0;
 }
 
-/** Length of the valid UTF-8 sequence starting at `i`, 0 when there is none. */
+/** Length of the valid UTF-8 sequence starting at `i`, 0 when there is none. No closures: this runs per byte. */
 function utf8SequenceLength(bytes: Uint8Array, i: number): number {
   const lead = bytes[i];
   if (lead < 0x80) return 1;
-  const continuation = (offset: number, low = 0x80, high = 0xbf) =>
-    i + offset < bytes.length && bytes[i + offset] >= low && bytes[i + offset] <= high;
-  if (lead >= 0xc2 && lead <= 0xdf) return continuation(1) ? 2 : 0;
+  if (lead >= 0xc2 && lead <= 0xdf) return isContinuation(bytes, i + 1, 0x80, 0xbf) ? 2 : 0;
   if (lead >= 0xe0 && lead <= 0xef) {
     const low = lead === 0xe0 ? 0xa0 : 0x80;
     const high = lead === 0xed ? 0x9f : 0xbf;
-    return continuation(1, low, high) && continuation(2) ? 3 : 0;
+    return isContinuation(bytes, i + 1, low, high) && isContinuation(bytes, i + 2, 0x80, 0xbf) ? 3 : 0;
   }
   if (lead >= 0xf0 && lead <= 0xf4) {
     const low = lead === 0xf0 ? 0x90 : 0x80;
     const high = lead === 0xf4 ? 0x8f : 0xbf;
-    return continuation(1, low, high) && continuation(2) && continuation(3) ? 4 : 0;
+    return isContinuation(bytes, i + 1, low, high) && isContinuation(bytes, i + 2, 0x80, 0xbf) && isContinuation(bytes, i + 3, 0x80, 0xbf) ? 4 : 0;
   }
   return 0;
+}
+
+function isContinuation(bytes: Uint8Array, at: number, low: number, high: number): boolean {
+  return at < bytes.length && bytes[at] >= low && bytes[at] <= high;
 }
 
 /**

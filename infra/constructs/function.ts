@@ -8,8 +8,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { ENV, POSTS_PREFIX } from '../../functions/config-names';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+import { esbuildAliasArgs, esbuildOptions, REPO_ROOT } from './bundling';
 
 export interface PublishingFunctionProps {
   /** Handler source relative to the repository root; it must export `handler`. */
@@ -54,6 +53,7 @@ export class PublishingFunction extends NodejsFunction {
       description: `Execution role of ${id}`,
     });
     logGroup.grantWrite(role);
+    const shared = esbuildOptions();
 
     super(scope, id, {
       entry: path.join(REPO_ROOT, props.entry),
@@ -74,11 +74,16 @@ export class PublishingFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
+      // infra/constructs/bundling.ts's options, which the benchmark and test/infra/bundles.test.ts
+      // build with: what they measure and test is what deploys.
       bundling: {
-        format: OutputFormat.CJS,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
+        format: { cjs: OutputFormat.CJS }[shared.format],
+        minify: shared.minify,
+        sourceMap: shared.sourcemap,
+        target: shared.target,
+        externalModules: shared.external,
+        // Aliases are resolved from esbuild's working directory, projectRoot (REPO_ROOT).
+        esbuildArgs: esbuildAliasArgs(),
         // esbuild is a devDependency, so bundling runs locally; Docker is never needed.
         forceDockerBundling: false,
       },
