@@ -20,7 +20,7 @@ import { PublishingFunction } from './constructs/function';
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
 const SITE_SETTINGS = [
   'siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'feedMaxBytes',
-  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'websubHub',
+  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'feedVersionCacheMs', 'websubHub',
 ] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
 

@@ -32,13 +32,16 @@ interface Rendered {
  * the feed's version; a poll with a cached document or a validator costs one small read
  * (the feed's version), a miss one Query bounded by the feed's length, and concurrent
  * misses share one render. Concurrent polls of one feed share version reads too (never one
- * that began before they arrived), so a burst of polls costs a couple of reads, not one each.
+ * that began before they arrived), so a burst of polls costs a couple of reads, not one each;
+ * and a version read less than `feedVersionCacheMs` ago is used again without reading.
  */
 export class FeedDocuments {
   private readonly cache = new Map<string, Rendered>();
   private cachedBytes = 0;
   private readonly rendering = new Map<string, Promise<Rendered>>();
   private readonly versions = new SharedReads<FeedMeta | undefined>();
+  /** The last version read of each existing feed, and when that read began. */
+  private readonly knownVersions = new Map<string, { meta: FeedMeta; readAt: number }>();
   private readonly cacheBytes: number;
 
   constructor(
@@ -53,7 +56,7 @@ export class FeedDocuments {
     const key = `${feedKey(ref)}\n${format}\n${site.baseUrl}`;
     const cached = this.cache.get(key);
     if (cached || isConditional(headers)) {
-      const meta = await this.versions.read(feedKey(ref), () => this.store.getFeedMeta(ref));
+      const meta = await this.versionOf(ref, site);
       if (!meta && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
       const version = meta?.version ?? 0;
       const etag = etagFor(key, version, site);
@@ -87,8 +90,32 @@ export class FeedDocuments {
     return this.respond(rendered, full ? site.archiveMaxAgeSeconds : site.maxAgeSeconds, site, headers);
   }
 
+  /**
+   * The feed's version: the one read less than `feedVersionCacheMs` ago (counted from when that
+   * read began), else a read shared with concurrent polls.
+   */
+  private async versionOf(ref: FeedRef, site: Site): Promise<FeedMeta | undefined> {
+    const key = feedKey(ref);
+    const known = this.knownVersions.get(key);
+    if (known && Date.now() - known.readAt < site.feedVersionCacheMs) return known.meta;
+    return this.versions.read(key, async () => {
+      const readAt = Date.now();
+      const meta = await this.store.getFeedMeta(ref);
+      this.rememberVersion(key, meta, readAt);
+      return meta;
+    });
+  }
+
+  /** Only existing feeds: a poll of a made-up name must not grow the map. */
+  private rememberVersion(key: string, meta: FeedMeta | undefined, readAt: number): void {
+    const known = this.knownVersions.get(key);
+    if (meta && (!known || known.readAt <= readAt)) this.knownVersions.set(key, { meta, readAt });
+  }
+
   private async renderCurrent(key: string, ref: FeedRef, format: FeedFormat, site: Site): Promise<Rendered> {
+    const readAt = Date.now();
     const page = await this.store.readFeed(ref, site.feedLength);
+    this.rememberVersion(feedKey(ref), page.meta, readAt);
     if (page.entries.length === 0 && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
     const meta = page.meta;
     const version = meta?.version ?? 0;
@@ -180,12 +207,18 @@ function fitToBudget(
   return body;
 }
 
+/** Per site object (one per host for the life of an instance) and document: what else the bytes depend on. */
+const settingsDigests = new WeakMap<Site, Map<string, string>>();
+
 /** Strong, and derived from the feed's version and everything else the bytes depend on. */
 function etagFor(key: string, version: number, site: Site): string {
-  const digest = createHash('sha256')
-    .update(`${RENDERER_REVISION}\n${key}\n${JSON.stringify(site)}`)
-    .digest('base64url')
-    .slice(0, 16);
+  let digests = settingsDigests.get(site);
+  if (!digests) settingsDigests.set(site, (digests = new Map()));
+  let digest = digests.get(key);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(`${RENDERER_REVISION}\n${key}\n${JSON.stringify(site)}`).digest('base64url').slice(0, 16);
+    digests.set(key, digest);
+  }
   return `"${version}-${digest}"`;
 }
 
@@ -220,7 +253,12 @@ function cacheControl(maxAge: number): string {
   return `public, max-age=${maxAge}, stale-while-revalidate=${Math.max(60, maxAge)}`;
 }
 
-/** HTTP-date (second precision) of an RFC 3339 instant. */
+let lastHttpDate = { rfc3339: '', http: '' };
+
+/** HTTP-date (second precision) of an RFC 3339 instant; polls of one feed ask for the same one in a row. */
 function httpDate(rfc3339: string): string {
-  return new Date(Math.floor(Date.parse(rfc3339) / 1000) * 1000).toUTCString();
+  if (lastHttpDate.rfc3339 !== rfc3339) {
+    lastHttpDate = { rfc3339, http: new Date(Math.floor(Date.parse(rfc3339) / 1000) * 1000).toUTCString() };
+  }
+  return lastHttpDate.http;
 }

@@ -37,8 +37,7 @@ export interface RouteMatch {
  */
 export function matchRoute(path: string): RouteMatch | undefined {
   const segments = path.split('/').slice(1);
-  const ranked = [...ROUTES].sort((a, b) => specificity(b) - specificity(a));
-  for (const route of ranked) {
+  for (const route of RANKED_ROUTES) {
     const pathParameters = matchTemplate(route.path, segments);
     if (pathParameters) return { route, pathParameters };
   }
@@ -49,6 +48,8 @@ function specificity(route: Route): number {
   if (route.path.includes('+}')) return 0;
   return route.path.includes('{') ? 1 : 2;
 }
+
+const RANKED_ROUTES = [...ROUTES].sort((a, b) => specificity(b) - specificity(a));
 
 function matchTemplate(template: string, segments: string[]): Record<string, string> | undefined {
   const parts = template.split('/').slice(1);

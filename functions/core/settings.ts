@@ -19,6 +19,7 @@ export const DEFAULT_SETTINGS: Settings = {
   feedMaxBytes: 1024 * 1024,
   maxAgeSeconds: 300,
   archiveMaxAgeSeconds: 86_400,
+  feedVersionCacheMs: 100,
 };
 
 type EnvNames = { [K in keyof Settings]-?: string };
@@ -29,7 +30,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     const value = env[names[key]]?.trim();
     return value === '' ? undefined : value;
   };
-  const integer = (key: 'feedLength' | 'feedMaxBytes' | 'maxAgeSeconds' | 'archiveMaxAgeSeconds', min: number, max: number): number => {
+  const integer = (key: 'feedLength' | 'feedMaxBytes' | 'maxAgeSeconds' | 'archiveMaxAgeSeconds' | 'feedVersionCacheMs', min: number, max: number): number => {
     const value = text(key);
     if (value === undefined) return DEFAULT_SETTINGS[key];
     const parsed = Number(value);
@@ -64,6 +65,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     feedMaxBytes: integer('feedMaxBytes', 4096, 6 * 1024 * 1024),
     maxAgeSeconds: integer('maxAgeSeconds', 0, 31_536_000),
     archiveMaxAgeSeconds: integer('archiveMaxAgeSeconds', 0, 31_536_000),
+    feedVersionCacheMs: integer('feedVersionCacheMs', 0, 60_000),
     ...(websubHub ? { websubHub } : {}),
   };
 }

@@ -16,6 +16,12 @@ export interface Site {
   maxAgeSeconds: number;
   /** `Cache-Control: max-age` for full archive pages, which change only when an old post does. */
   archiveMaxAgeSeconds: number;
+  /**
+   * How long an instance may answer polls of a feed with the version it last read, ms (0: read
+   * it for every poll; concurrent polls share reads either way). Bounds how long a new post can
+   * stay out of a feed on an instance that is being polled.
+   */
+  feedVersionCacheMs: number;
   /** WebSub hub that feeds advertise and ingest notifies. */
   websubHub?: string;
 }

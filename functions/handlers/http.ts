@@ -9,6 +9,7 @@ import type { HttpRequest } from '../core/http';
 import { handleRead } from '../core/read';
 import { ROUTES } from '../core/routes';
 import type { Settings } from '../core/settings';
+import type { Site } from '../core/site';
 import { siteForRequest } from '../core/settings';
 import type { PostStore } from '../core/store';
 
@@ -20,11 +21,21 @@ export interface HttpHandlerDeps {
 /** Translates API Gateway HTTP API (payload 2.0) events to the read side and back. */
 export function createHttpHandler(deps: HttpHandlerDeps) {
   const feeds = new FeedDocuments(deps.store);
+  // One Site per origin for the life of the instance (settings do not change): built once, and
+  // what feeds key their cached validators by.
+  const sites = new Map<string, Site>();
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const request = toRequest(event);
     // The domain API Gateway routed the request by, not a Host header a client chose.
     const host = event.requestContext.domainName ?? request.headers.host ?? '';
-    const site = siteForRequest(deps.settings, { ...request.headers, host });
+    const origin = `${request.headers['x-forwarded-proto'] ?? ''}\n${host}`;
+    let site = sites.get(origin);
+    if (!site) {
+      // API Gateway routes only the API's own domains here; the bound is for anything else.
+      if (sites.size >= 64) sites.clear();
+      site = siteForRequest(deps.settings, { ...request.headers, host });
+      sites.set(origin, site);
+    }
     const response = await handleRead(request, { store: deps.store, feeds, site, log: logger });
     return { statusCode: response.status, headers: response.headers, body: response.body };
   };

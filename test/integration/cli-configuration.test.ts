@@ -29,6 +29,7 @@ const SETTINGS = [
   { env: ENV.feedMaxBytes, context: 'feedMaxBytes', wrong: '12', readme: `\`${DEFAULT_SETTINGS.feedMaxBytes}\`` },
   { env: ENV.maxAgeSeconds, context: 'maxAgeSeconds', wrong: '-1', readme: `\`${DEFAULT_SETTINGS.maxAgeSeconds}\`` },
   { env: ENV.archiveMaxAgeSeconds, context: 'archiveMaxAgeSeconds', wrong: 'a day', readme: `\`${DEFAULT_SETTINGS.archiveMaxAgeSeconds}\`` },
+  { env: ENV.feedVersionCacheMs, context: 'feedVersionCacheMs', wrong: '-1', readme: `\`${DEFAULT_SETTINGS.feedVersionCacheMs}\`` },
   { env: ENV.websubHub, context: 'websubHub', wrong: 'ftp://hub.example.com', readme: 'none' },
   { env: ENV.maxPostBytes, context: 'maxPostBytes', wrong: '10', readme: `\`${DEFAULT_INGEST_SETTINGS.maxPostBytes}\`` },
   { env: ENV.iframeHosts, context: 'iframeHosts', wrong: 'youtube', readme: 'none' },

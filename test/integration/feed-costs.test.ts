@@ -18,6 +18,8 @@ import { startTestStack } from '../support/local-stack';
 // at the DynamoDB client the handlers use, so nothing a handler does can hide from it.
 const POSTS = 2000;
 const FEED_LENGTH = DEFAULT_SETTINGS.feedLength;
+/** Every poll reads the feed's version (no reuse of one read a moment ago): the cost of a poll itself. */
+const SETTINGS = { ...DEFAULT_SETTINGS, feedVersionCacheMs: 0 };
 
 let stack: LocalStack;
 let counted: DynamoDBClient;
@@ -94,7 +96,7 @@ async function costOf(handler: ReturnType<typeof createHttpHandler>, path: strin
 
 describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
   it('reads one Query bounded by the feed length on a miss, then one small read per hit or 304', async () => {
-    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
+    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     for (const path of ['/feed.rss', '/category/big.atom', '/category/small.json']) {
       const miss = await costOf(handler, path);
       expect(miss.status, path).toBe(200);
@@ -113,16 +115,16 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
   });
 
   it('answers a conditional GET on a fresh instance with one small read and no render', async () => {
-    const warm = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
+    const warm = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     const { etag } = await costOf(warm, '/category/big.rss');
-    const fresh = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
+    const fresh = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     const notModified = await costOf(fresh, '/category/big.rss', { 'if-none-match': etag });
     expect(notModified.status).toBe(304);
     expect(notModified.calls).toEqual([{ command: 'GetItemCommand', items: 1 }]);
   });
 
   it('shares one Query among concurrent misses for the same document', async () => {
-    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
+    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     calls.length = 0;
     const responses = await Promise.all(Array.from({ length: 16 }, () => handler(event('/category/big.rss'))));
     expect(new Set(responses.map((response) => response.statusCode))).toEqual(new Set([200]));
@@ -130,7 +132,7 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
   });
 
   it('lets a burst of concurrent polls share version reads: never more reads than polls, two for a burst', async () => {
-    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
+    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     const { etag } = await costOf(handler, '/category/big.atom');
     calls.length = 0;
     const responses = await Promise.all(Array.from({ length: 32 }, (_, index) =>
@@ -140,8 +142,21 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
     expect(calls).toEqual([{ command: 'GetItemCommand', items: 1 }, { command: 'GetItemCommand', items: 1 }]);
   });
 
-  it('reads an archive page with one Query bounded by the feed length', async () => {
+  it(`answers polls within ${DEFAULT_SETTINGS.feedVersionCacheMs} ms of a version read (the default window) without reading, then reads again`, async () => {
     const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: DEFAULT_SETTINGS });
+    const miss = await costOf(handler, '/category/small.rss');
+    expect(miss.calls.map((call) => call.command)).toEqual(['QueryCommand']);
+    const within = await costOf(handler, '/category/small.rss', { 'if-none-match': miss.etag });
+    expect(within.status).toBe(304);
+    expect(within.calls).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, DEFAULT_SETTINGS.feedVersionCacheMs + 20));
+    const after = await costOf(handler, '/category/small.rss', { 'if-none-match': miss.etag });
+    expect(after.status).toBe(304);
+    expect(after.calls).toEqual([{ command: 'GetItemCommand', items: 1 }]);
+  });
+
+  it('reads an archive page with one Query bounded by the feed length', async () => {
+    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     const body = String((await handler(event('/category/big.json'))).body);
     const next = new URL(JSON.parse(body).next_url as string);
     calls.length = 0;

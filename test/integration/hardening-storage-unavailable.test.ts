@@ -103,7 +103,9 @@ afterAll(async () => {
 
 describe('when DynamoDB is unreachable', () => {
   it('read handlers answer 503 with Retry-After and a short body, then recover; ingest throws and loses nothing', async () => {
-    const readSite = createHttpHandler({ store, settings: settingsFromEnv({}) });
+    // Every poll reads the feed's version here: within FEED_VERSION_CACHE_MS of a read, a poll
+    // is answered without storage, which is not what this test is about.
+    const readSite = createHttpHandler({ store, settings: settingsFromEnv({ [ENV.feedVersionCacheMs]: '0' }) });
     const ingest = createIngestHandler({ store, s3, bucket: BUCKET });
 
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'posts/2022-01-12-before.md', Body: post('Before') }));

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setLogSink } from '../../functions/adapters/logger';
+import { ENV } from '../../functions/config-names';
 import { dataPaths } from '../../infra/local/emulators';
 import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
 import { syncContent } from '../../infra/local/sync-content';
@@ -14,7 +15,9 @@ export const CONTENT_DIR = join(REPO_ROOT, 'content');
 export async function startTestStack(env: Record<string, string> = {}): Promise<LocalStack> {
   // Ingest logs one line per post; tests assert on state instead. LOG=1 shows them.
   if (!process.env.LOG) setLogSink(() => {});
-  return startLocalStack({ port: 0, s3Port: 0, dynamoPort: 0, env, onError: () => {} });
+  // Tests look at a feed right after each change: no reuse of a version read a moment ago
+  // (test/integration/feed-costs.test.ts tests that window on its own).
+  return startLocalStack({ port: 0, s3Port: 0, dynamoPort: 0, env: { [ENV.feedVersionCacheMs]: '0', ...env }, onError: () => {} });
 }
 
 /** Publishes the repository's content/ into the stack, as `npm start` does. */

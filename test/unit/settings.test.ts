@@ -43,6 +43,7 @@ describe('readSettings', () => {
       [ENV.feedMaxBytes]: '65536',
       [ENV.maxAgeSeconds]: '0',
       [ENV.archiveMaxAgeSeconds]: '3600',
+      [ENV.feedVersionCacheMs]: '0',
       [ENV.websubHub]: 'https://hub.example.net/',
     });
     expect(settings).toEqual({
@@ -55,6 +56,7 @@ describe('readSettings', () => {
       feedMaxBytes: 65536,
       maxAgeSeconds: 0,
       archiveMaxAgeSeconds: 3600,
+      feedVersionCacheMs: 0,
       websubHub: 'https://hub.example.net/',
     });
   });
@@ -105,7 +107,7 @@ describe('readSettings', () => {
   it('names whatever variables it is given', () => {
     const names = {
       siteUrl: 'U', title: 'T', description: 'D', language: 'L', idAuthority: 'I', feedLength: 'N', maxAgeSeconds: 'M',
-      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', websubHub: 'H',
+      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
