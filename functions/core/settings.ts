@@ -19,7 +19,7 @@ export const DEFAULT_SETTINGS: Settings = {
   feedMaxBytes: 1024 * 1024,
   maxAgeSeconds: 300,
   archiveMaxAgeSeconds: 86_400,
-  feedVersionCacheMs: 100,
+  feedVersionCacheMs: 20,
 };
 
 type EnvNames = { [K in keyof Settings]-?: string };

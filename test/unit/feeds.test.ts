@@ -17,7 +17,7 @@ const site: Site = {
   feedMaxBytes: 1024 * 1024,
   maxAgeSeconds: 300,
   archiveMaxAgeSeconds: 86_400,
-  feedVersionCacheMs: 100,
+  feedVersionCacheMs: 20,
 };
 
 const seed: FeedEntry = {
