@@ -39,7 +39,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = resolve(__dirname, '..');
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
-/** `--full`: publish latency (and Hugo's build) at 100k posts too; about an hour on these machines. */
+/** `--full`: publish latency (and Hugo's build) at 100k posts too; about 20 minutes on these machines. */
 const FULL = argv.includes('--full');
 const option = (name: string, fallback: number) => {
   const at = argv.indexOf(`--${name}`);
@@ -203,7 +203,7 @@ async function feedGet(stack: LocalStack): Promise<void> {
   const etag = response.headers.get('etag') ?? '';
   const items = body.toString('utf8').split('<item>').length - 1;
   if (response.status !== 200 || !etag || items !== 20) throw new Error(`feed not ready: ${response.status} ${items} items, etag ${etag}`);
-  notes.push(`feed: ${path}, ${items} items with full content, ${body.length} bytes`);
+  notes.push(`feed: ${path}, ${items} items with full content, ${body.length} bytes; the local API server (API Gateway's stand-in) keeps the UTF-8 bytes of the last large bodies it sent, as the floor keeps its bytes`);
 
   // The floor: a plain node:http server with the same bytes and validators, from memory.
   const headers: Record<string, string> = {};
@@ -321,12 +321,13 @@ async function storageCalls(stack: LocalStack): Promise<void> {
     return [...counts].map(([name, count]) => `${count} ${name}`).join(' + ') || 'none';
   };
   try {
-    const handler = createHttpHandler({ store, settings: DEFAULT_SETTINGS });
+    // Each poll's own read, without the reuse of a version read a moment ago (within
+    // FEED_VERSION_CACHE_MS of a read, a hit or a 304 makes none).
+    const handler = createHttpHandler({ store, settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 0 } });
+    notes.push(`storage calls per feed GET counted with FEED_VERSION_CACHE_MS=0; with the default (${DEFAULT_SETTINGS.feedVersionCacheMs} ms) a hit or 304 within that time of the last version read makes no call`);
     const path = `/category/${FEED_CATEGORY}.rss`;
-    const costs: Array<[string, Record<string, string>, number]> = [];
     calls.length = 0;
     const miss = await handler(httpEvent(path));
-    costs.push(['feed GET, miss (fresh instance)', {}, miss.statusCode ?? 0]);
     const missCalls = [summary(), calls.length] as const;
     calls.length = 0;
     const hit = await handler(httpEvent(path));
@@ -415,7 +416,7 @@ async function publishLatency(stack: LocalStack, category: string, size: number,
   const latency = stat(latencies);
   rows.push({
     section: 'e', measure: `publish latency with ${size} corpus posts loaded: PutObject → visible in /category/${category}.json`, unit: 'ms',
-    ours: latency, target: size >= 10_000 ? '≤ 300 ms at 10k' : '(target is at 10k)', met: size >= 10_000 ? latency.median <= 300 : undefined,
+    ours: latency, target: size === 10_000 ? '≤ 300 ms' : undefined, met: size === 10_000 ? latency.median <= 300 : undefined,
   });
   return latency;
 }
@@ -425,6 +426,7 @@ async function bulkLoadAndPublish(stack: LocalStack): Promise<void> {
   const latencies: Array<[number, Stat]> = [];
   const hugo = hugoAvailable();
   if (!hugo) notes.push('Hugo comparison skipped: `hugo` is not on PATH (apt-get install hugo)');
+  else notes.push('at each size Hugo builds before our publish latency is measured: the storage engine is then done compacting the rows just preloaded');
   let loaded = 0;
   for (const size of SIZES) {
     if (loaded === 0) {
@@ -440,16 +442,24 @@ async function bulkLoadAndPublish(stack: LocalStack): Promise<void> {
       notes.push(`posts ${loaded}→${size} preloaded in ${((Date.now() - started) / 1000).toFixed(0)} s: ingested in memory by the real ingest code, rows copied with BatchWriteItem (bench/preload.ts)`);
     }
     loaded = size;
+    const hugoBuildSeconds = hugo ? await hugoFullBuild(size) : undefined;
     const latency = await publishLatency(stack, category, size, 3_000_000 + size);
     latencies.push([size, latency]);
-    if (hugo) await hugoComparison(size, latency);
+    if (hugoBuildSeconds) {
+      const ratio = (hugoBuildSeconds.median * 1000) / latency.median;
+      rows.push({
+        section: 'g', measure: `Hugo's full build of the same ${size} posts vs our publish latency at ${size}`, unit: 's',
+        ours: latency.median / 1000, reference: hugoBuildSeconds, referenceName: 'hugo full build', ratio,
+        target: size === 100_000 ? 'Hugo ÷ ours ≥ 1000' : undefined, met: size === 100_000 ? ratio >= 1000 : undefined,
+      });
+    }
   }
   const first = latencies[0];
   for (const [size, latency] of latencies.slice(1)) {
     const ratio = latency.median / first[1].median;
     rows.push({
       section: 'e', measure: `publish latency(${size}) / latency(${first[0]})`, unit: '', ours: ratio.toFixed(2),
-      target: size >= 10_000 ? '≤ 1.3' : undefined, met: size >= 10_000 ? ratio <= 1.3 : undefined,
+      target: size === 10_000 ? '≤ 1.3' : undefined, met: size === 10_000 ? ratio <= 1.3 : undefined,
     });
   }
 }
@@ -491,21 +501,13 @@ async function bulkLoad(stack: LocalStack, size: number): Promise<void> {
 }
 
 /** Hugo's full build of the same `size` corpus posts: what publishing one post costs a static generator. */
-async function hugoComparison(size: number, latency: Stat): Promise<void> {
+async function hugoFullBuild(size: number): Promise<Stat> {
   const reps = size >= 100_000 ? 2 : QUICK ? 2 : 3;
   log(`Hugo full build of ${size} posts × ${reps}`);
   const build = await hugoBuild(Array.from({ length: size }, (_, i) => corpusPost(SEED, i)), reps);
-  const seconds = stat(build.seconds);
-  const ratio = (seconds.median * 1000) / latency.median;
-  if (build.cpuSeconds.length) {
-    const cpu = stat(build.cpuSeconds);
-    notes.push(`Hugo at ${size} posts: ${build.pages} pages, ${build.feeds} feeds (${build.categoryFeeds} category, ${build.tagFeeds} tag); CPU time per build ${cpu.median.toFixed(2)} s (${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}), steadier than wall time on a busy machine`);
-  }
-  rows.push({
-    section: 'g', measure: `Hugo ${build.version.split(' ')[1] ?? ''} full build of the same ${size} posts vs our publish latency at ${size}`, unit: 's',
-    ours: latency.median / 1000, reference: seconds, referenceName: 'hugo full build', ratio,
-    target: size >= 100_000 ? 'Hugo ÷ ours ≥ 1000' : undefined, met: size >= 100_000 ? ratio >= 1000 : undefined,
-  });
+  const cpu = build.cpuSeconds.length ? stat(build.cpuSeconds) : undefined;
+  notes.push(`Hugo (${build.version.split(' ')[1] ?? build.version}) at ${size} posts: ${build.pages} pages, ${build.feeds} feeds (${build.categoryFeeds} category, ${build.tagFeeds} tag)${cpu ? `; CPU time per build ${cpu.median.toFixed(2)} s (${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}), steadier than wall time on a busy machine` : ''}`);
+  return stat(build.seconds);
 }
 
 // ---------- d. Lambda bundles ----------
@@ -575,7 +577,7 @@ function table(): string {
 
 const NOT_BUILT = [
   ...(QUICK ? ['publish latency at 10k and latency(10k)/latency(1k): only without --quick'] : []),
-  ...(FULL ? [] : ['publish latency and Hugo\'s build at 100k posts: only with --full (about an hour)']),
+  ...(FULL ? [] : ['publish latency and Hugo\'s build at 100k posts: only with --full (about 20 minutes)']),
 ];
 
 async function main(): Promise<void> {
