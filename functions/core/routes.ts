@@ -31,17 +31,16 @@ export interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
-/**
- * Matches a decoded request path as API Gateway does: literal routes win over variables,
- * a greedy `{proxy+}` route comes last.
- */
-export function matchRoute(path: string): RouteMatch | undefined {
-  const segments = path.split('/').slice(1);
-  for (const route of RANKED_ROUTES) {
-    const pathParameters = matchTemplate(route.path, segments);
-    if (pathParameters) return { route, pathParameters };
-  }
-  return undefined;
+/** A route's template, split once: literal segments, `{name}` and a final `{name+}`. */
+type Part = { literal: string } | { variable: string } | { greedy: string };
+
+function compile(template: string): Part[] {
+  return template.split('/').slice(1).map((part) => {
+    const greedy = /^\{(\w+)\+\}$/.exec(part);
+    if (greedy) return { greedy: greedy[1] };
+    const variable = /^\{(\w+)\}$/.exec(part);
+    return variable ? { variable: variable[1] } : { literal: part };
+  });
 }
 
 function specificity(route: Route): number {
@@ -49,27 +48,40 @@ function specificity(route: Route): number {
   return route.path.includes('{') ? 1 : 2;
 }
 
-const RANKED_ROUTES = [...ROUTES].sort((a, b) => specificity(b) - specificity(a));
+/** Literal routes first, then routes with variables, the greedy route last. */
+const RANKED_ROUTES = [...ROUTES]
+  .sort((a, b) => specificity(b) - specificity(a))
+  .map((route) => ({ route, parts: compile(route.path) }));
 
-function matchTemplate(template: string, segments: string[]): Record<string, string> | undefined {
-  const parts = template.split('/').slice(1);
+/**
+ * Matches a decoded request path as API Gateway does: literal routes win over variables,
+ * a greedy `{proxy+}` route comes last.
+ */
+export function matchRoute(path: string): RouteMatch | undefined {
+  const segments = path.split('/').slice(1);
+  for (const { route, parts } of RANKED_ROUTES) {
+    const pathParameters = matchParts(parts, segments);
+    if (pathParameters) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+function matchParts(parts: Part[], segments: string[]): Record<string, string> | undefined {
   const params: Record<string, string> = {};
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    const greedy = /^\{(\w+)\+\}$/.exec(part);
-    if (greedy) {
+    if ('greedy' in part) {
       const rest = segments.slice(i).join('/');
       if (rest === '') return undefined;
-      params[greedy[1]] = rest;
+      params[part.greedy] = rest;
       return params;
     }
     const segment = segments[i];
     if (segment === undefined) return undefined;
-    const variable = /^\{(\w+)\}$/.exec(part);
-    if (variable) {
+    if ('variable' in part) {
       if (segment === '') return undefined;
-      params[variable[1]] = segment;
-    } else if (part !== segment) {
+      params[part.variable] = segment;
+    } else if (part.literal !== segment) {
       return undefined;
     }
   }

@@ -49,7 +49,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   headers['x-forwarded-for'] = request.socket.remoteAddress ?? '127.0.0.1';
   const domainName = ownDomainName(request);
   const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(rawQueryString)) {
+  if (rawQueryString) for (const [name, value] of new URLSearchParams(rawQueryString)) {
     queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
   }
   const key = routeKey(method, match.route);
