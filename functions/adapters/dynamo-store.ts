@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { allWrites } from '../core/all-writes';
 import { StorageUnavailable } from '../core/errors';
 import type { FeedEntry, FeedRef, Post, TaxonomyKind } from '../core/post';
 import {
@@ -180,7 +181,7 @@ export class DynamoPostStore implements PostStore {
     return item && toPost(item);
   }
 
-  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<void> {
+  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean> {
     const written = await this.conditionally(
       this.client.send(new PutItemCommand({
         TableName: this.tableName,
@@ -190,12 +191,12 @@ export class DynamoPostStore implements PostStore {
         ReturnValues: 'ALL_OLD',
       })),
     );
-    // The feed's version is moved on by ingest's touchFeeds before it commits (which a retry
-    // repeats), not here: a bump here would be a second write of the same item for nothing.
-    if (written && !written.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
+    if (!written) return false;
+    if (!written.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
+    return !written.Attributes || !sameEntry(unmarshall(written.Attributes), entry);
   }
 
-  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void> {
+  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean> {
     const deleted = await this.conditionally(
       this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
@@ -205,9 +206,9 @@ export class DynamoPostStore implements PostStore {
         ReturnValues: 'ALL_OLD',
       })),
     );
-    if (!deleted?.Attributes) return;
+    if (!deleted?.Attributes) return false;
     if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
-    await this.bumpFeedVersion(ref);
+    return true;
   }
 
   async queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]> {
@@ -242,7 +243,7 @@ export class DynamoPostStore implements PostStore {
   }
 
   async touchFeeds(refs: FeedRef[]): Promise<void> {
-    await Promise.all(refs.map((ref) => this.bumpFeedVersion(ref)));
+    await allWrites(refs.map((ref) => this.bumpFeedVersion(ref)));
   }
 
   private async bumpFeedVersion(ref: FeedRef): Promise<void> {
@@ -452,4 +453,9 @@ function pick(item: Record<string, unknown>, fields: readonly string[]): Record<
   const picked: Record<string, unknown> = {};
   for (const field of fields) if (item[field] !== undefined) picked[field] = item[field];
   return picked;
+}
+
+/** Whether a stored entry says the same as a new one (the sequencer that wrote it aside). */
+function sameEntry(stored: Record<string, unknown>, entry: FeedEntry): boolean {
+  return JSON.stringify(pick(stored, ENTRY_FIELDS)) === JSON.stringify(pick(entry as unknown as Record<string, unknown>, ENTRY_FIELDS));
 }

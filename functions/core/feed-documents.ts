@@ -40,7 +40,7 @@ export class FeedDocuments {
   private cachedBytes = 0;
   private readonly rendering = new Map<string, Promise<Rendered>>();
   private readonly versions = new SharedReads<FeedMeta | undefined>();
-  /** The last version read of each existing feed, and when that read began. */
+  /** The last version read of each existing feed, and when that read began (monotonic clock, ms). */
   private readonly knownVersions = new Map<string, { meta: FeedMeta; readAt: number }>();
   private readonly cacheBytes: number;
 
@@ -97,9 +97,9 @@ export class FeedDocuments {
   private async versionOf(ref: FeedRef, site: Site): Promise<FeedMeta | undefined> {
     const key = feedKey(ref);
     const known = this.knownVersions.get(key);
-    if (known && Date.now() - known.readAt < site.feedVersionCacheMs) return known.meta;
+    if (known && performance.now() - known.readAt < site.feedVersionCacheMs) return known.meta;
     return this.versions.read(key, async () => {
-      const readAt = Date.now();
+      const readAt = performance.now();
       const meta = await this.store.getFeedMeta(ref);
       this.rememberVersion(key, meta, readAt);
       return meta;
@@ -113,7 +113,7 @@ export class FeedDocuments {
   }
 
   private async renderCurrent(key: string, ref: FeedRef, format: FeedFormat, site: Site): Promise<Rendered> {
-    const readAt = Date.now();
+    const readAt = performance.now();
     const page = await this.store.readFeed(ref, site.feedLength);
     this.rememberVersion(feedKey(ref), page.meta, readAt);
     if (page.entries.length === 0 && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
@@ -216,7 +216,9 @@ function etagFor(key: string, version: number, site: Site): string {
   if (!digests) settingsDigests.set(site, (digests = new Map()));
   let digest = digests.get(key);
   if (digest === undefined) {
-    digest = createHash('sha256').update(`${RENDERER_REVISION}\n${key}\n${JSON.stringify(site)}`).digest('base64url').slice(0, 16);
+    // Everything but how the instance caches: the same bytes keep the same validator.
+    const { feedVersionCacheMs: _notInTheBytes, ...rendering } = site;
+    digest = createHash('sha256').update(`${RENDERER_REVISION}\n${key}\n${JSON.stringify(rendering)}`).digest('base64url').slice(0, 16);
     digests.set(key, digest);
   }
   return `"${version}-${digest}"`;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { parsePost } from './parse-post';
@@ -202,7 +203,7 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
     return skipped(context.key, 'a newer event already wrote this post');
   }
   if ('rejected' in written) return settle(context, { status: 'failed', error: written.rejected }, KEEP);
-  return settle(context, { status: 'published' }, written.version, post);
+  return settle(context, { status: 'published' }, written.version, post, written.entriesChanged);
 }
 
 /** Writes the post, its share links and its feed entries, each conditional on the token. */
@@ -210,7 +211,7 @@ async function writePost(
   post: Post,
   { key, token, store }: ChangeContext,
   base: PublishedVersion | undefined,
-): Promise<'stale' | { rejected: string } | { version: PublishedVersion }> {
+): Promise<'stale' | { rejected: string } | { version: PublishedVersion; entriesChanged: FeedRef[] }> {
   const writer: ShareLinkWriter = { sourceKey: key, sequencer: token };
   let claimed = false;
   const candidates = shortCodeCandidates(post.id, base);
@@ -235,17 +236,20 @@ async function writePost(
   // The remaining rows are independent of each other: written at once.
   const entry = toFeedEntry(post);
   const { infoCode } = post;
-  const [legacyClaimed] = await Promise.all([
+  const feeds = feedsOf(post);
+  const [legacyClaimed, ...changed] = await allWrites([
     // A legacy code held by another post stays with it; this post keeps its short code.
-    infoCode && infoCode !== post.shortCode ? store.claimShareLink({ code: infoCode, postId: post.id, path: post.path }, writer) : false,
-    ...feedsOf(post).map((ref) => store.putFeedEntry(ref, entry, token)),
+    infoCode && infoCode !== post.shortCode ? store.claimShareLink({ code: infoCode, postId: post.id, path: post.path }, writer) : Promise.resolve(false),
+    ...feeds.map((ref) => store.putFeedEntry(ref, entry, token)),
   ]);
   const shareCodes = legacyClaimed ? [post.shortCode, infoCode!] : [post.shortCode];
   // The post item gates its rows: whoever takes them back first overwrites or tombstones it. If
   // that happened meanwhile, rows written above may have landed after they were taken back.
   const writerNow = await store.getPostWriter(post.id);
   if (!writerNow || writerNow.gone || writerNow.sourceKey !== key || writerNow.sequencer !== token) return 'stale';
-  return { version: versionOf(post, shareCodes) };
+  // Feeds whose stored entry this change replaced with other content: usually feeds the commit
+  // touches anyway, but not when it overwrote rows of an overtaken change that never committed.
+  return { version: versionOf(post, shareCodes), entriesChanged: feeds.filter((_, index) => changed[index]) };
 }
 
 /** Short codes a post may hold, in the order they are tried: the one it has, then its candidates. */
@@ -264,6 +268,7 @@ async function settle(
   next: { status: SourceState['status']; error?: string },
   target: PublishedVersion | undefined | typeof KEEP,
   written?: Post,
+  entriesChanged: FeedRef[] = [],
 ): Promise<IngestOutcome> {
   const { key, token, store } = context;
   let base = context.observed;
@@ -302,7 +307,7 @@ async function settle(
     }
     // Readers' cached documents follow the feed versions: move them on before the commit, so
     // that a failure between the row writes and the commit is repaired by the retry.
-    if (target !== KEEP) await store.touchFeeds(changedFeeds(base?.published, target));
+    if (target !== KEEP) await store.touchFeeds(uniqueFeeds([...changedFeeds(base?.published, target), ...entriesChanged]));
     if (await store.commitSourceState(state, base ?? null).then((result) => result.committed)) {
       return target === KEEP
         ? { key, result: 'rejected', error: next.error!, feeds: [] }
@@ -335,6 +340,10 @@ function outcome(
   return { key, result: status === 'unpublished' ? 'unpublished' : 'deleted', ...(before ? { postId: before.id } : {}), feeds };
 }
 
+function uniqueFeeds(refs: FeedRef[]): FeedRef[] {
+  return [...new Map(refs.map((ref) => [feedKey(ref), ref])).values()];
+}
+
 /** Feeds whose entries differ between two versions of a key's post. */
 function changedFeeds(before: PublishedVersion | undefined, after: PublishedVersion | undefined): FeedRef[] {
   const changed = new Map<string, FeedRef>();
@@ -361,20 +370,27 @@ async function retract(
   const kept = new Set(keep?.feeds.map((ref) => slot(ref, keep)));
   const writer = { sourceKey: key, sequencer: token };
   const keptCodes = new Set(keep?.id === base.id ? keep.shareCodes : []);
-  await Promise.all([
+  // The feeds' versions move on in settle, before the commit.
+  await allWrites<unknown>([
     ...base.feeds.filter((ref) => !kept.has(slot(ref, base))).map((ref) => store.deleteFeedEntry(ref, base, token)),
     ...base.shareCodes.filter((code) => !keptCodes.has(code)).map((code) => store.markShareLinkGone(code, base.id, writer)),
   ]);
 }
 
-/** A change overtaken by a newer one removes its own rows, wherever no newer token overwrote them. */
+/**
+ * A change overtaken by a newer one removes its own rows, wherever no newer token overwrote them,
+ * and moves its feeds' versions on whether or not it removed anything: a reader may have cached
+ * a feed while this change's entry was in it, and the newer change that overwrote the entry may
+ * have written what was there before (so its own commit touches nothing).
+ */
 async function takeBack(post: Post, key: string, token: string, store: PostStore, shortCodes: string[]): Promise<void> {
   await store.deletePost({ id: post.id, sourceKey: key }, token);
   const writer = { sourceKey: key, sequencer: token };
-  await Promise.all([
+  await allWrites<unknown>([
     ...feedsOf(post).map((ref) => store.deleteFeedEntry(ref, post, token)),
     ...[...new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])].map((code) => store.markShareLinkGone(code, post.id, writer)),
   ]);
+  await store.touchFeeds(feedsOf(post));
 }
 
 /**

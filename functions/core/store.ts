@@ -123,10 +123,13 @@ export interface PostStore {
   getPostWriter(id: string): Promise<PostWriter | undefined>;
   findPostByPath(path: string): Promise<Post | undefined>;
 
-  /** Writes the entry unless a newer event wrote it; the feed's version is left to touchFeeds. */
-  putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<void>;
-  /** Removes the entry if it was written by an event no newer than `sequencer`, and moves the feed's version on. */
-  deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void>;
+  /**
+   * Writes the entry unless a newer event wrote it; true when that changed what the feed holds
+   * (a new entry, or other content in its place). The feed's version is left to touchFeeds.
+   */
+  putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean>;
+  /** Removes the entry if it was written by an event no newer than `sequencer`; true when it did. Versions: touchFeeds. */
+  deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean>;
   /** Newest first, at most `limit`: one Query, whatever the size of the site. */
   queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]>;
   /**
@@ -137,10 +140,10 @@ export interface PostStore {
   /** The feed's version alone: one small read, enough to answer a conditional GET. */
   getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined>;
   /**
-   * Moves the feeds' versions on. Ingest does it for every feed a change adds, changes or
-   * removes entries of, after writing the rows and before committing the change, so a retry
-   * after a failure in between still does. Entry writes do not; entry removals do (taking
-   * back an overtaken change's rows commits nothing).
+   * Moves the feeds' versions on. Entry writes and removals do not: ingest does it for every
+   * feed whose entries a change added, changed or removed, after writing the rows and before
+   * committing (so a retry after a failure in between still does), and for every feed of rows
+   * it takes back.
    */
   touchFeeds(refs: FeedRef[]): Promise<void>;
   /** Names with at least one post, and how many. */

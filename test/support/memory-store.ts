@@ -4,6 +4,7 @@ import {
   type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../../functions/core/store';
+import { allWrites } from '../../functions/core/all-writes';
 import { feedKey } from '../../functions/core/urls';
 
 /** One stored row, as DynamoPostStore lays it out: `pk`, `sk` and attributes. */
@@ -144,23 +145,24 @@ export class MemoryPostStore implements PostStore {
     return row && (pick(row, POST_FIELDS) as unknown as Post);
   }
 
-  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<void> {
+  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean> {
     await this.op('putFeedEntry');
     const pk = `FEED#${feedKey(ref)}`;
     const old = this.get(pk, feedCursor(entry));
-    if (old && !(String(old.sequencer) <= sequencer)) return;
+    if (old && !(String(old.sequencer) <= sequencer)) return false;
     this.put({ pk, sk: feedCursor(entry), ...entry, sequencer });
     if (!old && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
+    return !old || !sameEntry(old, entry);
   }
 
-  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<void> {
+  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean> {
     await this.op('deleteFeedEntry');
     const pk = `FEED#${feedKey(ref)}`;
     const old = this.get(pk, feedCursor(entry));
-    if (!old || !(String(old.sequencer) <= sequencer)) return;
+    if (!old || !(String(old.sequencer) <= sequencer)) return false;
     this.delete(pk, feedCursor(entry));
     if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
-    await this.bumpFeedVersion(ref);
+    return true;
   }
 
   async queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]> {
@@ -250,7 +252,7 @@ export class MemoryPostStore implements PostStore {
   }
 
   async touchFeeds(refs: FeedRef[]): Promise<void> {
-    for (const ref of refs) await this.bumpFeedVersion(ref);
+    await allWrites(refs.map((ref) => this.bumpFeedVersion(ref)));
   }
 
   private async bumpFeedVersion(ref: FeedRef): Promise<void> {
@@ -303,3 +305,7 @@ function toFeedMeta(row: Record<string, unknown>): FeedMeta {
   return { version: Number(row.version), lastModified: String(row.lastModified) };
 }
 
+/** Whether a stored entry says the same as a new one (the sequencer that wrote it aside). */
+function sameEntry(stored: Record<string, unknown>, entry: FeedEntry): boolean {
+  return JSON.stringify(pick(stored, ENTRY_FIELDS)) === JSON.stringify(pick(entry as unknown as Record<string, unknown>, ENTRY_FIELDS));
+}

@@ -68,6 +68,40 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
   });
 });
 
+describe('ingest: no reader keeps a feed whose entries changed under the same version', () => {
+  const key = 'posts/2022-05-01-alpha.md';
+  const version = (title: string) =>
+    renderVersion({ title, categories: ['a'], tags: [], date: '2022-05-01', published: true, valid: true, infoCode: false }, 0);
+  const texts = new Map([['v1', version('Alpha')], ['v2', version('Beta')], ['v3', version('Alpha')]]);
+  const readObject = async (_key: string, versionId?: string) => ({ bytes: new TextEncoder().encode(texts.get(versionId!)!) });
+
+  // Found in review: an overtaken change writes its entry, a reader caches the feed, and the
+  // newer change writes back what was there before, so its commit changes no feed (A → A).
+  it('moves the version on when an overtaken change\'s entry was overwritten by content equal to the committed one', async () => {
+    let releaseV2 = () => {};
+    const v2Paused = new Promise<void>((resolve) => (releaseV2 = resolve));
+    let pauseNext = false;
+    const store: MemoryPostStore = new MemoryPostStore(async (operation) => {
+      if (pauseNext && operation === 'getPostWriter') {
+        pauseNext = false;
+        await v2Paused;
+      }
+    });
+    const deliver = (sequencer: string, versionId: string) =>
+      ingestChange({ key, kind: 'created', sequencer, eventTime: '2024-01-01T00:00:00.000Z', versionId }, { store, readObject });
+    expect((await deliver('01', 'v1')).result).toBe('published');
+    pauseNext = true;
+    const v2 = deliver('02', 'v2'); // writes "Beta" into the feeds, then waits before checking it still owns the post
+    while (pauseNext) await new Promise((resolve) => setImmediate(resolve));
+    const cachedByAReader = feedSnapshot(store.dump());
+    expect([...cachedByAReader.values()].some((feed) => feed.entries.includes('Beta'))).toBe(true);
+    expect((await deliver('03', 'v3')).result).toBe('published');
+    releaseV2();
+    expect((await v2).result).toBe('skipped');
+    expectNoStaleFeed([cachedByAReader], feedSnapshot(store.dump()));
+  });
+});
+
 describe('ingest: two deliveries of one key at once', () => {
   const key = 'posts/2022-05-01-alpha.md';
   const version = (title: string, categories: string[]) =>
