@@ -23,7 +23,7 @@ export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
   if (!looksLikeDamagedUtf8(bytes)) {
     // WHATWG's GB18030 decoder (Node and Lambda ship full ICU); not fatal: a byte sequence
     // that is not GB18030 becomes U+FFFD, which isPlausibleChinese refuses.
-    const text = new TextDecoder('gb18030', { fatal: false }).decode(bytes);
+    const text = gb18030Decoder().decode(bytes);
     if (isPlausibleChinese(text)) return text;
   }
   const before = new TextDecoder('utf-8').decode(bytes.subarray(0, invalid));
@@ -31,6 +31,18 @@ export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
   const column = before.length - before.lastIndexOf('\n');
   const byte = bytes[invalid].toString(16).toUpperCase().padStart(2, '0');
   throw new PostRejected(`file is neither UTF-8 text (byte 0x${byte} is not valid UTF-8) nor GB18030/GBK Chinese text`, line, column);
+}
+
+let gb18030: InstanceType<typeof TextDecoder> | undefined;
+
+/** Node.js and Lambda's runtimes ship full ICU; a build without it cannot read GBK posts, and says so. */
+function gb18030Decoder(): InstanceType<typeof TextDecoder> {
+  try {
+    gb18030 ??= new TextDecoder('gb18030', { fatal: false });
+  } catch (error) {
+    throw new Error(`this Node.js ${process.version} has no GB18030 decoder (it was built without full ICU), so it cannot read GBK/GB18030 posts`, { cause: error });
+  }
+  return gb18030;
 }
 
 /**
