@@ -11,16 +11,15 @@
  * same post id (that needs the table).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { checkPost, collectPostFiles, describeProblem } from './post-files';
-import { UsageError } from './target';
+import { commandFailed, parseCommandLine } from './target';
 
 const USAGE = 'usage: npm run check -- <files or folders>';
 
 async function main(): Promise<number> {
   try {
-    const { values, positionals } = parseCommandLine();
+    const { values, positionals } = parseCommandLine({ help: { type: 'boolean', short: 'h' } }, USAGE, true);
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -37,16 +36,7 @@ async function main(): Promise<number> {
     console.log(`${files.length} post${files.length === 1 ? '' : 's'} checked, ${refused} refused`);
     return refused > 0 ? 1 : 0;
   } catch (error) {
-    console.error(`npm run check: ${error instanceof Error ? error.message : String(error)}`);
-    return error instanceof UsageError ? 2 : 1;
-  }
-}
-
-function parseCommandLine() {
-  try {
-    return parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+    return commandFailed('check', error);
   }
 }
 

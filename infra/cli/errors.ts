@@ -6,19 +6,22 @@
  *   npm run errors -- --table NAME                  a deployed table by name
  *   npm run errors -- --json                        one JSON object per refused post
  */
-import { explainFailure, parseArguments, resolveTarget, UsageError, type CliTarget } from './target';
+import { commandFailed, parseCommandLine, resolveTarget, TARGET_OPTIONS, type CliTarget } from './target';
+
+const USAGE = 'usage: npm run errors [-- --aws [--outputs FILE] | --table NAME] [--json]';
 
 async function main(): Promise<number> {
   let target: CliTarget | undefined;
   try {
-    const args = parseArguments(process.argv.slice(2), ['--aws', '--outputs', '--table', '--json', '--help']);
-    if (args.flags.has('--help')) {
-      console.log('usage: npm run errors [-- --aws [--outputs FILE] | --table NAME] [--json]');
+    const { bucket: _bucket, ...options } = TARGET_OPTIONS;
+    const { values } = parseCommandLine({ ...options, json: { type: 'boolean' } }, USAGE);
+    if (values.help) {
+      console.log(USAGE);
       return 0;
     }
-    target = resolveTarget(args);
+    target = resolveTarget(values);
     const failures = (await target.store.listFailedSources()).sort((a, b) => (a.key < b.key ? -1 : 1));
-    if (args.flags.has('--json')) {
+    if (values.json) {
       for (const { key, error, at, postId } of failures) console.log(JSON.stringify({ key, error, at, ...(postId ? { keeps: postId } : {}) }));
       return 0;
     }
@@ -36,8 +39,7 @@ async function main(): Promise<number> {
     console.log('Upload a fixed version of a file to clear its entry.');
     return 0;
   } catch (error) {
-    console.error(`npm run errors: ${error instanceof UsageError ? error.message : explainFailure(error, target)}`);
-    return error instanceof UsageError ? 2 : 1;
+    return commandFailed('errors', error, target);
   } finally {
     target?.close();
   }

@@ -16,21 +16,23 @@ import { listObjects, s3ObjectReader } from '../../functions/adapters/s3-objects
 import { POSTS_PREFIX } from '../../functions/config-names';
 import { describeSummary, reindex } from '../../functions/core/reindex';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
-import { explainFailure, parseArguments, resolveTarget, UsageError, type CliTarget } from './target';
+import { commandFailed, parseCommandLine, resolveTarget, TARGET_OPTIONS, UsageError, type CliTarget } from './target';
+
+const USAGE = 'usage: npm run reindex [-- --aws [--outputs FILE] | --table NAME --bucket NAME] [--force] [--concurrency N]';
 
 async function main(): Promise<number> {
   let target: CliTarget | undefined;
   let bar: SingleBar | undefined;
   try {
-    const args = parseArguments(process.argv.slice(2), ['--aws', '--outputs', '--table', '--bucket', '--force', '--concurrency', '--help']);
-    if (args.flags.has('--help')) {
-      console.log('usage: npm run reindex [-- --aws [--outputs FILE] | --table NAME --bucket NAME] [--force] [--concurrency N]');
+    const { values } = parseCommandLine({ ...TARGET_OPTIONS, force: { type: 'boolean' }, concurrency: { type: 'string' } }, USAGE);
+    if (values.help) {
+      console.log(USAGE);
       return 0;
     }
     const settings = ingestSettingsFromEnv(process.env);
-    target = resolveTarget(args);
+    target = resolveTarget(values);
     if (!target.bucket) throw new UsageError('no bucket: pass --bucket NAME (or --outputs FILE with ContentBucketName)');
-    const concurrency = Number(args.options.get('--concurrency') ?? 8);
+    const concurrency = Number(values.concurrency ?? 8);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number from 1');
 
     console.log(`Reindexing ${target.description} from ${POSTS_PREFIX}…`);
@@ -43,7 +45,7 @@ async function main(): Promise<number> {
       listObjects: () => listObjects(s3, bucket, POSTS_PREFIX),
       readObject: s3ObjectReader(s3, bucket),
       settings,
-      force: args.flags.has('--force'),
+      force: values.force === true,
       concurrency,
       onProgress: (done, total) => {
         if (!bar) return;
@@ -57,8 +59,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     bar?.stop();
-    console.error(`npm run reindex: ${error instanceof UsageError ? error.message : explainFailure(error, target)}`);
-    return error instanceof UsageError ? 2 : 1;
+    return commandFailed('reindex', error, target);
   } finally {
     target?.close();
   }

@@ -4,6 +4,7 @@
  * file `npm run deploy` writes) or `--table` / `--bucket`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { dynamoClient, s3Client } from '../../functions/adapters/clients';
@@ -17,28 +18,30 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** The file `npm run deploy` (`cdk deploy --outputs-file`) writes the stack's outputs to. */
 export const OUTPUTS_FILE = 'cdk-outputs.json';
 
-export interface CliArguments {
-  flags: Set<string>;
-  options: Map<string, string>;
+/** The options every command that reaches a stack takes (node:util parseArgs values). */
+export interface TargetOptions {
+  aws?: boolean;
+  outputs?: string;
+  table?: string;
+  bucket?: string;
 }
 
-const VALUE_OPTIONS = new Set(['--outputs', '--table', '--bucket', '--concurrency']);
+/** parseArgs option definitions of TargetOptions, for the commands' own definitions. */
+export const TARGET_OPTIONS = {
+  aws: { type: 'boolean' },
+  outputs: { type: 'string' },
+  table: { type: 'string' },
+  bucket: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-export function parseArguments(argv: string[], known: string[]): CliArguments {
-  const flags = new Set<string>();
-  const options = new Map<string, string>();
-  for (let index = 0; index < argv.length; index++) {
-    const [name, inline] = argv[index].split(/=(.*)/s, 2);
-    if (!known.includes(name)) throw new UsageError(`unknown option ${name}`);
-    if (VALUE_OPTIONS.has(name)) {
-      const value = inline ?? argv[++index];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-      options.set(name, value);
-    } else {
-      flags.add(name);
-    }
+/** node:util parseArgs, with its refusals (unknown option, missing value) as usage errors. */
+export function parseCommandLine<T extends ParseArgsConfig['options']>(options: T, usage: string, allowPositionals = false) {
+  try {
+    return parseArgs({ args: process.argv.slice(2), options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage}`);
   }
-  return { flags, options };
 }
 
 export class UsageError extends Error {}
@@ -55,17 +58,17 @@ export interface CliTarget {
   close(): void;
 }
 
-export function resolveTarget(args: CliArguments, env: Record<string, string | undefined> = process.env): CliTarget {
-  const aws = args.flags.has('--aws') || args.options.has('--outputs') || args.options.has('--table') || args.options.has('--bucket');
+export function resolveTarget(args: TargetOptions, env: Record<string, string | undefined> = process.env): CliTarget {
+  const aws = args.aws || args.outputs !== undefined || args.table !== undefined || args.bucket !== undefined;
   if (!aws) {
     const dynamoEndpoint = env[ENV.dynamoEndpoint] || `http://127.0.0.1:${env.DYNAMODB_PORT || 4567}`;
     const s3Endpoint = env[ENV.s3Endpoint] || `http://127.0.0.1:${env.S3_PORT || 4569}`;
     const clientEnv = { ...env, [ENV.dynamoEndpoint]: dynamoEndpoint, [ENV.s3Endpoint]: s3Endpoint };
     return target(`the local stack (DynamoDB ${dynamoEndpoint}, S3 ${s3Endpoint})`, true, LOCAL_TABLE, LOCAL_BUCKET, clientEnv);
   }
-  const outputs = readOutputs(args.options.get('--outputs'));
-  const tableName = args.options.get('--table') ?? outputs?.PostsTableName;
-  const bucket = args.options.get('--bucket') ?? outputs?.ContentBucketName ?? '';
+  const outputs = readOutputs(args.outputs);
+  const tableName = args.table ?? outputs?.PostsTableName;
+  const bucket = args.bucket ?? outputs?.ContentBucketName ?? '';
   if (!tableName) {
     throw new UsageError('no table: deploy with `npx cdk deploy --outputs-file cdk-outputs.json`, or pass --outputs FILE or --table NAME');
   }
@@ -82,14 +85,14 @@ export interface BucketTarget {
   close(): void;
 }
 
-export function resolveBucketTarget(args: CliArguments, env: Record<string, string | undefined> = process.env): BucketTarget {
-  const aws = args.flags.has('--aws') || args.options.has('--outputs') || args.options.has('--bucket');
+export function resolveBucketTarget(args: Omit<TargetOptions, 'table'>, env: Record<string, string | undefined> = process.env): BucketTarget {
+  const aws = args.aws || args.outputs !== undefined || args.bucket !== undefined;
   if (!aws) {
     const s3Endpoint = env[ENV.s3Endpoint] || `http://127.0.0.1:${env.S3_PORT || 4569}`;
     const s3 = s3Client({ ...env, [ENV.s3Endpoint]: s3Endpoint });
     return { description: `the local stack (S3 ${s3Endpoint}, bucket ${LOCAL_BUCKET})`, local: true, bucket: LOCAL_BUCKET, s3, close: () => s3.destroy() };
   }
-  const bucket = args.options.get('--bucket') ?? readOutputs(args.options.get('--outputs'))?.ContentBucketName;
+  const bucket = args.bucket ?? readOutputs(args.outputs)?.ContentBucketName;
   if (!bucket) {
     throw new UsageError('no bucket: deploy with `npm run deploy` (it writes cdk-outputs.json), or pass --outputs FILE or --bucket NAME');
   }
@@ -127,8 +130,17 @@ export function readOutputs(file: string | undefined): StackOutputs | undefined 
   return Object.values(stacks).find((outputs) => outputs?.PostsTableName || outputs?.ContentBucketName);
 }
 
+/**
+ * Says why a command failed, once, on stderr, and gives its exit code: 2 for a usage error, 1
+ * for anything else (a failure to reach the stack said in terms of what to do about it).
+ */
+export function commandFailed(command: string, error: unknown, where?: Pick<CliTarget, 'local' | 'description'>): number {
+  console.error(`npm run ${command}: ${error instanceof UsageError ? error.message : explainFailure(error, where)}`);
+  return error instanceof UsageError ? 2 : 1;
+}
+
 /** A failure to reach the local emulators, said in terms of what to do about it. */
-export function explainFailure(error: unknown, where: Pick<CliTarget, 'local' | 'description'> | undefined): string {
+function explainFailure(error: unknown, where: Pick<CliTarget, 'local' | 'description'> | undefined): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
   if (where?.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message))) {

@@ -13,14 +13,13 @@
  * the last good version stays up; the exit code is then 1.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
 import { POSTS_PREFIX } from '../../functions/config-names';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { contentTypeOf, listETags, md5Hex } from '../local/sync-content';
 import { checkPost, collectPostFiles, describeProblem, type PostFile } from './post-files';
-import { explainFailure, resolveBucketTarget, UsageError, type BucketTarget } from './target';
+import { commandFailed, parseCommandLine, resolveBucketTarget, TARGET_OPTIONS, UsageError, type BucketTarget } from './target';
 
 const USAGE = 'usage: npm run upload -- <files or folders> [--aws [--outputs FILE] | --bucket NAME] [--delete]';
 /** Above this many files a progress bar replaces the line per file. */
@@ -33,7 +32,8 @@ async function main(): Promise<number> {
   let target: BucketTarget | undefined;
   let bar: SingleBar | undefined;
   try {
-    const { values, positionals } = parseCommandLine();
+    const { table: _table, ...options } = TARGET_OPTIONS;
+    const { values, positionals } = parseCommandLine({ ...options, delete: { type: 'boolean' } }, USAGE, true);
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -41,11 +41,7 @@ async function main(): Promise<number> {
     const settings = ingestSettingsFromEnv(process.env);
     const { files, folders } = await collectPostFiles(positionals);
     if (values.delete && !folders) throw new UsageError('--delete needs a folder: it removes objects under posts/ whose files are no longer in the folders given');
-    const flags = new Set(values.aws ? ['--aws'] : []);
-    const options = new Map<string, string>();
-    if (values.bucket !== undefined) options.set('--bucket', values.bucket);
-    if (values.outputs !== undefined) options.set('--outputs', values.outputs);
-    target = resolveBucketTarget({ flags, options });
+    target = resolveBucketTarget(values);
     const { s3, bucket } = target;
 
     console.log(`Uploading ${files.length} file${files.length === 1 ? '' : 's'} to ${target.description}…`);
@@ -94,27 +90,9 @@ async function main(): Promise<number> {
     return counts.refused > 0 ? 1 : 0;
   } catch (error) {
     bar?.stop();
-    console.error(`npm run upload: ${error instanceof UsageError ? error.message : explainFailure(error, target)}`);
-    return error instanceof UsageError ? 2 : 1;
+    return commandFailed('upload', error, target);
   } finally {
     target?.close();
-  }
-}
-
-function parseCommandLine() {
-  try {
-    return parseArgs({
-      options: {
-        aws: { type: 'boolean' },
-        outputs: { type: 'string' },
-        bucket: { type: 'string' },
-        delete: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
 }
 
