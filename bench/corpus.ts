@@ -6,6 +6,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { benchArguments } from './stats';
 
 export interface CorpusPost {
   /** Object key, as uploaded to the bucket (`posts/…`). */
@@ -99,21 +100,18 @@ export function corpus(seed: number, n: number): CorpusPost[] {
   return Array.from({ length: n }, (_, index) => corpusPost(seed, index));
 }
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string, fallback: string) => {
-    const at = argv.indexOf(`--${name}`);
-    return at >= 0 ? argv[at + 1] : fallback;
-  };
-  const n = Number(arg('n', '1000'));
-  const seed = Number(arg('seed', '1'));
-  const out = arg('out', 'bench/corpus');
+async function main(): Promise<void> {
+  const args = benchArguments({ n: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } });
+  const n = Number(args.n ?? 1000);
+  const seed = Number(args.seed ?? 1);
+  const out = args.out ?? 'bench/corpus';
   await mkdir(join(out, 'posts'), { recursive: true });
   for (const post of corpus(seed, n)) await writeFile(join(out, post.key), post.bytes);
   console.log(`wrote ${n} posts (seed ${seed}) to ${join(out, 'posts')}`);
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((error) => {
+  main().catch((error) => {
     console.error(error);
     process.exit(1);
   });

@@ -23,6 +23,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpus } from './corpus';
+import { benchArguments, stat } from './stats';
 
 export interface HugoBuildResult {
   /** Wall-clock seconds of each full build, in run order. */
@@ -260,26 +261,21 @@ export async function hugoBuild(
   }
 }
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string, fallback: string) => {
-    const at = argv.indexOf(`--${name}`);
-    return at >= 0 ? argv[at + 1] : fallback;
-  };
-  const n = Number(arg('n', '1000'));
-  const reps = Number(arg('reps', '3'));
-  const seed = Number(arg('seed', '1'));
+async function main(): Promise<void> {
+  const args = benchArguments({ n: { type: 'string' }, reps: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' } });
+  const n = Number(args.n ?? 1000);
+  const reps = Number(args.reps ?? 3);
+  const seed = Number(args.seed ?? 1);
   if (!hugoAvailable()) {
     console.log('hugo is not on PATH; skipping (apt-get install -y hugo)');
     return;
   }
-  const dir = arg('dir', '');
-  const result = await hugoBuild(corpus(seed, n), reps, { keep: argv.includes('--keep'), ...(dir ? { dir } : {}) });
+  const dir = args.dir ?? '';
+  const result = await hugoBuild(corpus(seed, n), reps, { keep: args.keep === true, ...(dir ? { dir } : {}) });
   const s = (value: number) => value.toFixed(2);
   const summary = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    return `median ${s(median)} s (min ${s(sorted[0])}, max ${s(sorted[sorted.length - 1])}); runs ${values.map(s).join(', ')} s`;
+    const { median, min, max } = stat(values);
+    return `median ${s(median)} s (min ${s(min)}, max ${s(max)}); runs ${values.map(s).join(', ')} s`;
   };
   console.log(result.version);
   console.log(`hugo full build, ${n} posts (seed ${seed}), ${result.seconds.length} reps, in ${dir || tmpdir()}:`);
@@ -289,7 +285,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((error) => {
+  main().catch((error) => {
     console.error(error);
     process.exit(1);
   });

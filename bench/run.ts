@@ -33,45 +33,35 @@ import { startLocalStack, type LocalStack } from '../infra/local/local-stack';
 import { corpus, corpusPost } from './corpus';
 import { hugoAvailable, hugoBuild } from './hugo';
 import { preload } from './preload';
+import { benchArguments, stat, type Stat } from './stats';
 
 // The SDK warns at every client creation on Node 20; this project supports Node 20 by design.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = resolve(__dirname, '..');
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-/** `--full`: publish latency (and Hugo's build) at 100k posts too; about 20 minutes on these machines. */
-const FULL = argv.includes('--full');
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(argv[at + 1]) : fallback;
-};
-const SEED = option('seed', 1);
-const N = option('n', QUICK ? 500 : 1000);
+const args = benchArguments({
+  quick: { type: 'boolean' },
+  /** Publish latency (and Hugo's build) at 100k posts too; about 20 minutes on these machines. */
+  full: { type: 'boolean' },
+  only: { type: 'string' },
+  sizes: { type: 'string' },
+  seed: { type: 'string' },
+  n: { type: 'string' },
+  bulk: { type: 'string' },
+});
+const QUICK = args.quick === true;
+const FULL = args.full === true;
+const SEED = Number(args.seed ?? 1);
+const N = Number(args.n ?? (QUICK ? 500 : 1000));
 const REPS = QUICK ? 3 : 5;
 const SECONDS = QUICK ? 3 : 10;
 const CONNECTIONS = 32;
 /** Posts loaded through S3 → ingest for the bulk load figure; larger sizes are preloaded. */
-const BULK = option('bulk', QUICK ? 500 : 1000);
+const BULK = Number(args.bulk ?? (QUICK ? 500 : 1000));
 const FEED_CATEGORY = 'bench';
 /** `--only b,c`: run only these sections (while working on one of them). */
-const ONLY = (() => {
-  const at = argv.indexOf('--only');
-  return at >= 0 ? new Set(argv[at + 1].split(',')) : undefined;
-})();
+const ONLY = args.only === undefined ? undefined : new Set(args.only.split(','));
 const runs = (section: string) => !ONLY || ONLY.has(section);
-const SIZES = (() => {
-  const at = argv.indexOf('--sizes');
-  if (at >= 0) return argv[at + 1].split(',').map(Number);
-  return QUICK ? [1000] : FULL ? [1000, 10000, 100000] : [1000, 10000];
-})();
-
-interface Stat { median: number; min: number; max: number; runs: number[] }
-function stat(values: number[]): Stat {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: values };
-}
+const SIZES = args.sizes?.split(',').map(Number) ?? (QUICK ? [1000] : FULL ? [1000, 10000, 100000] : [1000, 10000]);
 
 interface Row {
   section: string;
