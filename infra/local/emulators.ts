@@ -1,7 +1,7 @@
-import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -9,8 +9,7 @@ import {
   ResourceNotFoundException,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import type { S3Event } from 'aws-lambda';
 import { TABLE_SCHEMA } from '../../functions/adapters/table-schema';
 
 export interface EmulatorOptions {
@@ -20,47 +19,88 @@ export interface EmulatorOptions {
   s3Port: number;
   dynamoPort: number;
   bucket: string;
+  /** An emulator that fails after it started (its thread ends; requests to it then fail). */
+  onError?: (error: Error) => void;
 }
 
 export interface Emulators {
-  s3rver: S3rver;
   s3Endpoint: string;
   dynamoEndpoint: string;
+  /** Receives s3rver's object events (as s3rver emits them), in order. */
+  onObjectEvent(listener: (event: S3Event) => void): void;
+  /** Milliseconds each emulator's thread has spent working since it started (for the benchmark). */
+  busyMs(): { dynalite: number; s3rver: number };
   stop(): Promise<void>;
 }
 
-/** Starts s3rver (S3 API) and dynalite (DynamoDB API) in this process, on loopback. */
+/** One emulator on its own worker thread (./emulator-worker.mjs). */
+interface EmulatorThread {
+  port: number;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+async function startThread(
+  kind: 'dynalite' | 's3rver',
+  options: Record<string, unknown>,
+  onError: (error: Error) => void = (error) => console.error(error),
+): Promise<EmulatorThread> {
+  const worker = new Worker(new URL('./emulator-worker.mjs', pathToFileURL(__filename)), { workerData: { kind, options } });
+  const port = await new Promise<number>((resolve, reject) => {
+    const failed = (reason: string) => reject(new Error(`${kind} did not start: ${reason}`));
+    const onStartError = (error: Error) => failed(error.message);
+    const onExit = (code: number) => failed(`its thread stopped (exit code ${code})`);
+    worker.once('error', onStartError);
+    worker.once('exit', onExit);
+    worker.once('message', (message: { type: string; port?: number; error?: string }) => {
+      worker.off('error', onStartError);
+      worker.off('exit', onExit);
+      if (message.type === 'listening') resolve(message.port!);
+      else failed(message.error!);
+    });
+  });
+  worker.on('error', (error) => onError(new Error(`${kind} failed: ${error.message}`)));
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  return {
+    port,
+    worker,
+    async stop() {
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Starts s3rver (S3 API) and dynalite (DynamoDB API) on loopback, each on a worker thread of
+ * this process: the storage work of the local stack runs beside the functions' work, on
+ * another core, instead of queueing behind it.
+ */
 export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
   await mkdir(options.s3Directory, { recursive: true });
   if (options.dynamoDirectory) await mkdir(options.dynamoDirectory, { recursive: true });
 
-  const dynamo = dynalite({ path: options.dynamoDirectory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  dynamo.listen(options.dynamoPort, '127.0.0.1');
-  await once(dynamo, 'listening');
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
-
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: options.s3Port,
-    silent: true,
-    directory: options.s3Directory,
-    configureBuckets: [{ name: options.bucket }],
-  });
-  let s3Address: { port: number };
+  const dynamo = await startThread('dynalite', { path: options.dynamoDirectory, port: options.dynamoPort }, options.onError);
+  let s3: EmulatorThread;
   try {
-    s3Address = await s3rver.run();
+    s3 = await startThread('s3rver', { port: options.s3Port, directory: options.s3Directory, bucket: options.bucket }, options.onError);
   } catch (error) {
-    await new Promise((resolve) => dynamo.close(resolve));
+    await dynamo.stop();
     throw error;
   }
+  const listeners: Array<(event: S3Event) => void> = [];
+  s3.worker.on('message', (message: { type: string; event?: S3Event }) => {
+    if (message.type === 'event') for (const listener of listeners) listener(message.event!);
+  });
 
   return {
-    s3rver,
-    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
-    dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    s3Endpoint: `http://127.0.0.1:${s3.port}`,
+    dynamoEndpoint: `http://127.0.0.1:${dynamo.port}`,
+    onObjectEvent: (listener) => listeners.push(listener),
+    busyMs: () => ({ dynalite: dynamo.worker.performance.eventLoopUtilization().active, s3rver: s3.worker.performance.eventLoopUtilization().active }),
     async stop() {
-      await s3rver.close();
-      await new Promise((resolve) => dynamo.close(resolve));
+      await s3.stop();
+      await dynamo.stop();
     },
   };
 }

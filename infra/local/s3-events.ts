@@ -8,6 +8,11 @@ export interface EventBridgeOptions {
   /** Lambda retries a failed asynchronous invocation twice before the dead-letter queue. */
   retries?: number;
   retryDelayMs?: number;
+  /**
+   * Events handled at once, as Lambda runs concurrent invocations of one function (ingest is
+   * safe under any interleaving of a key's events). 1 handles them one at a time, in order.
+   */
+  concurrency?: number;
   /** File standing in for the dead-letter queue. */
   deadLetterFile?: string;
   onDeadLetter?: (event: S3Event, error: unknown) => void;
@@ -15,29 +20,43 @@ export interface EventBridgeOptions {
 
 /**
  * Turns s3rver's object events into what S3 sends Lambda, and invokes the ingest handler
- * with them one at a time. s3rver differs from S3 in two ways that matter: its keys are
+ * with them, a few at a time (`concurrency`), in the order they came. s3rver differs from S3 in two ways that matter: its keys are
  * raw (S3 URL-encodes them, `+` for space) and its sequencer is a millisecond timestamp
  * that repeats within a millisecond; both are corrected here, so the handler sees S3's form.
  */
 export class S3EventBridge {
-  private queue: Promise<void> = Promise.resolve();
-  private pending = 0;
+  private readonly waiting: S3Event[] = [];
+  private running = 0;
+  private idleWaiters: Array<() => void> = [];
   private lastSequencer = 0n;
 
   constructor(private readonly options: EventBridgeOptions) {}
 
   /** Listener for s3rver's `event` emission. */
   readonly accept = (event: S3Event): void => {
-    const translated = this.translate(event);
-    this.pending++;
-    this.queue = this.queue.then(() => this.deliver(translated)).finally(() => {
-      this.pending--;
-    });
+    this.waiting.push(this.translate(event));
+    this.startNext();
   };
 
   /** Resolves once every event accepted so far has been handled. */
   async idle(): Promise<void> {
-    while (this.pending > 0) await this.queue;
+    if (this.running === 0 && this.waiting.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private startNext(): void {
+    const limit = this.options.concurrency ?? 1;
+    while (this.running < limit && this.waiting.length > 0) {
+      const event = this.waiting.shift()!;
+      this.running++;
+      void this.deliver(event).catch((error) => this.options.onDeadLetter?.(event, error)).finally(() => {
+        this.running--;
+        this.startNext();
+        if (this.running === 0 && this.waiting.length === 0) {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+        }
+      });
+    }
   }
 
   private translate(event: S3Event): S3Event {

@@ -1,0 +1,36 @@
+// Runs one emulator (dynalite or s3rver) on a thread of its own, so that storage work in the
+// local stack uses a second core instead of queueing behind the functions' own work.
+// Plain JavaScript: a worker thread loads it without the TypeScript loader (tsx, vitest).
+import { once } from 'node:events';
+import { parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+
+const { kind, options } = workerData;
+
+async function start() {
+  if (kind === 'dynalite') {
+    const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    server.listen(options.port, '127.0.0.1');
+    await once(server, 'listening');
+    return { port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+  const s3rver = new S3rver({ address: '127.0.0.1', port: options.port, silent: true, directory: options.directory, configureBuckets: [{ name: options.bucket }] });
+  // Object events go to the main thread, in order, where the functions run.
+  s3rver.on('event', (event) => parentPort.postMessage({ type: 'event', event }));
+  const { port } = await s3rver.run();
+  return { port, close: () => s3rver.close() };
+}
+
+start().then(
+  (emulator) => {
+    parentPort.on('message', async (message) => {
+      if (message !== 'stop') return;
+      await emulator.close();
+      parentPort.postMessage({ type: 'stopped' });
+      parentPort.close();
+    });
+    parentPort.postMessage({ type: 'listening', port: emulator.port });
+  },
+  (error) => parentPort.postMessage({ type: 'failed', error: String(error?.message ?? error) }),
+);
