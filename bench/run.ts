@@ -29,6 +29,7 @@ import { DEFAULT_SETTINGS } from '../functions/core/settings';
 import { createHttpHandler } from '../functions/handlers/http';
 import { createIngestHandler } from '../functions/handlers/ingest';
 import { esbuildOptions } from '../infra/constructs/bundling';
+import { createLocalApiServer } from '../infra/local/http-server';
 import { ensureTable } from '../infra/local/emulators';
 import { INGEST_CONCURRENCY, startLocalStack, type LocalStack } from '../infra/local/local-stack';
 import { corpus, corpusPost } from './corpus';
@@ -258,6 +259,17 @@ async function feedGet(stack: LocalStack): Promise<void> {
   await once(floor, 'listening');
   const floorUrl = `http://127.0.0.1:${(floor.address() as AddressInfo).port}${path}`;
 
+  // The ceiling for any handler on the local stack: the same API Gateway stand-in in front of a
+  // handler that answers from memory (the same headers and body string), with no work of its own.
+  const bodyText = body.toString('utf8');
+  const standIn = createLocalApiServer(async (event) => (event.headers['if-none-match'] === etag
+    ? { statusCode: 304, headers, body: '' }
+    : { statusCode: 200, headers, body: bodyText }), (error) => log(`stand-in: ${String(error)}`));
+  standIn.keepAliveTimeout = 60_000;
+  standIn.listen(0, '127.0.0.1');
+  await once(standIn, 'listening');
+  const standInUrl = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}${path}`;
+
   // A response's head is well under 2 KB: a full GET carries the body too, a 304 only the head.
   const cases: Array<LoadCase & { name: string; share: number }> = [
     { name: 'warm full GET', headers: {}, status: 200, bytes: [body.length, body.length + 2048], share: 0.5 },
@@ -267,14 +279,17 @@ async function feedGet(stack: LocalStack): Promise<void> {
     for (const c of cases) {
       await load(oursUrl, c, 1); // warm-up
       await load(floorUrl, c, 1);
+      await load(standInUrl, c, 1);
       const ours: LoadResult[] = [];
       const floors: LoadResult[] = [];
+      const ceilings: LoadResult[] = [];
       for (let rep = 0; rep < REPS; rep++) {
         ours.push(await load(oursUrl, c, SECONDS));
         floors.push(await load(floorUrl, c, SECONDS));
+        ceilings.push(await load(standInUrl, c, SECONDS));
       }
       let invalid = false;
-      for (const [who, results] of [['ours', ours], ['floor', floors]] as const) {
+      for (const [who, results] of [['ours', ours], ['floor', floors], ['stand-in ceiling', ceilings]] as const) {
         const wrong = results.reduce((sum, r) => sum + r.wrong, 0);
         if (wrong) {
           invalid = true;
@@ -288,6 +303,11 @@ async function feedGet(stack: LocalStack): Promise<void> {
         section: 'b', measure: `${c.name}: req/s at ${CONNECTIONS} connections${invalid ? ' — INVALID, wrong statuses (see notes)' : ''}`, unit: 'req/s',
         ours: rps, reference: floorRps, referenceName: 'node:http from memory', ratio, target: `≥ ${c.share * 100} % of floor`,
         met: WRK ? !invalid && ratio >= c.share : undefined,
+      });
+      const ceilingRps = stat(ceilings.map((r) => r.rps));
+      rows.push({
+        section: 'b', measure: `${c.name}: beside the local API Gateway stand-in with a handler answering from memory (the most any handler gets here; ${(ceilingRps.median / floorRps.median).toFixed(2)} of the floor)`, unit: 'req/s',
+        ours: rps, reference: ceilingRps, referenceName: 'stand-in + no-op handler', ratio: rps.median / ceilingRps.median,
       });
       const p50 = stat(ours.map((r) => r.p50));
       rows.push({
@@ -327,8 +347,10 @@ async function feedGet(stack: LocalStack): Promise<void> {
       ours: stat(rates),
     });
   } finally {
-    floor.closeAllConnections();
-    await new Promise((r) => floor.close(r));
+    for (const server of [floor, standIn]) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   }
 }
 
