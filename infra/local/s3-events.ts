@@ -20,9 +20,10 @@ export interface EventBridgeOptions {
 
 /**
  * Turns s3rver's object events into what S3 sends Lambda, and invokes the ingest handler
- * with them, a few at a time (`concurrency`), in the order they came. s3rver differs from S3 in two ways that matter: its keys are
- * raw (S3 URL-encodes them, `+` for space) and its sequencer is a millisecond timestamp
- * that repeats within a millisecond; both are corrected here, so the handler sees S3's form.
+ * with them, a few at a time (`concurrency`), starting them in the order they came. s3rver
+ * differs from S3 in two ways that matter: its keys are raw (S3 URL-encodes them, `+` for
+ * space) and its sequencer is a millisecond timestamp that repeats within a millisecond; both
+ * are corrected here, so the handler sees S3's form.
  */
 export class S3EventBridge {
   private readonly waiting: S3Event[] = [];
@@ -38,7 +39,7 @@ export class S3EventBridge {
     this.startNext();
   };
 
-  /** Resolves once every event accepted so far has been handled. */
+  /** Resolves once no event is waiting or being handled (every event accepted so far is done). */
   async idle(): Promise<void> {
     if (this.running === 0 && this.waiting.length === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
