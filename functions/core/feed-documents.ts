@@ -57,7 +57,10 @@ export class FeedDocuments {
     const cached = this.cache.get(key);
     if (cached || isConditional(headers)) {
       const meta = await this.versionOf(ref, site);
-      if (!meta && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
+      // No version yet, but a document was rendered from entries: ingest writes a new feed's
+      // entries before it first moves the feed's version, and this instance served them as
+      // version 0. Answering 404 now would take back a feed a reader was just given.
+      if (!meta && ref.kind !== 'site' && !cached) throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
       const version = meta?.version ?? 0;
       const etag = etagFor(key, version, site);
       const lastModified = meta && httpDate(meta.lastModified);
