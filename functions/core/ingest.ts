@@ -163,6 +163,24 @@ export async function reconcileKey(key: string, deps: IngestDeps & { force?: boo
   return applyObject({ ...context, token: `${token}.${bytesHash(object.bytes)}`, etag: object.etag }, object, deps);
 }
 
+/**
+ * Rows a change wrote before its first commit, for a key that now has neither a state nor an
+ * object: the change was cut short (a crash, a timeout) and the object deleted before any retry
+ * could finish it, so no event will ever name these rows again. For reindex: they are taken back
+ * with the token they were written with, so rows of any newer change of the key stay.
+ */
+export async function removeOrphanedPost(postId: string, key: string, deps: IngestDeps): Promise<ReconcileOutcome> {
+  const { store } = deps;
+  const unchanged: ReconcileOutcome = { key, result: 'unchanged', status: 'deleted', feeds: [] };
+  // A commit or an upload since the inventory: the key's own events and states decide.
+  if (await readState(store, key)) return unchanged;
+  if (await deps.readObject(key)) return unchanged;
+  const [writer, post] = await Promise.all([store.getPostWriter(postId), store.getPost(postId)]);
+  if (!writer || writer.gone || writer.sourceKey !== key || !post || post.sourceKey !== key) return unchanged;
+  await takeBack(post, key, writer.sequencer, store, [post.shortCode]);
+  return { key, result: 'deleted', postId, feeds: feedsOf(post) };
+}
+
 /** `base/000001`: after the state read (`base` is the real event's token, or none), before any later event. */
 function nextReindexToken(observed: string | undefined): string {
   if (!observed) return `${NO_EVENT}/000001`;

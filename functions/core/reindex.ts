@@ -1,4 +1,4 @@
-import { reconcileKey, type ReadObject, type ReconcileOutcome } from './ingest';
+import { reconcileKey, removeOrphanedPost, type ReadObject, type ReconcileOutcome } from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { TaxonomyKind } from './post';
 import type { PostStore, SourceState } from './store';
@@ -72,12 +72,22 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     if (!listed.has(state.key) && state.status !== 'deleted') todo.push(state.key);
   }
 
+  // Posts of keys with neither a state nor an object: written by a change cut short before its
+  // first commit, whose object was deleted before a retry could finish it.
+  const orphans = inventory.posts.filter((post) => !states.has(post.sourceKey) && !listed.has(post.sourceKey));
+
   let done = 0;
-  deps.onProgress?.(done, todo.length);
+  const total = todo.length + orphans.length;
+  deps.onProgress?.(done, total);
   const ingestDeps = { store, readObject: deps.readObject, ...deps.settings, force: deps.force };
   await inParallel(todo, deps.concurrency ?? 8, async (key) => {
     count(summary, await reconcileKey(key, ingestDeps));
-    deps.onProgress?.(++done, todo.length);
+    deps.onProgress?.(++done, total);
+  });
+  await inParallel(orphans, deps.concurrency ?? 8, async (post) => {
+    // Anything but a removal means the key's own events had it in hand: not counted.
+    if ((await removeOrphanedPost(post.id, post.sourceKey, ingestDeps)).result === 'deleted') summary.deleted++;
+    deps.onProgress?.(++done, total);
   });
 
   const names: Array<{ kind: TaxonomyKind; name: string }> = [];
