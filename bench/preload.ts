@@ -8,8 +8,11 @@
 // in-memory store, so a short-code collision between chunks would go unnoticed (7 base62
 // characters: about one chance in 700 at 100k posts).
 
-import { BatchWriteItemCommand, type BatchWriteItemCommandOutput, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, UpdateItemCommand, type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { inParallel } from '../functions/core/in-parallel';
 import { ingestChange } from '../functions/core/ingest';
 import type { LocalStack } from '../infra/local/local-stack';
 import { MemoryPostStore, type Row } from '../test/support/memory-store';
@@ -66,18 +69,19 @@ export async function preload(
 }
 
 async function batchWrite(stack: LocalStack, rows: Row[]): Promise<void> {
+  const items = rows.map((row) => marshall(row, { removeUndefinedValues: true, convertEmptyValues: false }));
+  await batchWriteItems(stack.dynamo, stack.tableName, items);
+}
+
+/** Raw BatchWriteItem of `items` into `table`: batches of 25, 8 in flight, unprocessed items sent again. */
+export async function batchWriteItems(dynamo: DynamoDBClient, table: string, items: Array<Record<string, AttributeValue>>): Promise<void> {
   const batches: WriteRequest[][] = [];
-  for (let i = 0; i < rows.length; i += 25) {
-    batches.push(rows.slice(i, i + 25).map((row) => ({ PutRequest: { Item: marshall(row, { removeUndefinedValues: true, convertEmptyValues: false }) } })));
-  }
-  let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < batches.length) {
-      let pending: WriteRequest[] | undefined = batches[next++];
-      while (pending?.length) {
-        const result: BatchWriteItemCommandOutput = await stack.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [stack.tableName]: pending } }));
-        pending = result.UnprocessedItems?.[stack.tableName];
-      }
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+  await inParallel(batches, 8, async (batch) => {
+    let pending: WriteRequest[] | undefined = batch;
+    while (pending?.length) {
+      const result: BatchWriteItemCommandOutput = await dynamo.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+      pending = result.UnprocessedItems?.[table];
     }
-  }));
+  });
 }

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
-import { type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, GetItemCommand, ScanCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { build } from 'esbuild';
@@ -28,13 +28,14 @@ import { decodePostText } from '../functions/core/post-text';
 import { DEFAULT_SETTINGS } from '../functions/core/settings';
 import { createHttpHandler } from '../functions/handlers/http';
 import { createIngestHandler } from '../functions/handlers/ingest';
+import { inParallel } from '../functions/core/in-parallel';
 import { esbuildOptions } from '../infra/constructs/bundling';
 import { createLocalApiServer } from '../infra/local/http-server';
 import { ensureTable } from '../infra/local/emulators';
 import { INGEST_CONCURRENCY, startLocalStack, type LocalStack } from '../infra/local/local-stack';
 import { corpus, corpusPost, random } from './corpus';
 import { hugoAvailable, hugoBuild } from './hugo';
-import { preload } from './preload';
+import { batchWriteItems, preload } from './preload';
 import { benchArguments, stat, type Stat } from './stats';
 
 // The SDK warns at every client creation on Node 20; this project supports Node 20 by design.
@@ -438,13 +439,6 @@ async function storageCalls(stack: LocalStack): Promise<void> {
 
 // ---------- e. bulk load and publish latency ----------
 
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
-
 async function scanAll(stack: LocalStack): Promise<Array<Record<string, AttributeValue>>> {
   const items: Array<Record<string, AttributeValue>> = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -567,7 +561,7 @@ async function bulkLoad(stack: LocalStack, size: number): Promise<void> {
   const posts = Array.from({ length: size }, (_, i) => corpusPost(SEED, i));
   const busyBefore = busyMs(stack);
   const started = process.hrtime.bigint();
-  await mapLimit(posts, 8, (post) => putPost(stack.s3, stack.bucket, post.key, post.bytes));
+  await inParallel(posts, 8, (post) => putPost(stack.s3, stack.bucket, post.key, post.bytes));
   await stack.idle();
   const loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const loadBusy = busyPerPost(busyBefore, busyMs(stack), posts.length);
@@ -578,18 +572,9 @@ async function bulkLoad(stack: LocalStack, size: number): Promise<void> {
   // wrote), written with raw BatchWriteItem into another table of the same schema on the same dynalite.
   const floorTable = `bench-floor-${size}`;
   await ensureTable(stack.dynamo, floorTable);
-  const batches: Array<Array<Record<string, AttributeValue>>> = [];
-  const sample = items.slice(0, written);
-  for (let i = 0; i < sample.length; i += 25) batches.push(sample.slice(i, i + 25));
   const dynamoBusyBefore = busyMs(stack);
   const floorStart = process.hrtime.bigint();
-  await mapLimit(batches, 8, async (batch) => {
-    let pending: WriteRequest[] | undefined = batch.map((Item) => ({ PutRequest: { Item } }));
-    while (pending?.length) {
-      const result: BatchWriteItemCommandOutput = await stack.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [floorTable]: pending } }));
-      pending = result.UnprocessedItems?.[floorTable];
-    }
-  });
+  await batchWriteItems(stack.dynamo, floorTable, items.slice(0, written));
   const floorSeconds = Number(process.hrtime.bigint() - floorStart) / 1e9;
   const dynamoFloorBusy = busyPerPost(dynamoBusyBefore, busyMs(stack), posts.length);
 
@@ -599,7 +584,7 @@ async function bulkLoad(stack: LocalStack, size: number): Promise<void> {
   await stack.s3.send(new CreateBucketCommand({ Bucket: floorBucket }));
   const s3BusyBefore = busyMs(stack);
   const s3Start = process.hrtime.bigint();
-  await mapLimit(posts, 8, async (post) => {
+  await inParallel(posts, 8, async (post) => {
     await putPost(stack.s3, floorBucket, `floor/${post.key}`, post.bytes);
     const read = await stack.s3.send(new GetObjectCommand({ Bucket: floorBucket, Key: `floor/${post.key}` }));
     await read.Body!.transformToByteArray();

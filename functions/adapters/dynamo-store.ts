@@ -12,7 +12,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { allWrites } from '../core/all-writes';
 import { StorageUnavailable } from '../core/errors';
-import type { FeedEntry, FeedRef, Post, TaxonomyKind } from '../core/post';
+import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../core/post';
 import {
   feedCursor, type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
@@ -193,7 +193,7 @@ export class DynamoPostStore implements PostStore {
     );
     if (!written) return false;
     if (!written.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
-    return !written.Attributes || !sameEntry(unmarshall(written.Attributes), entry);
+    return !written.Attributes || !sameFeedEntry(unmarshall(written.Attributes) as FeedEntry, entry);
   }
 
   async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean> {
@@ -453,9 +453,4 @@ function pick(item: Record<string, unknown>, fields: readonly string[]): Record<
   const picked: Record<string, unknown> = {};
   for (const field of fields) if (item[field] !== undefined) picked[field] = item[field];
   return picked;
-}
-
-/** Whether a stored entry says the same as a new one (the sequencer that wrote it aside). */
-function sameEntry(stored: Record<string, unknown>, entry: FeedEntry): boolean {
-  return JSON.stringify(pick(stored, ENTRY_FIELDS)) === JSON.stringify(pick(entry as unknown as Record<string, unknown>, ENTRY_FIELDS));
 }

@@ -55,3 +55,8 @@ export function toFeedEntry(post: Post): FeedEntry {
   const { id, title, date, updated, categories, tags, author, path, shortCode, html, summary } = post;
   return { id, title, date, updated, categories, tags, author, path, shortCode, html, summary };
 }
+
+/** Whether a stored entry says the same as another (whatever else is stored beside it, like the token that wrote it, aside). */
+export function sameFeedEntry(stored: FeedEntry, entry: FeedEntry): boolean {
+  return JSON.stringify(toFeedEntry(stored as Post)) === JSON.stringify(toFeedEntry(entry as Post));
+}

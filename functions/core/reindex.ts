@@ -1,3 +1,4 @@
+import { inParallel } from './in-parallel';
 import { reconcileKey, removeOrphanedPost, type ReadObject, type ReconcileOutcome } from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { TaxonomyKind } from './post';
@@ -115,14 +116,6 @@ function count(summary: ReindexSummary, outcome: ReconcileOutcome): void {
       else summary.unchanged++;
       break;
   }
-}
-
-async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(workers);
 }
 
 /** One line for people: `200 objects: 10 published, 190 unchanged, 2 failed`. */

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
 import { POSTS_PREFIX } from '../../functions/config-names';
+import { inParallel } from '../../functions/core/in-parallel';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { contentTypeOf, listETags, md5Hex } from '../local/sync-content';
 import { checkPost, collectPostFiles, describeProblem, type PostFile } from './post-files';
@@ -94,14 +95,6 @@ async function main(): Promise<number> {
   } finally {
     target?.close();
   }
-}
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 void main().then((code) => process.exit(code));

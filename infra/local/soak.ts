@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { setLogSink } from '../../functions/adapters/logger';
 import { POSTS_PREFIX } from '../../functions/config-names';
+import { inParallel } from '../../functions/core/in-parallel';
 import type { FeedRef } from '../../functions/core/post';
 import { encodePath, feedPath } from '../../functions/core/urls';
 import { startLocalStack, type LocalStack } from './local-stack';
@@ -95,13 +96,9 @@ function describeRef(ref: FeedRef): string {
 }
 
 async function upload(stack: LocalStack, posts: SoakPost[], concurrency: number): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < posts.length) {
-      const post = posts[next++];
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: post.key, Body: post.text, ContentType: 'text/markdown' }));
-    }
-  }));
+  await inParallel(posts, concurrency, async (post) => {
+    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: post.key, Body: post.text, ContentType: 'text/markdown' }));
+  });
 }
 
 /** The URLs the load asks for: every one exists once the seed posts are published. */

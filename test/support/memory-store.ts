@@ -1,4 +1,4 @@
-import type { FeedEntry, FeedRef, Post, TaxonomyKind } from '../../functions/core/post';
+import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../../functions/core/post';
 import {
   feedCursor,
   type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
@@ -152,7 +152,7 @@ export class MemoryPostStore implements PostStore {
     if (old && !(String(old.sequencer) <= sequencer)) return false;
     this.put({ pk, sk: feedCursor(entry), ...entry, sequencer });
     if (!old && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
-    return !old || !sameEntry(old, entry);
+    return !old || !sameFeedEntry(old as unknown as FeedEntry, entry);
   }
 
   async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean> {
@@ -303,9 +303,4 @@ function pick(row: Record<string, unknown>, fields: readonly string[]): Record<s
 
 function toFeedMeta(row: Record<string, unknown>): FeedMeta {
   return { version: Number(row.version), lastModified: String(row.lastModified) };
-}
-
-/** Whether a stored entry says the same as a new one (the sequencer that wrote it aside). */
-function sameEntry(stored: Record<string, unknown>, entry: FeedEntry): boolean {
-  return JSON.stringify(pick(stored, ENTRY_FIELDS)) === JSON.stringify(pick(entry as unknown as Record<string, unknown>, ENTRY_FIELDS));
 }
