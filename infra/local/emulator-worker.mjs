@@ -16,8 +16,18 @@ async function start() {
     return { port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
   }
   const s3rver = new S3rver({ address: '127.0.0.1', port: options.port, silent: true, directory: options.directory, configureBuckets: [{ name: options.bucket }] });
-  // Object events go to the main thread, in order, where the functions run.
-  s3rver.on('event', (event) => parentPort.postMessage({ type: 'event', event }));
+  // Object events go to the main thread, in order, where the functions run. The request that
+  // made one is held until the main thread has taken it, as when s3rver ran on that thread: a
+  // client holding its PutObject answer can wait for ingest with the local stack's idle().
+  const taken = new Int32Array(options.eventsTaken);
+  let sent = 0;
+  s3rver.on('event', (event) => {
+    sent++;
+    parentPort.postMessage({ type: 'event', event });
+    for (let seen = Atomics.load(taken, 0); seen < sent; seen = Atomics.load(taken, 0)) {
+      if (Atomics.wait(taken, 0, seen, 5000) === 'timed-out') break;
+    }
+  });
   const { port } = await s3rver.run();
   return { port, close: () => s3rver.close() };
 }
@@ -27,7 +37,6 @@ start().then(
     parentPort.on('message', async (message) => {
       if (message !== 'stop') return;
       await emulator.close();
-      parentPort.postMessage({ type: 'stopped' });
       parentPort.close();
     });
     parentPort.postMessage({ type: 'listening', port: emulator.port });

@@ -58,6 +58,9 @@ async function startThread(
       if (message.type === 'listening') resolve(message.port!);
       else failed(message.error!);
     });
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
   });
   worker.on('error', (error) => onError(new Error(`${kind} failed: ${error.message}`)));
   const exited = new Promise((resolve) => worker.once('exit', resolve));
@@ -81,16 +84,23 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   if (options.dynamoDirectory) await mkdir(options.dynamoDirectory, { recursive: true });
 
   const dynamo = await startThread('dynalite', { path: options.dynamoDirectory, port: options.dynamoPort }, options.onError);
+  // How many object events this thread has taken; s3rver's thread waits on it (emulator-worker.mjs).
+  const eventsTaken = new Int32Array(new SharedArrayBuffer(4));
   let s3: EmulatorThread;
   try {
-    s3 = await startThread('s3rver', { port: options.s3Port, directory: options.s3Directory, bucket: options.bucket }, options.onError);
+    s3 = await startThread('s3rver', {
+      port: options.s3Port, directory: options.s3Directory, bucket: options.bucket, eventsTaken: eventsTaken.buffer,
+    }, options.onError);
   } catch (error) {
     await dynamo.stop();
     throw error;
   }
   const listeners: Array<(event: S3Event) => void> = [];
   s3.worker.on('message', (message: { type: string; event?: S3Event }) => {
-    if (message.type === 'event') for (const listener of listeners) listener(message.event!);
+    if (message.type !== 'event') return;
+    for (const listener of listeners) listener(message.event!);
+    Atomics.add(eventsTaken, 0, 1);
+    Atomics.notify(eventsTaken, 0);
   });
 
   return {

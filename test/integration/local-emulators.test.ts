@@ -41,16 +41,19 @@ describe('emulators on worker threads', () => {
     await expect(startEmulators({ ...options('busy-s3'), s3Port: busyPort })).rejects.toThrow(/^s3rver did not start: listen EADDRINUSE/);
   });
 
-  it('delivers object events to this thread in the order of the uploads', async () => {
+  it('delivers object events to this thread in the order of the uploads, each before its upload is answered', async () => {
     const emulators = await startEmulators(options('events'));
     const s3 = s3Client({ [ENV.s3Endpoint]: emulators.s3Endpoint });
     const keys: string[] = [];
     emulators.onObjectEvent((event: S3Event) => keys.push(...event.Records.map((record) => record.s3.object.key)));
     try {
+      const uploaded: string[] = [];
       for (const key of ['posts/a.md', 'posts/b.md', 'posts/c.md']) {
         await s3.send(new PutObjectCommand({ Bucket: 'content', Key: key, Body: 'x' }));
+        uploaded.push(key);
+        // Taken by this thread before the upload was answered, so idle() right after sees it.
+        expect(keys).toEqual(uploaded);
       }
-      await expect.poll(() => keys).toEqual(['posts/a.md', 'posts/b.md', 'posts/c.md']);
       expect(emulators.busyMs().s3rver).toBeGreaterThan(0);
     } finally {
       s3.destroy();
