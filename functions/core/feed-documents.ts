@@ -106,7 +106,7 @@ export class FeedDocuments {
       const meta = await this.store.getFeedMeta(ref);
       this.rememberVersion(key, meta, readAt);
       return meta;
-    });
+    }, site.feedVersionCacheMs);
   }
 
   /** Only existing feeds: a poll of a made-up name must not grow the map. */

@@ -159,6 +159,19 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
     expect(after.calls).toEqual([{ command: 'GetItemCommand', items: 1 }]);
   });
 
+  it('with FEED_VERSION_CACHE_MS, lets a burst after that time share the one version read it starts', async () => {
+    // A window far longer than the burst takes to start, so the test does not depend on the machine's speed.
+    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 200 } });
+    const { etag } = await costOf(handler, '/category/big.atom');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    calls.length = 0;
+    const responses = await Promise.all(Array.from({ length: 32 }, (_, index) =>
+      handler(event('/category/big.atom', index % 2 ? { 'if-none-match': etag } : {}))));
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([...Array(16).fill(200), ...Array(16).fill(304)]);
+    // Every poll's answer comes from a read begun less than FEED_VERSION_CACHE_MS before it arrived.
+    expect(calls).toEqual([{ command: 'GetItemCommand', items: 1 }]);
+  });
+
   it('reads an archive page with one Query bounded by the feed length', async () => {
     const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     const body = String((await handler(event('/category/big.json'))).body);

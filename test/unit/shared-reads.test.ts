@@ -48,6 +48,31 @@ describe('SharedReads', () => {
     expect(await late).toBe(1);
   });
 
+  it('lets a caller that accepts a value read up to toleranceMs ago join the running read', async () => {
+    const storage = controlledStorage();
+    const shared = new SharedReads<number>();
+    const first = shared.read('feed', storage.read);
+    storage.set(1);
+    const joined = shared.read('feed', storage.read, 60_000);
+    await storage.finishAll();
+    expect(await joined).toBe(0);
+    expect(await first).toBe(0);
+    expect(storage.reads).toBe(1);
+  });
+
+  it('still queues a fresh read for a caller when the running read began longer ago than it accepts', async () => {
+    const storage = controlledStorage();
+    const shared = new SharedReads<number>();
+    const first = shared.read('feed', storage.read);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    storage.set(1);
+    const late = shared.read('feed', storage.read, 1);
+    await storage.finishAll();
+    expect(await first).toBe(0);
+    expect(await late).toBe(1);
+    expect(storage.reads).toBe(2);
+  });
+
   it('keeps keys apart and reads again once nothing is running', async () => {
     const storage = controlledStorage();
     const shared = new SharedReads<number>();
