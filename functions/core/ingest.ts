@@ -50,8 +50,11 @@ export type IngestOutcome =
   | { key: string; result: 'published'; postId: string; path: string; feeds: FeedRef[] }
   | { key: string; result: 'unpublished' | 'deleted'; postId?: string; feeds: FeedRef[] }
   | { key: string; result: 'rejected'; error: string; feeds: FeedRef[] }
-  /** A duplicate, an event older than one already applied, or one overtaken while it ran. */
-  | { key: string; result: 'skipped'; reason: string; feeds: FeedRef[] };
+  /**
+   * A duplicate, an event older than one already applied, or one overtaken while it ran;
+   * `postId` when a newer change of the key wrote the post.
+   */
+  | { key: string; result: 'skipped'; reason: string; feeds: FeedRef[]; postId?: string };
 
 export const DEFAULT_MAX_POST_BYTES = DEFAULT_INGEST_SETTINGS.maxPostBytes;
 const MAX_SHORT_CODE_ATTEMPTS = 8;
@@ -160,7 +163,15 @@ export async function reconcileKey(key: string, deps: IngestDeps & { force?: boo
     const post = observed.postId ? await store.getPost(observed.postId) : undefined;
     if (!observed.postId || post?.sourceKey === key) return unchanged(observed.status);
   }
-  return applyObject({ ...context, token: `${token}.${bytesHash(object.bytes)}`, etag: object.etag }, object, deps);
+  const hash = bytesHash(object.bytes);
+  const applied = await applyObject({ ...context, token: `${token}.${hash}`, etag: object.etag }, object, deps);
+  if (applied.result !== 'skipped' || applied.postId === undefined) return applied;
+  // The post carries a newer token than the state: a change of this key cut short before its
+  // commit (a crash, a timeout) wrote it. If that change read these very bytes, finish it with
+  // its own token, as its event's retry would; an upload since then has an event of its own.
+  const writer = await store.getPostWriter(applied.postId);
+  if (!writer || writer.gone || writer.sourceKey !== key || !writer.sequencer.endsWith(`.${hash}`)) return applied;
+  return applyObject({ ...context, token: writer.sequencer, etag: object.etag }, object, deps);
 }
 
 /**
@@ -218,7 +229,7 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
   if (written === 'stale') {
     // A newer change of this key wrote the post: rows an earlier attempt of this one left are stale.
     await takeBack(post, context.key, context.token, context.store, shortCodeCandidates(post.id, base));
-    return skipped(context.key, 'a newer event already wrote this post');
+    return { key: context.key, result: 'skipped', reason: 'a newer event already wrote this post', feeds: [], postId: post.id };
   }
   if ('rejected' in written) return settle(context, { status: 'failed', error: written.rejected }, KEEP);
   return settle(context, { status: 'published' }, written.version, post, written.entriesChanged);
