@@ -3,11 +3,15 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { settingsFromEnv } from '../functions/adapters/env';
@@ -31,6 +35,8 @@ export interface PublishingStackProps extends StackProps {
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** Site settings for the read function. Context keys of the same names (`-c siteUrl=https://…`). */
   readonly site?: Partial<Record<SiteSetting, string>>;
+  /** Addresses the alarms mail when they go off and when they clear. Context `alarmEmail` (comma-separated); default none. */
+  readonly alarmEmails?: readonly string[];
 }
 
 /**
@@ -44,6 +50,7 @@ export class PublishingStack extends Stack {
   readonly ingestFunction: PublishingFunction;
   readonly httpFunction: PublishingFunction;
   readonly httpApi: HttpApi;
+  readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: PublishingStackProps = {}) {
     super(scope, id, props);
@@ -172,23 +179,41 @@ export class PublishingStack extends Stack {
       }
     }
 
-    new Alarm(this, 'IngestErrorsAlarm', {
+    // Every alarm notifies this topic, going off and clearing: mail from context `alarmEmail`, and
+    // anything else (a chat integration, a pager) subscribes to the topic named in the outputs.
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Publishing alarms', enforceSSL: true });
+    // The topic's own policy (TLS only) replaces SNS's default one: CloudWatch is let in by name,
+    // for this account's alarms only.
+    this.alarmTopic.addToResourcePolicy(new PolicyStatement({
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.alarmTopic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': this.account },
+        ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+      },
+    }));
+    for (const email of config.alarmEmails) this.alarmTopic.addSubscription(new EmailSubscription(email));
+    const notify = new SnsAction(this.alarmTopic);
+    const alarms: Alarm[] = [];
+
+    alarms.push(new Alarm(this, 'IngestErrorsAlarm', {
       alarmDescription: 'The ingest function failed; the event is retried, then lands in the dead-letter queue.',
       metric: this.ingestFunction.metricErrors({ period: Duration.minutes(5) }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    new Alarm(this, 'DeadLetterQueueAlarm', {
+    }));
+    alarms.push(new Alarm(this, 'DeadLetterQueueAlarm', {
       alarmDescription: 'Ingest events failed after all retries; the posts they name are not published or removed.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    new Alarm(this, 'HttpApi5xxAlarm', {
+    }));
+    alarms.push(new Alarm(this, 'HttpApi5xxAlarm', {
       alarmDescription: 'Over 1 % of HTTP API requests answered with server errors (the read function failed, timed out or was throttled).',
       // A rate, not a count: one 5xx among a million polls is noise, 1 % is an outage.
       metric: new MathExpression({
@@ -204,7 +229,11 @@ export class PublishingStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    }));
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the public site and feeds', value: stage.url });
     new CfnOutput(this, 'ContentBucketName', {
@@ -216,6 +245,10 @@ export class PublishingStack extends Stack {
       description: 'Ingest events that failed after retries',
       value: this.deadLetterQueue.queueUrl,
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Every alarm notifies this SNS topic when it goes off and when it clears',
+      value: this.alarmTopic.topicArn,
+    });
   }
 }
 
@@ -223,6 +256,7 @@ interface StackConfig {
   deletionProtection: boolean;
   throttle: { rateLimit: number; burstLimit: number };
   site: Partial<Record<SiteSetting, string>>;
+  alarmEmails: string[];
 }
 
 /** Props win over context (`cdk.json` or `-c key=value`), which wins over defaults. */
@@ -240,6 +274,7 @@ function resolveConfig(scope: Construct, props: PublishingStackProps): StackConf
       burstLimit: props.throttle?.burstLimit ?? positiveNumberFrom(context('throttleBurstLimit'), 'throttleBurstLimit') ?? 200,
     },
     site,
+    alarmEmails: emailsFrom(props.alarmEmails ?? context('alarmEmail')),
   };
 }
 
@@ -287,6 +322,16 @@ function booleanFrom(value: unknown, key: string): boolean | undefined {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function emailsFrom(value: unknown): string[] {
+  if (value === undefined || value === '') return [];
+  const emails = (Array.isArray(value) ? value.map(String) : String(value).split(',')).map((email) => email.trim());
+  const wrong = emails.find((email) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email));
+  if (wrong !== undefined) {
+    throw new Error(`Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got ${JSON.stringify(wrong)}`);
+  }
+  return emails;
 }
 
 function positiveNumberFrom(value: unknown, key: string): number | undefined {

@@ -330,9 +330,44 @@ describe('operations', () => {
     });
   });
 
+  it('notifies the alarm topic when any alarm goes off and when it clears, over TLS only; nobody is subscribed unless configured', () => {
+    const topic = { Ref: logicalId(stack.alarmTopic) };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(3);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          // That policy replaces SNS's default one: CloudWatch publishes for this account's alarms only.
+          Match.objectLike({
+            Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: topic,
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('mails the addresses in context alarmEmail, and refuses one that is not an address', () => {
+    const { stack: configured, template: configuredTemplate } = synthesize({ alarmEmail: 'ops@example.com, editor@example.com' });
+    const topic = { Ref: logicalId(configured.alarmTopic) };
+    configuredTemplate.resourceCountIs('AWS::SNS::Subscription', 2);
+    for (const email of ['ops@example.com', 'editor@example.com']) {
+      configuredTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: topic });
+    }
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com,ops' } });
+    expect(() => new PublishingStack(app, 'Invalid')).toThrow('Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got "ops"');
+  }, 30_000);
+
   it('outputs what a publisher needs after deploying', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ContentBucketName', 'DeadLetterQueueUrl', 'PostsTableName']);
+    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'ApiUrl', 'ContentBucketName', 'DeadLetterQueueUrl', 'PostsTableName']);
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic) } });
     template.hasOutput('ContentBucketName', { Value: { Ref: logicalId(stack.contentBucket) } });
     template.hasOutput('PostsTableName', { Value: { Ref: logicalId(stack.postsTable) } });
     template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: logicalId(stack.deadLetterQueue) } });
