@@ -9,7 +9,7 @@ import { feedCursor, type FeedMeta, type PostStore } from './store';
 import { absoluteUrl, archiveUrl, feedKey, feedPath, type FeedFormat } from './urls';
 
 /** Bump when the renderer's output changes for the same entries, so ETags change with it. */
-const RENDERER_REVISION = 1;
+const RENDERER_REVISION = 2;
 
 export interface FeedDocumentsOptions {
   /** Bytes of rendered documents kept per instance. */

@@ -8,7 +8,8 @@ import type { Site } from '../site';
 import { absoluteUrl, archiveUrl, FEED_FORMATS, feedPagePath, feedPath, tagUri, type FeedFormat } from '../urls';
 import { formatRfc3339, formatRfc822, parseTimestamp } from './dates';
 import { absolutizeHtmlUrls } from './html-urls';
-import { cleanXmlText, escapeHtml, htmlToText, truncateText } from './text';
+import { escapeHtml } from '../html';
+import { cleanXmlText, htmlToText, truncateText } from './text';
 
 /** Length of the plain-text summary made from the body when a post has no summary. */
 const FALLBACK_SUMMARY_CHARS = 280;

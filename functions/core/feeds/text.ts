@@ -24,11 +24,6 @@ export function cdata(text: string): string {
   return `<![CDATA[${text.split(']]>').join(']]]]><![CDATA[>')}]]>`;
 }
 
-/** Escapes plain text for use inside HTML. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 const NAMED_ENTITIES: Record<string, string> = {
   amp: '&',
   lt: '<',
