@@ -4,7 +4,9 @@ import { PostRejected } from './errors';
 /**
  * Turns an object's bytes into post text, refusing what cannot be a post. UTF-8 with or
  * without BOM; UTF-16 with a BOM (Windows Notepad's "Unicode"); GB18030/GBK (what Chinese
- * Windows editors save) when the bytes are not UTF-8 and decode to plausible Chinese text.
+ * Windows editors save) or else Big5 (Traditional Chinese) when the bytes are not UTF-8 and
+ * decode to plausible Chinese text. Japanese and Korean legacy encodings also decode as GBK,
+ * into Chinese-looking nonsense: they are recognized and refused by name.
  */
 export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
   if (bytes.byteLength === 0) throw new PostRejected('file is empty');
@@ -21,28 +23,70 @@ export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
   const invalid = firstInvalidUtf8(bytes);
 
   if (!looksLikeDamagedUtf8(bytes)) {
-    // WHATWG's GB18030 decoder (Node and Lambda ship full ICU); not fatal: a byte sequence
-    // that is not GB18030 becomes U+FFFD, which isPlausibleChinese refuses.
-    const text = gb18030Decoder().decode(bytes);
-    if (isPlausibleChinese(text)) return text;
+    const other = japaneseOrKorean(bytes);
+    if (other) throw new PostRejected(`file looks like ${other} text, which is not read here: save it as UTF-8`);
+    // WHATWG's decoders (Node and Lambda ship full ICU); not fatal: a byte sequence that is
+    // not in the encoding becomes U+FFFD, which isPlausibleChinese refuses. GBK first: Big5
+    // text rarely passes as GBK (much of it decodes to kana, Greek and Cyrillic), and the
+    // reverse holds too.
+    for (const encoding of ['gb18030', 'big5'] as const) {
+      const text = legacyDecoder(encoding).decode(bytes);
+      if (isPlausibleChinese(text)) return text;
+    }
   }
   const before = new TextDecoder('utf-8').decode(bytes.subarray(0, invalid));
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   const byte = bytes[invalid].toString(16).toUpperCase().padStart(2, '0');
-  throw new PostRejected(`file is neither UTF-8 text (byte 0x${byte} is not valid UTF-8) nor GB18030/GBK Chinese text`, line, column);
+  throw new PostRejected(`file is neither UTF-8 text (byte 0x${byte} is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text`, line, column);
 }
 
-let gb18030: InstanceType<typeof TextDecoder> | undefined;
+type LegacyEncoding = 'gb18030' | 'big5' | 'shift_jis' | 'euc-kr';
+const legacyDecoders = new Map<LegacyEncoding, InstanceType<typeof TextDecoder>>();
 
-/** Node.js and Lambda's runtimes ship full ICU; a build without it cannot read GBK posts, and says so. */
-function gb18030Decoder(): InstanceType<typeof TextDecoder> {
-  try {
-    gb18030 ??= new TextDecoder('gb18030', { fatal: false });
-  } catch (error) {
-    throw new Error(`this Node.js ${process.version} has no GB18030 decoder (it was built without full ICU), so it cannot read GBK/GB18030 posts`, { cause: error });
+/** Node.js and Lambda's runtimes ship full ICU; a build without it cannot read GBK or Big5 posts, and says so. */
+function legacyDecoder(encoding: LegacyEncoding): InstanceType<typeof TextDecoder> {
+  let decoder = legacyDecoders.get(encoding);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(encoding, { fatal: false });
+    } catch (error) {
+      throw new Error(`this Node.js ${process.version} has no ${encoding} decoder (it was built without full ICU), so it cannot read posts that are not UTF-8`, { cause: error });
+    }
+    legacyDecoders.set(encoding, decoder);
   }
-  return gb18030;
+  return decoder;
+}
+
+/** Korean's commonest syllables (particles, endings, 하다 and 있다): a good third of any Korean text. */
+const COMMON_HANGUL = new Set('이다는의에을를하고가지서한로기사도자리나시대어수있정여인해일전상으보부아제주들국것구조게만세성우적니습었했요');
+
+/**
+ * Japanese (Shift_JIS) or Korean (EUC-KR) text, which GBK also decodes without error. Japanese
+ * is told by its kana, which GBK text read as Shift_JIS hardly ever gives. Korean is harder:
+ * its Hangul bytes are GB2312's commonest hanzi, so Chinese text read as EUC-KR gives Hangul
+ * too, but scattered over the syllabary instead of Korean's few common syllables.
+ */
+function japaneseOrKorean(bytes: Uint8Array): string | undefined {
+  const japanese = legacyDecoder('shift_jis').decode(bytes);
+  if (!japanese.includes('\uFFFD') && share(japanese, /[\u3040-\u30FF]/u) >= 0.15) return 'Shift_JIS (Japanese)';
+  const korean = legacyDecoder('euc-kr').decode(bytes);
+  if (korean.includes('\uFFFD') || share(korean, /[\uAC00-\uD7A3]/u) < 0.5) return undefined;
+  const hangul = korean.match(/[\uAC00-\uD7A3]/gu) ?? [];
+  const common = hangul.filter((syllable) => COMMON_HANGUL.has(syllable)).length;
+  return common >= hangul.length * 0.2 ? 'EUC-KR (Korean)' : undefined;
+}
+
+/** Share of a text's non-ASCII characters that match `pattern`. */
+function share(text: string, pattern: RegExp): number {
+  let nonAscii = 0;
+  let matching = 0;
+  for (const char of text) {
+    if (char.charCodeAt(0) < 0x80) continue;
+    nonAscii++;
+    if (pattern.test(char)) matching++;
+  }
+  return nonAscii === 0 ? 0 : matching / nonAscii;
 }
 
 /**
@@ -119,15 +163,7 @@ function looksLikeDamagedUtf8(bytes: Uint8Array): boolean {
 
 const CHINESE_TEXT = /[\p{Script=Han}\u3000-\u303F\uFF00-\uFFEF\u2010-\u206F\u00B7\u00D7\u00F7\u2460-\u24FF\u2500-\u257F\u25A0-\u26FF]/u;
 
-/** Decoded GB18030 is accepted when its non-ASCII characters are what Chinese text is made of. */
+/** Decoded GB18030 or Big5 is accepted when its non-ASCII characters are what Chinese text is made of. */
 function isPlausibleChinese(text: string): boolean {
-  if (text.includes('\uFFFD')) return false;
-  let nonAscii = 0;
-  let chinese = 0;
-  for (const char of text) {
-    if (char.charCodeAt(0) < 0x80) continue;
-    nonAscii++;
-    if (CHINESE_TEXT.test(char)) chinese++;
-  }
-  return nonAscii > 0 && chinese / nonAscii >= 0.9;
+  return !text.includes('\uFFFD') && share(text, CHINESE_TEXT) >= 0.9;
 }

@@ -29,6 +29,22 @@ describe('decodePostText: encodings publishers upload', () => {
     expect(decodePostText(iconv.encode(gbk, 'gbk'), 1e6)).toBe(gbk);
   });
 
+  it('reads Big5, as saved by Traditional Chinese editors', () => {
+    const traditional = '---\ntitle: 成都市召開環保工作會議\ncategories: 環保\n---\n<p>本報訊 全市生態環境保護工作會議昨日召開，市長強調要持續改善空氣品質。</p>\n';
+    expect(decodePostText(iconv.encode(traditional, 'big5'), 1e6)).toBe(traditional);
+    expect(decodePostText(iconv.encode(traditional, 'gbk'), 1e6)).toBe(traditional);
+  });
+
+  it('refuses Japanese and Korean legacy encodings by name instead of publishing them as Chinese-looking nonsense', () => {
+    const japanese = '---\ntitle: 東京で会議が開かれました\n---\n<p>東京都は昨日、環境保護に関する会議を開催しました。</p>\n';
+    expect(refusal(iconv.encode(japanese, 'shift_jis'))).toBe('file looks like Shift_JIS (Japanese) text, which is not read here: save it as UTF-8');
+    const korean = '---\ntitle: 서울 환경 회의\n---\n<p>서울시는 어제 환경 보호 회의를 열었습니다. 시장은 공기와 물의 질을 개선해야 한다고 말했습니다.</p>\n';
+    expect(refusal(iconv.encode(korean, 'euc-kr'))).toBe('file looks like EUC-KR (Korean) text, which is not read here: save it as UTF-8');
+    // Chinese words set apart by spaces are still Chinese.
+    const spaced = '---\ntitle: 成都 日报 新闻\n---\n<p>记者 张三 李四 报道：成都市 今日 召开 会议。</p>\n';
+    expect(decodePostText(iconv.encode(spaced, 'gbk'), 1e6)).toBe(spaced);
+  });
+
   it('reads UTF-16 with a byte-order mark, either byte order', () => {
     expect(decodePostText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), 1e6)).toBe(text);
     const bigEndian = Buffer.from(text, 'utf16le').swap16();
@@ -37,16 +53,16 @@ describe('decodePostText: encodings publishers upload', () => {
 
   it('refuses bytes that are neither UTF-8 nor plausible Chinese text, saying where', () => {
     expect(refusal(Buffer.from('---\ntitle: naïve café\n', 'latin1'))).toBe(
-      'line 2, column 10: file is neither UTF-8 text (byte 0xEF is not valid UTF-8) nor GB18030/GBK Chinese text',
+      'line 2, column 10: file is neither UTF-8 text (byte 0xEF is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text',
     );
     expect(refusal(iconv.encode('---\ntitle: \u201Csmart\u201D quotes\n', 'windows-1252'))).toBe(
-      'line 2, column 8: file is neither UTF-8 text (byte 0x93 is not valid UTF-8) nor GB18030/GBK Chinese text',
+      'line 2, column 8: file is neither UTF-8 text (byte 0x93 is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text',
     );
   });
 
   it('refuses UTF-8 damaged by a stray byte rather than reading it as GB18030 mojibake', () => {
     const damaged = Buffer.concat([utf8(text), Buffer.from([0xc3]), utf8('结束\n')]);
-    expect(refusal(damaged)).toBe('line 5, column 1: file is neither UTF-8 text (byte 0xC3 is not valid UTF-8) nor GB18030/GBK Chinese text');
+    expect(refusal(damaged)).toBe('line 5, column 1: file is neither UTF-8 text (byte 0xC3 is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text');
   });
 
   it('accepts a file of exactly the limit and refuses one byte more', () => {
