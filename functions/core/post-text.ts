@@ -58,7 +58,7 @@ function legacyDecoder(encoding: LegacyEncoding): InstanceType<typeof TextDecode
   return decoder;
 }
 
-/** Korean's commonest syllables (particles, endings, 하다 and 있다): a good third of any Korean text. */
+/** Korean's commonest syllables (particles, endings, 하다 and 있다): 25–60 % of those in the Korean sentences tried. */
 const COMMON_HANGUL = new Set('이다는의에을를하고가지서한로기사도자리나시대어수있정여인해일전상으보부아제주들국것구조게만세성우적니습었했요');
 
 /**

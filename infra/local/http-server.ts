@@ -104,7 +104,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
 
 /*
  * requestContext.requestId and .time cost a random UUID and a date formatting per request,
- * which on a feed poll answered 304 is a sixth of the server's time (bench section b). An id
+ * about an eighth of the server's time on a feed poll answered 304 (bench section b). An id
  * unique to this process and the time formatted once a second say the same.
  */
 const requestIdPrefix = randomBytes(6).toString('base64url');
