@@ -36,13 +36,22 @@ describe('decodePostText: encodings publishers upload', () => {
   });
 
   it('refuses Japanese and Korean legacy encodings by name instead of publishing them as Chinese-looking nonsense', () => {
-    const japanese = '---\ntitle: 東京で会議が開かれました\n---\n<p>東京都は昨日、環境保護に関する会議を開催しました。</p>\n';
+    const japanese = '---\ntitle: 東京で会議が開かれました\n---\n<p>東京都は昨日、環境保護に関する会議を開催しました。知事は、空気と水の質を改善する必要があると述べました。</p>\n';
     expect(refusal(iconv.encode(japanese, 'shift_jis'))).toBe('file looks like Shift_JIS (Japanese) text, which is not read here: save it as UTF-8');
     const korean = '---\ntitle: 서울 환경 회의\n---\n<p>서울시는 어제 환경 보호 회의를 열었습니다. 시장은 공기와 물의 질을 개선해야 한다고 말했습니다.</p>\n';
     expect(refusal(iconv.encode(korean, 'euc-kr'))).toBe('file looks like EUC-KR (Korean) text, which is not read here: save it as UTF-8');
+    // Below 20 kana or Hangul the bytes are not told apart from GBK: a short Korean post that
+    // decodes to plausible Chinese is read as GBK (what a Chinese site mostly receives).
     // Chinese words set apart by spaces are still Chinese.
     const spaced = '---\ntitle: 成都 日报 新闻\n---\n<p>记者 张三 李四 报道：成都市 今日 召开 会议。</p>\n';
     expect(decodePostText(iconv.encode(spaced, 'gbk'), 1e6)).toBe(spaced);
+  });
+
+  it('reads short GBK posts whose few bytes also read as Korean, Japanese or broken UTF-8', () => {
+    for (const title of ['快乐', '技术创新', '林业局召开会议', '價值', '偉大的價值', '全年经', '加快建']) {
+      const text = `---\ntitle: ${title}\ndate: 2022-01-12\n---\nBody text in English.\n`;
+      expect(decodePostText(iconv.encode(text, 'gbk'), 1e6), title).toBe(text);
+    }
   });
 
   it('reads UTF-16 with a byte-order mark, either byte order', () => {
