@@ -171,7 +171,9 @@ export async function reconcileKey(key: string, deps: IngestDeps & { force?: boo
   // its own token, as its event's retry would; an upload since then has an event of its own.
   const writer = await store.getPostWriter(applied.postId);
   if (!writer || writer.gone || writer.sourceKey !== key || !writer.sequencer.endsWith(`.${hash}`)) return applied;
-  return applyObject({ ...context, token: writer.sequencer, etag: object.etag }, object, deps);
+  // One token, one set of rows: the change stamped its post with its event's time, not this one.
+  const written = await store.getPost(applied.postId);
+  return applyObject({ ...context, at: written?.updated ?? context.at, token: writer.sequencer, etag: object.etag }, object, deps);
 }
 
 /**

@@ -39,7 +39,10 @@ describe('reindex and the rows of a change cut short before its first commit', (
         // the change cut short, as its event's retry would: the state now names the rows.
         expect(summary).toMatchObject({ objects: 1, deleted: 0, published: 1, skipped: 0 });
         expect(await entries('category', 'orphaned')).toEqual(['NW202203010900000001']);
-        expect(await store.getSourceState(KEY)).toMatchObject({ status: 'published', postId: 'NW202203010900000001' });
+        expect(await store.getSourceState(KEY)).toMatchObject({ status: 'published', postId: 'NW202203010900000001', at: change.eventTime });
+        // The same rows the event's retry would write: stamped with the event's time.
+        expect((await store.getPost('NW202203010900000001'))?.updated).toBe(change.eventTime);
+        expect((await store.queryFeed({ kind: 'site' }, 20))[0].updated).toBe(change.eventTime);
         const again = await reindex({
           store, readObject, settings: DEFAULT_INGEST_SETTINGS,
           listObjects: async function* () {
