@@ -326,7 +326,9 @@ function booleanFrom(value: unknown, key: string): boolean | undefined {
 
 function emailsFrom(value: unknown): string[] {
   if (value === undefined || value === '') return [];
-  const emails = (Array.isArray(value) ? value.map(String) : String(value).split(',')).map((email) => email.trim());
+  const given = (Array.isArray(value) ? value.map(String) : String(value).split(',')).map((email) => email.trim());
+  // One subscription per mailbox: the same address twice (in any case) would mail twice, or fail synth.
+  const emails = given.filter((email, index) => given.findIndex((other) => other.toLowerCase() === email.toLowerCase()) === index);
   const wrong = emails.find((email) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email));
   if (wrong !== undefined) {
     throw new Error(`Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got ${JSON.stringify(wrong)}`);

@@ -14,7 +14,8 @@ export class SharedReads<T> {
     if (queued) return queued;
     const running = this.running.get(key);
     if (!running) return this.start(key, read);
-    if (performance.now() - running.startedAt < toleranceMs) return running.promise;
+    // If that read fails, the caller still gets one of its own, as it would have queued.
+    if (performance.now() - running.startedAt < toleranceMs) return running.promise.catch(() => this.read(key, read));
     const next = running.promise.then(
       () => this.startQueued(key, read),
       () => this.startQueued(key, read),

@@ -354,7 +354,7 @@ describe('operations', () => {
   });
 
   it('mails the addresses in context alarmEmail, and refuses one that is not an address', () => {
-    const { stack: configured, template: configuredTemplate } = synthesize({ alarmEmail: 'ops@example.com, editor@example.com' });
+    const { stack: configured, template: configuredTemplate } = synthesize({ alarmEmail: 'ops@example.com, editor@example.com,OPS@example.com' });
     const topic = { Ref: logicalId(configured.alarmTopic) };
     configuredTemplate.resourceCountIs('AWS::SNS::Subscription', 2);
     for (const email of ['ops@example.com', 'editor@example.com']) {

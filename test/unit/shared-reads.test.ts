@@ -60,6 +60,23 @@ describe('SharedReads', () => {
     expect(storage.reads).toBe(1);
   });
 
+  it('gives a caller that joined a running read that failed a read of its own', async () => {
+    const shared = new SharedReads<number>();
+    let calls = 0;
+    const failing = shared.read('feed', async () => {
+      calls++;
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new Error('throttled');
+    });
+    const joined = shared.read('feed', async () => {
+      calls++;
+      return 7;
+    }, 60_000);
+    await expect(failing).rejects.toThrow('throttled');
+    await expect(joined).resolves.toBe(7);
+    expect(calls).toBe(2);
+  });
+
   it('still queues a fresh read for a caller when the running read began longer ago than it accepts', async () => {
     const storage = controlledStorage();
     const shared = new SharedReads<number>();
