@@ -27,13 +27,13 @@ export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
     const other = japaneseOrKorean(bytes);
     if (other) throw new PostRejected(`file looks like ${other} text, which is not read here: save it as UTF-8`);
     // WHATWG's decoders (Node and Lambda ship full ICU); not fatal: a byte sequence that is
-    // not in the encoding becomes U+FFFD, which isPlausibleChinese refuses. GBK first: Big5
-    // text rarely passes as GBK (much of it decodes to kana, Greek and Cyrillic), and the
-    // reverse holds too.
-    for (const encoding of ['gb18030', 'big5'] as const) {
-      const text = legacyDecoder(encoding).decode(bytes);
-      if (isPlausibleChinese(text)) return text;
-    }
+    // not in the encoding becomes U+FFFD, which isPlausibleChinese refuses. Long Big5 text
+    // rarely passes as GBK (much of it decodes to kana, Greek and Cyrillic), nor GBK as Big5;
+    // a few characters often do both ways. Then the reading whose characters fall in its
+    // encoding's everyday tier wins (Big5's 新聞 reads 穝籇 in GBK), GBK when in doubt.
+    const [gbk, big5] = (['gb18030', 'big5'] as const).map((encoding) => legacyDecoder(encoding).decode(bytes));
+    if (isPlausibleChinese(big5) && (!isPlausibleChinese(gbk) || commonShare(bytes, isBig5Common) > commonShare(bytes, isGb2312Common))) return big5;
+    if (isPlausibleChinese(gbk)) return gbk;
   }
   const before = new TextDecoder('utf-8').decode(bytes.subarray(0, invalid));
   const line = before.split('\n').length;
@@ -171,6 +171,29 @@ function looksLikeDamagedUtf8(bytes: Uint8Array): boolean {
 }
 
 const CHINESE_TEXT = /[\p{Script=Han}\u3000-\u303F\uFF00-\uFFEF\u2010-\u206F\u00B7\u00D7\u00F7\u2460-\u24FF\u2500-\u257F\u25A0-\u26FF]/u;
+
+/** GB2312's first level: the 3,755 commonest hanzi, where nearly all of simplified Chinese text falls. */
+function isGb2312Common(lead: number, trail: number): boolean {
+  return lead >= 0xb0 && lead <= 0xd7 && trail >= 0xa1 && trail <= 0xfe;
+}
+
+/** Big5's frequently used characters (常用字, 5,401 of them). */
+function isBig5Common(lead: number, trail: number): boolean {
+  return lead >= 0xa4 && lead <= 0xc6 && ((trail >= 0x40 && trail <= 0x7e) || trail >= 0xa1);
+}
+
+/** Share of the two-byte characters (lead byte ≥ 0x81, in GBK and Big5 alike) that `isCommon` accepts. */
+function commonShare(bytes: Uint8Array, isCommon: (lead: number, trail: number) => boolean): number {
+  let pairs = 0;
+  let common = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] < 0x81) continue;
+    pairs++;
+    if (i + 1 < bytes.length && isCommon(bytes[i], bytes[i + 1])) common++;
+    i++;
+  }
+  return pairs === 0 ? 0 : common / pairs;
+}
 
 /** Decoded GB18030 or Big5 is accepted when its non-ASCII characters are what Chinese text is made of. */
 function isPlausibleChinese(text: string): boolean {

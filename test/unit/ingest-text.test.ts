@@ -33,6 +33,11 @@ describe('decodePostText: encodings publishers upload', () => {
     const traditional = '---\ntitle: 成都市召開環保工作會議\ncategories: 環保\n---\n<p>本報訊 全市生態環境保護工作會議昨日召開，市長強調要持續改善空氣品質。</p>\n';
     expect(decodePostText(iconv.encode(traditional, 'big5'), 1e6)).toBe(traditional);
     expect(decodePostText(iconv.encode(traditional, 'gbk'), 1e6)).toBe(traditional);
+    // A few characters often read as both; each reading is judged by its encoding's everyday tier.
+    for (const [title, encoding] of [['新聞', 'big5'], ['經濟發展報告', 'big5'], ['總統府發表聲明', 'big5'], ['环境', 'gbk'], ['环', 'gbk'], ['技术创新', 'gbk']] as const) {
+      const text = `---\ntitle: ${title}\n---\nBody.\n`;
+      expect(decodePostText(iconv.encode(text, encoding), 1e6), `${title} in ${encoding}`).toBe(text);
+    }
   });
 
   it('refuses Japanese and Korean legacy encodings by name instead of publishing them as Chinese-looking nonsense', () => {
