@@ -134,7 +134,7 @@ export class DynamoPostStore implements PostStore {
 
   async getPostWriter(id: string): Promise<PostWriter | undefined> {
     const item = await this.get(`POST#${id}`, 'POST', true);
-    return item && { sourceKey: String(item.sourceKey), sequencer: String(item.sequencer), gone: item.gone === true };
+    return item && { sourceKey: String(item.sourceKey), sequencer: String(item.sequencer), gone: item.gone === true, ...(item.gone ? {} : { post: toPost(item) }) };
   }
 
   async putPost(post: Post, sequencer: string): Promise<PutPostResult> {

@@ -172,8 +172,7 @@ export async function reconcileKey(key: string, deps: IngestDeps & { force?: boo
   const writer = await store.getPostWriter(applied.postId);
   if (!writer || writer.gone || writer.sourceKey !== key || !writer.sequencer.endsWith(`.${hash}`)) return applied;
   // One token, one set of rows: the change stamped its post with its event's time, not this one.
-  const written = await store.getPost(applied.postId);
-  return applyObject({ ...context, at: written?.updated ?? context.at, token: writer.sequencer, etag: object.etag }, object, deps);
+  return applyObject({ ...context, at: writer.post?.updated ?? context.at, token: writer.sequencer, etag: object.etag }, object, deps);
 }
 
 /**
@@ -188,8 +187,9 @@ export async function removeOrphanedPost(postId: string, key: string, deps: Inge
   // A commit or an upload since the inventory: the key's own events and states decide.
   if (await readState(store, key)) return unchanged;
   if (await deps.readObject(key)) return unchanged;
-  const [writer, post] = await Promise.all([store.getPostWriter(postId), store.getPost(postId)]);
-  if (!writer || writer.gone || writer.sourceKey !== key || !post || post.sourceKey !== key) return unchanged;
+  const writer = await store.getPostWriter(postId);
+  if (!writer?.post || writer.sourceKey !== key) return unchanged;
+  const { post } = writer;
   await takeBack(post, key, writer.sequencer, store, [post.shortCode]);
   return { key, result: 'deleted', postId, feeds: feedsOf(post) };
 }

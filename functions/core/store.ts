@@ -86,6 +86,8 @@ export interface PostWriter {
   sequencer: string;
   /** The post was deleted; the item is a tombstone. */
   gone: boolean;
+  /** The post as that change wrote it (not for a tombstone): read with the writer, in one read. */
+  post?: Post;
 }
 
 /**

@@ -115,7 +115,10 @@ export class MemoryPostStore implements PostStore {
   async getPostWriter(id: string): Promise<PostWriter | undefined> {
     await this.op('getPostWriter');
     const row = this.get(`POST#${id}`, 'POST');
-    return row && { sourceKey: String(row.sourceKey), sequencer: String(row.sequencer), gone: row.gone === true };
+    return row && {
+      sourceKey: String(row.sourceKey), sequencer: String(row.sequencer), gone: row.gone === true,
+      ...(row.gone ? {} : { post: pick(row, POST_FIELDS) as unknown as Post }),
+    };
   }
 
   async putPost(post: Post, sequencer: string): Promise<PutPostResult> {
