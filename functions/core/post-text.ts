@@ -76,25 +76,29 @@ const COMMON_HANGUL = new Set('이다는의에을를하고가지서한로기사�
  */
 function japaneseOrKorean(bytes: Uint8Array): string | undefined {
   const japanese = legacyDecoder('shift_jis').decode(bytes);
-  const kana = japanese.match(/[\u3040-\u30FF]/gu)?.length ?? 0;
-  if (!japanese.includes('\uFFFD') && kana >= MIN_EVIDENCE && share(japanese, /[\u3040-\u30FF]/u) >= 0.3) return 'Shift_JIS (Japanese)';
+  const kana = nonAsciiMatching(japanese, /[\u3040-\u30FF]/u);
+  if (!japanese.includes('\uFFFD') && kana.matching.length >= MIN_EVIDENCE && share(kana) >= 0.3) return 'Shift_JIS (Japanese)';
   const korean = legacyDecoder('euc-kr').decode(bytes);
-  if (korean.includes('\uFFFD') || share(korean, /[\uAC00-\uD7A3]/u) < 0.5) return undefined;
-  const hangul = korean.match(/[\uAC00-\uD7A3]/gu) ?? [];
-  const common = hangul.filter((syllable) => COMMON_HANGUL.has(syllable)).length;
-  return hangul.length >= MIN_EVIDENCE && common >= hangul.length * 0.25 ? 'EUC-KR (Korean)' : undefined;
+  const hangul = nonAsciiMatching(korean, /[\uAC00-\uD7A3]/u);
+  if (korean.includes('\uFFFD') || hangul.matching.length < MIN_EVIDENCE || share(hangul) < 0.5) return undefined;
+  const common = hangul.matching.filter((syllable) => COMMON_HANGUL.has(syllable)).length;
+  return common >= hangul.matching.length * 0.25 ? 'EUC-KR (Korean)' : undefined;
 }
 
-/** Share of a text's non-ASCII characters that match `pattern`. */
-function share(text: string, pattern: RegExp): number {
+/** A text's non-ASCII characters: how many, and those that match `pattern`. One pass. */
+function nonAsciiMatching(text: string, pattern: RegExp): { nonAscii: number; matching: string[] } {
   let nonAscii = 0;
-  let matching = 0;
+  const matching: string[] = [];
   for (const char of text) {
     if (char.charCodeAt(0) < 0x80) continue;
     nonAscii++;
-    if (pattern.test(char)) matching++;
+    if (pattern.test(char)) matching.push(char);
   }
-  return nonAscii === 0 ? 0 : matching / nonAscii;
+  return { nonAscii, matching };
+}
+
+function share({ nonAscii, matching }: { nonAscii: number; matching: string[] }): number {
+  return nonAscii === 0 ? 0 : matching.length / nonAscii;
 }
 
 /**
@@ -197,5 +201,5 @@ function commonShare(bytes: Uint8Array, isCommon: (lead: number, trail: number) 
 
 /** Decoded GB18030 or Big5 is accepted when its non-ASCII characters are what Chinese text is made of. */
 function isPlausibleChinese(text: string): boolean {
-  return !text.includes('\uFFFD') && share(text, CHINESE_TEXT) >= 0.9;
+  return !text.includes('\uFFFD') && share(nonAsciiMatching(text, CHINESE_TEXT)) >= 0.9;
 }
