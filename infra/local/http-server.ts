@@ -90,14 +90,14 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   };
 
   const result = await handler(event);
-  const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : utf8Bytes(result.body ?? '');
-  const responseHeaders: Record<string, string | number> = { ...(result.headers as Record<string, string>) };
+  const resultHeaders = result.headers as Record<string, string> | undefined;
   if (result.statusCode === 304) {
-    response.writeHead(304, responseHeaders);
+    // No body, so no bytes to encode and no length to add.
+    response.writeHead(304, resultHeaders);
     return void response.end();
   }
-  responseHeaders['content-length'] = body.byteLength;
-  response.writeHead(result.statusCode ?? 200, responseHeaders);
+  const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : utf8Bytes(result.body ?? '');
+  response.writeHead(result.statusCode ?? 200, { ...resultHeaders, 'content-length': body.byteLength });
   // Node drops the body of a HEAD response by itself.
   response.end(body);
 }
