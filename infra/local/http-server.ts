@@ -103,8 +103,8 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
 }
 
 /*
- * requestContext.requestId and .time cost a random UUID and a date formatting per request,
- * about an eighth of the server's time on a feed poll answered 304 (bench section b). An id
+ * requestContext.requestId and .time cost a random UUID and a date formatting per request:
+ * about an eighth of the stand-in's time per 304 (wrk against it with a no-op handler). An id
  * unique to this process and the time formatted once a second say the same.
  */
 const requestIdPrefix = randomBytes(6).toString('base64url');
