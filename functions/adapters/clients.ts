@@ -5,13 +5,19 @@ import { ENV } from '../config-names';
 /**
  * The one place AWS clients are built. On AWS the endpoints are unset and the SDK's
  * defaults apply; locally they point at the emulators.
+ *
+ * `cacheMiddleware`: the SDK otherwise rebuilds each command's middleware chain on every
+ * call (~60 µs of the ~650 µs of CPU a DynamoDB call costs this process, measured against a
+ * canned-response server). Middleware added to a client must be added before its first call.
  */
+const SHARED = { cacheMiddleware: true } as const;
+
 export function dynamoClient(env: Record<string, string | undefined> = process.env): DynamoDBClient {
   const endpoint = env[ENV.dynamoEndpoint];
   return new DynamoDBClient(
     endpoint
-      ? { endpoint, region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {},
+      ? { ...SHARED, endpoint, region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : { ...SHARED },
   );
 }
 
@@ -20,6 +26,7 @@ export function s3Client(env: Record<string, string | undefined> = process.env):
   return new S3Client(
     endpoint
       ? {
+          ...SHARED,
           endpoint,
           region: env.AWS_REGION ?? 'us-east-1',
           forcePathStyle: true,
@@ -28,6 +35,6 @@ export function s3Client(env: Record<string, string | undefined> = process.env):
           requestChecksumCalculation: 'WHEN_REQUIRED',
           responseChecksumValidation: 'WHEN_REQUIRED',
         }
-      : {},
+      : { ...SHARED },
   );
 }
