@@ -30,15 +30,15 @@ interface Rendered {
  * Serves feed documents at the cost readers expect of a feed: a document is rendered when
  * its feed changes, not when it is polled. Each instance keeps rendered documents keyed by
  * the feed's version; a poll with a cached document or a validator costs one small read
- * (the feed's version), a miss one Query bounded by the feed's length, and concurrent
- * misses share one render. Concurrent polls of one feed share version reads too (never one
- * that began before they arrived), so a burst of polls costs a couple of reads, not one each;
- * and a version read less than `feedVersionCacheMs` ago is used again without reading.
+ * (the feed's version), a miss one Query bounded by the feed's length. Concurrent polls of
+ * one feed share version reads and renders, never one that began more than
+ * `feedVersionCacheMs` before they arrived, so a burst of polls costs a couple of reads, not
+ * one each; and a version read less than `feedVersionCacheMs` ago is used again without reading.
  */
 export class FeedDocuments {
   private readonly cache = new Map<string, Rendered>();
   private cachedBytes = 0;
-  private readonly rendering = new Map<string, Promise<Rendered>>();
+  private readonly renders = new SharedReads<Rendered>();
   private readonly versions = new SharedReads<FeedMeta | undefined>();
   /** The last version read of each existing feed, and when that read began (monotonic clock, ms). */
   private readonly knownVersions = new Map<string, { meta: FeedMeta; readAt: number }>();
@@ -57,17 +57,18 @@ export class FeedDocuments {
     const cached = this.cache.get(key);
     if (cached || isConditional(headers)) {
       const meta = await this.versionOf(ref, site);
-      // No version yet, but a document was rendered from entries: ingest writes a new feed's
-      // entries before it first moves the feed's version, and this instance served them as
-      // version 0. Answering 404 now would take back a feed a reader was just given.
-      if (!meta && ref.kind !== 'site' && !cached) throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
-      const version = meta?.version ?? 0;
-      const etag = etagFor(key, version, site);
-      const lastModified = meta && httpDate(meta.lastModified);
-      if (notModified(headers, etag, lastModified)) return notModifiedResponse(etag, lastModified, site.maxAgeSeconds);
-      if (cached?.version === version) return this.respond(cached, site.maxAgeSeconds, site, headers);
+      // No version and nothing rendered here: the feed does not exist, or it is a new feed whose
+      // entries ingest has written and whose version it has not yet moved (an instance may have
+      // served them as version 0). Only its entries tell which, so read them.
+      if (meta || cached || ref.kind === 'site') {
+        const version = meta?.version ?? 0;
+        const etag = etagFor(key, version, site);
+        const lastModified = meta && httpDate(meta.lastModified);
+        if (notModified(headers, etag, lastModified)) return notModifiedResponse(etag, lastModified, site.maxAgeSeconds);
+        if (cached?.version === version) return this.respond(cached, site.maxAgeSeconds, site, headers);
+      }
     }
-    const rendered = await this.renderOnce(key, () => this.renderCurrent(key, ref, format, site));
+    const rendered = await this.renders.read(key, () => this.renderCurrent(key, ref, format, site), site.feedVersionCacheMs);
     return this.respond(rendered, site.maxAgeSeconds, site, headers);
   }
 
@@ -136,15 +137,6 @@ export class FeedDocuments {
     };
     this.remember(key, rendered);
     return rendered;
-  }
-
-  /** Concurrent misses for one document wait for a single render. */
-  private renderOnce(key: string, render: () => Promise<Rendered>): Promise<Rendered> {
-    const pending = this.rendering.get(key);
-    if (pending) return pending;
-    const started = render().finally(() => this.rendering.delete(key));
-    this.rendering.set(key, started);
-    return started;
   }
 
   private remember(key: string, rendered: Rendered): void {
