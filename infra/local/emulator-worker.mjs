@@ -2,6 +2,7 @@
 // local stack uses a second core instead of queueing behind the functions' own work.
 // Plain JavaScript: a worker thread loads it without the TypeScript loader (tsx, vitest).
 import { once } from 'node:events';
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
@@ -32,6 +33,15 @@ async function start() {
   return { port, close: () => s3rver.close() };
 }
 
+/** This thread's id in /proc/self/task (Linux), so the benchmark can read its CPU time. */
+function linuxThreadId() {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
+}
+
 start().then(
   (emulator) => {
     parentPort.on('message', async (message) => {
@@ -39,7 +49,7 @@ start().then(
       await emulator.close();
       parentPort.close();
     });
-    parentPort.postMessage({ type: 'listening', port: emulator.port });
+    parentPort.postMessage({ type: 'listening', port: emulator.port, threadId: linuxThreadId() });
   },
   (error) => parentPort.postMessage({ type: 'failed', error: String(error?.message ?? error) }),
 );

@@ -28,14 +28,15 @@ export interface Emulators {
   dynamoEndpoint: string;
   /** Receives s3rver's object events (as s3rver emits them), in order. */
   onObjectEvent(listener: (event: S3Event) => void): void;
-  /** Milliseconds each emulator's thread has spent working since it started (for the benchmark). */
-  busyMs(): { dynalite: number; s3rver: number };
+  /** Linux thread ids of the emulators' threads, for reading their CPU time (the benchmark); undefined elsewhere. */
+  threadIds: { dynalite?: number; s3rver?: number };
   stop(): Promise<void>;
 }
 
 /** One emulator on its own worker thread (./emulator-worker.mjs). */
 interface EmulatorThread {
   port: number;
+  threadId?: number;
   worker: Worker;
   stop(): Promise<void>;
 }
@@ -46,16 +47,16 @@ async function startThread(
   onError: (error: Error) => void = (error) => console.error(error),
 ): Promise<EmulatorThread> {
   const worker = new Worker(new URL('./emulator-worker.mjs', pathToFileURL(__filename)), { workerData: { kind, options } });
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, threadId } = await new Promise<{ port: number; threadId?: number }>((resolve, reject) => {
     const failed = (reason: string) => reject(new Error(`${kind} did not start: ${reason}`));
     const onStartError = (error: Error) => failed(error.message);
     const onExit = (code: number) => failed(`its thread stopped (exit code ${code})`);
     worker.once('error', onStartError);
     worker.once('exit', onExit);
-    worker.once('message', (message: { type: string; port?: number; error?: string }) => {
+    worker.once('message', (message: { type: string; port?: number; threadId?: number; error?: string }) => {
       worker.off('error', onStartError);
       worker.off('exit', onExit);
-      if (message.type === 'listening') resolve(message.port!);
+      if (message.type === 'listening') resolve({ port: message.port!, threadId: message.threadId });
       else failed(message.error!);
     });
   }).catch(async (error: unknown) => {
@@ -66,6 +67,7 @@ async function startThread(
   const exited = new Promise((resolve) => worker.once('exit', resolve));
   return {
     port,
+    threadId,
     worker,
     async stop() {
       worker.postMessage('stop');
@@ -107,7 +109,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
     s3Endpoint: `http://127.0.0.1:${s3.port}`,
     dynamoEndpoint: `http://127.0.0.1:${dynamo.port}`,
     onObjectEvent: (listener) => listeners.push(listener),
-    busyMs: () => ({ dynalite: dynamo.worker.performance.eventLoopUtilization().active, s3rver: s3.worker.performance.eventLoopUtilization().active }),
+    threadIds: { dynalite: dynamo.threadId, s3rver: s3.threadId },
     async stop() {
       await s3.stop();
       await dynamo.stop();

@@ -49,8 +49,8 @@ export interface LocalStack {
   store: DynamoPostStore;
   /** Resolves when every S3 event so far has been ingested. */
   idle(): Promise<void>;
-  /** Milliseconds dynalite's and s3rver's threads have spent working (for the benchmark). */
-  emulatorBusyMs(): { dynalite: number; s3rver: number };
+  /** Linux thread ids of dynalite's and s3rver's threads (for the benchmark); undefined elsewhere. */
+  emulatorThreadIds: { dynalite?: number; s3rver?: number };
   stop(): Promise<void>;
 }
 
@@ -121,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamo,
     store: new DynamoPostStore(dynamo, LOCAL_TABLE),
     idle: () => bridge.idle(),
-    emulatorBusyMs: () => emulators.busyMs(),
+    emulatorThreadIds: emulators.threadIds,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
