@@ -38,7 +38,8 @@ interface Rendered {
 export class FeedDocuments {
   private readonly cache = new Map<string, Rendered>();
   private cachedBytes = 0;
-  private readonly renders = new SharedReads<Rendered>();
+  /** `undefined`: the feed has no entries (an answer shared like any other, not a failure to retry). */
+  private readonly renders = new SharedReads<Rendered | undefined>();
   private readonly versions = new SharedReads<FeedMeta | undefined>();
   /** The last version read of each existing feed, and when that read began (monotonic clock, ms). */
   private readonly knownVersions = new Map<string, { meta: FeedMeta; readAt: number }>();
@@ -69,6 +70,7 @@ export class FeedDocuments {
       }
     }
     const rendered = await this.renders.read(key, () => this.renderCurrent(key, ref, format, site), site.feedVersionCacheMs);
+    if (!rendered) throw new NotFound(ref.kind === 'site' ? 'no such feed' : `no ${ref.kind} named "${ref.name}"`);
     return this.respond(rendered, site.maxAgeSeconds, site, headers);
   }
 
@@ -116,11 +118,12 @@ export class FeedDocuments {
     if (meta && (!known || known.readAt <= readAt)) this.knownVersions.set(key, { meta, readAt });
   }
 
-  private async renderCurrent(key: string, ref: FeedRef, format: FeedFormat, site: Site): Promise<Rendered> {
+  /** `undefined` when a category or tag has no entries: no such feed. */
+  private async renderCurrent(key: string, ref: FeedRef, format: FeedFormat, site: Site): Promise<Rendered | undefined> {
     const readAt = performance.now();
     const page = await this.store.readFeed(ref, site.feedLength);
     this.rememberVersion(feedKey(ref), page.meta, readAt);
-    if (page.entries.length === 0 && ref.kind !== 'site') throw new NotFound(`no ${ref.kind} named "${ref.name}"`);
+    if (page.entries.length === 0 && ref.kind !== 'site') return undefined;
     const meta = page.meta;
     const version = meta?.version ?? 0;
     const body = fitToBudget(page.entries, page.older, site, (entries, older) =>

@@ -14,8 +14,9 @@ export class SharedReads<T> {
     if (queued) return queued;
     const running = this.running.get(key);
     if (!running) return this.start(key, read);
-    // If that read fails, the caller still gets one of its own, as it would have queued.
-    if (performance.now() - running.startedAt < toleranceMs) return running.promise.catch(() => this.read(key, read));
+    // If that read fails, the caller still gets a read begun after it arrived, as it would have
+    // queued: tolerance 0, so that those who joined share it rather than each joining the last.
+    if (performance.now() - running.startedAt < toleranceMs) return running.promise.catch(() => this.read(key, read, 0));
     const next = running.promise.then(
       () => this.startQueued(key, read),
       () => this.startQueued(key, read),

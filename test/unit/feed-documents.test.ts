@@ -65,12 +65,18 @@ describe('a conditional poll on an instance that has rendered nothing', () => {
 /** A store whose feed Queries run at once and answer only when the test says (a response in flight). */
 class HeldFeedReads extends MemoryPostStore {
   private held: Array<() => void> = [];
+  private holding = true;
   queries = 0;
   async readFeed(...args: Parameters<MemoryPostStore['readFeed']>) {
     this.queries++;
     const page = await super.readFeed(...args);
-    await new Promise<void>((resolve) => this.held.push(resolve));
+    if (this.holding) await new Promise<void>((resolve) => this.held.push(resolve));
     return page;
+  }
+  /** Answers the held Queries and every later one at once. */
+  open(): void {
+    this.holding = false;
+    this.release();
   }
   get waiting(): number {
     return this.held.length;
@@ -121,6 +127,19 @@ describe('concurrent misses of one document', () => {
     await until(() => store.waiting === 1);
     store.release();
     expect(new Set((await Promise.all(responses)).map((response) => response.status))).toEqual(new Set([200]));
+    expect(store.queries).toBe(1);
+  });
+
+  it('share the answer that a feed does not exist: one Query for a burst of polls of a made-up name', async () => {
+    const store = new HeldFeedReads();
+    const feeds = new FeedDocuments(store);
+    const tolerant = { ...SITE, feedVersionCacheMs: 60_000 };
+    const unknown: FeedRef = { kind: 'tag', name: 'made-up' };
+    const responses = Array.from({ length: 8 }, () => feeds.current(unknown, 'rss', tolerant, {}).catch((error: unknown) => error));
+    await until(() => store.waiting === 1);
+    store.open();
+    const outcomes = await Promise.all(responses);
+    expect(outcomes.every((outcome) => outcome instanceof NotFound)).toBe(true);
     expect(store.queries).toBe(1);
   });
 });
