@@ -555,7 +555,9 @@ function cpuMeter(stack: LocalStack) {
       const used = process.cpuUsage(usage);
       const total = (used.user + used.system) / 1000 / posts;
       const split = cpuPerPost(threads, threadCpuMs(stack.emulatorThreadIds), posts);
-      const parts = split && `: main ${split.main.toFixed(1)}, dynalite ${split.dynalite.toFixed(1)}, s3rver ${split.s3rver.toFixed(1)}, others ${split.others.toFixed(1)}`;
+      // A thread that ended between the readings is in the total and in no thread's figure.
+      const unattributed = split && total - (split.main + split.dynalite + split.s3rver + split.others);
+      const parts = split && `: main ${split.main.toFixed(1)}, dynalite ${split.dynalite.toFixed(1)}, s3rver ${split.s3rver.toFixed(1)}, others ${split.others.toFixed(1)}${unattributed! > 0.1 ? `, threads that ended ${unattributed!.toFixed(1)}` : ''}`;
       return { total, text: `${total.toFixed(1)} ms${parts ?? ''}` };
     },
   };
@@ -615,7 +617,7 @@ async function bulkLoad(stack: LocalStack, size: number): Promise<void> {
     ours: rate, reference: bothRate, referenceName: `S3 ${(posts.length / s3Seconds).toFixed(0)} posts/s + DynamoDB ${floorRate.toFixed(0)} posts/s`, ratio: rate / bothRate,
   }, {
     // What bounds the rate: at best every core works on the load all the time.
-    section: 'e', measure: `CPU time per post of the whole local stack (this process), by thread: main (SDK clients, ingest, HTTP), the emulators, others (V8's GC and compiler, libuv's pool); and the most posts/s ${CORES} cores allow at that cost`, unit: '',
+    section: 'e', measure: `CPU time per post of the whole local stack (this process), by thread: main (SDK clients, ingest, HTTP), the emulators, others (V8's GC and compiler; libuv's pool, where the emulators' file I/O runs); and the most posts/s ${CORES} cores allow at that cost`, unit: '',
     ours: `${loadCpu.text} → at most ${((CORES * 1000) / loadCpu.total).toFixed(0)} posts/s`,
     reference: `DynamoDB floor ${dynamoFloorCpu.text}; S3 floor ${s3FloorCpu.text}; 60 % of the BatchWriteItem floor is ${(0.6 * floorRate).toFixed(0)} posts/s`,
   });

@@ -30,7 +30,8 @@ interface Rendered {
  * Serves feed documents at the cost readers expect of a feed: a document is rendered when
  * its feed changes, not when it is polled. Each instance keeps rendered documents keyed by
  * the feed's version; a poll with a cached document or a validator costs one small read
- * (the feed's version), a miss one Query bounded by the feed's length. Concurrent polls of
+ * (the feed's version), a miss one Query bounded by the feed's length (and a poll with a
+ * validator of a feed that has no version both: it may be a new feed). Concurrent polls of
  * one feed share version reads and renders, never one that began more than
  * `feedVersionCacheMs` before they arrived, so a burst of polls costs a couple of reads, not
  * one each; and a version read less than `feedVersionCacheMs` ago is used again without reading.

@@ -14,15 +14,24 @@ export class SharedReads<T> {
     if (queued) return queued;
     const running = this.running.get(key);
     if (!running) return this.start(key, read);
-    // If that read fails, the caller still gets a read begun after it arrived, as it would have
-    // queued: tolerance 0, so that those who joined share it rather than each joining the last.
-    if (performance.now() - running.startedAt < toleranceMs) return running.promise.catch(() => this.read(key, read, 0));
+    const arrivedAt = performance.now();
+    if (arrivedAt - running.startedAt < toleranceMs) return running.promise.catch(() => this.afterFailure(key, read, arrivedAt));
     const next = running.promise.then(
       () => this.startQueued(key, read),
       () => this.startQueued(key, read),
     );
     this.queued.set(key, next);
     return next;
+  }
+
+  /**
+   * A caller whose joined read failed gets a read begun after it arrived, as if it had queued:
+   * the first such caller starts one, and the others who joined share it (one read more, not one each).
+   */
+  private afterFailure(key: string, read: () => Promise<T>, arrivedAt: number): Promise<T> {
+    const running = this.running.get(key);
+    if (running && running.startedAt >= arrivedAt) return running.promise;
+    return this.read(key, read);
   }
 
   private startQueued(key: string, read: () => Promise<T>): Promise<T> {
