@@ -37,7 +37,7 @@ import { corpus, corpusPost, random } from './corpus';
 import { hugoAvailable, hugoBuild } from './hugo';
 import { batchWriteItems, preload } from './preload';
 import { benchArguments, stat, type Stat } from './stats';
-import { cpuPerPost, threadCpuMs } from './thread-cpu';
+import { cpuPerPost, mainThreadCpuMs, threadCpuMs } from './thread-cpu';
 
 // The SDK warns at every client creation on Node 20; this project supports Node 20 by design.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -162,6 +162,8 @@ interface LoadResult {
   detail: string;
   /** Busy time of this process's main thread (where both servers run) per request, µs. */
   serverMicros: number;
+  /** CPU time of that thread per request, µs (Linux): unlike busy time, not waiting for a core. */
+  serverCpuMicros?: number;
 }
 
 interface LoadCase {
@@ -187,6 +189,7 @@ const WRK = (() => {
  */
 async function load(url: string, c: LoadCase, seconds: number): Promise<LoadResult> {
   const before = performance.eventLoopUtilization();
+  const cpuBefore = mainThreadCpuMs();
   const [command, args] = WRK
     ? ['wrk', ['-t', '2', '-c', String(CONNECTIONS), '-d', `${seconds}s`, '-s', join(ROOT, 'bench/wrk.lua'),
       ...Object.entries(c.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), url]]
@@ -196,6 +199,8 @@ async function load(url: string, c: LoadCase, seconds: number): Promise<LoadResu
   child.stdout.on('data', (chunk) => (out += chunk));
   const [code] = await once(child, 'exit');
   const busy = performance.eventLoopUtilization(before).active;
+  const cpuAfter = mainThreadCpuMs();
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   if (code !== 0) throw new Error(`${command} exited with ${code}`);
   const report = out.trim().split('\n').filter((line) => line.startsWith('{')).pop() ?? '{}';
   if (WRK) {
@@ -206,13 +211,17 @@ async function load(url: string, c: LoadCase, seconds: number): Promise<LoadResu
     const wrong = r.errors + r.badStatus + (sizeWrong ? r.requests : 0);
     return {
       rps: r.requests / r.seconds, p50: r.p50, p99: r.p99, wrong, serverMicros: (busy * 1000) / r.requests,
+      serverCpuMicros: cpu === undefined ? undefined : (cpu * 1000) / r.requests,
       detail: `${r.errors} errors, ${r.badStatus} statuses ≥ 400, ${perResponse.toFixed(0)} bytes per response (expected ${c.bytes[0]}–${c.bytes[1]})`,
     };
   }
   const r = JSON.parse(report) as { rps: number; p50: number; p99: number; codes: Record<string, number>; errors: number };
   const total = Object.values(r.codes).reduce((a, b) => a + b, 0);
   const wrong = total - (r.codes[String(c.status)] ?? 0) + r.errors;
-  return { rps: r.rps, p50: r.p50, p99: r.p99, wrong, serverMicros: (busy * 1000) / total, detail: `codes ${JSON.stringify(r.codes)}, ${r.errors} errors` };
+  return {
+    rps: r.rps, p50: r.p50, p99: r.p99, wrong, serverMicros: (busy * 1000) / total,
+    serverCpuMicros: cpu === undefined ? undefined : (cpu * 1000) / total, detail: `codes ${JSON.stringify(r.codes)}, ${r.errors} errors`,
+  };
 }
 
 async function putPost(s3: S3Client, bucket: string, key: string, body: Buffer): Promise<void> {
@@ -326,6 +335,12 @@ async function feedGet(stack: LocalStack): Promise<void> {
       rows.push({
         section: 'b', measure: `${c.name}: server thread busy per request (local API stand-in + handler; socket writes included)`, unit: 'µs',
         ours: micros, reference: floorMicros, referenceName: 'node:http from memory', ratio: micros.median / floorMicros.median,
+      });
+      const cpuOf = (results: LoadResult[]) => results.every((r) => r.serverCpuMicros !== undefined) ? stat(results.map((r) => r.serverCpuMicros!)) : undefined;
+      const [cpu, floorCpu] = [cpuOf(ours), cpuOf(floors)];
+      if (cpu && floorCpu) rows.push({
+        section: 'b', measure: `${c.name}: server thread CPU per request (the same, without time spent waiting for a core)`, unit: 'µs',
+        ours: cpu, reference: floorCpu, referenceName: 'node:http from memory', ratio: cpu.median / floorCpu.median,
       });
     }
     // What the storage emulator alone answers: GetItem of one small item, 32 in flight, from this

@@ -21,20 +21,30 @@ export function threadCpuMs(emulators: { dynalite?: number; s3rver?: number }): 
     return undefined;
   }
   for (const task of tasks) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    // Fields after the parenthesized name: state is the 3rd field, utime the 14th, stime the 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+    const ms = taskCpuMs(task);
+    if (ms === undefined) continue; // the thread ended meanwhile
     const id = Number(task);
     const name = id === process.pid ? 'main' : id === emulators.dynalite ? 'dynalite' : id === emulators.s3rver ? 's3rver' : 'others';
     cpu[name] += ms;
   }
   return cpu;
+}
+
+/** CPU time of this process's main thread (its task id is the process id), where /proc is there. */
+export function mainThreadCpuMs(): number | undefined {
+  return taskCpuMs(String(process.pid));
+}
+
+function taskCpuMs(task: string): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the parenthesized name: state is the 3rd field, utime the 14th, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
 }
 
 /** Per post, the CPU milliseconds of each kind of thread between two readings. */
