@@ -51,12 +51,13 @@ export function feedsOf(post: Pick<Post, 'categories' | 'tags'>): FeedRef[] {
   ];
 }
 
-export function toFeedEntry(post: Post): FeedEntry {
+/** The entry fields of a post, or of a stored row that holds more (the token that wrote it). */
+export function toFeedEntry(post: FeedEntry): FeedEntry {
   const { id, title, date, updated, categories, tags, author, path, shortCode, html, summary } = post;
   return { id, title, date, updated, categories, tags, author, path, shortCode, html, summary };
 }
 
 /** Whether a stored entry says the same as another (whatever else is stored beside it, like the token that wrote it, aside). */
 export function sameFeedEntry(stored: FeedEntry, entry: FeedEntry): boolean {
-  return JSON.stringify(toFeedEntry(stored as Post)) === JSON.stringify(toFeedEntry(entry as Post));
+  return JSON.stringify(toFeedEntry(stored)) === JSON.stringify(toFeedEntry(entry));
 }
