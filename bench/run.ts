@@ -37,7 +37,7 @@ import { corpus, corpusPost, random } from './corpus';
 import { hugoAvailable, hugoBuild } from './hugo';
 import { batchWriteItems, preload } from './preload';
 import { benchArguments, stat, type Stat } from './stats';
-import { cpuPerPost, mainThreadCpuMs, threadCpuMs } from './thread-cpu';
+import { describeCpuPerPost, mainThreadCpuMs, processCpuMs } from './thread-cpu';
 
 // The SDK warns at every client creation on Node 20; this project supports Node 20 by design.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -558,24 +558,10 @@ async function bulkLoadAndPublish(stack: LocalStack): Promise<void> {
 
 const CORES = availableParallelism();
 
-/**
- * Starts counting CPU time; `perPost(n)` gives the process's total per post since then (every
- * thread: the whole local stack), split by thread where /proc tells (bench/thread-cpu.ts).
- */
+/** Starts counting CPU time; `perPost(n)` gives it per post since then (bench/thread-cpu.ts). */
 function cpuMeter(stack: LocalStack) {
-  const usage = process.cpuUsage();
-  const threads = threadCpuMs(stack.emulatorThreadIds);
-  return {
-    perPost(posts: number): { total: number; text: string } {
-      const used = process.cpuUsage(usage);
-      const total = (used.user + used.system) / 1000 / posts;
-      const split = cpuPerPost(threads, threadCpuMs(stack.emulatorThreadIds), posts);
-      // A thread that ended between the readings is in the total and in no thread's figure.
-      const unattributed = split && total - (split.main + split.dynalite + split.s3rver + split.others);
-      const parts = split && `: main ${split.main.toFixed(1)}, dynalite ${split.dynalite.toFixed(1)}, s3rver ${split.s3rver.toFixed(1)}, others ${split.others.toFixed(1)}${unattributed! > 0.1 ? `, threads that ended ${unattributed!.toFixed(1)}` : ''}`;
-      return { total, text: `${total.toFixed(1)} ms${parts ?? ''}` };
-    },
-  };
+  const before = processCpuMs(stack.emulatorThreadIds);
+  return { perPost: (posts: number) => describeCpuPerPost(before, processCpuMs(stack.emulatorThreadIds), posts) };
 }
 
 /**
@@ -632,7 +618,7 @@ async function bulkLoad(stack: LocalStack, size: number): Promise<void> {
     ours: rate, reference: bothRate, referenceName: `S3 ${(posts.length / s3Seconds).toFixed(0)} posts/s + DynamoDB ${floorRate.toFixed(0)} posts/s`, ratio: rate / bothRate,
   }, {
     // What bounds the rate: at best every core works on the load all the time.
-    section: 'e', measure: `CPU time per post of the whole local stack (this process), by thread: main (SDK clients, ingest, HTTP), the emulators, others (V8's GC and compiler; libuv's pool, where the emulators' file I/O runs); and the most posts/s ${CORES} cores allow at that cost`, unit: '',
+    section: 'e', measure: `CPU time per post of the whole local stack (this process), by thread: main (SDK clients, ingest, HTTP), the emulators, others (V8's GC and compiler; libuv's pool, where the emulators' file I/O runs; threads that ended); and the most posts/s ${CORES} cores allow at that cost`, unit: '',
     ours: `${loadCpu.text} → at most ${((CORES * 1000) / loadCpu.total).toFixed(0)} posts/s`,
     reference: `DynamoDB floor ${dynamoFloorCpu.text}; S3 floor ${s3FloorCpu.text}; 60 % of the BatchWriteItem floor is ${(0.6 * floorRate).toFixed(0)} posts/s`,
   });

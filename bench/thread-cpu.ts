@@ -1,41 +1,33 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /**
- * CPU time of the threads of this process, from /proc (Linux): the main thread, the emulators'
- * threads, and all the others together (V8's garbage-collector and compiler threads, libuv's
- * pool). Event-loop busy time would count a thread that waits for a core, or in Atomics.wait, as
- * working; CPU time does not. `undefined` where /proc is not there.
+ * CPU time of this process (`process.cpuUsage`, every thread), split where /proc tells (Linux)
+ * into the main thread, the emulators' threads, and the rest: V8's garbage-collector and
+ * compiler threads, libuv's pool, and threads that have ended. Event-loop busy time would count
+ * a thread that waits for a core, or in Atomics.wait, as working; CPU time does not.
  */
-export type ThreadCpu = { main: number; dynalite: number; s3rver: number; others: number };
+export interface ProcessCpu {
+  total: number;
+  /** Absent where /proc is not there. */
+  threads?: { main: number; dynalite: number; s3rver: number };
+}
 
 /** Linux reports thread times in clock ticks of 1/100 s (USER_HZ) on every mainstream architecture. */
 const MS_PER_TICK = 10;
 
-export function threadCpuMs(emulators: { dynalite?: number; s3rver?: number }): ThreadCpu | undefined {
-  if (emulators.dynalite === undefined || emulators.s3rver === undefined) return undefined;
-  const cpu: ThreadCpu = { main: 0, dynalite: 0, s3rver: 0, others: 0 };
-  let tasks: string[];
-  try {
-    tasks = readdirSync('/proc/self/task');
-  } catch {
-    return undefined;
-  }
-  for (const task of tasks) {
-    const ms = taskCpuMs(task);
-    if (ms === undefined) continue; // the thread ended meanwhile
-    const id = Number(task);
-    const name = id === process.pid ? 'main' : id === emulators.dynalite ? 'dynalite' : id === emulators.s3rver ? 's3rver' : 'others';
-    cpu[name] += ms;
-  }
-  return cpu;
+export function processCpuMs(emulators: { dynalite?: number; s3rver?: number }): ProcessCpu {
+  const usage = process.cpuUsage();
+  const total = (usage.user + usage.system) / 1000;
+  const [main, dynalite, s3rver] = [process.pid, emulators.dynalite, emulators.s3rver].map((id) => id === undefined ? undefined : taskCpuMs(id));
+  return main === undefined || dynalite === undefined || s3rver === undefined ? { total } : { total, threads: { main, dynalite, s3rver } };
 }
 
 /** CPU time of this process's main thread (its task id is the process id), where /proc is there. */
 export function mainThreadCpuMs(): number | undefined {
-  return taskCpuMs(String(process.pid));
+  return taskCpuMs(process.pid);
 }
 
-function taskCpuMs(task: string): number | undefined {
+function taskCpuMs(task: number): number | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
@@ -47,9 +39,13 @@ function taskCpuMs(task: string): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
 }
 
-/** Per post, the CPU milliseconds of each kind of thread between two readings. */
-export function cpuPerPost(before: ThreadCpu | undefined, after: ThreadCpu | undefined, posts: number): ThreadCpu | undefined {
-  if (!before || !after) return undefined;
-  const per = (name: keyof ThreadCpu) => Math.max(0, after[name] - before[name]) / posts;
-  return { main: per('main'), dynalite: per('dynalite'), s3rver: per('s3rver'), others: per('others') };
+/** Per post, the CPU milliseconds between two readings: the total, and by thread where known ("others": the rest of the total). */
+export function describeCpuPerPost(before: ProcessCpu, after: ProcessCpu, posts: number): { total: number; text: string } {
+  const total = (after.total - before.total) / posts;
+  if (!before.threads || !after.threads) return { total, text: `${total.toFixed(1)} ms` };
+  const per = (name: 'main' | 'dynalite' | 's3rver') => (after.threads![name] - before.threads![name]) / posts;
+  const split = { main: per('main'), dynalite: per('dynalite'), s3rver: per('s3rver') };
+  const others = total - split.main - split.dynalite - split.s3rver;
+  const text = Object.entries({ ...split, others }).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ');
+  return { total, text: `${total.toFixed(1)} ms: ${text}` };
 }
