@@ -48,29 +48,21 @@ describe('SharedReads', () => {
     expect(await late).toBe(1);
   });
 
-  it('lets a caller that accepts a value read up to toleranceMs ago join the running read', async () => {
+  // The running read sees 0; the value is 1 by the time the second caller arrives.
+  it.each([
+    { how: 'joins the running read when it began within the tolerance', waitMs: 0, toleranceMs: 60_000, seen: 0, reads: 1 },
+    { how: 'still queues a fresh read when the running one began longer ago than it accepts', waitMs: 5, toleranceMs: 1, seen: 1, reads: 2 },
+  ])('a caller that accepts a value read up to toleranceMs ago $how', async ({ waitMs, toleranceMs, seen, reads }) => {
     const storage = controlledStorage();
     const shared = new SharedReads<number>();
     const first = shared.read('feed', storage.read);
+    if (waitMs) await new Promise((resolve) => setTimeout(resolve, waitMs));
     storage.set(1);
-    const joined = shared.read('feed', storage.read, 60_000);
-    await storage.finishAll();
-    expect(await joined).toBe(0);
-    expect(await first).toBe(0);
-    expect(storage.reads).toBe(1);
-  });
-
-  it('still queues a fresh read for a caller when the running read began longer ago than it accepts', async () => {
-    const storage = controlledStorage();
-    const shared = new SharedReads<number>();
-    const first = shared.read('feed', storage.read);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    storage.set(1);
-    const late = shared.read('feed', storage.read, 1);
+    const second = shared.read('feed', storage.read, toleranceMs);
     await storage.finishAll();
     expect(await first).toBe(0);
-    expect(await late).toBe(1);
-    expect(storage.reads).toBe(2);
+    expect(await second).toBe(seen);
+    expect(storage.reads).toBe(reads);
   });
 
   it('keeps keys apart and reads again once nothing is running', async () => {
