@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/local-stack';
 import { publishSampleContent, startTestStack } from '../support/local-stack';
 
-/** Debian's Chromium, which .ci/run installs; Playwright's own browser downloads do not work here. */
+/** Debian's Chromium, which npm test installs when missing (test/setup/test-tools.ts); Playwright's own browser downloads do not work here. */
 const CHROMIUM = '/usr/bin/chromium';
 const SEED_TITLE = '金牛 走好新时代赶考之路 谱写天府成都北城新中心建设新篇章';
 const SEED_PATH = '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html';
@@ -18,7 +18,7 @@ const policyViolations: string[] = [];
 beforeAll(async () => {
   // A missing browser fails the suite: skipping would let CI pass without ever running it.
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (as .ci/run does) to run the browser test`);
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (as npm test does when it runs as root) to run the browser test`);
   }
   [stack, browser] = await Promise.all([
     startTestStack(),

@@ -35,7 +35,7 @@ export interface ParsedByFeedparser {
 
 /** Parses a feed with Python's feedparser, the parser most readers are built on. */
 export function parseWithFeedparser(document: string): ParsedByFeedparser {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install python3 and python3-feedparser (.ci/run does)`);
+  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install python3 and python3-feedparser (npm test does when it runs as root: test/setup/test-tools.ts)`);
   try {
     return JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT], { input: document, maxBuffer: 64 * 1024 * 1024 }).toString('utf8'));
   } catch (error) {

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * Tools some tests read back with, which no npm package provides here: Debian's Chromium for
+ * the browser test (Playwright's own browser download cannot reach its host from this network)
+ * and python3-feedparser, the feed parser many readers are built on. `npm test` installs them
+ * from Debian's packages when they are missing, and says so, so that the README's test command
+ * is all a fresh machine needs.
+ */
+const TOOLS = [
+  { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  { pkg: 'python3-feedparser', present: () => succeeds('/usr/bin/python3', ['-c', 'import feedparser']) },
+];
+
+export default function setup(): void {
+  const missing = TOOLS.filter((tool) => !tool.present()).map((tool) => tool.pkg);
+  if (missing.length === 0) return;
+  const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (!existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
+    throw new Error(`The tests need the Debian packages ${missing.join(', ')}; install them first (as root: apt-get update && ${command})`);
+  }
+  console.log(`npm test: installing the Debian packages ${missing.join(', ')} (missing; used by the browser and feed-reader tests)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  const still = TOOLS.filter((tool) => !tool.present()).map((tool) => tool.pkg);
+  if (still.length) throw new Error(`apt-get ran, yet ${still.join(', ')} is still missing`);
+}
+
+function succeeds(file: string, args: string[]): boolean {
+  try {
+    execFileSync(file, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
