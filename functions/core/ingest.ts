@@ -6,9 +6,9 @@ import { parsePost } from './parse-post';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
 import { decodePostText } from './post-text';
 import { shortCodeCandidate } from './short-code';
+import { eventPart, eventPartOf, isNewerEvent } from './sequencer';
 import {
-  eventSequencerOf, feedCursor, normalizeSequencer,
-  type PostStore, type PublishedVersion, type ShareLinkWriter, type SourceState,
+  feedCursor, type PostStore, type PublishedVersion, type ShareLinkWriter, type SourceState,
 } from './store';
 import { feedKey } from './urls';
 
@@ -59,7 +59,7 @@ export type IngestOutcome =
 export const DEFAULT_MAX_POST_BYTES = DEFAULT_INGEST_SETTINGS.maxPostBytes;
 const MAX_SHORT_CODE_ATTEMPTS = 8;
 const MAX_COMMIT_ROUNDS = 20;
-/** Token base of a key that has no state: below every real S3 sequencer. */
+/** Token base of a key that has no state: below every event's token (functions/core/sequencer.ts). */
 const NO_EVENT = '0'.repeat(32);
 
 /*
@@ -67,8 +67,8 @@ const NO_EVENT = '0'.repeat(32);
  * in any order, and Lambda may run two deliveries for one key at the same time).
  *
  * Every change gets a write token that orders it among the key's changes: the event's
- * sequencer, then a hash of the bytes it read (two deliveries of one event that read the
- * same bytes have the same token and the same effects). Every row a change writes (post,
+ * sequencer as S3 orders them (functions/core/sequencer.ts), then a hash of the bytes it read
+ * (two deliveries of one event that read the same bytes have the same token and the same effects). Every row a change writes (post,
  * feed entries, share links) carries the token and is written or deleted only if the row's
  * token is not newer, so a late change can never overwrite or remove a newer one's rows.
  *
@@ -94,11 +94,11 @@ const NO_EVENT = '0'.repeat(32);
  * Throws only on transient failures (storage or S3 unavailable), so the caller retries.
  */
 export async function ingestChange(change: ObjectChange, deps: IngestDeps): Promise<IngestOutcome> {
-  const sequencer = normalizeSequencer(change.sequencer);
+  const sequencer = eventPart(change.sequencer);
   const observed = await readState(deps.store, change.key);
-  if (observed && !appliesTo(observed, sequencer)) {
+  if (observed && !appliesTo(observed, change.sequencer)) {
     if (change.kind === 'created') await clearLeftovers(change, sequencer, observed, deps);
-    return skipped(change.key, `event ${sequencer} is not newer than ${eventSequencerOf(observed.sequencer)}`);
+    return skipped(change.key, `event ${change.sequencer} is not newer than ${eventPartOf(observed.sequencer)}`);
   }
   const context = { key: change.key, at: change.eventTime, observed, store: deps.store };
   if (change.kind === 'removed') {
@@ -110,10 +110,10 @@ export async function ingestChange(change: ObjectChange, deps: IngestDeps): Prom
   return applyObject({ ...context, token: `${sequencer}.${bytesHash(object.bytes)}`, etag: object.etag }, object, deps);
 }
 
-/** Newer than the newest change applied, or than the rows a refused upload kept. */
+/** Newer than the newest change applied, or than the rows a refused upload kept (`sequencer`: the event's, as S3 sent it). */
 function appliesTo(state: SourceState, sequencer: string): boolean {
-  if (eventSequencerOf(state.sequencer) < sequencer) return true;
-  return state.status === 'failed' && eventSequencerOf(rowsSequencerOf(state)) < sequencer;
+  if (isNewerEvent(sequencer, state.sequencer)) return true;
+  return state.status === 'failed' && isNewerEvent(sequencer, rowsSequencerOf(state));
 }
 
 /**

@@ -4,9 +4,9 @@ import type { FeedEntry, FeedRef, Post, TaxonomyKind } from './post';
 export interface SourceState {
   key: string;
   /**
-   * Write token of the change applied: the event's S3 sequencer normalized by
-   * `normalizeSequencer` (32 hex digits), then `.` and a hash of the bytes read, or `/…`
-   * for a reindex step just after the state it saw (functions/core/ingest.ts).
+   * Write token of the change applied: the event part of its S3 sequencer (`eventPart` in
+   * functions/core/sequencer.ts), then `.` and a hash of the bytes read, or `/…` for a reindex
+   * step just after the state it saw (functions/core/ingest.ts).
    */
   sequencer: string;
   status: 'published' | 'unpublished' | 'deleted' | 'failed';
@@ -166,19 +166,6 @@ export interface PostStore {
   /** With a writer, only a link that writer's object key wrote, with no newer change. */
   markShareLinkGone(code: string, postId: string, writer?: ShareLinkWriter): Promise<void>;
   getShareLink(code: string): Promise<ShareLink | undefined>;
-}
-
-/**
- * S3 sequencers are hex strings whose lengths may differ between events; compare them
- * after left-padding to one length.
- */
-export function normalizeSequencer(sequencer: string): string {
-  return sequencer.toUpperCase().padStart(32, '0');
-}
-
-/** The S3 sequencer part of a write token (see SourceState.sequencer). */
-export function eventSequencerOf(token: string): string {
-  return token.slice(0, 32);
 }
 
 /** Where an entry sits in its feed: newest first by instant, the id breaking ties. Also the paging cursor. */

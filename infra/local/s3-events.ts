@@ -22,8 +22,8 @@ export interface EventBridgeOptions {
  * Turns s3rver's object events into what S3 sends Lambda, and invokes the ingest handler
  * with them, a few at a time (`concurrency`), starting them in the order they came. s3rver
  * differs from S3 in two ways that matter: its keys are raw (S3 URL-encodes them, `+` for
- * space) and its sequencer is a millisecond timestamp that repeats within a millisecond; both
- * are corrected here, so the handler sees S3's form.
+ * space) and its sequencer is a millisecond timestamp that repeats within a millisecond and
+ * always has one length; both are corrected here, so the handler sees S3's form.
  */
 export class S3EventBridge {
   private readonly waiting: S3Event[] = [];
@@ -72,10 +72,16 @@ export class S3EventBridge {
     };
   }
 
+  /**
+   * S3's sequencers differ in length and order as strings after the shorter is padded with zeros
+   * on the right (functions/core/sequencer.ts). These do too: 16 digits from the clock, then
+   * none, two or four more, so a comparison that padded on the left would get them wrong.
+   */
   private nextSequencer(): string {
     const fromClock = BigInt(Date.now()) << 16n;
     this.lastSequencer = fromClock > this.lastSequencer ? fromClock : this.lastSequencer + 1n;
-    return this.lastSequencer.toString(16).toUpperCase().padStart(16, '0');
+    const digits = this.lastSequencer.toString(16).toUpperCase().padStart(16, '0');
+    return digits + SEQUENCER_TAILS[Number(this.lastSequencer % BigInt(SEQUENCER_TAILS.length))];
   }
 
   private async deliver(event: S3Event): Promise<void> {
@@ -97,6 +103,8 @@ export class S3EventBridge {
     }
   }
 }
+
+const SEQUENCER_TAILS = ['', '00', '5A', '', 'C3F0'];
 
 /** Encodes an object key as S3 event notifications do: URL-encoded, `+` for space, `/` kept. */
 export function encodeEventKey(key: string): string {

@@ -47,12 +47,22 @@ describe('ingest ordering against dynalite', () => {
   it('ignores an older create that arrives after a newer one', async () => {
     const deps = { store: stack.store, readObject };
     objects.set('posts/late.md', post('newer', 'order-b'));
-    await ingestChange(change('posts/late.md', 'created', '0200'), deps);
+    await ingestChange(change('posts/late.md', 'created', '0055AED6DCD90282'), deps);
     objects.set('posts/late.md', post('older', 'order-c'));
-    // Sequencers of different lengths compare after left-padding: 1FF < 0200.
-    expect((await ingestChange(change('posts/late.md', 'created', '1FF'), deps)).result).toBe('skipped');
+    // Sequencers of different lengths compare after right-padding (S3 User Guide): …81E5 < …82.
+    expect((await ingestChange(change('posts/late.md', 'created', '0055AED6DCD90281E5'), deps)).result).toBe('skipped');
     expect(await titlesIn('order-b')).toEqual(['newer']);
     expect(await titlesIn('order-c')).toEqual([]);
+  });
+
+  it('applies a newer, shorter sequencer after a longer one (18 digits, then 16)', async () => {
+    const deps = { store: stack.store, readObject };
+    objects.set('posts/shorter.md', post('first', 'order-s1'));
+    expect((await ingestChange(change('posts/shorter.md', 'created', '0055AED6DCD90281E5'), deps)).result).toBe('published');
+    objects.set('posts/shorter.md', post('second', 'order-s2'));
+    expect((await ingestChange(change('posts/shorter.md', 'created', '0055AED6DCD90282'), deps)).result).toBe('published');
+    expect(await titlesIn('order-s1')).toEqual([]);
+    expect(await titlesIn('order-s2')).toEqual(['second']);
   });
 
   it('keeps a tombstone so a late create cannot resurrect a deleted post', async () => {

@@ -12,6 +12,7 @@ import { feedsOf, type Post } from '../../functions/core/post';
 import { feedCursor, type PostStore } from '../../functions/core/store';
 import { feedKey } from '../../functions/core/urls';
 import type { Row } from './memory-store';
+import { s3Sequencer } from './sequencers';
 
 export const HISTORY_KEYS = ['posts/2022-05-01-alpha.md', 'posts/b b+c.md', 'posts/成都/2022-05-03-新闻.html'] as const;
 
@@ -110,7 +111,7 @@ export async function runHistory(history: History, store: PostStore, options: Ru
   const events: ObjectChange[] = history.ops.map((op, index) => ({
     key: HISTORY_KEYS[op.key],
     kind: op.action === 'put' ? 'created' : 'removed',
-    sequencer: (index + 1).toString(16),
+    sequencer: s3Sequencer(index + 1),
     eventTime: new Date(Date.UTC(2024, 0, 1, 0, 0, index)).toISOString(),
     ...(history.versioned && op.action === 'put' ? { versionId: `v${index}` } : {}),
   }));

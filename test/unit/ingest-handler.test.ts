@@ -6,7 +6,6 @@ import { ENV } from '../../functions/config-names';
 import { readIngestSettings } from '../../functions/core/ingest-settings';
 import { parsePost } from '../../functions/core/parse-post';
 import { feedsOf, toFeedEntry } from '../../functions/core/post';
-import { normalizeSequencer } from '../../functions/core/store';
 import { createIngestHandler, ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { encodeEventKey } from '../../infra/local/s3-events';
 import { postFile } from '../support/post-cases';
@@ -97,7 +96,8 @@ describe('states written before states recorded their rows', () => {
     const parsed = parsePost(key, postFile(['title: Legacy', 'categories: old']), { now: '2022-01-13T00:00:00.000Z' });
     if (!parsed.published) throw new Error('expected a post');
     const old = parsed.post;
-    const sequencer = normalizeSequencer('01');
+    // Such states were written with the sequencer left-padded to 32 digits.
+    const sequencer = '01'.padStart(32, '0');
     await store.putPost(old, sequencer);
     await store.claimShareLink({ code: old.shortCode, postId: old.id, path: old.path });
     for (const ref of feedsOf(old)) await store.putFeedEntry(ref, toFeedEntry(old), sequencer);

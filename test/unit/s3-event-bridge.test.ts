@@ -1,5 +1,6 @@
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { eventPart, isNewerEvent } from '../../functions/core/sequencer';
 import { S3EventBridge } from '../../infra/local/s3-events';
 
 // The local stand-in for S3 → Lambda: events handled a few at a time, in arrival order, with
@@ -64,8 +65,20 @@ describe('S3EventBridge', () => {
     const byKey = new Map(seen.map((event) => [keyOf(event), event.Records[0].s3.object.sequencer]));
     const sequencers = ['posts/a+b.md', 'posts/%E6%96%B0.md', 'posts/c%2Bd.md'].map((key) => byKey.get(key)!);
     expect(sequencers.every(Boolean)).toBe(true);
-    expect([...sequencers].sort()).toEqual(sequencers);
-    expect(new Set(sequencers).size).toBe(3);
+    expect(isNewerEvent(sequencers[1], eventPart(sequencers[0]))).toBe(true);
+    expect(isNewerEvent(sequencers[2], eventPart(sequencers[1]))).toBe(true);
+  });
+
+  it('writes sequencers of varying length, ordered as S3 orders them (right-padded), as S3 does', async () => {
+    const seen: string[] = [];
+    const bridge = new S3EventBridge({ concurrency: 1, handler: async (event) => void seen.push(event.Records[0].s3.object.sequencer) });
+    for (let i = 0; i < 40; i++) bridge.accept(s3rverEvent(`posts/${i}.md`));
+    await bridge.idle();
+    expect(new Set(seen.map((sequencer) => sequencer.length)).size).toBeGreaterThan(1);
+    for (let i = 1; i < seen.length; i++) expect(isNewerEvent(seen[i], eventPart(seen[i - 1])), `${seen[i - 1]} → ${seen[i]}`).toBe(true);
+    // Left-padding, as an earlier version compared them, would put some of them out of order.
+    const leftPadded = seen.map((sequencer) => sequencer.padStart(32, '0'));
+    expect(leftPadded.some((padded, i) => i > 0 && padded < leftPadded[i - 1])).toBe(true);
   });
 
   it('retries a failing event as Lambda does, then hands it to the dead-letter queue; idle still resolves', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSequencer } from '../../functions/core/store';
+import { eventPart, eventPartOf, isNewerEvent, isSequencer } from '../../functions/core/sequencer';
 import { decodeEventKey } from '../../functions/handlers/ingest';
 import { encodeEventKey } from '../../infra/local/s3-events';
 
@@ -35,18 +35,56 @@ describe('S3 event keys', () => {
   });
 });
 
-describe('normalizeSequencer', () => {
-  it('orders a shorter sequencer before a longer, larger one (plain string order would not)', () => {
-    expect(normalizeSequencer('FF') < normalizeSequencer('0100')).toBe(true);
-    expect(normalizeSequencer('9') < normalizeSequencer('10')).toBe(true);
+describe('S3 sequencers (functions/core/sequencer.ts)', () => {
+  // The S3 User Guide's rule: pad the shorter sequencer with zeros on the right, then compare.
+  it('orders sequencers of different lengths as S3 says: right-padded with zeros', () => {
+    expect(isNewerEvent('0055AED6DCD90281F', token('0055AED6DCD90281E5'))).toBe(true);
+    expect(isNewerEvent('0055AED6DCD90281E5', token('0055AED6DCD90281F'))).toBe(false);
+    // Left-padding would call the 18-digit one newer (it is the larger number).
+    expect(isNewerEvent('0062E99A88DC4074', token('0062E99A88DC407300'))).toBe(true);
+    expect(isNewerEvent('0062E99A88DC407300', token('0062E99A88DC4074'))).toBe(false);
   });
 
-  it('orders S3-length sequencers by value', () => {
-    expect(normalizeSequencer('0055AED6DCD90281E5') < normalizeSequencer('0055AED6DCD90281E6')).toBe(true);
-    expect(normalizeSequencer('0055AED6DCD90281E5') < normalizeSequencer('10055AED6DCD90281')).toBe(true);
+  it('treats zeros added on the right as the same sequencer, and ignores letter case', () => {
+    expect(isNewerEvent('0055AED6DCD90281E500', token('0055AED6DCD90281E5'))).toBe(false);
+    expect(isNewerEvent('0055aed6dcd90281e6', token('0055AED6DCD90281E5'))).toBe(true);
+    expect(eventPart('0055aed6dcd90281e5')).toBe(eventPart('0055AED6DCD90281E500'));
   });
 
-  it('ignores letter case and leading zeros', () => {
-    expect(normalizeSequencer('00ab')).toBe(normalizeSequencer('AB'));
+  it('keeps the event part of tokens as they are stored (golden values: tables hold them)', () => {
+    expect(eventPart('0055AED6DCD90281E5')).toBe('R0055AED6DCD90281E500000000000000');
+    expect(eventPart('1')).toBe('R10000000000000000000000000000000');
+    expect(eventPart('0055AED6DCD90281E5AAAAAAAAAAAAAAAAAB00')).toBe('R0055AED6DCD90281E5AAAAAAAAAAAAAAAAAB');
+    expect(eventPartOf('R0055AED6DCD90281E500000000000000.0123456789abcdef')).toBe('R0055AED6DCD90281E500000000000000');
+    expect(eventPartOf('R0055AED6DCD90281E500000000000000/000002.-')).toBe('R0055AED6DCD90281E500000000000000');
+  });
+
+  it('orders sequencers longer than 32 digits by their digits past the 32nd', () => {
+    const long = '0055AED6DCD90281E5AAAAAAAAAAAAAA';
+    expect(isNewerEvent(`${long}01`, token(long))).toBe(true);
+    expect(isNewerEvent(long, token(`${long}01`))).toBe(false);
+    // In the table the tokens compare as strings: `.` sorts before every digit.
+    expect(token(long) < token(`${long}01`)).toBe(true);
+  });
+
+  it('compares an event with a token stored before right-padding (left-padded to 32) as that token was written', () => {
+    const legacy = (sequencer: string) => `${sequencer.padStart(32, '0')}.0123456789abcdef`;
+    expect(isNewerEvent('0055AED6DCD90281E6', legacy('0055AED6DCD90281E5'))).toBe(true);
+    expect(isNewerEvent('0055AED6DCD90281E5', legacy('0055AED6DCD90281E5'))).toBe(false);
+    expect(isNewerEvent('0055AED6DCD90281E4', legacy('0055AED6DCD90281E5'))).toBe(false);
+    expect(isNewerEvent('01', `${'0'.repeat(32)}/000001.-`)).toBe(true);
+    // Every new token sorts after every legacy one in the table's conditions.
+    expect(token('00') > legacy('FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF')).toBe(true);
+  });
+
+  it('refuses what is not a sequencer', () => {
+    expect(isSequencer('0055AED6DCD90281E5')).toBe(true);
+    expect(isSequencer('')).toBe(false);
+    expect(isSequencer('12G4')).toBe(false);
+    expect(() => eventPart('-1')).toThrow('not an S3 sequencer: "-1"');
   });
 });
+
+function token(sequencer: string): string {
+  return `${eventPart(sequencer)}.0123456789abcdef`;
+}
