@@ -4,7 +4,7 @@ import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { parsePost } from './parse-post';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
-import { decodePostText } from './post-text';
+import { decodePostText, postTooLarge } from './post-text';
 import { shortCodeCandidate } from './short-code';
 import { eventPart, eventPartOf, isNewerEvent } from './sequencer';
 import {
@@ -21,20 +21,30 @@ export interface ObjectChange {
   sequencer: string;
   /** RFC 3339 instant of the event. */
   eventTime: string;
-  /** The object version the event is about (versioned buckets); read that version, not the latest. */
+  /**
+   * The object version the event is about, on a versioned bucket. Created: read that version, not
+   * the latest. Removed: that version was deleted for good (a plain delete there makes a delete
+   * marker, `ObjectRemoved:DeleteMarkerCreated`, which carries none here).
+   */
   versionId?: string;
 }
 
 export interface StoredObject {
-  bytes: Uint8Array;
+  /** Absent when the object is larger than the `maxBytes` it was read with: its body was not read. */
+  bytes?: Uint8Array;
+  /** Bytes in the object. */
+  size?: number;
   /** S3 ETag without quotes. */
   etag?: string;
   /** RFC 3339 instant the object was written. */
   lastModified?: string;
 }
 
-/** Reads an object (or one version of it); `undefined` when it no longer exists. */
-export type ReadObject = (key: string, versionId?: string) => Promise<StoredObject | undefined>;
+/**
+ * Reads an object (or one version of it); `undefined` when it no longer exists. An object over
+ * `maxBytes` comes back without its bytes, so that a huge upload is refused without being read.
+ */
+export type ReadObject = (key: string, versionId?: string, maxBytes?: number) => Promise<StoredObject | undefined>;
 
 export interface IngestDeps {
   store: PostStore;
@@ -101,13 +111,26 @@ export async function ingestChange(change: ObjectChange, deps: IngestDeps): Prom
     return skipped(change.key, `event ${change.sequencer} is not newer than ${eventPartOf(observed.sequencer)}`);
   }
   const context = { key: change.key, at: change.eventTime, observed, store: deps.store };
-  if (change.kind === 'removed') {
+  if (change.kind === 'removed' && change.versionId === undefined) {
     return settle({ ...context, token: sequencer }, { status: 'deleted' }, undefined);
   }
-  const object = await deps.readObject(change.key, change.versionId);
+  if (change.kind === 'removed') {
+    // One version deleted for good: an old one (nothing changes) or the newest one or a delete
+    // marker (the version below shows again: an undelete). S3 sends both as ObjectRemoved:Delete
+    // with the version's id and nothing to tell them apart, so what the key holds now decides,
+    // ordered by this event's sequencer.
+    const current = await deps.readObject(change.key, undefined, maxPostBytes(deps));
+    if (!current) return settle({ ...context, token: sequencer }, { status: 'deleted' }, undefined);
+    return applyObject({ ...context, token: `${sequencer}.${contentHash(current)}`, etag: current.etag }, current, deps);
+  }
+  const object = await deps.readObject(change.key, change.versionId, maxPostBytes(deps));
   // Deleted since the event was sent; its own ObjectRemoved event follows.
   if (!object) return skipped(change.key, 'object no longer exists');
-  return applyObject({ ...context, token: `${sequencer}.${bytesHash(object.bytes)}`, etag: object.etag }, object, deps);
+  return applyObject({ ...context, token: `${sequencer}.${contentHash(object)}`, etag: object.etag }, object, deps);
+}
+
+function maxPostBytes(deps: IngestDeps): number {
+  return deps.maxPostBytes ?? DEFAULT_MAX_POST_BYTES;
 }
 
 /** Newer than the newest change applied, or than the rows a refused upload kept (`sequencer`: the event's, as S3 sent it). */
@@ -122,13 +145,14 @@ function appliesTo(state: SourceState, sequencer: string): boolean {
  * the rows the same bytes give (the same version, on a versioned bucket).
  */
 async function clearLeftovers(change: ObjectChange, sequencer: string, observed: SourceState, deps: IngestDeps): Promise<void> {
-  const object = await deps.readObject(change.key, change.versionId);
-  if (!object) return;
-  const token = `${sequencer}.${bytesHash(object.bytes)}`;
+  const object = await deps.readObject(change.key, change.versionId, maxPostBytes(deps));
+  // Not read, so never published: it left nothing behind.
+  if (!object?.bytes) return;
+  const token = `${sequencer}.${contentHash(object)}`;
   if (token >= rowsSequencerOf(observed)) return;
   let parsed;
   try {
-    parsed = parsePost(change.key, decodePostText(object.bytes, deps.maxPostBytes ?? DEFAULT_MAX_POST_BYTES), {
+    parsed = parsePost(change.key, decodePostText(object.bytes, maxPostBytes(deps)), {
       now: change.eventTime, iframeHosts: deps.iframeHosts,
     });
   } catch (error) {
@@ -150,7 +174,7 @@ export async function reconcileKey(key: string, deps: IngestDeps & { force?: boo
   const { store } = deps;
   const observed = await readState(store, key);
   // Read after the state: whatever changes the object from now on has a newer S3 sequencer.
-  const object = await deps.readObject(key);
+  const object = await deps.readObject(key, undefined, maxPostBytes(deps));
   const unchanged = (status: SourceState['status']): ReconcileOutcome => ({ key, result: 'unchanged', status, feeds: [] });
   const token = nextReindexToken(observed?.sequencer);
   const context = { key, at: object?.lastModified ?? new Date().toISOString(), observed, store };
@@ -163,7 +187,7 @@ export async function reconcileKey(key: string, deps: IngestDeps & { force?: boo
     const post = observed.postId ? await store.getPost(observed.postId) : undefined;
     if (!observed.postId || post?.sourceKey === key) return unchanged(observed.status);
   }
-  const hash = bytesHash(object.bytes);
+  const hash = contentHash(object);
   const applied = await applyObject({ ...context, token: `${token}.${hash}`, etag: object.etag }, object, deps);
   if (applied.result !== 'skipped' || applied.postId === undefined) return applied;
   // The post carries a newer token than the state: a change of this key cut short before its
@@ -186,7 +210,7 @@ export async function removeOrphanedPost(postId: string, key: string, deps: Inge
   const unchanged: ReconcileOutcome = { key, result: 'unchanged', status: 'deleted', feeds: [] };
   // A commit or an upload since the inventory: the key's own events and states decide.
   if (await readState(store, key)) return unchanged;
-  if (await deps.readObject(key)) return unchanged;
+  if (await deps.readObject(key, undefined, 0)) return unchanged;
   const writer = await store.getPostWriter(postId);
   if (!writer?.post || writer.sourceKey !== key) return unchanged;
   const { post } = writer;
@@ -215,7 +239,8 @@ interface ChangeContext {
 async function applyObject(context: ChangeContext, object: StoredObject, deps: IngestDeps): Promise<IngestOutcome> {
   let parsed;
   try {
-    const text = decodePostText(object.bytes, deps.maxPostBytes ?? DEFAULT_MAX_POST_BYTES);
+    if (!object.bytes) throw postTooLarge(object.size ?? Number.NaN, maxPostBytes(deps));
+    const text = decodePostText(object.bytes, maxPostBytes(deps));
     parsed = parsePost(context.key, text, { now: context.at, iframeHosts: deps.iframeHosts });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;
@@ -454,6 +479,10 @@ function skipped(key: string, reason: string): IngestOutcome {
   return { key, result: 'skipped', reason, feeds: [] };
 }
 
-function bytesHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+/** What a token says of the object a change read: a hash of its bytes (of its ETag and size when too large to read). */
+function contentHash(object: StoredObject): string {
+  const hash = createHash('sha256');
+  if (object.bytes) hash.update(object.bytes);
+  else hash.update(`unread\0${object.etag ?? ''}\0${object.size ?? ''}`);
+  return hash.digest('hex').slice(0, 16);
 }

@@ -1,6 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { PostRejected } from './errors';
 
+/** The refusal of a file over MAX_POST_BYTES, whether its bytes were read or only its size. */
+export function postTooLarge(size: number, maxBytes: number): PostRejected {
+  return new PostRejected(`file is ${size} bytes, over the ${maxBytes}-byte limit for a post`);
+}
+
 /**
  * Turns an object's bytes into post text, refusing what cannot be a post. UTF-8 with or
  * without BOM; UTF-16 with a BOM (Windows Notepad's "Unicode"); GB18030/GBK (what Chinese
@@ -11,9 +16,7 @@ import { PostRejected } from './errors';
  */
 export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
   if (bytes.byteLength === 0) throw new PostRejected('file is empty');
-  if (bytes.byteLength > maxBytes) {
-    throw new PostRejected(`file is ${bytes.byteLength} bytes, over the ${maxBytes}-byte limit for a post`);
-  }
+  if (bytes.byteLength > maxBytes) throw postTooLarge(bytes.byteLength, maxBytes);
   const utf16 = utf16Encoding(bytes);
   if (utf16) return new TextDecoder(utf16, { fatal: false }).decode(bytes);
   if (bytes.includes(0)) throw new PostRejected('file is binary (contains NUL bytes), not a text post');

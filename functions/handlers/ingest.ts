@@ -9,6 +9,7 @@ import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
 import { ingestChange, type IngestOutcome, type ObjectChange } from '../core/ingest';
 import { readIngestSettings, type IngestSettings } from '../core/ingest-settings';
+import { isSequencer } from '../core/sequencer';
 import type { PostStore } from '../core/store';
 import { websubTopics } from '../core/websub';
 
@@ -60,6 +61,7 @@ export function decodeEventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
+/** S3's records as changes; `s3:TestEvent` (sent when the notification is set up) has no records. */
 function toChanges(event: S3Event): ObjectChange[] {
   return (event.Records ?? []).flatMap((record): ObjectChange[] => {
     const kind = record.eventName.startsWith('ObjectCreated:')
@@ -68,14 +70,21 @@ function toChanges(event: S3Event): ObjectChange[] {
         ? 'removed'
         : undefined;
     if (!kind) return [];
-    const { versionId } = record.s3.object;
+    const { versionId, sequencer } = record.s3.object;
+    if (typeof sequencer !== 'string' || !isSequencer(sequencer)) {
+      // Not from S3 (which always sends one): nothing orders it, so it cannot be applied safely.
+      logger.warn('event ignored: no S3 sequencer', { eventName: record.eventName, key: record.s3.object.key, sequencer });
+      return [];
+    }
     return [{
       key: decodeEventKey(record.s3.object.key),
       kind,
-      sequencer: record.s3.object.sequencer,
+      sequencer,
       eventTime: new Date(record.eventTime).toISOString(),
-      // A delete marker's version cannot be read; only a created version is worth naming.
-      ...(kind === 'created' && versionId ? { versionId } : {}),
+      // Created: the version to read. Removed: a version deleted for good (ObjectRemoved:Delete on a
+      // versioned bucket); a delete marker (DeleteMarkerCreated) is a plain delete, and an unversioned
+      // bucket's events carry no versionId.
+      ...(versionId && record.eventName !== 'ObjectRemoved:DeleteMarkerCreated' ? { versionId } : {}),
     }];
   });
 }

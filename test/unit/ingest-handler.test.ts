@@ -1,4 +1,3 @@
-import type { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
@@ -10,22 +9,16 @@ import { createIngestHandler, ingestSettingsFromEnv } from '../../functions/hand
 import { encodeEventKey } from '../../infra/local/s3-events';
 import { postFile } from '../support/post-cases';
 import { MemoryPostStore } from '../support/memory-store';
+import { VersionedBucket } from '../support/versioned-bucket';
 
 setLogSink(() => {});
 
-/** The versions of a versioned bucket, read as GetObject does (latest, or the one named). */
 function versionedBucket(versions: Record<string, Record<string, string>>) {
-  const reads: Array<{ key: string; versionId?: string }> = [];
-  const s3 = {
-    send: async (command: GetObjectCommand) => {
-      const { Key, VersionId } = command.input;
-      reads.push({ key: Key!, ...(VersionId ? { versionId: VersionId } : {}) });
-      const byVersion = versions[Key!] ?? {};
-      const text = VersionId ? byVersion[VersionId] : Object.values(byVersion).at(-1);
-      return { Body: { transformToByteArray: async () => new TextEncoder().encode(text) }, ETag: `"${VersionId ?? 'latest'}"` };
-    },
-  } as unknown as S3Client;
-  return { s3, reads };
+  return new VersionedBucket(versions);
+}
+
+function event(...records: unknown[]): S3Event {
+  return { Records: records } as unknown as S3Event;
 }
 
 function record(eventName: string, key: string, sequencer: string, versionId?: string) {
@@ -46,15 +39,94 @@ describe('the ingest handler', () => {
 
   it('handles a versioned bucket\'s delete marker like a delete, and ignores keys outside posts/', async () => {
     const key = 'posts/2024-05-01-gone.md';
-    const { s3 } = versionedBucket({ [key]: { v1: postFile(['title: Gone soon', 'categories: z']) } });
+    const bucket = versionedBucket({ [key]: { v1: postFile(['title: Gone soon', 'categories: z']) } });
     const store = new MemoryPostStore();
-    const handler = createIngestHandler({ store, s3, bucket: 'content' });
+    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content' });
     await handler({ Records: [record('ObjectCreated:Put', key, '01', 'v1')] } as unknown as S3Event);
+    const marker = bucket.deleteObject(key);
     const outcomes = await handler({
-      Records: [record('ObjectRemoved:DeleteMarkerCreated', key, '02', 'marker'), record('ObjectCreated:Put', 'drafts/x.md', '03')],
+      Records: [record('ObjectRemoved:DeleteMarkerCreated', key, '02', marker), record('ObjectCreated:Put', 'drafts/x.md', '03')],
     } as unknown as S3Event);
     expect(outcomes).toMatchObject([{ key, result: 'deleted', feeds: [{ kind: 'site' }, { kind: 'category', name: 'z' }] }]);
     expect(await store.queryFeed({ kind: 'site' }, 5)).toEqual([]);
+  });
+
+  it('leaves the post as the key now is when an old version is deleted for good (ObjectRemoved:Delete with its id)', async () => {
+    const key = 'posts/2024-05-01-kept.md';
+    const bucket = new VersionedBucket();
+    const store = new MemoryPostStore();
+    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content' });
+    const v1 = bucket.put(key, postFile(['title: First', 'categories: k']));
+    await handler(event(record('ObjectCreated:Put', key, '0A', v1)));
+    const v2 = bucket.put(key, postFile(['title: Second', 'categories: k']));
+    await handler(event(record('ObjectCreated:Put', key, '0B', v2)));
+    // Housekeeping: the noncurrent version goes (by hand, or a lifecycle rule's).
+    bucket.deleteVersion(key, v1);
+    const outcomes = await handler(event(record('ObjectRemoved:Delete', key, '0C', v1)));
+    expect(outcomes).toMatchObject([{ key, result: 'published' }]);
+    expect((await store.queryFeed({ kind: 'category', name: 'k' }, 5)).map((entry) => entry.title)).toEqual(['Second']);
+    expect((await store.getSourceState(key))?.status).toBe('published');
+  });
+
+  it('brings a post back when its delete marker is removed (an undelete arrives as ObjectRemoved:Delete)', async () => {
+    const key = 'posts/2024-05-01-undeleted.md';
+    const bucket = new VersionedBucket();
+    const store = new MemoryPostStore();
+    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content' });
+    const v1 = bucket.put(key, postFile(['title: Back again', 'categories: u']));
+    await handler(event(record('ObjectCreated:Put', key, '0A', v1)));
+    const marker = bucket.deleteObject(key);
+    expect(await handler(event(record('ObjectRemoved:DeleteMarkerCreated', key, '0B', marker)))).toMatchObject([{ result: 'deleted' }]);
+    expect(await store.queryFeed({ kind: 'category', name: 'u' }, 5)).toEqual([]);
+    bucket.deleteVersion(key, marker);
+    expect(await handler(event(record('ObjectRemoved:Delete', key, '0C', marker)))).toMatchObject([{ result: 'published' }]);
+    expect((await store.queryFeed({ kind: 'category', name: 'u' }, 5)).map((entry) => entry.title)).toEqual(['Back again']);
+    // The late create of that version changes nothing: the undelete is newer.
+    expect(await handler(event(record('ObjectCreated:Put', key, '0A', v1)))).toMatchObject([{ result: 'skipped' }]);
+  });
+
+  it('publishes the version below when the current one is deleted for good, and removes the post when none is left', async () => {
+    const key = 'posts/2024-05-01-rolled-back.md';
+    const bucket = new VersionedBucket();
+    const store = new MemoryPostStore();
+    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content' });
+    const v1 = bucket.put(key, postFile(['title: Older', 'categories: r']));
+    const v2 = bucket.put(key, postFile(['title: Newer', 'categories: r']));
+    await handler(event(record('ObjectCreated:Put', key, '0A', v1), record('ObjectCreated:Put', key, '0B', v2)));
+    bucket.deleteVersion(key, v2);
+    await handler(event(record('ObjectRemoved:Delete', key, '0C', v2)));
+    expect((await store.queryFeed({ kind: 'category', name: 'r' }, 5)).map((entry) => entry.title)).toEqual(['Older']);
+    bucket.deleteVersion(key, v1);
+    expect(await handler(event(record('ObjectRemoved:Delete', key, '0D', v1)))).toMatchObject([{ result: 'deleted' }]);
+    expect(await store.queryFeed({ kind: 'site' }, 5)).toEqual([]);
+  });
+
+  it('refuses an object over MAX_POST_BYTES without reading its body, and records why', async () => {
+    const key = 'posts/2024-05-01-huge.md';
+    const bucket = new VersionedBucket();
+    const store = new MemoryPostStore();
+    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content', settings: { maxPostBytes: 1024, iframeHosts: [] } });
+    const v1 = bucket.put(key, new Uint8Array(4096).fill(0x61));
+    expect(await handler(event(record('ObjectCreated:Put', key, '0A', v1)))).toMatchObject([
+      { result: 'rejected', error: 'file is 4096 bytes, over the 1024-byte limit for a post' },
+    ]);
+    expect(bucket.bodiesRead).toEqual([]);
+    expect(await store.listFailedSources()).toMatchObject([{ key, error: 'file is 4096 bytes, over the 1024-byte limit for a post' }]);
+  });
+
+  it('ignores s3:TestEvent and records without an S3 sequencer, and applies the rest', async () => {
+    const key = 'posts/2024-05-01-after-test.md';
+    const bucket = new VersionedBucket({ [key]: { v1: postFile(['title: After the test event']) } });
+    const handler = createIngestHandler({ store: new MemoryPostStore(), s3: bucket.s3, bucket: 'content' });
+    const testEvent = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2024-05-01T00:00:00.000Z', Bucket: 'content', RequestId: 'X', HostId: 'Y' };
+    expect(await handler(testEvent as unknown as S3Event)).toEqual([]);
+    const outcomes = await handler(event(
+      { ...record('ObjectCreated:Put', key, '0A', 'v1'), s3: { object: { key, versionId: 'v1' } } },
+      record('ObjectCreated:Put', key, 'not-hex', 'v1'),
+      record('ObjectCreated:Put', key, '0B', 'v1'),
+    ));
+    expect(outcomes).toMatchObject([{ key, result: 'published' }]);
+    expect(bucket.reads).toEqual([{ key, versionId: 'v1' }]);
   });
 
   it('reports every feed a change touched: added, updated and removed', async () => {
