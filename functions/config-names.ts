@@ -16,9 +16,9 @@ export const ENV = {
   /** Ingest: largest post file accepted, and hosts whose iframes bodies may keep. */
   maxPostBytes: 'MAX_POST_BYTES',
   iframeHosts: 'IFRAME_HOSTS',
-  /** Local stack only: endpoints of the emulators. Unset on AWS. */
-  s3Endpoint: 'S3_ENDPOINT',
-  dynamoEndpoint: 'DYNAMODB_ENDPOINT',
+  /** The SDK's own endpoint variables: the emulators' endpoints in the local stack and the tests; unset on AWS. */
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
+  dynamoEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
 } as const;
 
 /** Only posts under this prefix are ingested; the bucket notification filters on it. */

@@ -21,6 +21,12 @@ import { readIngestSettings } from '../functions/core/ingest-settings';
 import { ROUTE_METHODS, ROUTES, routeKey } from '../functions/core/routes';
 import { PublishingFunction } from './constructs/function';
 
+/**
+ * The read function's timeout. A storage call that hangs fails within WORST_CALL_MS
+ * (functions/adapters/clients.ts) and the reader gets a 503 well before this.
+ */
+export const HTTP_FUNCTION_TIMEOUT_SECONDS = 10;
+
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
 const SITE_SETTINGS = [
   'siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'feedMaxBytes',
@@ -126,7 +132,7 @@ export class PublishingStack extends Stack {
     this.httpFunction = new PublishingFunction(this, 'HttpFunction', {
       entry: 'functions/handlers/http.ts',
       description: 'Serves the public pages, feeds and share links',
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(HTTP_FUNCTION_TIMEOUT_SECONDS),
       environment: siteSettings,
     }).bindTable(this.postsTable, 'read');
 

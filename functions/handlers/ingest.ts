@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { s3Client, dynamoClient } from '../adapters/clients';
+import { dynamoClient } from '../adapters/clients';
+import { s3Client } from '../adapters/s3-client';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';

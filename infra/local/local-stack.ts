@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { dynamoClient, s3Client } from '../../functions/adapters/clients';
+import { dynamoClient } from '../../functions/adapters/clients';
+import { s3Client } from '../../functions/adapters/s3-client';
 import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
 import { settingsFromEnv } from '../../functions/adapters/env';
 import { ENV } from '../../functions/config-names';
@@ -75,8 +76,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onError,
   });
 
+  // As Lambda sets them (region and credentials), plus the SDK's endpoint variables for the emulators.
   const functionEnv: Record<string, string> = {
     AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
     ...options.env,
     [ENV.tableName]: LOCAL_TABLE,
     [ENV.bucketName]: LOCAL_BUCKET,

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/config-names';
 import type { LocalStack } from '../../infra/local/local-stack';
 import { get, REPO_ROOT, startTestStack } from '../support/local-stack';
 import { postFile } from '../support/post-cases';
@@ -42,7 +41,7 @@ async function cli(tool: string, args: string[], env: Record<string, string> = {
   const options = {
     cwd: scratch,
     env: {
-      ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, [ENV.s3Endpoint]: '',
+      ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`,
       AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', ...env,
     },

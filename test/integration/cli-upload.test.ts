@@ -121,7 +121,7 @@ describe('npm run upload of single files', () => {
     await writeFile(file, postFile(['title: Single', 'categories: singles']));
     // --bucket means AWS: the SDK's own endpoint variable stands in for it (s3rver computes no checksums).
     const { code, stdout } = await upload([file, '--bucket', stack.bucket], {
-      [ENV.s3Endpoint]: '', AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
     });
     expect(stdout).toContain('Uploading 1 file to AWS (bucket content)…\n  new       posts/2022-05-01-single.md\n');

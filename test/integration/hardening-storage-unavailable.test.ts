@@ -1,15 +1,17 @@
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo, Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Client } from '../../functions/adapters/clients';
+import { dynamoClient, WORST_CALL_MS } from '../../functions/adapters/clients';
+import { s3Client } from '../../functions/adapters/s3-client';
+import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../../infra/stack';
 import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
@@ -20,7 +22,7 @@ import { settingsFromEnv } from '../../functions/adapters/env';
 import { ensureTable } from '../../infra/local/emulators';
 
 // Storage goes away for real: a persistent dynalite is closed and started again on the same
-// port and data. The SDK is told to give up fast, so the outage costs the test little time.
+// port and data; and a storage endpoint hangs. The clients are built as the functions build them.
 const TABLE = 'posts';
 const BUCKET = 'content';
 
@@ -85,10 +87,8 @@ beforeAll(async () => {
   s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dataDir, 's3'), configureBuckets: [{ name: BUCKET }] });
   const { port: s3Port } = await s3rver.run();
   s3 = s3Client({ [ENV.s3Endpoint]: `http://127.0.0.1:${s3Port}` });
-  dynamo = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${dynamoPort}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1, requestHandler: { connectionTimeout: 300, requestTimeout: 1000 },
-  });
+  // The functions' own client configuration (timeouts, retries), as deployed.
+  dynamo = dynamoClient({ [ENV.dynamoEndpoint]: `http://127.0.0.1:${dynamoPort}` });
   await ensureTable(dynamo, TABLE);
   store = new DynamoPostStore(dynamo, TABLE);
 });
@@ -140,13 +140,36 @@ describe('when DynamoDB is unreachable', () => {
   });
 
   it('a store pointed at a closed port fails with StorageUnavailable, not a raw socket error', async () => {
-    const closed = new DynamoDBClient({
-      endpoint: 'http://127.0.0.1:1', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1,
-    });
+    const closed = dynamoClient({ [ENV.dynamoEndpoint]: 'http://127.0.0.1:1' });
     try {
       await expect(new DynamoPostStore(closed, TABLE).getPost('x')).rejects.toBeInstanceOf(StorageUnavailable);
     } finally {
       closed.destroy();
     }
   });
+
+  it('when DynamoDB accepts connections and never answers, a read answers 503 within the read function\'s timeout and ingest throws', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const hung = dynamoClient({ [ENV.dynamoEndpoint]: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+    try {
+      const hungStore = new DynamoPostStore(hung, TABLE);
+      const readSite = createHttpHandler({ store: hungStore, settings: settingsFromEnv({}) });
+      const started = Date.now();
+      const response = await readSite(readRequest('/category/outage.rss'));
+      expect(response.statusCode).toBe(503);
+      expect(response.headers?.['retry-after']).toBe('5');
+      // The read function's timeout (infra/stack.ts): past it, API Gateway answers its own 5xx.
+      expect(Date.now() - started).toBeLessThan(HTTP_FUNCTION_TIMEOUT_SECONDS * 1000);
+      expect(WORST_CALL_MS).toBeLessThan(HTTP_FUNCTION_TIMEOUT_SECONDS * 1000);
+      await expect(createIngestHandler({ store: hungStore, s3, bucket: BUCKET })(createdEvent('posts/2022-01-12-before.md', '0000000000000003')))
+        .rejects.toBeInstanceOf(StorageUnavailable);
+    } finally {
+      hung.destroy();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 30_000);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Client } from '../../functions/adapters/clients';
+import { s3Client } from '../../functions/adapters/s3-client';
 import { ENV } from '../../functions/config-names';
 import { CONTENT_DIR, REPO_ROOT } from '../support/local-stack';
 

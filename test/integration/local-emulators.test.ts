@@ -9,7 +9,8 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoClient, s3Client } from '../../functions/adapters/clients';
+import { dynamoClient } from '../../functions/adapters/clients';
+import { s3Client } from '../../functions/adapters/s3-client';
 import { ENV } from '../../functions/config-names';
 import { ensureTable, startEmulators } from '../../infra/local/emulators';
 

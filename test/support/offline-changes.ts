@@ -6,7 +6,8 @@
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { dynamoClient, s3Client } from '../../functions/adapters/clients';
+import { dynamoClient } from '../../functions/adapters/clients';
+import { s3Client } from '../../functions/adapters/s3-client';
 import { ENV } from '../../functions/config-names';
 import { dataPaths, startEmulators } from '../../infra/local/emulators';
 import { LOCAL_BUCKET, LOCAL_TABLE } from '../../infra/local/local-stack';
