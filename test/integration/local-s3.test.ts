@@ -1,0 +1,75 @@
+import { ListObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listObjects } from '../../functions/adapters/s3-objects';
+import type { LocalStack } from '../../infra/local/local-stack';
+import { startTestStack } from '../support/local-stack';
+
+// The local S3 (s3rver on its worker thread) as the local stack runs it: listings of any length.
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** S3 lists keys in the binary order of their UTF-8 bytes. */
+const s3Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+async function putAll(keys: string[]): Promise<void> {
+  const queue = [...keys];
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+        await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: key }));
+      }
+    }),
+  );
+}
+
+/** Every key under `prefix` by ListObjects (version 1), page by page, each page starting after the last key of the one before. */
+async function listByMarker(prefix: string, maxKeys: number): Promise<string[]> {
+  const keys: string[] = [];
+  for (let marker: string | undefined, truncated = true; truncated; ) {
+    const page = await stack.s3.send(new ListObjectsCommand({ Bucket: stack.bucket, Prefix: prefix, Marker: marker, MaxKeys: maxKeys }));
+    const listed = (page.Contents ?? []).map((object) => object.Key!);
+    keys.push(...listed);
+    truncated = page.IsTruncated ?? false;
+    marker = listed.at(-1);
+  }
+  return keys;
+}
+
+async function listByToken(prefix: string, maxKeys: number): Promise<string[]> {
+  const keys: string[] = [];
+  for (let token: string | undefined, truncated = true; truncated; ) {
+    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: maxKeys }));
+    keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+    truncated = page.IsTruncated ?? false;
+    token = page.NextContinuationToken;
+  }
+  return keys;
+}
+
+describe('local S3 listing', () => {
+  const keys = Array.from({ length: 1007 }, (_, index) => `listing/${String(index).padStart(4, '0')}.md`);
+  const expected = [...keys].sort(s3Order);
+
+  beforeAll(async () => {
+    await putAll(keys);
+  }, 60_000);
+
+  it('lists past 1,000 keys, as reindex and the start-up reconciliation do', async () => {
+    const listed = [];
+    for await (const object of listObjects(stack.s3, stack.bucket, 'listing/')) listed.push(object.key);
+    expect(listed).toHaveLength(1007);
+    expect(listed).toEqual(expected);
+  });
+
+  it('pages with continuation tokens and with markers, in S3 order, each key once', async () => {
+    expect(await listByToken('listing/', 50)).toEqual(expected);
+    expect(await listByMarker('listing/', 50)).toEqual(expected);
+  });
+});
