@@ -6,6 +6,7 @@ import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { LocalS3Store } from './s3-store.mjs';
 
 const { kind, options } = workerData;
 
@@ -17,6 +18,8 @@ async function start() {
     return { port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
   }
   const s3rver = new S3rver({ address: '127.0.0.1', port: options.port, silent: true, directory: options.directory, configureBuckets: [{ name: options.bucket }] });
+  // Every request reaches the files through this one object (./s3-store.mjs says why).
+  s3rver.store = s3rver.context.store = new LocalS3Store(options.directory);
   // Object events go to the main thread, in order, where the functions run. The request that
   // made one is held until the main thread has taken it, as when s3rver ran on that thread: a
   // client holding its PutObject answer can wait for ingest with the local stack's idle().

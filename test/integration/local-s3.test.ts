@@ -54,7 +54,12 @@ async function listByToken(prefix: string, maxKeys: number): Promise<string[]> {
 }
 
 describe('local S3 listing', () => {
-  const keys = Array.from({ length: 1007 }, (_, index) => `listing/${String(index).padStart(4, '0')}.md`);
+  // 1,000 plain keys, and keys whose file names sort differently from the keys themselves
+  // (a key that is a prefix of another, a folder beside a file, characters past U+FFFF).
+  const keys = [
+    ...Array.from({ length: 1000 }, (_, index) => `listing/${String(index).padStart(4, '0')}.md`),
+    'listing/a', 'listing/a-b', 'listing/a/b', 'listing/2022/x.md', 'listing/2022-01-01-a.md', 'listing/\uFF61.md', 'listing/😀.md',
+  ];
   const expected = [...keys].sort(s3Order);
 
   beforeAll(async () => {
@@ -71,5 +76,8 @@ describe('local S3 listing', () => {
   it('pages with continuation tokens and with markers, in S3 order, each key once', async () => {
     expect(await listByToken('listing/', 50)).toEqual(expected);
     expect(await listByMarker('listing/', 50)).toEqual(expected);
+    // Page boundaries between each pair of keys whose file names sort out of key order.
+    expect(await listByToken('listing/2022', 1)).toEqual(['listing/2022-01-01-a.md', 'listing/2022/x.md']);
+    expect(await listByMarker('listing/a', 1)).toEqual(['listing/a', 'listing/a-b', 'listing/a/b']);
   });
 });
