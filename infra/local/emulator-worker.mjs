@@ -19,7 +19,9 @@ async function start() {
   }
   const s3rver = new S3rver({ address: '127.0.0.1', port: options.port, silent: true, directory: options.directory, configureBuckets: [{ name: options.bucket }] });
   // Every request reaches the files through this one object (./s3-store.mjs says why).
-  s3rver.store = s3rver.context.store = new LocalS3Store(options.directory);
+  const store = new LocalS3Store(options.directory);
+  s3rver.store = s3rver.context.store = store;
+  const setAside = await store.recover(options.damagedDirectory);
   // Object events go to the main thread, in order, where the functions run. The request that
   // made one is held until the main thread has taken it, as when s3rver ran on that thread: a
   // client holding its PutObject answer can wait for ingest with the local stack's idle().
@@ -33,7 +35,7 @@ async function start() {
     }
   });
   const { port } = await s3rver.run();
-  return { port, close: () => s3rver.close() };
+  return { port, setAside, close: () => s3rver.close() };
 }
 
 /** This thread's id in /proc/self/task (Linux), so the benchmark can read its CPU time. */
@@ -52,7 +54,7 @@ start().then(
       await emulator.close();
       parentPort.close();
     });
-    parentPort.postMessage({ type: 'listening', port: emulator.port, threadId: linuxThreadId() });
+    parentPort.postMessage({ type: 'listening', port: emulator.port, threadId: linuxThreadId(), setAside: emulator.setAside });
   },
   (error) => parentPort.postMessage({ type: 'failed', error: String(error?.message ?? error) }),
 );
