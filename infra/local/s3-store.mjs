@@ -8,6 +8,8 @@
 // - It listed keys in the order of their file names, not S3's: `a-b._S3rver_object` sorts before
 //   `a._S3rver_object`, a folder `2022/` before `2022-01-01.md`, so a page could end on a key that
 //   S3 puts later and the next page (which starts after it) skipped keys.
+// - A key too long for a file name failed in a write stream nobody listened to, which ended its
+//   thread; a `..` part in a key wrote outside the bucket.
 //
 // Why a subclass of s3rver's store, in our code: s3rver takes its store as one object
 // (`s3rver.store`, which every request reaches through), so replacing the methods that touch files
@@ -39,9 +41,47 @@ const METADATA = '._S3rver_metadata.json';
 const RESOURCE = '._S3rver_';
 const UPLOADS = '._S3rver_uploads';
 const TEMP = /^(.+)\.([0-9a-f]{12})\.tmp$/;
+/** Bytes in a file or folder name on Linux and macOS file systems. */
+const NAME_MAX = 255;
+/** The most our file names add to the last part of a key: a metadata temp file. */
+const NAME_ADDED = Buffer.byteLength(`${METADATA}.${'0'.repeat(12)}.tmp`);
+const KEY_MAX = 1024;
+
 /** S3 lists keys in the binary order of their UTF-8 bytes. */
 function s3Order(a, b) {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Refuses, with S3's error for it, a key whose files this store cannot name: longer than S3
+ * allows, a part between slashes longer than a file name can be, or a folder part that is empty,
+ * `.` or `..`, which the file system would resolve to another key's files (or outside the bucket).
+ */
+export function refuseUnstorableKey(key) {
+  const keyBytes = Buffer.byteLength(key);
+  if (keyBytes > KEY_MAX) {
+    throw new S3Error('KeyTooLongError', `Your key is too long: ${keyBytes} bytes, where S3 allows ${KEY_MAX}.`, { Size: keyBytes, MaxSizeAllowed: KEY_MAX });
+  }
+  const parts = key.split('/');
+  const last = parts.pop();
+  for (const part of parts) {
+    if (part === '' || part === '.' || part === '..') {
+      throw new S3Error('InvalidArgument', `The local S3 cannot store this key: it keeps keys as files, and a folder part that is empty, "." or ".." would name another key's files.`, { ArgumentName: 'key', ArgumentValue: key });
+    }
+    const bytes = Buffer.byteLength(part);
+    if (bytes > NAME_MAX) throw tooLongForFiles(bytes, NAME_MAX, 'a part of it before a slash');
+  }
+  const lastBytes = Buffer.byteLength(last);
+  if (lastBytes > NAME_MAX - NAME_ADDED) throw tooLongForFiles(lastBytes, NAME_MAX - NAME_ADDED, 'its part after the last slash');
+}
+
+function tooLongForFiles(bytes, limit, which) {
+  return new S3Error(
+    'KeyTooLongError',
+    `Your key is too long for the local S3: it stores keys as files, and file names have at most ${NAME_MAX} bytes, ` +
+      `so ${which} can have at most ${limit} bytes (this one has ${bytes}). S3 itself allows keys of up to ${KEY_MAX} bytes.`,
+    { Size: bytes, MaxSizeAllowed: limit },
+  );
 }
 
 function notThere(path) {
@@ -50,7 +90,7 @@ function notThere(path) {
 
 /** Turns "cannot exist as a file" into ENOENT, which s3rver's callers read as "no such key". */
 function rethrowMissing(error) {
-  if (['ENOENT', 'ENOTDIR'].includes(error.code)) throw Object.assign(error, { code: 'ENOENT' });
+  if (['ENOENT', 'ENOTDIR', 'ENAMETOOLONG'].includes(error.code)) throw Object.assign(error, { code: 'ENOENT' });
   throw error;
 }
 
@@ -166,15 +206,20 @@ export class LocalS3Store extends FilesystemStore {
     } catch (error) {
       // Before the commit the temp files are dropped; after it, recover() finishes the write.
       if (!committed) await Promise.all([unlinkIfPresent(tempPath(objectPath, id)), unlinkIfPresent(tempPath(metadataPath, id))]).catch(() => {});
+      if (error.code === 'ENAMETOOLONG') {
+        throw new S3Error('KeyTooLongError', `Your key is too long for the local S3: the file system here refused a file name this long. S3 itself allows keys of up to ${KEY_MAX} bytes.`);
+      }
       throw error;
     }
   }
 
   async putObject(object) {
+    refuseUnstorableKey(object.key);
     return this.#write(object.bucket, object.key, object.content, object.metadata);
   }
 
   async copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata) {
+    refuseUnstorableKey(destKey);
     const source = await this.getObject(srcBucket, srcKey);
     if (!source) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: srcKey });
     await this.#write(destBucket, destKey, source.content, replacementMetadata ?? source.metadata);
@@ -242,6 +287,7 @@ export class LocalS3Store extends FilesystemStore {
   }
 
   async initiateUpload(bucket, key, uploadId, metadata) {
+    refuseUnstorableKey(key);
     const uploadDir = join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId);
     await makeFolder(uploadDir);
     await replaceFile(join(uploadDir, 'key'), key);

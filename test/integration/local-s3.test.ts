@@ -1,10 +1,17 @@
-import { ListObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listObjects } from '../../functions/adapters/s3-objects';
 import type { LocalStack } from '../../infra/local/local-stack';
-import { startTestStack } from '../support/local-stack';
+import { get, startTestStack, uploadPost } from '../support/local-stack';
 
-// The local S3 (s3rver on its worker thread) as the local stack runs it: listings of any length.
+// The local S3 (s3rver on its worker thread) as the local stack runs it: listings of any length,
+// and keys the file system cannot store.
 
 let stack: LocalStack;
 
@@ -79,5 +86,32 @@ describe('local S3 listing', () => {
     // Page boundaries between each pair of keys whose file names sort out of key order.
     expect(await listByToken('listing/2022', 1)).toEqual(['listing/2022-01-01-a.md', 'listing/2022/x.md']);
     expect(await listByMarker('listing/a', 1)).toEqual(['listing/a', 'listing/a-b', 'listing/a/b']);
+  });
+});
+
+describe('local S3 keys and errors', () => {
+  const post = (title: string) => `---\ntitle: ${title}\ndate: 2022-03-01 09:00 +0800\ncategories: s3keys\n---\n${title}.\n`;
+
+  it('refuses a key too long for the file system on its own, and goes on serving every other request', async () => {
+    // A legal S3 key (S3 allows 1,024 bytes) whose file name the file system cannot hold.
+    const key = `posts/${'l'.repeat(900)}.md`;
+    const refused = await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: post('Long') })).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(S3ServiceException);
+    expect((refused as S3ServiceException).name).toBe('KeyTooLongError');
+    expect((refused as S3ServiceException).$metadata.httpStatusCode).toBe(400);
+    expect((refused as S3ServiceException).message).toMatch(/255 bytes/);
+    const read = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key })).catch((error: unknown) => error);
+    expect((read as S3ServiceException).name).toBe('NoSuchKey');
+    // Folder parts the file system would resolve elsewhere (here, outside the data directory).
+    const escaping = await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: '../../escape.md', Body: 'x' })).catch((error: unknown) => error);
+    expect([(escaping as S3ServiceException).name, (escaping as S3ServiceException).$metadata?.httpStatusCode]).toEqual(['InvalidArgument', 400]);
+
+    // Later uploads are stored and ingested; the site and listings work.
+    await uploadPost(stack, 'posts/2022-03-01-after-long-key.md', post('After the long key'));
+    const feed = (await (await get(stack, '/category/s3keys.json')).json()) as { items: Array<{ title: string }> };
+    expect(feed.items.map((item) => item.title)).toEqual(['After the long key']);
+    const listed = [];
+    for await (const object of listObjects(stack.s3, stack.bucket, 'posts/')) listed.push(object.key);
+    expect(listed).toEqual(['posts/2022-03-01-after-long-key.md']);
   });
 });
