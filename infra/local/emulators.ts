@@ -79,6 +79,10 @@ async function startThread(
     throw error;
   });
   worker.on('error', (error) => onError(new Error(`${kind} failed: ${error.message}`)));
+  // A request the emulator failed (answered 500); the emulator goes on.
+  worker.on('message', (message: { type: string; error?: string }) => {
+    if (message.type === 'error') onError(new Error(`${kind}: ${message.error}`));
+  });
   const exited = new Promise((resolve) => worker.once('exit', resolve));
   return {
     port,

@@ -1,9 +1,12 @@
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listObjects } from '../../functions/adapters/s3-objects';
@@ -11,7 +14,7 @@ import type { LocalStack } from '../../infra/local/local-stack';
 import { get, startTestStack, uploadPost } from '../support/local-stack';
 
 // The local S3 (s3rver on its worker thread) as the local stack runs it: listings of any length,
-// and keys the file system cannot store.
+// keys the file system cannot store, and requests that fail unexpectedly.
 
 let stack: LocalStack;
 
@@ -113,5 +116,27 @@ describe('local S3 keys and errors', () => {
     const listed = [];
     for await (const object of listObjects(stack.s3, stack.bucket, 'posts/')) listed.push(object.key);
     expect(listed).toEqual(['posts/2022-03-01-after-long-key.md']);
+  });
+
+  it('answers 500 to a request that fails unexpectedly inside s3rver, and goes on serving', async () => {
+    // Completing a multipart upload with a part that was never uploaded makes s3rver open a
+    // file that does not exist, from a stream nobody listens to for errors.
+    const key = 'uploads/multipart.bin';
+    const { UploadId } = await stack.s3.send(new CreateMultipartUploadCommand({ Bucket: stack.bucket, Key: key }));
+    const part = await stack.s3.send(new UploadPartCommand({ Bucket: stack.bucket, Key: key, UploadId, PartNumber: 1, Body: 'part one' }));
+    const failed = await stack.s3
+      .send(
+        new CompleteMultipartUploadCommand({
+          Bucket: stack.bucket, Key: key, UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }, { PartNumber: 2, ETag: part.ETag }] },
+        }),
+        { abortSignal: AbortSignal.timeout(10_000) },
+      )
+      .catch((error: unknown) => error);
+    expect((failed as S3ServiceException).$metadata?.httpStatusCode).toBe(500);
+
+    await uploadPost(stack, 'posts/2022-03-01-after-error.md', post('After the error'));
+    const feed = (await (await get(stack, '/category/s3keys.json')).json()) as { items: Array<{ title: string }> };
+    expect(feed.items.map((item) => item.title)).toContain('After the error');
   });
 });
