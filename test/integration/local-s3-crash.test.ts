@@ -19,6 +19,8 @@ const BUCKET = 'content';
 
 let dataDir: string;
 let contentDir: string;
+/** Children still running: a failed test leaves none behind. */
+const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'crash-data-'));
@@ -26,6 +28,7 @@ beforeAll(async () => {
   await mkdir(join(contentDir, 'posts'));
 });
 afterAll(async () => {
+  for (const child of children) process.kill(-child.pid!, 'SIGKILL');
   await rm(dataDir, { recursive: true, force: true });
   await rm(contentDir, { recursive: true, force: true });
 });
@@ -49,6 +52,8 @@ async function start(): Promise<Running> {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let output = '';
   child.stderr!.on('data', (chunk) => (output += chunk));
   const line = await new Promise<string>((resolve, reject) => {
@@ -65,7 +70,7 @@ async function start(): Promise<Running> {
     // One attempt: an answered 200 is one write, a failed one is not retried behind the test's back.
     maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  return { child, s3, setAside: setAside ?? [] };
+  return { child, s3, setAside };
 }
 
 async function kill(running: Running): Promise<void> {
