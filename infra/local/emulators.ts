@@ -15,6 +15,8 @@ import { TABLE_SCHEMA } from '../../functions/adapters/table-schema';
 export interface EmulatorOptions {
   /** Where s3rver and dynalite keep their data; undefined keeps DynamoDB in memory and S3 in a temp dir. */
   s3Directory: string;
+  /** Where damaged objects found at start are moved (default: `<s3Directory>-damaged`). */
+  s3DamagedDirectory?: string;
   dynamoDirectory?: string;
   s3Port: number;
   dynamoPort: number;
@@ -23,9 +25,20 @@ export interface EmulatorOptions {
   onError?: (error: Error) => void;
 }
 
+/** An object found damaged at start (an interrupted write, or an older s3rver's files), moved out of the bucket. */
+export interface SetAsideObject {
+  bucket: string;
+  key: string;
+  reason: string;
+  /** Where its files are now. */
+  files: string[];
+}
+
 export interface Emulators {
   s3Endpoint: string;
   dynamoEndpoint: string;
+  /** What was found damaged in S3's data at start and moved aside (never deleted). */
+  setAside: SetAsideObject[];
   /** Receives s3rver's object events (as s3rver emits them), in order. */
   onObjectEvent(listener: (event: S3Event) => void): void;
   /** Linux thread ids of the emulators' threads, for reading their CPU time (the benchmark); undefined elsewhere. */
@@ -37,6 +50,7 @@ export interface Emulators {
 interface EmulatorThread {
   port: number;
   threadId?: number;
+  setAside?: SetAsideObject[];
   worker: Worker;
   stop(): Promise<void>;
 }
@@ -47,16 +61,17 @@ async function startThread(
   onError: (error: Error) => void = (error) => console.error(error),
 ): Promise<EmulatorThread> {
   const worker = new Worker(new URL('./emulator-worker.mjs', pathToFileURL(__filename)), { workerData: { kind, options } });
-  const { port, threadId } = await new Promise<{ port: number; threadId?: number }>((resolve, reject) => {
+  type Listening = { port: number; threadId?: number; setAside?: SetAsideObject[] };
+  const { port, threadId, setAside } = await new Promise<Listening>((resolve, reject) => {
     const failed = (reason: string) => reject(new Error(`${kind} did not start: ${reason}`));
     const onStartError = (error: Error) => failed(error.message);
     const onExit = (code: number) => failed(`its thread stopped (exit code ${code})`);
     worker.once('error', onStartError);
     worker.once('exit', onExit);
-    worker.once('message', (message: { type: string; port?: number; threadId?: number; error?: string }) => {
+    worker.once('message', (message: Listening & { type: string; error?: string }) => {
       worker.off('error', onStartError);
       worker.off('exit', onExit);
-      if (message.type === 'listening') resolve({ port: message.port!, threadId: message.threadId });
+      if (message.type === 'listening') resolve(message);
       else failed(message.error!);
     });
   }).catch(async (error: unknown) => {
@@ -64,10 +79,15 @@ async function startThread(
     throw error;
   });
   worker.on('error', (error) => onError(new Error(`${kind} failed: ${error.message}`)));
+  // A request the emulator failed (answered 500); the emulator goes on.
+  worker.on('message', (message: { type: string; error?: string }) => {
+    if (message.type === 'error') onError(new Error(`${kind}: ${message.error}`));
+  });
   const exited = new Promise((resolve) => worker.once('exit', resolve));
   return {
     port,
     threadId,
+    setAside,
     worker,
     async stop() {
       worker.postMessage('stop');
@@ -91,7 +111,11 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   let s3: EmulatorThread;
   try {
     s3 = await startThread('s3rver', {
-      port: options.s3Port, directory: options.s3Directory, bucket: options.bucket, eventsTaken: eventsTaken.buffer,
+      port: options.s3Port,
+      directory: options.s3Directory,
+      damagedDirectory: options.s3DamagedDirectory ?? `${options.s3Directory}-damaged`,
+      bucket: options.bucket,
+      eventsTaken: eventsTaken.buffer,
     }, options.onError);
   } catch (error) {
     await dynamo.stop();
@@ -108,6 +132,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   return {
     s3Endpoint: `http://127.0.0.1:${s3.port}`,
     dynamoEndpoint: `http://127.0.0.1:${dynamo.port}`,
+    setAside: s3.setAside ?? [],
     onObjectEvent: (listener) => listeners.push(listener),
     threadIds: { dynalite: dynamo.threadId, s3rver: s3.threadId },
     async stop() {
@@ -158,6 +183,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
 export function dataPaths(dataDir: string) {
   return {
     s3: join(dataDir, 's3'),
+    s3Damaged: join(dataDir, 's3-damaged'),
     dynamo: join(dataDir, 'dynamodb'),
     contentManifest: join(dataDir, 'content-manifest.json'),
     deadLetters: join(dataDir, 'dead-letters.jsonl'),

@@ -12,7 +12,7 @@ import { settingsFromEnv } from '../../functions/adapters/env';
 import { ENV } from '../../functions/config-names';
 import { httpHandlerFromEnv } from '../../functions/handlers/http';
 import { ingestHandlerFromEnv, ingestSettingsFromEnv } from '../../functions/handlers/ingest';
-import { dataPaths, ensureTable, startEmulators } from './emulators';
+import { dataPaths, ensureTable, startEmulators, type SetAsideObject } from './emulators';
 import { createLocalApiServer } from './http-server';
 import { S3EventBridge } from './s3-events';
 
@@ -52,6 +52,8 @@ export interface LocalStack {
   idle(): Promise<void>;
   /** Linux thread ids of dynalite's and s3rver's threads (for the benchmark); undefined elsewhere. */
   emulatorThreadIds: { dynalite?: number; s3rver?: number };
+  /** Objects found damaged in S3's data at start, moved to DATA_DIR/s3-damaged. */
+  setAside: SetAsideObject[];
   stop(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const onError = options.onError ?? ((error) => console.error(error));
   const emulators = await startEmulators({
     s3Directory: paths.s3,
+    s3DamagedDirectory: paths.s3Damaged,
     dynamoDirectory: options.dataDir ? paths.dynamo : undefined,
     s3Port: options.s3Port,
     dynamoPort: options.dynamoPort,
@@ -126,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     store: new DynamoPostStore(dynamo, LOCAL_TABLE),
     idle: () => bridge.idle(),
     emulatorThreadIds: emulators.threadIds,
+    setAside: emulators.setAside,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

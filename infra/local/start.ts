@@ -58,6 +58,11 @@ async function main(): Promise<void> {
     dynamoPort: port('DYNAMODB_PORT', 4567),
     env,
   });
+  // Damaged objects (an upload cut short by a crash) were moved out of the bucket, not deleted.
+  if (stack.setAside.length > 0) {
+    console.log(`  ${stack.setAside.length} damaged object(s) set aside in ${dataPaths(dataDir).s3Damaged} (moved there, not deleted):`);
+    for (const object of stack.setAside) console.log(`  set aside ${object.bucket}/${object.key}: ${object.reason}`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
