@@ -73,7 +73,12 @@ function knownStatus(error: unknown): [number, string] | undefined {
   return undefined;
 }
 
-/** Strong ETag and 304 for a matching If-None-Match; HEAD keeps the headers and drops the body. */
+/**
+ * Strong ETag and 304 for a matching If-None-Match. A HEAD gets the GET's whole answer: what
+ * carries it to the client (API Gateway; Node's server locally) sends the headers, with the
+ * body's Content-Length, and not the body, as HTTP says a HEAD answer is sent. An emptied body
+ * would make the length 0.
+ */
 export function finishResponse(request: HttpRequest, response: HttpResponse): HttpResponse {
   if (response.status === 200) {
     // Feed documents bring an ETag derived from their feed's version; other bodies are hashed.
@@ -84,5 +89,5 @@ export function finishResponse(request: HttpRequest, response: HttpResponse): Ht
       return { status: 304, headers: { etag, 'cache-control': response.headers['cache-control'] }, body: '' };
     }
   }
-  return request.method === 'HEAD' ? { ...response, body: '' } : response;
+  return response;
 }

@@ -55,7 +55,10 @@ function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
   for (const [name, value] of Object.entries(event.pathParameters ?? {})) if (value !== undefined) pathParameters[name] = value;
   return {
     method: event.requestContext.http.method,
-    path: event.rawPath,
+    // As API Gateway hands paths over: already decoded (rawPath too, despite its name), never to be
+    // decoded again. A post page's path is its route's `proxy` variable, which a stage name in
+    // rawPath would not be part of.
+    path: route.view === 'postPage' && pathParameters.proxy !== undefined ? `/${pathParameters.proxy}` : event.rawPath,
     view: route.view,
     pathParameters,
     query,

@@ -7,8 +7,8 @@ type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStr
 
 /**
  * A local stand-in for API Gateway's HTTP API: matches the same route table, builds the
- * payload 2.0 event the deployed Lambda receives (decoded `rawPath`, as HTTP APIs deliver
- * it) and writes the handler's result back.
+ * payload 2.0 event the deployed Lambda receives (paths decoded as HTTP API decodes them,
+ * `gatewayPath`) and writes the handler's result back.
  */
 export function createLocalApiServer(handler: HttpHandler, onError: (error: unknown) => void): Server {
   return createServer((request, response) => {
@@ -27,12 +27,8 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   const queryStart = target.indexOf('?');
   const encodedPath = queryStart === -1 ? target : target.slice(0, queryStart);
   const rawQueryString = queryStart === -1 ? '' : target.slice(queryStart + 1);
-  let path: string;
-  try {
-    path = decodeURIComponent(encodedPath);
-  } catch {
-    return sendJson(response, 400, { message: 'Bad Request' });
-  }
+  const path = gatewayPath(encodedPath);
+  if (path === undefined) return sendJson(response, 400, { message: 'Bad Request' });
   const method = request.method ?? 'GET';
   const match = matchRoute(path);
   if (!match || !(ROUTE_METHODS as readonly string[]).includes(method)) {
@@ -49,6 +45,10 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
     const earlier = headers[name];
     headers[name] = earlier === undefined ? raw[i + 1] : `${earlier},${raw[i + 1]}`;
   }
+  // Payload 2.0 moves cookies out of the headers into `cookies` (API Gateway developer guide,
+  // "Working with AWS Lambda proxy integrations for HTTP APIs").
+  const cookies = headers.cookie?.split(/;\s*/).filter(Boolean);
+  delete headers.cookie;
   // API Gateway sets these itself, whatever the client sent.
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-port'] = String(request.socket.localPort ?? '');
@@ -65,6 +65,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
     routeKey: key,
     rawPath: path,
     rawQueryString,
+    ...(cookies?.length ? { cookies } : {}),
     headers,
     ...(rawQueryString ? { queryStringParameters } : {}),
     ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
@@ -100,6 +101,25 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   response.writeHead(result.statusCode ?? 200, { ...resultHeaders, 'content-length': body.byteLength });
   // Node drops the body of a HEAD response by itself.
   response.end(body);
+}
+
+/**
+ * The path HTTP API hands a function, from the path the client sent: percent-decoded, cut at a
+ * `?` that decoding produced, and decoded once more; undefined when either decoding fails, which
+ * HTTP API answers with 400 before any function runs. AWS does not document this; it is what
+ * captures of live HTTP API traffic show (hotsock/voker, vokerhttp/testdata/ingress-paths.json:
+ * `%20` and `%E4%B8%96` arrive decoded, `%2F` as `/` before routing, `%3F` cuts the path,
+ * `%252F` arrives as `/`, `%25` followed by anything but two hex digits is refused) and what
+ * AWS's own .NET Lambda test tool emulates ("this should be decoded value").
+ */
+export function gatewayPath(encoded: string): string | undefined {
+  try {
+    const once = decodeURIComponent(encoded);
+    const cut = once.indexOf('?');
+    return decodeURIComponent(cut === -1 ? once : once.slice(0, cut));
+  } catch {
+    return undefined;
+  }
 }
 
 /*

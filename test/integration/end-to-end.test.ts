@@ -130,6 +130,9 @@ describe('pages', () => {
     const headResponse = await get(stack, '/category/chengduribao.html', { method: 'HEAD' });
     expect(headResponse.status).toBe(200);
     expect(headResponse.headers.get('etag')).toBe(getResponse.headers.get('etag'));
+    // The GET's length, not 0 (HTTP: a HEAD answer carries the headers the GET would).
+    expect(headResponse.headers.get('content-length')).toBe(getResponse.headers.get('content-length'));
+    expect(Number(headResponse.headers.get('content-length'))).toBeGreaterThan(1000);
     expect(await headResponse.text()).toBe('');
   });
 

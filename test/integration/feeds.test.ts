@@ -220,6 +220,8 @@ describe('conditional GET', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('etag')).toBe(getResponse.headers.get('etag'));
     expect(head.headers.get('content-type')).toBe('application/feed+json; charset=utf-8');
+    expect(head.headers.get('content-length')).toBe(getResponse.headers.get('content-length'));
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);
     expect(await head.text()).toBe('');
     expect(getResponse.headers.get('link')).toBe(`<${stack.url}/feed.json>; rel="self"`);
   });

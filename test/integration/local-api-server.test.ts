@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalApiServer } from '../../infra/local/http-server';
+import { createLocalApiServer, gatewayPath } from '../../infra/local/http-server';
 import { rawRequest } from '../support/raw-http';
 
 // The local stand-in for API Gateway builds the payload 2.0 event the deployed handler gets;
@@ -78,5 +78,33 @@ describe('the local API server (API Gateway stand-in)', () => {
     expect(response.status).toBe(200);
     expect(response.headers).toContainEqual(['content-length', '6']);
     expect(response.body).toBe('成都');
+  });
+
+  it('decodes paths as HTTP API does: twice, cut at a decoded ?, and a path that does not decode is a 400', async () => {
+    // From captures of live HTTP API traffic (see gatewayPath).
+    expect(gatewayPath('/capture/space%20value')).toBe('/capture/space value');
+    expect(gatewayPath('/capture/unicode-%CE%BB-%E4%B8%96%E7%95%8C')).toBe('/capture/unicode-λ-世界');
+    expect(gatewayPath('/capture/hash%23value')).toBe('/capture/hash#value');
+    expect(gatewayPath('/capture/slash%2Fvalue')).toBe('/capture/slash/value');
+    expect(gatewayPath('/capture/question%3Fvalue')).toBe('/capture/question');
+    expect(gatewayPath('/capture/percent%25done')).toBeUndefined();
+    expect(gatewayPath('/capture/literal%252Fvalue')).toBe('/capture/literal/value');
+    expect(gatewayPath('/capture/literal%253Fvalue')).toBe('/capture/literal?value');
+    expect(gatewayPath('/capture/literal%2525value')).toBe('/capture/literal%value');
+
+    events.length = 0;
+    answer = { statusCode: 200, body: 'ok' };
+    expect((await rawRequest(port, 'GET', '/growth-100%25.html', [['Host', 'localhost']])).status).toBe(400);
+    expect(events).toHaveLength(0);
+    await rawRequest(port, 'GET', '/news/a%2Fb.html', [['Host', 'localhost']]);
+    expect(events[0]).toMatchObject({ rawPath: '/news/a/b.html', routeKey: 'GET /{proxy+}', pathParameters: { proxy: 'news/a/b.html' } });
+  });
+
+  it('moves cookies out of the headers into `cookies`, as payload 2.0 does', async () => {
+    events.length = 0;
+    answer = { statusCode: 200, body: 'ok' };
+    await rawRequest(port, 'GET', '/', [['Host', 'localhost'], ['Cookie', 'session=abc123; theme=dark']]);
+    expect(events[0].cookies).toEqual(['session=abc123', 'theme=dark']);
+    expect(events[0].headers.cookie).toBeUndefined();
   });
 });
