@@ -6,7 +6,6 @@ import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -19,7 +18,7 @@ import { TABLE_SCHEMA } from '../functions/adapters/table-schema';
 import { ENV, POSTS_PREFIX } from '../functions/config-names';
 import { readIngestSettings } from '../functions/core/ingest-settings';
 import { ROUTE_METHODS, ROUTES, routeKey } from '../functions/core/routes';
-import { PublishingFunction } from './constructs/function';
+import { PublishingFunction, SendOnlyQueueDestination } from './constructs/function';
 
 /**
  * The read function's timeout. A storage call that hangs fails within WORST_CALL_MS
@@ -116,7 +115,7 @@ export class PublishingStack extends Stack {
       // An on-failure destination rather than a dead-letter queue: its message carries the
       // error (type, message) and the retry count along with the S3 event, so a failed post
       // can be diagnosed from the queue alone; a DLQ message holds the bare event.
-      onFailure: new SqsDestination(this.deadLetterQueue),
+      onFailure: new SendOnlyQueueDestination(this.deadLetterQueue),
       // Ingest tells the WebSub hub (when one is configured) which feed URLs changed.
       environment: { ...siteSettings, ...ingestEnvironment(this) },
     })
