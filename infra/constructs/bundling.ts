@@ -12,8 +12,16 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Node.js 24, the functions' Lambda runtime. */
 export const BUNDLE_TARGET = 'node24';
 
-/** The Lambda runtime provides the AWS SDK v3; bundling it would add megabytes. */
-export const BUNDLE_EXTERNALS = ['@aws-sdk/*'];
+/**
+ * Nothing is left to the runtime: the AWS SDK is bundled, so the functions run the SDK `npm ci`
+ * installs and every test uses, not whichever version the Lambda runtime carries (AWS does not
+ * publish it per runtime; the Lambda developer guide calls the runtime's copy a convenience and
+ * advises packaging the SDK for production). Bundled from the SDK's ES modules (MAIN_FIELDS),
+ * the http function loads faster than the same code loading the SDK from node_modules (median of
+ * 9 fresh `node` processes: 82 ms against 112; `npm run bench -- --quick --only d` measures it),
+ * at 416 KB instead of 87. `externalModules: []` also keeps CDK from excluding `@aws-sdk/*`.
+ */
+export const BUNDLE_EXTERNALS: string[] = [];
 
 /**
  * Packages replaced when bundling. Paths are relative to the repository root: esbuild
@@ -33,6 +41,13 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   'js-yaml': './node_modules/js-yaml',
 };
 
+/**
+ * ES modules first: esbuild's default for Node (`main` first) takes the SDK's CommonJS build,
+ * which it cannot tree-shake. Measured: http 606 → 416 KB and 129 → 82 ms to load, ingest
+ * 1,044 → 803 KB and 235 → 150 ms (median of 9 fresh processes each).
+ */
+export const MAIN_FIELDS = ['module', 'main'];
+
 /** esbuild options for a function bundle (entry points and outfile are the caller's). */
 export function esbuildOptions() {
   return {
@@ -44,6 +59,7 @@ export function esbuildOptions() {
     minify: true,
     sourcemap: true,
     external: [...BUNDLE_EXTERNALS],
+    mainFields: [...MAIN_FIELDS],
     alias: { ...BUNDLE_ALIASES },
     logLevel: 'silent',
   } satisfies BuildOptions;

@@ -104,6 +104,7 @@ export class PublishingFunction extends NodejsFunction {
         sourceMap: shared.sourcemap,
         target: shared.target,
         externalModules: shared.external,
+        mainFields: shared.mainFields,
         // Aliases are resolved from esbuild's working directory, projectRoot (REPO_ROOT).
         esbuildArgs: esbuildAliasArgs(),
         // esbuild is a devDependency, so bundling runs locally; Docker is never needed.

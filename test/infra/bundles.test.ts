@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,10 @@ import { BAD_POSTS, CASE_MAX_POST_BYTES, GBK_POST, postFile, VALID_POSTS } from 
 // and the benchmark use): issue 8's size bound, and proof that the aliases (postcss stubbed,
 // one js-yaml) and the shared `entities` copy leave ingest loading and parsing as from source.
 
-const MAX_BUNDLE_BYTES = 400 * 1024;
+/** Our code and the packages it uses, the AWS SDK aside. */
+const MAX_OWN_CODE_BYTES = 400 * 1024;
+/** As deployed, the AWS SDK bundled (infra/constructs/bundling.ts). */
+const MAX_BUNDLE_BYTES = 1024 * 1024;
 const HANDLERS = ['ingest', 'http'] as const;
 const run = promisify(execFile);
 const NOW = '2024-05-01T00:00:00.000Z';
@@ -29,6 +32,9 @@ beforeAll(async () => {
   await Promise.all([
     ...HANDLERS.map((name) =>
       build({ ...esbuildOptions(), entryPoints: [join(REPO_ROOT, 'functions/handlers', `${name}.ts`)], outfile: join(dir, `${name}.js`) }),
+    ),
+    ...HANDLERS.map((name) =>
+      build({ ...esbuildOptions(), external: ['@aws-sdk/*'], entryPoints: [join(REPO_ROOT, 'functions/handlers', `${name}.ts`)], outfile: join(dir, `${name}-own.js`) }),
     ),
     build({
       ...esbuildOptions(),
@@ -67,18 +73,22 @@ function bundledPost(key: string, body: string | Uint8Array) {
 }
 
 describe('Lambda bundles (infra/constructs/bundling.ts)', () => {
-  it.each(HANDLERS)('the %s bundle is at most 400 KB', async (name) => {
-    const { size } = await stat(join(dir, `${name}.js`));
-    expect(size).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+  it.each(HANDLERS)('the %s bundle is at most 1 MB with the AWS SDK, 400 KB without', async (name) => {
+    expect((await stat(join(dir, `${name}.js`))).size).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+    expect((await stat(join(dir, `${name}-own.js`))).size).toBeLessThanOrEqual(MAX_OWN_CODE_BYTES);
   });
 
-  it.each(HANDLERS)('the %s bundle loads in a fresh Node process and exports its handler', async (name) => {
+  it.each(HANDLERS)('the %s bundle loads in a fresh Node process with nothing else to require, and exports its handler', async (name) => {
     const script = `const m = require(${JSON.stringify(join(dir, `${name}.js`))}); process.stdout.write(typeof m.handler);`;
-    const { stdout } = await run(process.execPath, ['-e', script], {
-      // The Lambda runtime provides @aws-sdk/*; here it comes from node_modules.
-      env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), AWS_REGION: 'us-east-1' },
-    });
+    // No node_modules within reach: the bundle carries the AWS SDK it was tested with.
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: tmpdir(), env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' } });
     expect(stdout).toBe('function');
+  });
+
+  it('leaves the S3 client out of the http bundle: the read function never loads what it never calls', async () => {
+    const source = await readFile(join(dir, 'http.js'), 'utf8');
+    expect(source).toContain('DynamoDBClient');
+    expect(source).not.toMatch(/S3Client|GetObjectCommand/);
   });
 
   it('bundled, parses Markdown and HTML with entities (markdown-it and htmlparser2 share entities@8 and entities@4)', () => {
