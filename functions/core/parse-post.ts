@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import { parsePostDate, type PostDate } from './post-date';
@@ -27,6 +26,23 @@ export interface ParseOptions {
  */
 export const MAX_STORED_POST_BYTES = 380_000;
 const MAX_ID_LENGTH = 200;
+
+/*
+ * Limits on front matter. YAML aliases (`&a` … `*a`) let a few hundred bytes stand for billions
+ * of values (the "billion laughs"): js-yaml shares an aliased value wherever it is used, so
+ * parsing is cheap, but everything after it walks the data as a tree. Aliases are allowed,
+ * since some Jekyll posts use them, and the values and text they expand to are capped instead:
+ * a count of aliases would not bound the cost (one alias of a large list is large) and the
+ * expanded size does. Front matter in the wild is a few hundred bytes and a few levels deep.
+ */
+/** Bytes of front matter, the lines between the two `---`. */
+export const MAX_FRONT_MATTER_BYTES = 64 * 1024;
+/** Lists and mappings nested in front matter (DynamoDB stores at most 32 levels). */
+export const MAX_FRONT_MATTER_DEPTH = 16;
+/** Values (text, numbers, lists, mappings) in front matter once its aliases are expanded. */
+export const MAX_FRONT_MATTER_VALUES = 10_000;
+/** Characters of keys and text in front matter once its aliases are expanded: no post holds more. */
+export const MAX_FRONT_MATTER_CHARS = MAX_STORED_POST_BYTES;
 
 // Fields this module interprets; everything else is kept on the post as given.
 const KNOWN_FIELDS = new Set([
@@ -140,42 +156,78 @@ class FrontMatter {
   }
 }
 
+// js-yaml's maxDepth counts the front matter mapping and the text inside the deepest list;
+// it keeps the parser's recursion short, and copyFrontMatter counts depth again, aliases expanded.
+const YAML_OPTIONS = { schema: yaml.CORE_SCHEMA, maxDepth: MAX_FRONT_MATTER_DEPTH + 2 };
+
 function readFrontMatter(source: string): { fields: FrontMatter; content: string } {
   const lines = source.split('\n');
   if (!/^---[ \t]*$/.test(lines[0])) throw new PostRejected('file does not start with YAML front matter (---)', 1);
   const end = lines.findIndex((line, index) => index > 0 && /^---[ \t]*$/.test(line));
   if (end === -1) throw new PostRejected('front matter is not closed: no --- line after the one on line 1', 1);
-  try {
-    // An explicit engine: js-yaml's CORE_SCHEMA keeps dates as the strings written, offset included.
-    // Passing options also keeps gray-matter from caching every input forever.
-    const parsed = matter(source, {
-      engines: { yaml: (text: string) => yaml.load(text, { schema: yaml.CORE_SCHEMA }) as object },
-    });
-    // YAML escapes (`"\x07"`, `"\ud800"`) make characters the text cleaning above already removed.
-    const data = withoutXmlUnsafeCharacters(parsed.data ?? {});
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new PostRejected('front matter is not a YAML mapping of fields', 2);
-    }
-    return { fields: new FrontMatter(data as Record<string, unknown>, fieldLines(lines.slice(1, end))), content: parsed.content };
-  } catch (error) {
-    if (error instanceof yaml.YAMLException) {
-      // gray-matter hands the engine the text after `---`, starting with that line's newline,
-      // so js-yaml's line 0 is the file's line 1 and its line numbers are 0-based file lines.
-      const line = error.mark ? error.mark.line + 1 : undefined;
-      const column = error.mark ? error.mark.column + 1 : undefined;
-      throw new PostRejected(`front matter is not valid YAML: ${error.reason}`, line, column);
-    }
-    throw error;
+  // From just after the first `---`, so that js-yaml's line 0 is the file's line 1 and its
+  // line numbers are 0-based file lines.
+  const text = lines.slice(0, end).join('\n').slice(3);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_FRONT_MATTER_BYTES) {
+    throw new PostRejected(`front matter (lines 2 to ${end}) is ${bytes} bytes, over the ${MAX_FRONT_MATTER_BYTES} bytes it may have`, 1);
   }
+  const lineOfField = fieldLines(lines.slice(1, end));
+  let parsed: unknown;
+  try {
+    // js-yaml's CORE_SCHEMA keeps dates as the strings written, offset included.
+    parsed = yaml.load(text, YAML_OPTIONS) ?? {};
+  } catch (error) {
+    if (!(error instanceof yaml.YAMLException)) throw error;
+    const line = error.mark ? error.mark.line + 1 : undefined;
+    const column = error.mark ? error.mark.column + 1 : undefined;
+    if (error.reason.startsWith('nesting exceeded maxDepth')) throw new PostRejected(TOO_DEEP, line, column);
+    throw new PostRejected(`front matter is not valid YAML: ${error.reason}`, line, column);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PostRejected('front matter is not a YAML mapping of fields', 2);
+  }
+  const data = copyFrontMatter(parsed as Record<string, unknown>, lineOfField);
+  return { fields: new FrontMatter(data, lineOfField), content: lines.slice(end + 1).join('\n') };
 }
 
-function withoutXmlUnsafeCharacters(value: unknown): unknown {
-  if (typeof value === 'string') return removeXmlUnsafeCharacters(value);
-  if (Array.isArray(value)) return value.map(withoutXmlUnsafeCharacters);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [removeXmlUnsafeCharacters(key), withoutXmlUnsafeCharacters(item)]));
+const TOO_DEEP = `front matter nests lists and mappings more than ${MAX_FRONT_MATTER_DEPTH} deep`;
+
+/**
+ * A copy of the parsed fields as a tree, aliases expanded, refused at the front-matter limits
+ * (a refusal is placed on the line of the field being copied). The characters XML forbids are
+ * removed: YAML escapes (`"\x07"`, `"\ud800"`) make characters the text cleaning already removed.
+ */
+function copyFrontMatter(data: Record<string, unknown>, lineOfField: Map<string, number>): Record<string, unknown> {
+  let field = '';
+  let values = 0;
+  let chars = 0;
+  const fail = (message: string): never => {
+    throw new PostRejected(message, lineOfField.get(field));
+  };
+  const text = (value: string): string => {
+    chars += value.length;
+    if (chars > MAX_FRONT_MATTER_CHARS) {
+      fail(`front matter holds more than ${MAX_FRONT_MATTER_CHARS} characters once its aliases are expanded, more than a post can hold`);
+    }
+    return removeXmlUnsafeCharacters(value);
+  };
+  const copy = (value: unknown, depth: number): unknown => {
+    if (++values > MAX_FRONT_MATTER_VALUES) {
+      fail(`front matter has more than ${MAX_FRONT_MATTER_VALUES} values (list items and fields, aliases expanded)`);
+    }
+    if (typeof value === 'string') return text(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > MAX_FRONT_MATTER_DEPTH) fail(TOO_DEEP);
+    if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [text(key), copy(item, depth + 1)]));
+  };
+  const copied: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    field = key;
+    copied[text(key)] = copy(value, 1);
   }
-  return value;
+  return copied;
 }
 
 /** File line (1-based) of each top-level `field:` in the front-matter lines (which start on line 2). */

@@ -214,6 +214,17 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile(ok, `[a]: https://example.com/${'p'.repeat(200)}\n\n${'[a] '.repeat(10_000)}\n`),
     error: /^post takes \d{7} bytes once rendered, over the 380000 bytes one post can hold in the table$/,
   },
+  {
+    // 9 levels of 9 aliases: a few hundred bytes that stand for 9^9 strings.
+    name: 'a YAML alias bomb',
+    key: 'posts/bad/billion-laughs.md',
+    body: postFile([
+      ...ok,
+      'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+      ...'bcdefghi'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(', ')}]`),
+    ]),
+    error: 'line 8: front matter has more than 10000 values (list items and fields, aliases expanded)',
+  },
 ];
 
 /** GB18030/GBK bytes, as a Chinese Windows editor saves them. */
@@ -335,6 +346,15 @@ export const VALID_POSTS: ValidPost[] = [
     check: (post) => {
       expectEqual(post.html, '', 'html');
       expectEqual(post.summary, '', 'summary');
+    },
+  },
+  {
+    name: 'YAML anchors and aliases used as Jekyll posts use them',
+    key: 'posts/valid/2022-02-15-anchors.md',
+    body: postFile(['title: Anchors', 'date: 2022-02-15', 'author: &me 张三', 'editor: *me', 'desk: &desk {name: 本地, floor: 3}', 'desks: [*desk, *desk]']),
+    check: (post) => {
+      expectEqual(post.author, '张三', 'author');
+      expectEqual(post.extra, { editor: '张三', desk: { name: '本地', floor: 3 }, desks: [{ name: '本地', floor: 3 }, { name: '本地', floor: 3 }] }, 'extra');
     },
   },
   {

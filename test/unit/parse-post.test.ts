@@ -547,3 +547,65 @@ describe('parsePost: front matter as Jekyll users write it', () => {
     expect(p.html).toBe('<p>xyz</p>');
   });
 });
+
+describe('parsePost: front-matter limits', () => {
+  /** `levels` anchored lists of `width` items, each made of aliases of the one before. */
+  const aliasBomb = (levels: number, width = 9) => {
+    const lines = [`l0: &l0 [${Array(width).fill('lol').join(', ')}]`];
+    for (let level = 1; level < levels; level++) lines.push(`l${level}: &l${level} [${Array(width).fill(`*l${level - 1}`).join(', ')}]`);
+    return file(['title: A', 'date: 2022-01-01', ...lines]);
+  };
+
+  it('keeps aliases that expand to a modest size, as given', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'who: &who {name: 张三, desk: 本地}', 'editor: *who', 'reviewers: [*who, *who]']));
+    expect(p.extra).toEqual({ who: { name: '张三', desk: '本地' }, editor: { name: '张三', desk: '本地' }, reviewers: [{ name: '张三', desk: '本地' }, { name: '张三', desk: '本地' }] });
+    expect(post('posts/a.md', aliasBomb(4)).extra.l3).toHaveLength(9);
+  });
+
+  it('refuses a billion laughs by what it expands to, on the line of the field that expands too far', () => {
+    // 9 levels of 9: 472 bytes that stand for 9^9 strings.
+    expect(rejection('posts/a.md', aliasBomb(9)).describe()).toBe(
+      'line 8: front matter has more than 10000 values (list items and fields, aliases expanded)',
+    );
+    expect(rejection('posts/a.md', aliasBomb(5)).describe()).toBe(rejection('posts/a.md', aliasBomb(9)).describe());
+  });
+
+  it('refuses an alias bomb reached through a field the post reads (tags)', () => {
+    const text = aliasBomb(6).replace('\n---\n', '\ntags: *l5\n---\n');
+    expect(rejection('posts/a.md', text).describe()).toMatch(/^line \d+: front matter has more than 10000 values/);
+  });
+
+  it('refuses long text repeated by aliases beyond what a post can hold', () => {
+    const text = file(['title: A', 'date: 2022-01-01', `s: &s "${'x'.repeat(20_000)}"`, `t: [${Array(20).fill('*s').join(', ')}]`]);
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 5: front matter holds more than 380000 characters once its aliases are expanded, more than a post can hold',
+    );
+  });
+
+  it('takes lists and mappings nested 16 deep, and refuses 17, from the text or through aliases', () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}a${']'.repeat(depth)}`;
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', `x: ${nested(16)}`])).extra.x).toBeDefined();
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', `x: ${nested(17)}`])).describe()).toBe(
+      'line 4, column 21: front matter nests lists and mappings more than 16 deep',
+    );
+    const chain = ['a0: &a0 [x]', ...Array.from({ length: 16 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}]`)];
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', ...chain])).describe()).toBe(
+      'line 20: front matter nests lists and mappings more than 16 deep',
+    );
+  });
+
+  it('refuses front matter over 64 KiB before reading it', () => {
+    const text = file(['title: A', 'date: 2022-01-01', `x: "${'y'.repeat(65_536)}"`]);
+    expect(rejection('posts/a.md', text).describe()).toBe('line 1: front matter (lines 2 to 4) is 65568 bytes, over the 65536 bytes it may have');
+  });
+
+  it('reads front matter with thousands of blank lines in linear time (gray-matter’s comment regex took seconds)', () => {
+    expect(post('posts/a.md', file(['title: A', ...Array(60_000).fill(''), 'date: 2022-01-01'])).title).toBe('A');
+  });
+
+  it('still reports a YAML error at its line and column in the file', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'bad: : x'])).describe()).toBe(
+      'line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry',
+    );
+  });
+});
