@@ -51,7 +51,6 @@ const KNOWN_FIELDS = new Set([
 ]);
 
 const FILE_NAME_DATE = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
-const LEGACY_SHARE_LINK = /NewsShare\.html\?(?:[^\s"'<>)]*&)?infoCode=([A-Za-z0-9_-]{1,64})/;
 const DEFAULT_PERMALINK = '/:categories/:year/:month/:day/:title.html';
 
 /**
@@ -69,7 +68,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   if (givenInfoCode !== undefined && !isPlausibleShareCode(givenInfoCode)) {
     fields.fail('infoCode', `infoCode "${givenInfoCode}" may only contain letters, digits, _ and - (at most 64)`);
   }
-  const infoCode = givenInfoCode ?? LEGACY_SHARE_LINK.exec(content)?.[1];
+  const infoCode = givenInfoCode ?? legacyShareCode(content);
   const id = explicitId ?? infoCode ?? sourceKey.replace(/^posts\//, '').replace(/\.[^./]+$/, '');
 
   if (fields.data.published === false) return { published: false, id };
@@ -333,6 +332,19 @@ function identityField(fields: FrontMatter, field: 'id' | 'infoCode'): string | 
   if (value === '') fields.fail(field, `front matter field "${field}" is empty`);
   if (value.length > MAX_ID_LENGTH) fields.fail(field, `front matter field "${field}" is longer than ${MAX_ID_LENGTH} characters`);
   return value;
+}
+
+/**
+ * The infoCode of the first legacy share link (`…/NewsShare.html?from=app&infoCode=NW…`) in the
+ * body; of several in one link, the last. Each link is read once: a regular expression that
+ * backtracked over the rest of a link at every `NewsShare.html?` took quadratic time.
+ */
+function legacyShareCode(content: string): string | undefined {
+  for (const link of content.matchAll(/NewsShare\.html\?([^\s"'<>)]*)/g)) {
+    const codes = [...link[1].matchAll(/(?:^|&)infoCode=([A-Za-z0-9_-]{1,64})/g)];
+    if (codes.length > 0) return codes[codes.length - 1][1];
+  }
+  return undefined;
 }
 
 function baseName(key: string): string {

@@ -609,3 +609,12 @@ describe('parsePost: front-matter limits', () => {
     );
   });
 });
+
+describe('parsePost: legacy share links', () => {
+  const md = (body: string) => file(['title: A', 'date: 2022-01-01'], body);
+
+  it('finds the infoCode of a legacy link in linear time, the last of several in one link', () => {
+    const links = `<!-- ${'NewsShare.html?'.repeat(60_000)} --><a href="http://x.example/html_News/NewsShare.html?infoCode=NW1&infoCode=NW2">x</a>`;
+    expect(post('posts/a.html', md(links)).id).toBe('NW2');
+  });
+});
