@@ -59,7 +59,7 @@ const DEFAULT_PERMALINK = '/:categories/:year/:month/:day/:title.html';
  */
 export function parsePost(sourceKey: string, text: string, options: ParseOptions): ParsedPost {
   const source = removeXmlUnsafeCharacters(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
-  const { fields, content } = readFrontMatter(source);
+  const { fields, content, bodyLine } = readFrontMatter(source);
   const fileName = baseName(sourceKey);
   const fromFileName = FILE_NAME_DATE.exec(fileName.replace(/\.[^.]+$/, ''));
 
@@ -82,7 +82,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   const tags = nameList(fields, 'tags', 'tag');
   const permalink = fields.text('permalink') ?? DEFAULT_PERMALINK;
   const path = fields.at('permalink', () => buildPermalink(permalink, { categories, date, slug }));
-  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [] };
+  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [], firstLine: bodyLine, maxBytes: MAX_STORED_POST_BYTES };
   const format = bodyFormatOf(sourceKey);
   const html = renderBody(content, format, bodyOptions);
   const author = readAuthor(fields);
@@ -159,7 +159,7 @@ class FrontMatter {
 // it keeps the parser's recursion short, and copyFrontMatter counts depth again, aliases expanded.
 const YAML_OPTIONS = { schema: yaml.CORE_SCHEMA, maxDepth: MAX_FRONT_MATTER_DEPTH + 2 };
 
-function readFrontMatter(source: string): { fields: FrontMatter; content: string } {
+function readFrontMatter(source: string): { fields: FrontMatter; content: string; bodyLine: number } {
   const lines = source.split('\n');
   if (!/^---[ \t]*$/.test(lines[0])) throw new PostRejected('file does not start with YAML front matter (---)', 1);
   const end = lines.findIndex((line, index) => index > 0 && /^---[ \t]*$/.test(line));
@@ -187,7 +187,7 @@ function readFrontMatter(source: string): { fields: FrontMatter; content: string
     throw new PostRejected('front matter is not a YAML mapping of fields', 2);
   }
   const data = copyFrontMatter(parsed as Record<string, unknown>, lineOfField);
-  return { fields: new FrontMatter(data, lineOfField), content: lines.slice(end + 1).join('\n') };
+  return { fields: new FrontMatter(data, lineOfField), content: lines.slice(end + 1).join('\n'), bodyLine: end + 2 };
 }
 
 const TOO_DEEP = `front matter nests lists and mappings more than ${MAX_FRONT_MATTER_DEPTH} deep`;
@@ -299,8 +299,9 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
 const NOT_IN_A_PATH = /[\u0000-\u001f\u007f-\u009f\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function readSummary(fields: FrontMatter, content: string, html: string, format: 'html' | 'markdown', options: BodyOptions): string {
-  const given = fields.text('excerpt') ?? fields.text('description');
-  if (given) return `<p>${renderInlineText(given, options)}</p>`;
+  const field = fields.text('excerpt') !== undefined ? 'excerpt' : 'description';
+  const given = fields.text(field);
+  if (given) return `<p>${fields.at(field, () => renderInlineText(given, options))}</p>`;
   const separator = fields.text('excerpt_separator');
   if (separator && content.includes(separator)) return renderBody(content.slice(0, content.indexOf(separator)), format, options);
   // No paragraph to take: no summary. Cutting HTML at a length would cut through a tag; the

@@ -225,6 +225,18 @@ export const BAD_POSTS: BadPost[] = [
     ]),
     error: 'line 8: front matter has more than 10000 values (list items and fields, aliases expanded)',
   },
+  {
+    name: 'Markdown lists nested 20 deep',
+    key: 'posts/bad/nested-lists.md',
+    body: postFile(ok, Array.from({ length: 20 }, (_, depth) => `${'  '.repeat(depth)}- item`).join('\n')),
+    error: 'line 14: Markdown nests lists, list items and block quotes more than 19 levels deep',
+  },
+  {
+    name: 'HTML nested 600 deep',
+    key: 'posts/bad/nested-html.html',
+    body: postFile(ok, '<div>'.repeat(600)),
+    error: 'body nests HTML elements more than 512 deep (513 open <div> elements: a missing </div>?)',
+  },
 ];
 
 /** GB18030/GBK bytes, as a Chinese Windows editor saves them. */

@@ -618,3 +618,72 @@ describe('parsePost: legacy share links', () => {
     expect(post('posts/a.html', md(links)).id).toBe('NW2');
   });
 });
+
+describe('parsePost: body limits', () => {
+  const md = (body: string) => file(['title: A', 'date: 2022-01-01'], body);
+
+  it('refuses a Markdown body over 512 KiB unread, as it could not be stored once rendered', () => {
+    expect(rejection('posts/a.md', md('a'.repeat(600_000))).describe()).toBe(
+      'line 5: Markdown body is 600000 bytes, over the 524288 bytes a Markdown body may have (it would render larger than a post can hold)',
+    );
+    // HTML bodies are not capped so: a sanitizer can make a large Word export small.
+    expect(rejection('posts/a.html', md('a'.repeat(600_000))).describe()).toMatch(/^post takes \d+ bytes once rendered/);
+  });
+
+  it('renders lists nested 9 deep and refuses deeper nesting (markdown-it would drop it) on its line', () => {
+    const list = (depth: number) => Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}- item ${i}`).join('\n');
+    expect(post('posts/a.md', md(list(9))).html).toContain('item 8');
+    expect(rejection('posts/a.md', md(`intro\n\n${list(10)}`)).describe()).toBe(
+      'line 16: Markdown nests lists, list items and block quotes more than 19 levels deep',
+    );
+    expect(rejection('posts/a.md', md(`${'>'.repeat(100)} quoted`)).describe()).toBe(
+      'line 5: Markdown nests lists, list items and block quotes more than 19 levels deep',
+    );
+  });
+
+  it('refuses Markdown of more than 60,000 tokens while parsing it', () => {
+    expect(rejection('posts/a.md', md('*a '.repeat(120_000))).describe()).toBe(
+      'line 5: Markdown body has more than 60000 parts (paragraphs, table cells, links, emphasis marks…)',
+    );
+  });
+
+  it('refuses a link reference repeated into more HTML than could be stored, before building it', () => {
+    const text = md(`[a]: https://x.example/${'p'.repeat(100_000)}\n\n${'[a] '.repeat(1_000)}`);
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 7: Markdown body renders to more than 4194304 characters of HTML, more than a post can hold (a link or image used many times?)',
+    );
+  });
+
+  it('refuses Markdown whose text alone is more than a post can hold, before rendering it', () => {
+    expect(rejection('posts/a.md', md('长'.repeat(130_000))).describe()).toBe(
+      'the text of the Markdown body alone takes more than 380000 bytes once rendered, more than one post can hold in the table',
+    );
+    // Text inside raw <script> or <style> is not counted: the sanitizer drops it.
+    expect(post('posts/a.md', md(`<script>\n${'x'.repeat(400_000)}\n</script>\n\nshown`)).html).toBe('<p>shown</p>');
+    expect(post('posts/a.md', md(`shown <style>${'x'.repeat(400_000)}</style>`)).html).toBe('<p>shown </p>');
+  });
+
+  it('refuses HTML nested more than 512 deep, naming the element left open', () => {
+    expect(post('posts/a.html', md('<div>'.repeat(512) + 'deep')).html).toContain('deep');
+    expect(rejection('posts/a.html', md('<font>a'.repeat(600))).describe()).toBe(
+      'body nests HTML elements more than 512 deep (513 open <font> elements: a missing </font>?)',
+    );
+  });
+
+  it('refuses more than 30,000 HTML elements, in HTML and in what Markdown makes', () => {
+    expect(rejection('posts/a.html', md('<br>'.repeat(30_001))).describe()).toBe('body has more than 30000 HTML elements');
+    expect(rejection('posts/a.md', md(`<div>${'<br>'.repeat(30_000)}</div>`)).describe()).toBe('body has more than 30000 HTML elements');
+  });
+
+  it('counts each srcset image as an element', () => {
+    const srcset = Array.from({ length: 30_001 }, (_, i) => `i${i}.png ${i + 1}w`).join(', ');
+    expect(rejection('posts/a.html', md(`<img srcset="${srcset}">`)).describe()).toBe('body has more than 30000 HTML elements');
+  });
+
+  it('places a refusal in a front-matter excerpt on the excerpt’s line', () => {
+    const text = file(['title: A', 'date: 2022-01-01', `excerpt: "${'<b>'.repeat(600)}x"`]);
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 4: body nests HTML elements more than 512 deep (513 open <b> elements: a missing </b>?)',
+    );
+  });
+});
