@@ -5,6 +5,7 @@ import { parsePostDate, type PostDate } from './post-date';
 import type { Post } from './post';
 import { removeXmlUnsafeCharacters } from './post-text';
 import { bodyFormatOf, firstParagraph, renderBody, renderInlineText, type BodyOptions } from './render-body';
+import { MAX_PATH_BYTES, matchRoute } from './routes';
 import { isPlausibleShareCode, shortCodeCandidate } from './short-code';
 
 /** What parsing a file yields: a post ready to store, or `published: false`. */
@@ -289,6 +290,13 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
   }
   if (/[?#]/.test(normalized)) throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
   if (NOT_IN_A_PATH.test(normalized)) throw new PostRejected(`permalink "${template}" contains a control character or an unpaired surrogate`);
+  const bytes = Buffer.byteLength(normalized);
+  if (bytes > MAX_PATH_BYTES) throw new PostRejected(`permalink "${normalized.slice(0, 40)}…" is ${bytes} bytes, over the ${MAX_PATH_BYTES} bytes a page's path may have`);
+  // A post page is served only by the greedy route; a path another route takes is never its page.
+  const route = matchRoute(normalized)?.route;
+  if (route && route.view !== 'postPage') {
+    throw new PostRejected(`permalink "${normalized}" is the site's own route ${route.path}, so the post's page could never be reached there`);
+  }
   return normalized;
 }
 

@@ -237,6 +237,12 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile(ok, '<div>'.repeat(600)),
     error: 'body nests HTML elements more than 512 deep (513 open <div> elements: a missing </div>?)',
   },
+  {
+    name: 'a permalink on the site feed’s route',
+    key: 'posts/bad/permalink-route.md',
+    body: postFile([...ok, 'permalink: /feed.rss']),
+    error: 'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
+  },
 ];
 
 /** GB18030/GBK bytes, as a Chinese Windows editor saves them. */

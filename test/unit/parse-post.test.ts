@@ -5,6 +5,7 @@ import { PostRejected } from '../../functions/core/errors';
 import { parsePost, type ParsedPost } from '../../functions/core/parse-post';
 import type { Post } from '../../functions/core/post';
 import { bodyFormatOf, firstParagraph, renderBody, renderInlineText } from '../../functions/core/render-body';
+import { ROUTES } from '../../functions/core/routes';
 
 const SEED_KEY = 'posts/000_7402dedd91baa3ec.txt';
 const SEED_TEXT = readFileSync(join(__dirname, '../../content/posts/000_7402dedd91baa3ec.txt'), 'utf8');
@@ -685,5 +686,41 @@ describe('parsePost: body limits', () => {
     expect(rejection('posts/a.md', text).describe()).toBe(
       'line 4: body nests HTML elements more than 512 deep (513 open <b> elements: a missing </b>?)',
     );
+  });
+});
+
+describe('parsePost: permalinks no request can reach', () => {
+  const at = (permalink: string) => file(['title: A', 'date: 2022-01-01', `permalink: "${permalink}"`]);
+
+  it('refuses a permalink that falls on one of the site’s own routes, naming it', () => {
+    expect(rejection('posts/a.md', at('/feed.rss')).describe()).toBe(
+      'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
+    );
+    const routes: Array<[string, string]> = [
+      ['/', '/'], ['/feed.atom', '/feed.atom'], ['/feeds.opml', '/feeds.opml'], ['/s/1NdoNqY', '/s/{code}'],
+      ['/category/news.rss', '/category/{file}'], ['/tag/成都.html', '/tag/{file}'], ['/html_News/NewsShare.html', '/html_News/NewsShare.html'],
+    ];
+    for (const [permalink, route] of routes) {
+      expect(rejection('posts/a.md', at(permalink)).message, permalink).toBe(
+        `permalink "${permalink}" is the site's own route ${route}, so the post's page could never be reached there`,
+      );
+    }
+  });
+
+  it('derives the rule from the route table: a path on any route but the post page’s is refused', () => {
+    for (const route of ROUTES.filter((candidate) => candidate.view !== 'postPage')) {
+      const path = route.path.replace(/\{\w+\}/g, 'x.html');
+      expect(rejection('posts/a.md', at(path)).message, route.path).toContain(`the site's own route ${route.path},`);
+    }
+  });
+
+  it('keeps permalinks only the post page’s route serves', () => {
+    for (const permalink of ['/Feed.rss', '/feed.xml', '/category/', '/category/a/b.rss', '/s/', '/s/a/b', '/html_News/NewsShare.html/']) {
+      expect(post('posts/a.md', at(permalink)).path).toBe(permalink);
+    }
+  });
+
+  it('refuses a permalink longer than a page’s path may be', () => {
+    expect(rejection('posts/a.md', at(`/${'长'.repeat(700)}.html`)).message).toMatch(/^permalink "\/长{39}…" is 2106 bytes, over the 2048 bytes a page's path may have$/);
   });
 });
