@@ -78,7 +78,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   if (!title) throw new PostRejected('front matter has no title', fields.lineOf('title') ?? 1);
 
   const date = readDate(fields, fromFileName?.[1], options.defaultOffsetMinutes ?? 0);
-  const slug = fields.text('slug') ?? fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, '');
+  const slug = readSlug(fields, fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, ''));
   const categories = nameList(fields, 'categories', 'category');
   const tags = nameList(fields, 'tags', 'tag');
   const permalink = fields.text('permalink') ?? DEFAULT_PERMALINK;
@@ -277,6 +277,31 @@ function nameList(fields: FrontMatter, plural: string, singular: string): string
   return [...new Set(names)];
 }
 
+/**
+ * Characters a path cannot keep: API Gateway refuses a request whose path holds `%25` (an
+ * encoded %), `?` and `#` end a path, and browsers read `\` as `/`.
+ */
+const NOT_ROUTABLE = /[%?#\\]/g;
+
+/**
+ * `slug:` as written, refused when it holds a character a path cannot keep; else the file
+ * name's slug, without those characters: the publisher named a file, not a URL (WordPress
+ * also drops a stray % from slugs).
+ */
+function readSlug(fields: FrontMatter, fromFileName: string): string {
+  const written = fields.text('slug');
+  if (written !== undefined) {
+    const bad = written.match(NOT_ROUTABLE);
+    if (bad) fields.fail('slug', `slug "${written}" contains ${bad[0]}, which cannot be part of a page's path`);
+    return written;
+  }
+  const slug = fromFileName.replace(NOT_ROUTABLE, '');
+  if (slug === '' && fromFileName !== '') {
+    throw new PostRejected(`file name gives no slug once % ? # \\ are left out: give slug: or permalink: in front matter`);
+  }
+  return slug;
+}
+
 function buildPermalink(template: string, parts: { categories: string[]; date: PostDate; slug: string }): string {
   const path = template
     .replace(/:categories/g, parts.categories.join('/'))
@@ -289,6 +314,10 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
     throw new PostRejected(`permalink "${template}" contains . or .. segments`);
   }
   if (/[?#]/.test(normalized)) throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
+  if (normalized.includes('%')) {
+    throw new PostRejected(`permalink "${template}" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached`);
+  }
+  if (normalized.includes('\\')) throw new PostRejected(`permalink "${template}" contains \\, which browsers read as /`);
   if (NOT_IN_A_PATH.test(normalized)) throw new PostRejected(`permalink "${template}" contains a control character or an unpaired surrogate`);
   const bytes = Buffer.byteLength(normalized);
   if (bytes > MAX_PATH_BYTES) throw new PostRejected(`permalink "${normalized.slice(0, 40)}…" is ${bytes} bytes, over the ${MAX_PATH_BYTES} bytes a page's path may have`);

@@ -243,6 +243,12 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile([...ok, 'permalink: /feed.rss']),
     error: 'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
   },
+  {
+    name: 'a permalink with %',
+    key: 'posts/bad/permalink-percent.md',
+    body: postFile([...ok, 'permalink: /news/100%.html']),
+    error: 'line 4: permalink "/news/100%.html" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached',
+  },
 ];
 
 /** GB18030/GBK bytes, as a Chinese Windows editor saves them. */

@@ -720,7 +720,29 @@ describe('parsePost: permalinks no request can reach', () => {
     }
   });
 
-  it('refuses a permalink longer than a page’s path may be', () => {
+  it('refuses % in a permalink: API Gateway answers 400 to a path holding %25', () => {
+    expect(rejection('posts/a.md', at('/news/100%.html')).describe()).toBe(
+      'line 4: permalink "/news/100%.html" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached',
+    );
+  });
+
+  it('refuses a backslash in a permalink, and one longer than a page’s path may be', () => {
+    expect(rejection('posts/a.md', at('/news\\\\a.html')).message).toBe('permalink "/news\\a.html" contains \\, which browsers read as /');
     expect(rejection('posts/a.md', at(`/${'长'.repeat(700)}.html`)).message).toMatch(/^permalink "\/长{39}…" is 2106 bytes, over the 2048 bytes a page's path may have$/);
+  });
+
+  it('leaves % ? # and \\ out of a slug taken from the file name, which the publisher did not write as a URL', () => {
+    expect(post('posts/2022-03-04-growth-100%.md', file(['title: A'])).path).toBe('/2022/03/04/growth-100.html');
+    expect(post('posts/2022-03-04-why?#1\\2.md', file(['title: A'])).path).toBe('/2022/03/04/why12.html');
+    expect(post('posts/2022-03-04-100%.md', file(['title: A', 'permalink: /news/:title/'])).path).toBe('/news/100/');
+    expect(rejection('posts/2022-03-04-%.md', file(['title: A'])).message).toBe(
+      'file name gives no slug once % ? # \\ are left out: give slug: or permalink: in front matter',
+    );
+  });
+
+  it('refuses those characters in a slug written in front matter', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'slug: 100%'])).describe()).toBe(
+      'line 4: slug "100%" contains %, which cannot be part of a page\'s path',
+    );
   });
 });
