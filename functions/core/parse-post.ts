@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
+import { nameProblem, normalizeName, showName } from './names';
 import { parsePostDate, type PostDate } from './post-date';
 import type { Post } from './post';
 import { removeXmlUnsafeCharacters } from './post-text';
@@ -252,7 +253,7 @@ function readDate(fields: FrontMatter, fileNameDate: string | undefined, default
   throw new PostRejected('post has no date: give `date:` in front matter or name the file YYYY-MM-DD-slug.ext');
 }
 
-/** Jekyll's rule: a YAML list, or a space-separated string. Trimmed, NFC, de-duplicated. */
+/** Jekyll's rule: a YAML list, or a space-separated string. Normalized (normalizeName), de-duplicated. */
 function nameList(fields: FrontMatter, plural: string, singular: string): string[] {
   const field = fields.data[plural] !== undefined && fields.data[plural] !== null ? plural : singular;
   const raw = fields.data[field];
@@ -266,12 +267,14 @@ function nameList(fields: FrontMatter, plural: string, singular: string): string
   }
   const names = items
     .filter((item) => item !== null)
-    .map((item) => String(item).normalize('NFC').trim())
+    .map((item) => normalizeName(String(item)))
     .filter((name) => name !== '');
   for (const name of names) {
     if (/[/\\?#%]/.test(name) || NOT_IN_A_PATH.test(name)) {
       fields.fail(field, `${plural} name "${name}" contains a character not allowed in a name (/ \\ ? # % or a control character)`);
     }
+    const problem = nameProblem(name);
+    if (problem) fields.fail(field, `${plural} name ${showName(name)} ${problem}`);
     if (name.length > 200) fields.fail(field, `${plural} name "${name.slice(0, 20)}…" is longer than 200 characters`);
   }
   return [...new Set(names)];
@@ -351,16 +354,23 @@ function readAuthor(fields: FrontMatter): string | undefined {
   const value = fields.data.author;
   if (value === undefined || value === null) return undefined;
   const refuse = () => fields.fail('author', 'front matter field "author" must be a name, a list of names or a mapping with a name');
+  // An author is shown, never a key: refused when it hides or reorders text, not folded.
+  const checked = (name: unknown): string => {
+    const text = String(name).trim();
+    const problem = nameProblem(text);
+    if (text && problem) fields.fail('author', `author name ${showName(text)} ${problem}`);
+    return text;
+  };
   if (Array.isArray(value)) {
     if (value.some((item) => typeof item === 'object' && item !== null)) refuse();
-    return value.map((name) => String(name).trim()).filter(Boolean).join(', ') || undefined;
+    return value.map(checked).filter(Boolean).join(', ') || undefined;
   }
   if (typeof value === 'object') {
     const name = (value as Record<string, unknown>).name;
     if (typeof name !== 'string' && typeof name !== 'number') refuse();
-    return String(name).trim() || undefined;
+    return checked(name) || undefined;
   }
-  return String(value).trim() || undefined;
+  return checked(value) || undefined;
 }
 
 /** `id` / `infoCode`: text, not blank, short enough to key the post. */

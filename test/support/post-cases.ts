@@ -249,6 +249,18 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile([...ok, 'permalink: /news/100%.html']),
     error: 'line 4: permalink "/news/100%.html" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached',
   },
+  {
+    name: 'a tag with a zero-width space',
+    key: 'posts/bad/zero-width.md',
+    body: postFile([...ok, 'tags: ["news\\u200B"]']),
+    error: 'line 4: tags name "news<U+200B>" contains U+200B, an invisible or text-direction character',
+  },
+  {
+    name: 'a category with a right-to-left override',
+    key: 'posts/bad/bidi.md',
+    body: postFile([...ok, 'categories: ["\\u202Eswen"]']),
+    error: 'line 4: categories name "<U+202E>swen" contains U+202E, an invisible or text-direction character',
+  },
 ];
 
 /** GB18030/GBK bytes, as a Chinese Windows editor saves them. */
@@ -371,6 +383,12 @@ export const VALID_POSTS: ValidPost[] = [
       expectEqual(post.html, '', 'html');
       expectEqual(post.summary, '', 'summary');
     },
+  },
+  {
+    name: 'fullwidth and halfwidth names folded into the ordinary ones',
+    key: 'posts/valid/2022-02-14-widths.md',
+    body: postFile(['title: Widths', 'date: 2022-02-14', 'tags: [ｎｅｗｓ, news, ｶﾞｲﾄﾞ, 成都（天府）]']),
+    check: (post) => expectEqual(post.tags, ['news', 'ガイド', '成都（天府）'], 'tags'),
   },
   {
     name: 'YAML anchors and aliases used as Jekyll posts use them',

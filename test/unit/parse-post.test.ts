@@ -746,3 +746,52 @@ describe('parsePost: permalinks no request can reach', () => {
     );
   });
 });
+
+describe('parsePost: names that cannot deceive', () => {
+  const tags = (list: string) => file(['title: A', 'date: 2022-01-01', `tags: ${list}`]);
+
+  it('refuses a name holding an invisible or text-direction character, spelling it out', () => {
+    expect(rejection('posts/a.md', tags('["news\\u200B"]')).describe()).toBe(
+      'line 4: tags name "news<U+200B>" contains U+200B, an invisible or text-direction character',
+    );
+    const invisible = ['200B', '200C', '200D', '2060', 'FEFF', '202A', '202E', '2066', '2069', '200E', '200F', '061C', '00AD', '180E', '3164', 'E0041'];
+    for (const code of invisible) {
+      const escape = code.length > 4 ? `\\U000${code}` : `\\u${code}`;
+      expect(rejection('posts/a.md', tags(`["成都${escape}日报"]`)).message, code).toBe(
+        `tags name "成都<U+${code}>日报" contains U+${code}, an invisible or text-direction character`,
+      );
+    }
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'category: "\\u202Ewen"'])).message).toBe(
+      'categories name "<U+202E>wen" contains U+202E, an invisible or text-direction character',
+    );
+  });
+
+  it('refuses a name with nothing visible in it', () => {
+    expect(rejection('posts/a.md', tags('["\\u2800"]')).message).toBe('tags name "\u2800" has no visible character');
+    expect(rejection('posts/a.md', tags('["\\u0301\\u0302"]')).message).toBe('tags name "\u0301\u0302" has no visible character');
+  });
+
+  it('keeps the joiners and selectors that are visible: emoji sequences and ideographic variants', () => {
+    const names = ['👩‍⚕️', '❤️', '👨‍👩‍👧', '1️⃣', '葛\u{E0100}城', '🇨🇳'];
+    expect(post('posts/a.md', tags(JSON.stringify(names))).tags).toEqual(names);
+  });
+
+  it('folds fullwidth letters and digits, halfwidth katakana and Kangxi radicals, and nothing else NFKC would change', () => {
+    const p = post('posts/a.md', tags('[ｎｅｗｓ, news, ２０２２, ｶﾞｲﾄﾞ, ⾦⽜, 成都（天府）, ①, ㈱, ㎡]'));
+    expect(p.tags).toEqual(['news', '2022', 'ガイド', '金牛', '成都（天府）', '①', '㈱', '㎡']);
+  });
+
+  it('makes each run of white space in a name one space, so names that read alike are one', () => {
+    expect(post('posts/a.md', tags('["成都　日报", "成都  日报", "成都\\u00A0日报"]')).tags).toEqual(['成都 日报']);
+  });
+
+  it('refuses an author name that hides or reorders characters, and keeps an ordinary one', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: "张三\\u202E"'])).describe()).toBe(
+      'line 4: author name "张三<U+202E>" contains U+202E, an invisible or text-direction character',
+    );
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: {name: "\\u200B"}'])).message).toBe(
+      'author name "<U+200B>" contains U+200B, an invisible or text-direction character',
+    );
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, "Zoë"]'])).author).toBe('张三, Zoë');
+  });
+});
