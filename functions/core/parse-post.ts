@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
+import { nameProblem, normalizeName, showName } from './names';
 import { parsePostDate, type PostDate } from './post-date';
 import type { Post } from './post';
 import { removeXmlUnsafeCharacters } from './post-text';
 import { bodyFormatOf, firstParagraph, renderBody, renderInlineText, type BodyOptions } from './render-body';
+import { MAX_PATH_BYTES, matchRoute } from './routes';
 import { isPlausibleShareCode, shortCodeCandidate } from './short-code';
 
 /** What parsing a file yields: a post ready to store, or `published: false`. */
@@ -28,6 +29,23 @@ export interface ParseOptions {
 export const MAX_STORED_POST_BYTES = 380_000;
 const MAX_ID_LENGTH = 200;
 
+/*
+ * Limits on front matter. YAML aliases (`&a` … `*a`) let a few hundred bytes stand for billions
+ * of values (the "billion laughs"): js-yaml shares an aliased value wherever it is used, so
+ * parsing is cheap, but everything after it walks the data as a tree. Aliases are allowed,
+ * since some Jekyll posts use them, and the values and text they expand to are capped instead:
+ * a count of aliases would not bound the cost (one alias of a large list is large) and the
+ * expanded size does. Front matter in the wild is a few hundred bytes and a few levels deep.
+ */
+/** Bytes of front matter, the lines between the two `---`. */
+export const MAX_FRONT_MATTER_BYTES = 64 * 1024;
+/** Lists and mappings nested in front matter (DynamoDB stores at most 32 levels). */
+export const MAX_FRONT_MATTER_DEPTH = 16;
+/** Values (text, numbers, lists, mappings) in front matter once its aliases are expanded. */
+export const MAX_FRONT_MATTER_VALUES = 10_000;
+/** Characters of keys and text in front matter once its aliases are expanded: no post holds more. */
+export const MAX_FRONT_MATTER_CHARS = MAX_STORED_POST_BYTES;
+
 // Fields this module interprets; everything else is kept on the post as given.
 const KNOWN_FIELDS = new Set([
   'layout', 'title', 'date', 'categories', 'category', 'tags', 'tag', 'published', 'permalink',
@@ -35,7 +53,6 @@ const KNOWN_FIELDS = new Set([
 ]);
 
 const FILE_NAME_DATE = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
-const LEGACY_SHARE_LINK = /NewsShare\.html\?(?:[^\s"'<>)]*&)?infoCode=([A-Za-z0-9_-]{1,64})/;
 const DEFAULT_PERMALINK = '/:categories/:year/:month/:day/:title.html';
 
 /**
@@ -44,7 +61,7 @@ const DEFAULT_PERMALINK = '/:categories/:year/:month/:day/:title.html';
  */
 export function parsePost(sourceKey: string, text: string, options: ParseOptions): ParsedPost {
   const source = removeXmlUnsafeCharacters(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
-  const { fields, content } = readFrontMatter(source);
+  const { fields, content, bodyLine } = readFrontMatter(source);
   const fileName = baseName(sourceKey);
   const fromFileName = FILE_NAME_DATE.exec(fileName.replace(/\.[^.]+$/, ''));
 
@@ -53,7 +70,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   if (givenInfoCode !== undefined && !isPlausibleShareCode(givenInfoCode)) {
     fields.fail('infoCode', `infoCode "${givenInfoCode}" may only contain letters, digits, _ and - (at most 64)`);
   }
-  const infoCode = givenInfoCode ?? LEGACY_SHARE_LINK.exec(content)?.[1];
+  const infoCode = givenInfoCode ?? legacyShareCode(content);
   const id = explicitId ?? infoCode ?? sourceKey.replace(/^posts\//, '').replace(/\.[^./]+$/, '');
 
   if (fields.data.published === false) return { published: false, id };
@@ -62,12 +79,12 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   if (!title) throw new PostRejected('front matter has no title', fields.lineOf('title') ?? 1);
 
   const date = readDate(fields, fromFileName?.[1], options.defaultOffsetMinutes ?? 0);
-  const slug = fields.text('slug') ?? fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, '');
+  const slug = readSlug(fields, fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, ''));
   const categories = nameList(fields, 'categories', 'category');
   const tags = nameList(fields, 'tags', 'tag');
   const permalink = fields.text('permalink') ?? DEFAULT_PERMALINK;
   const path = fields.at('permalink', () => buildPermalink(permalink, { categories, date, slug }));
-  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [] };
+  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [], firstLine: bodyLine, maxBytes: MAX_STORED_POST_BYTES };
   const format = bodyFormatOf(sourceKey);
   const html = renderBody(content, format, bodyOptions);
   const author = readAuthor(fields);
@@ -140,42 +157,78 @@ class FrontMatter {
   }
 }
 
-function readFrontMatter(source: string): { fields: FrontMatter; content: string } {
+// js-yaml's maxDepth counts the front matter mapping and the text inside the deepest list;
+// it keeps the parser's recursion short, and copyFrontMatter counts depth again, aliases expanded.
+const YAML_OPTIONS = { schema: yaml.CORE_SCHEMA, maxDepth: MAX_FRONT_MATTER_DEPTH + 2 };
+
+function readFrontMatter(source: string): { fields: FrontMatter; content: string; bodyLine: number } {
   const lines = source.split('\n');
   if (!/^---[ \t]*$/.test(lines[0])) throw new PostRejected('file does not start with YAML front matter (---)', 1);
   const end = lines.findIndex((line, index) => index > 0 && /^---[ \t]*$/.test(line));
   if (end === -1) throw new PostRejected('front matter is not closed: no --- line after the one on line 1', 1);
-  try {
-    // An explicit engine: js-yaml's CORE_SCHEMA keeps dates as the strings written, offset included.
-    // Passing options also keeps gray-matter from caching every input forever.
-    const parsed = matter(source, {
-      engines: { yaml: (text: string) => yaml.load(text, { schema: yaml.CORE_SCHEMA }) as object },
-    });
-    // YAML escapes (`"\x07"`, `"\ud800"`) make characters the text cleaning above already removed.
-    const data = withoutXmlUnsafeCharacters(parsed.data ?? {});
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new PostRejected('front matter is not a YAML mapping of fields', 2);
-    }
-    return { fields: new FrontMatter(data as Record<string, unknown>, fieldLines(lines.slice(1, end))), content: parsed.content };
-  } catch (error) {
-    if (error instanceof yaml.YAMLException) {
-      // gray-matter hands the engine the text after `---`, starting with that line's newline,
-      // so js-yaml's line 0 is the file's line 1 and its line numbers are 0-based file lines.
-      const line = error.mark ? error.mark.line + 1 : undefined;
-      const column = error.mark ? error.mark.column + 1 : undefined;
-      throw new PostRejected(`front matter is not valid YAML: ${error.reason}`, line, column);
-    }
-    throw error;
+  // From just after the first `---`, so that js-yaml's line 0 is the file's line 1 and its
+  // line numbers are 0-based file lines.
+  const text = lines.slice(0, end).join('\n').slice(3);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_FRONT_MATTER_BYTES) {
+    throw new PostRejected(`front matter (lines 2 to ${end}) is ${bytes} bytes, over the ${MAX_FRONT_MATTER_BYTES} bytes it may have`, 1);
   }
+  const lineOfField = fieldLines(lines.slice(1, end));
+  let parsed: unknown;
+  try {
+    // js-yaml's CORE_SCHEMA keeps dates as the strings written, offset included.
+    parsed = yaml.load(text, YAML_OPTIONS) ?? {};
+  } catch (error) {
+    if (!(error instanceof yaml.YAMLException)) throw error;
+    const line = error.mark ? error.mark.line + 1 : undefined;
+    const column = error.mark ? error.mark.column + 1 : undefined;
+    if (error.reason.startsWith('nesting exceeded maxDepth')) throw new PostRejected(TOO_DEEP, line, column);
+    throw new PostRejected(`front matter is not valid YAML: ${error.reason}`, line, column);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PostRejected('front matter is not a YAML mapping of fields', 2);
+  }
+  const data = copyFrontMatter(parsed as Record<string, unknown>, lineOfField);
+  return { fields: new FrontMatter(data, lineOfField), content: lines.slice(end + 1).join('\n'), bodyLine: end + 2 };
 }
 
-function withoutXmlUnsafeCharacters(value: unknown): unknown {
-  if (typeof value === 'string') return removeXmlUnsafeCharacters(value);
-  if (Array.isArray(value)) return value.map(withoutXmlUnsafeCharacters);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [removeXmlUnsafeCharacters(key), withoutXmlUnsafeCharacters(item)]));
+const TOO_DEEP = `front matter nests lists and mappings more than ${MAX_FRONT_MATTER_DEPTH} deep`;
+
+/**
+ * A copy of the parsed fields as a tree, aliases expanded, refused at the front-matter limits
+ * (a refusal is placed on the line of the field being copied). The characters XML forbids are
+ * removed: YAML escapes (`"\x07"`, `"\ud800"`) make characters the text cleaning already removed.
+ */
+function copyFrontMatter(data: Record<string, unknown>, lineOfField: Map<string, number>): Record<string, unknown> {
+  let field = '';
+  let values = 0;
+  let chars = 0;
+  const fail = (message: string): never => {
+    throw new PostRejected(message, lineOfField.get(field));
+  };
+  const text = (value: string): string => {
+    chars += value.length;
+    if (chars > MAX_FRONT_MATTER_CHARS) {
+      fail(`front matter holds more than ${MAX_FRONT_MATTER_CHARS} characters once its aliases are expanded, more than a post can hold`);
+    }
+    return removeXmlUnsafeCharacters(value);
+  };
+  const copy = (value: unknown, depth: number): unknown => {
+    if (++values > MAX_FRONT_MATTER_VALUES) {
+      fail(`front matter has more than ${MAX_FRONT_MATTER_VALUES} values (list items and fields, aliases expanded)`);
+    }
+    if (typeof value === 'string') return text(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > MAX_FRONT_MATTER_DEPTH) fail(TOO_DEEP);
+    if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [text(key), copy(item, depth + 1)]));
+  };
+  const copied: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    field = key;
+    copied[text(key)] = copy(value, 1);
   }
-  return value;
+  return copied;
 }
 
 /** File line (1-based) of each top-level `field:` in the front-matter lines (which start on line 2). */
@@ -200,7 +253,7 @@ function readDate(fields: FrontMatter, fileNameDate: string | undefined, default
   throw new PostRejected('post has no date: give `date:` in front matter or name the file YYYY-MM-DD-slug.ext');
 }
 
-/** Jekyll's rule: a YAML list, or a space-separated string. Trimmed, NFC, de-duplicated. */
+/** Jekyll's rule: a YAML list, or a space-separated string. Normalized (normalizeName), de-duplicated. */
 function nameList(fields: FrontMatter, plural: string, singular: string): string[] {
   const field = fields.data[plural] !== undefined && fields.data[plural] !== null ? plural : singular;
   const raw = fields.data[field];
@@ -214,15 +267,42 @@ function nameList(fields: FrontMatter, plural: string, singular: string): string
   }
   const names = items
     .filter((item) => item !== null)
-    .map((item) => String(item).normalize('NFC').trim())
+    .map((item) => normalizeName(String(item)))
     .filter((name) => name !== '');
   for (const name of names) {
     if (/[/\\?#%]/.test(name) || NOT_IN_A_PATH.test(name)) {
       fields.fail(field, `${plural} name "${name}" contains a character not allowed in a name (/ \\ ? # % or a control character)`);
     }
+    const problem = nameProblem(name);
+    if (problem) fields.fail(field, `${plural} name ${showName(name)} ${problem}`);
     if (name.length > 200) fields.fail(field, `${plural} name "${name.slice(0, 20)}…" is longer than 200 characters`);
   }
   return [...new Set(names)];
+}
+
+/**
+ * Characters a path cannot keep: API Gateway refuses a request whose path holds `%25` (an
+ * encoded %), `?` and `#` end a path, and browsers read `\` as `/`.
+ */
+const NOT_ROUTABLE = /[%?#\\]/g;
+
+/**
+ * `slug:` as written, refused when it holds a character a path cannot keep; else the file
+ * name's slug, without those characters: the publisher named a file, not a URL (WordPress
+ * also drops a stray % from slugs).
+ */
+function readSlug(fields: FrontMatter, fromFileName: string): string {
+  const written = fields.text('slug');
+  if (written !== undefined) {
+    const bad = written.match(NOT_ROUTABLE);
+    if (bad) fields.fail('slug', `slug "${written}" contains ${bad[0]}, which cannot be part of a page's path`);
+    return written;
+  }
+  const slug = fromFileName.replace(NOT_ROUTABLE, '');
+  if (slug === '' && fromFileName !== '') {
+    throw new PostRejected(`file name gives no slug once % ? # \\ are left out: give slug: or permalink: in front matter`);
+  }
+  return slug;
 }
 
 function buildPermalink(template: string, parts: { categories: string[]; date: PostDate; slug: string }): string {
@@ -237,7 +317,18 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
     throw new PostRejected(`permalink "${template}" contains . or .. segments`);
   }
   if (/[?#]/.test(normalized)) throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
+  if (normalized.includes('%')) {
+    throw new PostRejected(`permalink "${template}" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached`);
+  }
+  if (normalized.includes('\\')) throw new PostRejected(`permalink "${template}" contains \\, which browsers read as /`);
   if (NOT_IN_A_PATH.test(normalized)) throw new PostRejected(`permalink "${template}" contains a control character or an unpaired surrogate`);
+  const bytes = Buffer.byteLength(normalized);
+  if (bytes > MAX_PATH_BYTES) throw new PostRejected(`permalink "${normalized.slice(0, 40)}…" is ${bytes} bytes, over the ${MAX_PATH_BYTES} bytes a page's path may have`);
+  // A post page is served only by the greedy route; a path another route takes is never its page.
+  const route = matchRoute(normalized)?.route;
+  if (route && route.view !== 'postPage') {
+    throw new PostRejected(`permalink "${normalized}" is the site's own route ${route.path}, so the post's page could never be reached there`);
+  }
   return normalized;
 }
 
@@ -248,8 +339,9 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
 const NOT_IN_A_PATH = /[\u0000-\u001f\u007f-\u009f\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function readSummary(fields: FrontMatter, content: string, html: string, format: 'html' | 'markdown', options: BodyOptions): string {
-  const given = fields.text('excerpt') ?? fields.text('description');
-  if (given) return `<p>${renderInlineText(given, options)}</p>`;
+  const field = fields.text('excerpt') !== undefined ? 'excerpt' : 'description';
+  const given = fields.text(field);
+  if (given) return `<p>${fields.at(field, () => renderInlineText(given, options))}</p>`;
   const separator = fields.text('excerpt_separator');
   if (separator && content.includes(separator)) return renderBody(content.slice(0, content.indexOf(separator)), format, options);
   // No paragraph to take: no summary. Cutting HTML at a length would cut through a tag; the
@@ -262,16 +354,23 @@ function readAuthor(fields: FrontMatter): string | undefined {
   const value = fields.data.author;
   if (value === undefined || value === null) return undefined;
   const refuse = () => fields.fail('author', 'front matter field "author" must be a name, a list of names or a mapping with a name');
+  // An author is shown, never a key: refused when it hides or reorders text, not folded.
+  const checked = (name: unknown): string => {
+    const text = String(name).trim();
+    const problem = nameProblem(text);
+    if (text && problem) fields.fail('author', `author name ${showName(text)} ${problem}`);
+    return text;
+  };
   if (Array.isArray(value)) {
     if (value.some((item) => typeof item === 'object' && item !== null)) refuse();
-    return value.map((name) => String(name).trim()).filter(Boolean).join(', ') || undefined;
+    return value.map(checked).filter(Boolean).join(', ') || undefined;
   }
   if (typeof value === 'object') {
     const name = (value as Record<string, unknown>).name;
     if (typeof name !== 'string' && typeof name !== 'number') refuse();
-    return String(name).trim() || undefined;
+    return checked(name) || undefined;
   }
-  return String(value).trim() || undefined;
+  return checked(value) || undefined;
 }
 
 /** `id` / `infoCode`: text, not blank, short enough to key the post. */
@@ -281,6 +380,19 @@ function identityField(fields: FrontMatter, field: 'id' | 'infoCode'): string | 
   if (value === '') fields.fail(field, `front matter field "${field}" is empty`);
   if (value.length > MAX_ID_LENGTH) fields.fail(field, `front matter field "${field}" is longer than ${MAX_ID_LENGTH} characters`);
   return value;
+}
+
+/**
+ * The infoCode of the first legacy share link (`…/NewsShare.html?from=app&infoCode=NW…`) in the
+ * body; of several in one link, the last. Each link is read once: a regular expression that
+ * backtracked over the rest of a link at every `NewsShare.html?` took quadratic time.
+ */
+function legacyShareCode(content: string): string | undefined {
+  for (const link of content.matchAll(/NewsShare\.html\?([^\s"'<>)]*)/g)) {
+    const codes = [...link[1].matchAll(/(?:^|&)infoCode=([A-Za-z0-9_-]{1,64})/g)];
+    if (codes.length > 0) return codes[codes.length - 1][1];
+  }
+  return undefined;
 }
 
 function baseName(key: string): string {

@@ -7,6 +7,7 @@ import {
 } from './http';
 import { renderHomePage, renderListPage, renderPostPage, type Listing } from './pages';
 import type { FeedRef } from './post';
+import { MAX_PATH_BYTES } from './routes';
 import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
 import type { PostStore } from './store';
@@ -21,8 +22,6 @@ export interface ReadDeps {
 }
 
 const MAX_NAME_LENGTH = 200;
-/** DynamoDB's limit for a key: no longer path can be a stored permalink. */
-const MAX_PATH_BYTES = 2048;
 
 /** Answers one public request. Never throws: every failure becomes a response here. */
 export async function handleRead(request: HttpRequest, deps: ReadDeps): Promise<HttpResponse> {

@@ -10,6 +10,9 @@ export interface Route {
   view: ViewName;
 }
 
+/** The longest path a post page can have: DynamoDB's limit for a key (the path index's). */
+export const MAX_PATH_BYTES = 2048;
+
 /** HTTP API does not answer HEAD on a GET route by itself, so every route takes both. */
 export const ROUTE_METHODS = ['GET', 'HEAD'] as const;
 

@@ -37,7 +37,7 @@ export const BUNDLE_EXTERNALS: string[] = [];
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   // sanitize-html requires postcss at load but calls it only for style attributes, which render-body.ts never allows (~90 KB).
   postcss: './functions/adapters/postcss-unused.ts',
-  // gray-matter's own js-yaml@3 is never called (parse-post.ts passes its js-yaml@4 engine): one copy, the root one (~40 KB).
+  // One copy, the root js-yaml@4, should anything bring its own (gray-matter's js-yaml@3 did; parse-post.ts no longer uses gray-matter).
   'js-yaml': './node_modules/js-yaml',
 };
 

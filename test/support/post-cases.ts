@@ -214,6 +214,53 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile(ok, `[a]: https://example.com/${'p'.repeat(200)}\n\n${'[a] '.repeat(10_000)}\n`),
     error: /^post takes \d{7} bytes once rendered, over the 380000 bytes one post can hold in the table$/,
   },
+  {
+    // 9 levels of 9 aliases: a few hundred bytes that stand for 9^9 strings.
+    name: 'a YAML alias bomb',
+    key: 'posts/bad/billion-laughs.md',
+    body: postFile([
+      ...ok,
+      'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+      ...'bcdefghi'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(', ')}]`),
+    ]),
+    error: 'line 8: front matter has more than 10000 values (list items and fields, aliases expanded)',
+  },
+  {
+    name: 'Markdown lists nested 20 deep',
+    key: 'posts/bad/nested-lists.md',
+    body: postFile(ok, Array.from({ length: 20 }, (_, depth) => `${'  '.repeat(depth)}- item`).join('\n')),
+    error: 'line 14: Markdown nests lists, list items and block quotes more than 19 levels deep',
+  },
+  {
+    name: 'HTML nested 600 deep',
+    key: 'posts/bad/nested-html.html',
+    body: postFile(ok, '<div>'.repeat(600)),
+    error: 'body nests HTML elements more than 512 deep (513 open <div> elements: a missing </div>?)',
+  },
+  {
+    name: 'a permalink on the site feed’s route',
+    key: 'posts/bad/permalink-route.md',
+    body: postFile([...ok, 'permalink: /feed.rss']),
+    error: 'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
+  },
+  {
+    name: 'a permalink with %',
+    key: 'posts/bad/permalink-percent.md',
+    body: postFile([...ok, 'permalink: /news/100%.html']),
+    error: 'line 4: permalink "/news/100%.html" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached',
+  },
+  {
+    name: 'a tag with a zero-width space',
+    key: 'posts/bad/zero-width.md',
+    body: postFile([...ok, 'tags: ["news\\u200B"]']),
+    error: 'line 4: tags name "news<U+200B>" contains U+200B, an invisible or text-direction character',
+  },
+  {
+    name: 'a category with a right-to-left override',
+    key: 'posts/bad/bidi.md',
+    body: postFile([...ok, 'categories: ["\\u202Eswen"]']),
+    error: 'line 4: categories name "<U+202E>swen" contains U+202E, an invisible or text-direction character',
+  },
 ];
 
 /** GB18030/GBK bytes, as a Chinese Windows editor saves them. */
@@ -335,6 +382,21 @@ export const VALID_POSTS: ValidPost[] = [
     check: (post) => {
       expectEqual(post.html, '', 'html');
       expectEqual(post.summary, '', 'summary');
+    },
+  },
+  {
+    name: 'fullwidth and halfwidth names folded into the ordinary ones',
+    key: 'posts/valid/2022-02-14-widths.md',
+    body: postFile(['title: Widths', 'date: 2022-02-14', 'tags: [ｎｅｗｓ, news, ｶﾞｲﾄﾞ, 成都（天府）]']),
+    check: (post) => expectEqual(post.tags, ['news', 'ガイド', '成都（天府）'], 'tags'),
+  },
+  {
+    name: 'YAML anchors and aliases used as Jekyll posts use them',
+    key: 'posts/valid/2022-02-15-anchors.md',
+    body: postFile(['title: Anchors', 'date: 2022-02-15', 'author: &me 张三', 'editor: *me', 'desk: &desk {name: 本地, floor: 3}', 'desks: [*desk, *desk]']),
+    check: (post) => {
+      expectEqual(post.author, '张三', 'author');
+      expectEqual(post.extra, { editor: '张三', desk: { name: '本地', floor: 3 }, desks: [{ name: '本地', floor: 3 }, { name: '本地', floor: 3 }] }, 'extra');
     },
   },
   {

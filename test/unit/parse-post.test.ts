@@ -5,6 +5,7 @@ import { PostRejected } from '../../functions/core/errors';
 import { parsePost, type ParsedPost } from '../../functions/core/parse-post';
 import type { Post } from '../../functions/core/post';
 import { bodyFormatOf, firstParagraph, renderBody, renderInlineText } from '../../functions/core/render-body';
+import { ROUTES } from '../../functions/core/routes';
 
 const SEED_KEY = 'posts/000_7402dedd91baa3ec.txt';
 const SEED_TEXT = readFileSync(join(__dirname, '../../content/posts/000_7402dedd91baa3ec.txt'), 'utf8');
@@ -545,5 +546,252 @@ describe('parsePost: front matter as Jekyll users write it', () => {
     const p = post('posts/a.md', file(['title: "a\u0001b\u001Fc\uFFFEd"', 'date: 2022-01-01'], 'x\u0000y\u0008z\n'));
     expect(p.title).toBe('abcd');
     expect(p.html).toBe('<p>xyz</p>');
+  });
+});
+
+describe('parsePost: front-matter limits', () => {
+  /** `levels` anchored lists of `width` items, each made of aliases of the one before. */
+  const aliasBomb = (levels: number, width = 9) => {
+    const lines = [`l0: &l0 [${Array(width).fill('lol').join(', ')}]`];
+    for (let level = 1; level < levels; level++) lines.push(`l${level}: &l${level} [${Array(width).fill(`*l${level - 1}`).join(', ')}]`);
+    return file(['title: A', 'date: 2022-01-01', ...lines]);
+  };
+
+  it('keeps aliases that expand to a modest size, as given', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'who: &who {name: 张三, desk: 本地}', 'editor: *who', 'reviewers: [*who, *who]']));
+    expect(p.extra).toEqual({ who: { name: '张三', desk: '本地' }, editor: { name: '张三', desk: '本地' }, reviewers: [{ name: '张三', desk: '本地' }, { name: '张三', desk: '本地' }] });
+    expect(post('posts/a.md', aliasBomb(4)).extra.l3).toHaveLength(9);
+  });
+
+  it('refuses a billion laughs by what it expands to, on the line of the field that expands too far', () => {
+    // 9 levels of 9: 472 bytes that stand for 9^9 strings.
+    expect(rejection('posts/a.md', aliasBomb(9)).describe()).toBe(
+      'line 8: front matter has more than 10000 values (list items and fields, aliases expanded)',
+    );
+    expect(rejection('posts/a.md', aliasBomb(5)).describe()).toBe(rejection('posts/a.md', aliasBomb(9)).describe());
+  });
+
+  it('refuses an alias bomb reached through a field the post reads (tags)', () => {
+    const text = aliasBomb(6).replace('\n---\n', '\ntags: *l5\n---\n');
+    expect(rejection('posts/a.md', text).describe()).toMatch(/^line \d+: front matter has more than 10000 values/);
+  });
+
+  it('refuses long text repeated by aliases beyond what a post can hold', () => {
+    const text = file(['title: A', 'date: 2022-01-01', `s: &s "${'x'.repeat(20_000)}"`, `t: [${Array(20).fill('*s').join(', ')}]`]);
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 5: front matter holds more than 380000 characters once its aliases are expanded, more than a post can hold',
+    );
+  });
+
+  it('takes lists and mappings nested 16 deep, and refuses 17, from the text or through aliases', () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}a${']'.repeat(depth)}`;
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', `x: ${nested(16)}`])).extra.x).toBeDefined();
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', `x: ${nested(17)}`])).describe()).toBe(
+      'line 4, column 21: front matter nests lists and mappings more than 16 deep',
+    );
+    const chain = ['a0: &a0 [x]', ...Array.from({ length: 16 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}]`)];
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', ...chain])).describe()).toBe(
+      'line 20: front matter nests lists and mappings more than 16 deep',
+    );
+  });
+
+  it('refuses front matter over 64 KiB before reading it', () => {
+    const text = file(['title: A', 'date: 2022-01-01', `x: "${'y'.repeat(65_536)}"`]);
+    expect(rejection('posts/a.md', text).describe()).toBe('line 1: front matter (lines 2 to 4) is 65568 bytes, over the 65536 bytes it may have');
+  });
+
+  it('reads front matter with thousands of blank lines in linear time (gray-matter’s comment regex took seconds)', () => {
+    expect(post('posts/a.md', file(['title: A', ...Array(60_000).fill(''), 'date: 2022-01-01'])).title).toBe('A');
+  });
+
+  it('still reports a YAML error at its line and column in the file', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'bad: : x'])).describe()).toBe(
+      'line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry',
+    );
+  });
+});
+
+describe('parsePost: legacy share links', () => {
+  const md = (body: string) => file(['title: A', 'date: 2022-01-01'], body);
+
+  it('finds the infoCode of a legacy link in linear time, the last of several in one link', () => {
+    const links = `<!-- ${'NewsShare.html?'.repeat(60_000)} --><a href="http://x.example/html_News/NewsShare.html?infoCode=NW1&infoCode=NW2">x</a>`;
+    expect(post('posts/a.html', md(links)).id).toBe('NW2');
+  });
+});
+
+describe('parsePost: body limits', () => {
+  const md = (body: string) => file(['title: A', 'date: 2022-01-01'], body);
+
+  it('refuses a Markdown body over 512 KiB unread, as it could not be stored once rendered', () => {
+    expect(rejection('posts/a.md', md('a'.repeat(600_000))).describe()).toBe(
+      'line 5: Markdown body is 600000 bytes, over the 524288 bytes a Markdown body may have (it would render larger than a post can hold)',
+    );
+    // HTML bodies are not capped so: a sanitizer can make a large Word export small.
+    expect(rejection('posts/a.html', md('a'.repeat(600_000))).describe()).toMatch(/^post takes \d+ bytes once rendered/);
+  });
+
+  it('renders lists nested 9 deep and refuses deeper nesting (markdown-it would drop it) on its line', () => {
+    const list = (depth: number) => Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}- item ${i}`).join('\n');
+    expect(post('posts/a.md', md(list(9))).html).toContain('item 8');
+    expect(rejection('posts/a.md', md(`intro\n\n${list(10)}`)).describe()).toBe(
+      'line 16: Markdown nests lists, list items and block quotes more than 19 levels deep',
+    );
+    expect(rejection('posts/a.md', md(`${'>'.repeat(100)} quoted`)).describe()).toBe(
+      'line 5: Markdown nests lists, list items and block quotes more than 19 levels deep',
+    );
+  });
+
+  it('refuses Markdown of more than 60,000 tokens while parsing it', () => {
+    expect(rejection('posts/a.md', md('*a '.repeat(120_000))).describe()).toBe(
+      'line 5: Markdown body has more than 60000 parts (paragraphs, table cells, links, emphasis marks…)',
+    );
+  });
+
+  it('refuses a link reference repeated into more HTML than could be stored, before building it', () => {
+    const text = md(`[a]: https://x.example/${'p'.repeat(100_000)}\n\n${'[a] '.repeat(1_000)}`);
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 7: Markdown body renders to more than 4194304 characters of HTML, more than a post can hold (a link or image used many times?)',
+    );
+  });
+
+  it('refuses Markdown whose text alone is more than a post can hold, before rendering it', () => {
+    expect(rejection('posts/a.md', md('长'.repeat(130_000))).describe()).toBe(
+      'the text of the Markdown body alone takes more than 380000 bytes once rendered, more than one post can hold in the table',
+    );
+    // Text inside raw <script> or <style> is not counted: the sanitizer drops it.
+    expect(post('posts/a.md', md(`<script>\n${'x'.repeat(400_000)}\n</script>\n\nshown`)).html).toBe('<p>shown</p>');
+    expect(post('posts/a.md', md(`shown <style>${'x'.repeat(400_000)}</style>`)).html).toBe('<p>shown </p>');
+  });
+
+  it('refuses HTML nested more than 512 deep, naming the element left open', () => {
+    expect(post('posts/a.html', md('<div>'.repeat(512) + 'deep')).html).toContain('deep');
+    expect(rejection('posts/a.html', md('<font>a'.repeat(600))).describe()).toBe(
+      'body nests HTML elements more than 512 deep (513 open <font> elements: a missing </font>?)',
+    );
+  });
+
+  it('refuses more than 30,000 HTML elements, in HTML and in what Markdown makes', () => {
+    expect(rejection('posts/a.html', md('<br>'.repeat(30_001))).describe()).toBe('body has more than 30000 HTML elements');
+    expect(rejection('posts/a.md', md(`<div>${'<br>'.repeat(30_000)}</div>`)).describe()).toBe('body has more than 30000 HTML elements');
+  });
+
+  it('counts each srcset image as an element', () => {
+    const srcset = Array.from({ length: 30_001 }, (_, i) => `i${i}.png ${i + 1}w`).join(', ');
+    expect(rejection('posts/a.html', md(`<img srcset="${srcset}">`)).describe()).toBe('body has more than 30000 HTML elements');
+  });
+
+  it('places a refusal in a front-matter excerpt on the excerpt’s line', () => {
+    const text = file(['title: A', 'date: 2022-01-01', `excerpt: "${'<b>'.repeat(600)}x"`]);
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 4: body nests HTML elements more than 512 deep (513 open <b> elements: a missing </b>?)',
+    );
+  });
+});
+
+describe('parsePost: permalinks no request can reach', () => {
+  const at = (permalink: string) => file(['title: A', 'date: 2022-01-01', `permalink: "${permalink}"`]);
+
+  it('refuses a permalink that falls on one of the site’s own routes, naming it', () => {
+    expect(rejection('posts/a.md', at('/feed.rss')).describe()).toBe(
+      'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
+    );
+    const routes: Array<[string, string]> = [
+      ['/', '/'], ['/feed.atom', '/feed.atom'], ['/feeds.opml', '/feeds.opml'], ['/s/1NdoNqY', '/s/{code}'],
+      ['/category/news.rss', '/category/{file}'], ['/tag/成都.html', '/tag/{file}'], ['/html_News/NewsShare.html', '/html_News/NewsShare.html'],
+    ];
+    for (const [permalink, route] of routes) {
+      expect(rejection('posts/a.md', at(permalink)).message, permalink).toBe(
+        `permalink "${permalink}" is the site's own route ${route}, so the post's page could never be reached there`,
+      );
+    }
+  });
+
+  it('derives the rule from the route table: a path on any route but the post page’s is refused', () => {
+    for (const route of ROUTES.filter((candidate) => candidate.view !== 'postPage')) {
+      const path = route.path.replace(/\{\w+\}/g, 'x.html');
+      expect(rejection('posts/a.md', at(path)).message, route.path).toContain(`the site's own route ${route.path},`);
+    }
+  });
+
+  it('keeps permalinks only the post page’s route serves', () => {
+    for (const permalink of ['/Feed.rss', '/feed.xml', '/category/', '/category/a/b.rss', '/s/', '/s/a/b', '/html_News/NewsShare.html/']) {
+      expect(post('posts/a.md', at(permalink)).path).toBe(permalink);
+    }
+  });
+
+  it('refuses % in a permalink: API Gateway answers 400 to a path holding %25', () => {
+    expect(rejection('posts/a.md', at('/news/100%.html')).describe()).toBe(
+      'line 4: permalink "/news/100%.html" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached',
+    );
+  });
+
+  it('refuses a backslash in a permalink, and one longer than a page’s path may be', () => {
+    expect(rejection('posts/a.md', at('/news\\\\a.html')).message).toBe('permalink "/news\\a.html" contains \\, which browsers read as /');
+    expect(rejection('posts/a.md', at(`/${'长'.repeat(700)}.html`)).message).toMatch(/^permalink "\/长{39}…" is 2106 bytes, over the 2048 bytes a page's path may have$/);
+  });
+
+  it('leaves % ? # and \\ out of a slug taken from the file name, which the publisher did not write as a URL', () => {
+    expect(post('posts/2022-03-04-growth-100%.md', file(['title: A'])).path).toBe('/2022/03/04/growth-100.html');
+    expect(post('posts/2022-03-04-why?#1\\2.md', file(['title: A'])).path).toBe('/2022/03/04/why12.html');
+    expect(post('posts/2022-03-04-100%.md', file(['title: A', 'permalink: /news/:title/'])).path).toBe('/news/100/');
+    expect(rejection('posts/2022-03-04-%.md', file(['title: A'])).message).toBe(
+      'file name gives no slug once % ? # \\ are left out: give slug: or permalink: in front matter',
+    );
+  });
+
+  it('refuses those characters in a slug written in front matter', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'slug: 100%'])).describe()).toBe(
+      'line 4: slug "100%" contains %, which cannot be part of a page\'s path',
+    );
+  });
+});
+
+describe('parsePost: names that cannot deceive', () => {
+  const tags = (list: string) => file(['title: A', 'date: 2022-01-01', `tags: ${list}`]);
+
+  it('refuses a name holding an invisible or text-direction character, spelling it out', () => {
+    expect(rejection('posts/a.md', tags('["news\\u200B"]')).describe()).toBe(
+      'line 4: tags name "news<U+200B>" contains U+200B, an invisible or text-direction character',
+    );
+    const invisible = ['200B', '200C', '200D', '2060', 'FEFF', '202A', '202E', '2066', '2069', '200E', '200F', '061C', '00AD', '180E', '3164', 'E0041'];
+    for (const code of invisible) {
+      const escape = code.length > 4 ? `\\U000${code}` : `\\u${code}`;
+      expect(rejection('posts/a.md', tags(`["成都${escape}日报"]`)).message, code).toBe(
+        `tags name "成都<U+${code}>日报" contains U+${code}, an invisible or text-direction character`,
+      );
+    }
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'category: "\\u202Ewen"'])).message).toBe(
+      'categories name "<U+202E>wen" contains U+202E, an invisible or text-direction character',
+    );
+  });
+
+  it('refuses a name with nothing visible in it', () => {
+    expect(rejection('posts/a.md', tags('["\\u2800"]')).message).toBe('tags name "\u2800" has no visible character');
+    expect(rejection('posts/a.md', tags('["\\u0301\\u0302"]')).message).toBe('tags name "\u0301\u0302" has no visible character');
+  });
+
+  it('keeps the joiners and selectors that are visible: emoji sequences and ideographic variants', () => {
+    const names = ['👩‍⚕️', '❤️', '👨‍👩‍👧', '1️⃣', '葛\u{E0100}城', '🇨🇳'];
+    expect(post('posts/a.md', tags(JSON.stringify(names))).tags).toEqual(names);
+  });
+
+  it('folds fullwidth letters and digits, halfwidth katakana and Kangxi radicals, and nothing else NFKC would change', () => {
+    const p = post('posts/a.md', tags('[ｎｅｗｓ, news, ２０２２, ｶﾞｲﾄﾞ, ⾦⽜, 成都（天府）, ①, ㈱, ㎡]'));
+    expect(p.tags).toEqual(['news', '2022', 'ガイド', '金牛', '成都（天府）', '①', '㈱', '㎡']);
+  });
+
+  it('makes each run of white space in a name one space, so names that read alike are one', () => {
+    expect(post('posts/a.md', tags('["成都　日报", "成都  日报", "成都\\u00A0日报"]')).tags).toEqual(['成都 日报']);
+  });
+
+  it('refuses an author name that hides or reorders characters, and keeps an ordinary one', () => {
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: "张三\\u202E"'])).describe()).toBe(
+      'line 4: author name "张三<U+202E>" contains U+202E, an invisible or text-direction character',
+    );
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: {name: "\\u200B"}'])).message).toBe(
+      'author name "<U+200B>" contains U+200B, an invisible or text-direction character',
+    );
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, "Zoë"]'])).author).toBe('张三, Zoë');
   });
 });
