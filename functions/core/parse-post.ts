@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import { nameProblem, normalizeName, showName } from './names';
@@ -37,6 +38,11 @@ const MAX_ID_LENGTH = 200;
  * a count of aliases would not bound the cost (one alias of a large list is large) and the
  * expanded size does. Front matter in the wild is a few hundred bytes and a few levels deep.
  */
+/**
+ * Lines of front matter. gray-matter looks for comment lines with a regular expression that is
+ * quadratic in a run of blank lines (tens of thousands took seconds); posts have a few dozen.
+ */
+export const MAX_FRONT_MATTER_LINES = 1000;
 /** Bytes of front matter, the lines between the two `---`. */
 export const MAX_FRONT_MATTER_BYTES = 64 * 1024;
 /** Lists and mappings nested in front matter (DynamoDB stores at most 32 levels). */
@@ -173,11 +179,16 @@ function readFrontMatter(source: string): { fields: FrontMatter; content: string
   if (bytes > MAX_FRONT_MATTER_BYTES) {
     throw new PostRejected(`front matter (lines 2 to ${end}) is ${bytes} bytes, over the ${MAX_FRONT_MATTER_BYTES} bytes it may have`, 1);
   }
+  if (end - 1 > MAX_FRONT_MATTER_LINES) {
+    throw new PostRejected(`front matter (lines 2 to ${end}) has ${end - 1} lines, over the ${MAX_FRONT_MATTER_LINES} it may have`, 1);
+  }
   const lineOfField = fieldLines(lines.slice(1, end));
   let parsed: unknown;
   try {
-    // js-yaml's CORE_SCHEMA keeps dates as the strings written, offset included.
-    parsed = yaml.load(text, YAML_OPTIONS) ?? {};
+    // gray-matter is given the front matter only, closed by the line found above, so the body
+    // starts where the line numbers say. An explicit engine: js-yaml's CORE_SCHEMA keeps dates as
+    // the strings written, offset included. Options also keep gray-matter from caching every input.
+    parsed = matter(`${lines.slice(0, end + 1).join('\n')}\n`, { engines: { yaml: (block: string) => (yaml.load(block, YAML_OPTIONS) ?? {}) as object } }).data;
   } catch (error) {
     if (!(error instanceof yaml.YAMLException)) throw error;
     const line = error.mark ? error.mark.line + 1 : undefined;
