@@ -14,7 +14,7 @@ import { allWrites } from '../core/all-writes';
 import { StorageUnavailable } from '../core/errors';
 import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../core/post';
 import {
-  feedCursor, type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  feedCursor, type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../core/store';
 import { feedKey } from '../core/urls';
@@ -32,6 +32,7 @@ type Item = Record<string, AttributeValue>;
 //                                        newest-first Query that reads a feed returns it first
 //   NAMES#{kind}        {name}           post count per category / tag
 //   SHARE#{code}        SHARE            short code or legacy infoCode → post path
+//   PATH#{path}         PATH             the claim on a page path: which post's page it is
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 const FEED_META = '~META';
 
@@ -106,22 +107,18 @@ export class DynamoPostStore implements PostStore {
   }
 
   async listSources(): Promise<SourceInventory> {
-    const inventory: SourceInventory = { states: [], posts: [] };
+    const inventory: SourceInventory = { states: [], posts: [], rows: [] };
     let startKey: Item | undefined;
     do {
       const page = await this.client.send(new ScanCommand({
         TableName: this.tableName,
-        FilterExpression: `begins_with(${PK}, :source) OR begins_with(${PK}, :post)`,
-        ProjectionExpression: `${PK}, #key, sequencer, #status, postId, #error, #at, etag, published, rowsSequencer, revision, id, sourceKey, contentHash, gone`,
-        ExpressionAttributeNames: { '#key': 'key', '#status': 'status', '#error': 'error', '#at': 'at' },
-        ExpressionAttributeValues: marshall({ ':source': 'SOURCE#', ':post': 'POST#' }),
+        FilterExpression: ['SOURCE#', 'POST#', 'FEED#', 'SHARE#', 'PATH#'].map((_, i) => `begins_with(${PK}, :p${i})`).join(' OR '),
+        ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path`,
+        ExpressionAttributeNames: { '#key': 'key', '#status': 'status', '#error': 'error', '#at': 'at', '#path': 'path' },
+        ExpressionAttributeValues: marshall({ ':p0': 'SOURCE#', ':p1': 'POST#', ':p2': 'FEED#', ':p3': 'SHARE#', ':p4': 'PATH#' }),
         ExclusiveStartKey: startKey,
       }));
-      for (const raw of page.Items ?? []) {
-        const item = unmarshall(raw);
-        if (String(item[PK]).startsWith('SOURCE#')) inventory.states.push(toSourceState(item));
-        else if (!item.gone) inventory.posts.push(pick(item, ['id', 'sourceKey', 'contentHash']) as unknown as SourceInventory['posts'][number]);
-      }
+      for (const raw of page.Items ?? []) addToInventory(inventory, unmarshall(raw));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return inventory;
@@ -167,6 +164,13 @@ export class DynamoPostStore implements PostStore {
   }
 
   async findPostByPath(path: string): Promise<Post | undefined> {
+    const claim = await this.get(`PATH#${path}`, 'PATH');
+    if (claim) {
+      if (claim.gone) return undefined;
+      const post = await this.getPost(String(claim.postId));
+      return post?.path === path ? post : undefined;
+    }
+    // A table written before page paths were claimed: the path index, until reindex claims them.
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -179,6 +183,64 @@ export class DynamoPostStore implements PostStore {
     );
     const item = result.Items?.[0];
     return item && toPost(item);
+  }
+
+  async claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }> {
+    const written = await this.conditionally(this.client.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem({ [PK]: `PATH#${claim.path}`, [SK]: 'PATH', ...claim, ...writer, gone: false }),
+      ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND (gone = :gone OR postId = :postId))`,
+      ExpressionAttributeValues: marshall({ ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer, ':gone': true, ':postId': claim.postId }),
+    })));
+    if (written !== undefined) return true;
+    const current = await this.get(`PATH#${claim.path}`, 'PATH', true);
+    // Refused by a newer change of this key (its claim, ours to keep) or by another key's post.
+    return current?.sourceKey === writer.sourceKey ? true : { heldBy: String(current?.sourceKey) };
+  }
+
+  async releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void> {
+    await this.conditionally(this.client.send(new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: key(`PATH#${path}`, 'PATH'),
+      UpdateExpression: 'SET gone = :gone, sequencer = :sequencer',
+      ConditionExpression: 'postId = :postId AND sourceKey = :sourceKey AND sequencer <= :sequencer',
+      ExpressionAttributeValues: marshall({ ':gone': true, ':postId': postId, ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer }),
+    })));
+  }
+
+  async removeLeftover(row: OwnedRow): Promise<boolean> {
+    const unchanged = row.sequencer === undefined ? 'attribute_not_exists(sequencer)' : 'sequencer = :seen';
+    const seen = row.sequencer === undefined ? {} : { ':seen': row.sequencer };
+    switch (row.kind) {
+      case 'post':
+        return (await this.conditionally(this.client.send(new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: `POST#${row.postId}`, [SK]: 'POST', id: row.postId, sourceKey: row.sourceKey, sequencer: row.sequencer, gone: true }),
+          ConditionExpression: `${unchanged} AND sourceKey = :sourceKey`,
+          ExpressionAttributeValues: marshall({ ...seen, ':sourceKey': row.sourceKey }),
+        })))) !== undefined;
+      case 'entry': {
+        const deleted = await this.conditionally(this.client.send(new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: key(`FEED#${feedKey(row.feed)}`, row.cursor),
+          ConditionExpression: unchanged,
+          ...(row.sequencer === undefined ? {} : { ExpressionAttributeValues: marshall(seen) }),
+          ReturnValues: 'ALL_OLD',
+        })));
+        if (!deleted?.Attributes) return false;
+        if (row.feed.kind !== 'site') await this.countName(row.feed.kind, row.feed.name, -1);
+        return true;
+      }
+      case 'share':
+      case 'path':
+        return (await this.conditionally(this.client.send(new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: row.kind === 'share' ? key(`SHARE#${row.code}`, 'SHARE') : key(`PATH#${row.path}`, 'PATH'),
+          UpdateExpression: 'SET gone = :gone',
+          ConditionExpression: `${unchanged} AND postId = :postId`,
+          ExpressionAttributeValues: marshall({ ...seen, ':gone': true, ':postId': row.postId }),
+        })))) !== undefined;
+    }
   }
 
   async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean> {
@@ -413,6 +475,37 @@ function isTransient(error: unknown): boolean {
 const SOURCE_STATE_FIELDS = [
   'key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'published', 'rowsSequencer', 'revision',
 ] as const;
+
+/** One scanned item into reindex's inventory (see OwnedRow). */
+export function addToInventory(inventory: SourceInventory, item: Record<string, unknown>): void {
+  const pk = String(item[PK]);
+  const sequencer = item.sequencer === undefined ? undefined : String(item.sequencer);
+  if (pk.startsWith('SOURCE#')) {
+    inventory.states.push(toSourceState(item));
+  } else if (pk.startsWith('POST#')) {
+    const postId = pk.slice('POST#'.length);
+    if (!item.gone) inventory.posts.push(pick(item, ['id', 'sourceKey', 'contentHash']) as unknown as SourceInventory['posts'][number]);
+    inventory.rows.push({ kind: 'post', postId, sourceKey: String(item.sourceKey), sequencer: String(sequencer), gone: item.gone === true });
+  } else if (pk.startsWith('FEED#')) {
+    if (item[SK] === FEED_META) return;
+    const feed = feedRefOf(pk.slice('FEED#'.length));
+    inventory.rows.push({ kind: 'entry', postId: String(item.id), feed, cursor: String(item[SK]), sequencer: String(sequencer) });
+  } else if (pk.startsWith('SHARE#') && item.gone !== true) {
+    inventory.rows.push({
+      kind: 'share', postId: String(item.postId), code: pk.slice('SHARE#'.length),
+      ...(item.sourceKey === undefined ? {} : { sourceKey: String(item.sourceKey) }), ...(sequencer === undefined ? {} : { sequencer }),
+    });
+  } else if (pk.startsWith('PATH#') && item.gone !== true) {
+    inventory.rows.push({ kind: 'path', postId: String(item.postId), path: pk.slice('PATH#'.length), sourceKey: String(item.sourceKey), sequencer: String(sequencer) });
+  }
+}
+
+/** The inverse of feedKey: `site`, or `category#name` / `tag#name` (names never hold `#`). */
+function feedRefOf(key: string): FeedRef {
+  if (key === 'site') return { kind: 'site' };
+  const at = key.indexOf('#');
+  return { kind: key.slice(0, at) as TaxonomyKind, name: key.slice(at + 1) };
+}
 
 function toSourceState(item: Record<string, unknown>): SourceState {
   return pick(item, SOURCE_STATE_FIELDS) as unknown as SourceState;

@@ -167,55 +167,54 @@ export type ReconcileOutcome = IngestOutcome | { key: string; result: 'unchanged
 /**
  * Makes a key's state match its object as it is now, for reindex: a key whose state already
  * describes the object's current ETag (and whose post exists) is left alone; anything else is
- * applied as a change ordered just after the state read, so an upload or delete that happens
- * meanwhile (a real, newer S3 event) still wins. `force` re-applies even an up-to-date key.
+ * applied as a change ordered just after the state read (and after `after`, the newest token of
+ * the key's rows, when newer), so an upload or delete that happens meanwhile (a real, newer S3
+ * event) still wins. `force` re-applies even an up-to-date key.
  */
-export async function reconcileKey(key: string, deps: IngestDeps & { force?: boolean }): Promise<ReconcileOutcome> {
+export async function reconcileKey(
+  key: string,
+  deps: IngestDeps & { force?: boolean; after?: { token: string; postId?: string } },
+): Promise<ReconcileOutcome> {
   const { store } = deps;
   const observed = await readState(store, key);
   // Read after the state: whatever changes the object from now on has a newer S3 sequencer.
   const object = await deps.readObject(key, undefined, maxPostBytes(deps));
   const unchanged = (status: SourceState['status']): ReconcileOutcome => ({ key, result: 'unchanged', status, feeds: [] });
-  const token = nextReindexToken(observed?.sequencer);
+  // Rows newer than the state were written by a change cut short (or still running): this
+  // change is ordered after them too, so that it replaces them and the sweep can take back the rest.
+  const after = deps.after?.token;
+  const newerRows = after !== undefined && (!observed || after > observed.sequencer);
+  const token = nextReindexToken(newerRows ? after : observed?.sequencer);
   const context = { key, at: object?.lastModified ?? new Date().toISOString(), observed, store };
 
   if (!object) {
-    if (!observed || observed.status === 'deleted') return unchanged('deleted');
+    if (!newerRows && (!observed || observed.status === 'deleted')) return unchanged('deleted');
     return settle({ ...context, token: `${token}.-` }, { status: 'deleted' }, undefined);
   }
-  if (!deps.force && observed && observed.status !== 'deleted' && object.etag !== undefined && observed.etag === object.etag) {
+  if (!deps.force && !newerRows && observed && observed.status !== 'deleted' && object.etag !== undefined && observed.etag === object.etag) {
     const post = observed.postId ? await store.getPost(observed.postId) : undefined;
     if (!observed.postId || post?.sourceKey === key) return unchanged(observed.status);
   }
   const hash = contentHash(object);
+  if (newerRows && after!.endsWith(`.${hash}`) && deps.after?.postId) {
+    // The newest rows are a change cut short that read these very bytes: finish it with its own
+    // token and its event's time, as its event's retry would (one token, one set of rows).
+    const writer = await store.getPostWriter(deps.after.postId);
+    if (writer?.post && writer.sourceKey === key && writer.sequencer === after) {
+      return applyObject({ ...context, at: writer.post.updated, token: after!, etag: object.etag }, object, deps);
+    }
+  }
   const applied = await applyObject({ ...context, token: `${token}.${hash}`, etag: object.etag }, object, deps);
   if (applied.result !== 'skipped' || applied.postId === undefined) return applied;
-  // The post carries a newer token than the state: a change of this key cut short before its
-  // commit (a crash, a timeout) wrote it. If that change read these very bytes, finish it with
-  // its own token, as its event's retry would; an upload since then has an event of its own.
+  // The post item carries a newer token than this change: a change of this key running now wrote
+  // it. If that change read these very bytes, finish it with its own token, as its event's retry
+  // would.
+  // Rows reindex listed are older than this token (`after`): this one came later, from an event
+  // that may be newer than the object read here, so it is left to that event.
   const writer = await store.getPostWriter(applied.postId);
   if (!writer || writer.gone || writer.sourceKey !== key || !writer.sequencer.endsWith(`.${hash}`)) return applied;
   // One token, one set of rows: the change stamped its post with its event's time, not this one.
   return applyObject({ ...context, at: writer.post?.updated ?? context.at, token: writer.sequencer, etag: object.etag }, object, deps);
-}
-
-/**
- * Rows a change wrote before its first commit, for a key that now has neither a state nor an
- * object: the change was cut short (a crash, a timeout) and the object deleted before any retry
- * could finish it, so no event will ever name these rows again. For reindex: they are taken back
- * with the token they were written with, so rows of any newer change of the key stay.
- */
-export async function removeOrphanedPost(postId: string, key: string, deps: IngestDeps): Promise<ReconcileOutcome> {
-  const { store } = deps;
-  const unchanged: ReconcileOutcome = { key, result: 'unchanged', status: 'deleted', feeds: [] };
-  // A commit or an upload since the inventory: the key's own events and states decide.
-  if (await readState(store, key)) return unchanged;
-  if (await deps.readObject(key, undefined, 0)) return unchanged;
-  const writer = await store.getPostWriter(postId);
-  if (!writer?.post || writer.sourceKey !== key) return unchanged;
-  const { post } = writer;
-  await takeBack(post, key, writer.sequencer, store, [post.shortCode]);
-  return { key, result: 'deleted', postId, feeds: feedsOf(post) };
 }
 
 /** `base/000001`: after the state read (`base` is the real event's token, or none), before any later event. */
@@ -287,6 +286,12 @@ async function writePost(
     // The post item is this key's already: take it back, its page must not show a held code.
     await takeBack(post, key, token, store, []);
     return { rejected: `could not find a free short code for post id "${post.id}": ${candidates.length} candidates are held by other posts` };
+  }
+  // The page path, exclusively: a post never takes another's page (a permalink that names it).
+  const path = await store.claimPath({ path: post.path, postId: post.id }, writer);
+  if (path !== true) {
+    await takeBack(post, key, token, store, [post.shortCode]);
+    return { rejected: `page path ${post.path} is already published by ${path.heldBy}` };
   }
 
   // The remaining rows are independent of each other: written at once.
@@ -430,6 +435,8 @@ async function retract(
   await allWrites<unknown>([
     ...base.feeds.filter((ref) => !kept.has(slot(ref, base))).map((ref) => store.deleteFeedEntry(ref, base, token)),
     ...base.shareCodes.filter((code) => !keptCodes.has(code)).map((code) => store.markShareLinkGone(code, base.id, writer)),
+    // A path kept by a new id was claimed anew already; release would not find the old id on it.
+    ...(keep?.path === base.path ? [] : [store.releasePath(base.path, base.id, writer)]),
   ]);
 }
 
@@ -445,6 +452,7 @@ async function takeBack(post: Post, key: string, token: string, store: PostStore
   await allWrites<unknown>([
     ...feedsOf(post).map((ref) => store.deleteFeedEntry(ref, post, token)),
     ...[...new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])].map((code) => store.markShareLinkGone(code, post.id, writer)),
+    store.releasePath(post.path, post.id, writer),
   ]);
   await store.touchFeeds(feedsOf(post));
 }

@@ -1,8 +1,9 @@
 import { inParallel } from './in-parallel';
-import { reconcileKey, removeOrphanedPost, type ReadObject, type ReconcileOutcome } from './ingest';
+import { reconcileKey, type ReadObject, type ReconcileOutcome } from './ingest';
 import type { IngestSettings } from './ingest-settings';
-import type { TaxonomyKind } from './post';
-import type { PostStore, SourceState } from './store';
+import type { FeedRef, TaxonomyKind } from './post';
+import { feedCursor, type OwnedRow, type PostStore, type PublishedVersion, type SourceInventory, type SourceState } from './store';
+import { feedKey } from './urls';
 
 /** An object as a bucket listing gives it. */
 export interface ListedObject {
@@ -40,6 +41,8 @@ export interface ReindexSummary {
   skipped: number;
   /** Category and tag counts corrected. */
   recounted: number;
+  /** Rows no key's state describes (left by changes cut short), removed. */
+  swept: number;
 }
 
 /**
@@ -54,15 +57,17 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   const inventory = await store.listSources();
   const states = new Map(inventory.states.map((state) => [state.key, state]));
   const owners = new Map(inventory.posts.map((post) => [post.id, post.sourceKey]));
-  const summary: ReindexSummary = { objects: 0, published: 0, unpublished: 0, deleted: 0, unchanged: 0, failed: 0, skipped: 0, recounted: 0 };
+  const summary: ReindexSummary = { objects: 0, published: 0, unpublished: 0, deleted: 0, unchanged: 0, failed: 0, skipped: 0, recounted: 0, swept: 0 };
 
+  const newest = newestRows(inventory);
   const todo: string[] = [];
   const listed = new Set<string>();
   for await (const object of deps.listObjects()) {
     summary.objects++;
     listed.add(object.key);
     const state = states.get(object.key);
-    if (!deps.force && state && upToDate(state, object.etag, owners)) {
+    const rowsAhead = (newest.get(object.key)?.token ?? '') > (state?.sequencer ?? '');
+    if (!deps.force && !rowsAhead && state && upToDate(state, object.etag, owners)) {
       if (state.status === 'failed') summary.failed++;
       else summary.unchanged++;
     } else {
@@ -70,34 +75,131 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     }
   }
   for (const state of states.values()) {
-    if (!listed.has(state.key) && state.status !== 'deleted') todo.push(state.key);
+    const rowsAhead = (newest.get(state.key)?.token ?? '') > state.sequencer;
+    if (!listed.has(state.key) && (state.status !== 'deleted' || rowsAhead)) todo.push(state.key);
   }
 
-  // Posts of keys with neither a state nor an object: written by a change cut short before its
-  // first commit, whose object was deleted before a retry could finish it.
-  const orphans = inventory.posts.filter((post) => !states.has(post.sourceKey) && !listed.has(post.sourceKey));
-
   let done = 0;
-  const total = todo.length + orphans.length;
+  const total = todo.length;
   deps.onProgress?.(done, total);
   const ingestDeps = { store, readObject: deps.readObject, ...deps.settings, force: deps.force };
   await inParallel(todo, deps.concurrency ?? 8, async (key) => {
-    count(summary, await reconcileKey(key, ingestDeps));
-    deps.onProgress?.(++done, total);
-  });
-  await inParallel(orphans, deps.concurrency ?? 8, async (post) => {
-    // Anything but a removal means the key's own events had it in hand: not counted.
-    if ((await removeOrphanedPost(post.id, post.sourceKey, ingestDeps)).result === 'deleted') summary.deleted++;
+    count(summary, await reconcileKey(key, { ...ingestDeps, after: newest.get(key) }));
     deps.onProgress?.(++done, total);
   });
 
+  // With every key's state now matching its object: rows that no state describes are what
+  // changes cut short left, and rows a state describes but the table lacks were lost with them.
+  const after = await store.listSources();
+  const incomplete = await sweep(after, listed, deps, summary);
+  await inParallel(incomplete, deps.concurrency ?? 8, async (key) => {
+    count(summary, await reconcileKey(key, { ...ingestDeps, force: true }));
+  });
+
   const names: Array<{ kind: TaxonomyKind; name: string }> = [];
-  for (const state of (await store.listSources()).states) {
+  for (const state of (incomplete.length ? await store.listSources() : after).states) {
     for (const ref of state.published?.feeds ?? []) if (ref.kind !== 'site') names.push(ref);
   }
   summary.recounted = await store.recountNames(names);
   return summary;
 }
+
+/**
+ * Removes the rows no key's state describes, and returns the keys whose state describes rows the
+ * table lacks. A row is removed only when the change that wrote it is older than the newest
+ * change its key committed (a newer change may still be running, and will commit or take its
+ * rows back), or when its key has neither a state nor an object; and only if no change wrote it
+ * since it was listed (OwnedRow's token). One race remains: an older upload still running when
+ * a newer one was refused adopts its rows as the last good version when it commits, and if the
+ * sweep took them meanwhile, that state describes rows the table lacks until the next reindex
+ * finds it incomplete and re-applies the key.
+ */
+async function sweep(inventory: SourceInventory, listed: Set<string>, deps: ReindexDeps, summary: ReindexSummary): Promise<string[]> {
+  const { store } = deps;
+  const states = new Map(inventory.states.map((state) => [state.key, state]));
+  const postOwners = new Map<string, string>();
+  for (const row of inventory.rows) if (row.kind === 'post') postOwners.set(row.postId, row.sourceKey);
+
+  const leftovers: Array<{ row: OwnedRow; owner: string | undefined; stateless: boolean }> = [];
+  const found = new Set<string>();
+  for (const row of inventory.rows) {
+    if (row.kind === 'post' && row.gone) continue;
+    const owner = row.kind === 'post' || row.kind === 'path' ? row.sourceKey : (row.kind === 'share' && row.sourceKey) || postOwners.get(row.postId);
+    const state = owner === undefined ? undefined : states.get(owner);
+    // A state written before states recorded their rows: what it publishes is read from its post.
+    if (state?.postId && !state.published) continue;
+    if (state?.published && describes(state.published, row)) {
+      found.add(`${owner}\n${slotOf(row)}`);
+      continue;
+    }
+    if (state ? row.sequencer !== undefined && row.sequencer > state.sequencer : owner !== undefined && listed.has(owner)) continue;
+    leftovers.push({ row, owner, stateless: !state });
+  }
+
+  const touched = new Map<string, FeedRef>();
+  await inParallel(leftovers, deps.concurrency ?? 8, async ({ row, owner, stateless }) => {
+    // A key with no state: its first change was cut short, its object deleted since. Uploaded
+    // again meanwhile, the rows are that upload's business.
+    if (stateless && owner !== undefined && (await deps.readObject(owner, undefined, 0))) return;
+    if (!(await store.removeLeftover(row))) return;
+    summary.swept++;
+    if (row.kind === 'entry') touched.set(feedKey(row.feed), row.feed);
+  });
+  await store.touchFeeds([...touched.values()]);
+
+  const incomplete: string[] = [];
+  for (const state of states.values()) {
+    const published = state.published;
+    if (!published) continue;
+    const wanted = [
+      'post', `path\n${published.path}`,
+      ...published.shareCodes.map((code) => `share\n${code}`),
+      ...published.feeds.map((ref) => `entry\n${feedKey(ref)}\n${feedCursor(published)}`),
+    ];
+    if (wanted.some((slot) => !found.has(`${state.key}\n${slot}`))) incomplete.push(state.key);
+  }
+  return incomplete;
+}
+
+/**
+ * The newest write token among the rows each object key wrote (an entry's key is its post's),
+ * and the post that token wrote, if it wrote a live one.
+ */
+function newestRows(inventory: SourceInventory): Map<string, { token: string; postId?: string }> {
+  const owners = new Map<string, string>();
+  for (const row of inventory.rows) if (row.kind === 'post') owners.set(row.postId, row.sourceKey);
+  const newest = new Map<string, { token: string; postId?: string }>();
+  for (const row of inventory.rows) {
+    const owner = row.kind === 'post' || row.kind === 'path' ? row.sourceKey : (row.kind === 'share' && row.sourceKey) || owners.get(row.postId);
+    if (owner === undefined || row.sequencer === undefined) continue;
+    const known = newest.get(owner);
+    if (known && row.sequencer < known.token) continue;
+    const post = row.kind === 'post' && !row.gone ? row.postId : known?.token === row.sequencer ? known.postId : undefined;
+    newest.set(owner, { token: row.sequencer, ...(post ? { postId: post } : {}) });
+  }
+  return newest;
+}
+
+/** Whether a row is one of those a published version occupies. */
+function describes(published: PublishedVersion, row: OwnedRow): boolean {
+  if (row.postId !== published.id) return false;
+  switch (row.kind) {
+    case 'post': return true;
+    case 'path': return row.path === published.path;
+    case 'share': return published.shareCodes.includes(row.code);
+    case 'entry': return row.cursor === feedCursor(published) && published.feeds.some((ref) => feedKey(ref) === feedKey(row.feed));
+  }
+}
+
+function slotOf(row: OwnedRow): string {
+  switch (row.kind) {
+    case 'post': return 'post';
+    case 'path': return `path\n${row.path}`;
+    case 'share': return `share\n${row.code}`;
+    case 'entry': return `entry\n${feedKey(row.feed)}\n${row.cursor}`;
+  }
+}
+
 
 function upToDate(state: SourceState, etag: string, owners: Map<string, string>): boolean {
   if (state.status === 'deleted' || state.etag !== etag) return false;
@@ -128,6 +230,7 @@ export function describeSummary(summary: ReindexSummary): string {
     [summary.failed, 'failed'],
     [summary.skipped, 'skipped (changed meanwhile)'],
     [summary.recounted, 'counts corrected'],
+    [summary.swept, 'rows of cut-short changes removed'],
   ];
   const shown = parts.filter(([value, label]) => value > 0 || ['published', 'unchanged', 'failed'].includes(label));
   return `${summary.objects} objects: ${shown.map(([value, label]) => `${value} ${label}`).join(', ')}`;

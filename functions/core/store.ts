@@ -49,10 +49,32 @@ export interface ShareLinkWriter {
   sequencer: string;
 }
 
-/** What reindex compares with the bucket: every key's state and who owns each post. */
+/** What reindex compares with the bucket: every key's state, who owns each post, and every row that names or lists one. */
 export interface SourceInventory {
   states: SourceState[];
   posts: Array<Pick<Post, 'id' | 'sourceKey' | 'contentHash'>>;
+  rows: OwnedRow[];
+}
+
+/**
+ * A row of a post's, as reindex's sweep sees it: the post item (live or a tombstone), a feed
+ * entry, a live share link, a live page-path claim. `sequencer` is the token of the change that
+ * wrote it; the sweep removes a row only if that is still the token (removeLeftover).
+ */
+export type OwnedRow =
+  | { kind: 'post'; postId: string; sourceKey: string; sequencer: string; gone: boolean }
+  | { kind: 'entry'; postId: string; feed: FeedRef; cursor: string; sequencer: string }
+  | { kind: 'share'; postId: string; code: string; sourceKey?: string; sequencer?: string }
+  | { kind: 'path'; postId: string; path: string; sourceKey: string; sequencer: string };
+
+/** Who holds a page path: the post, and the change that claimed it for that post. */
+export interface PathClaim {
+  path: string;
+  postId: string;
+  sourceKey: string;
+  sequencer: string;
+  /** Released: the post moved or went away. */
+  gone: boolean;
 }
 
 export interface ShareLink {
@@ -123,7 +145,19 @@ export interface PostStore {
   deletePost(post: Pick<Post, 'id' | 'sourceKey'>, sequencer: string): Promise<void>;
   /** Who last wrote the post item (tombstone included), read strongly consistent. */
   getPostWriter(id: string): Promise<PostWriter | undefined>;
+  /** The post whose page is at `path`: the one holding the path's claim. */
   findPostByPath(path: string): Promise<Post | undefined>;
+  /**
+   * Claims a page path for a post, so that no other post can publish a page there: taken when
+   * free or released, when the same object key claimed it with an older change, or when the
+   * claim names this post (the post moved to another key; the post item decides who owns an
+   * id). Otherwise `heldBy`, the object key holding it.
+   */
+  claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }>;
+  /** Releases the claim if this post holds it and no newer change of the key wrote it. */
+  releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void>;
+  /** Removes (tombstones, releases) a row reindex found no state describes, if no change wrote it since it was listed. */
+  removeLeftover(row: OwnedRow): Promise<boolean>;
 
   /**
    * Writes the entry unless a newer event wrote it; true when that changed what the feed holds

@@ -28,7 +28,8 @@ describe('npx cdk synth', () => {
     const bundles = readdirSync(outDir).filter((name) => name.startsWith('asset.') && existsSync(join(outDir!, name, 'index.js')));
     const sources = bundles.map((name) => readFileSync(join(outDir!, name, 'index.js'), 'utf8'));
     const read = sources.filter((source) => source.includes('legacyShare') && !source.includes('ObjectRemoved:'));
-    const ingest = sources.filter((source) => source.includes('ObjectRemoved:') && !source.includes('legacyShare'));
+    // Ingest knows the route table too (permalinks may not fall on a route), not the reading of S3 events the other way round.
+    const ingest = sources.filter((source) => source.includes('ObjectRemoved:'));
     expect(read).toHaveLength(1);
     expect(ingest).toHaveLength(1);
   }, 180_000);

@@ -210,10 +210,11 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
   }
 
   // What one post in one category and two tags may touch: its own object key's state, its post
-  // item, its two share codes, and its four feeds with the names of its category and tags.
+  // item, its page path's claim, its two share codes, and its four feeds with the names of its
+  // category and tags.
   const ownPartitions = (key: string, postId: string, category: string, shortCode: string) => [
     `FEED#category#${category}`, 'FEED#site', 'FEED#tag#乙', 'FEED#tag#甲', 'NAMES#category', 'NAMES#tag',
-    `POST#${postId}`, `SHARE#${postId}`, `SHARE#${shortCode}`, `SOURCE#${key}`,
+    `PATH#/${category}/2024/05/01/cost-small.html`, `POST#${postId}`, `SHARE#${postId}`, `SHARE#${shortCode}`, `SOURCE#${key}`,
   ].sort();
   const shortCodeOf = (partitions: string[], postId: string) =>
     partitions.find((pk) => pk.startsWith('SHARE#') && pk !== `SHARE#${postId}`)!.slice('SHARE#'.length);
@@ -223,8 +224,8 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
     expect(result.outcome.result).toBe('published');
     // No Query or Scan: nothing that grows with the site.
     expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
-    // 2 reads (state, post writer) + post + 2 share codes + 4 entries + 3 name counts + 4 feed versions + commit.
-    expect(result.commands).toHaveLength(17);
+    // 2 reads (state, post writer) + post + path claim + 2 share codes + 4 entries + 3 name counts + 4 feed versions + commit.
+    expect(result.commands).toHaveLength(18);
     const published = result.outcome as { postId: string; feeds: FeedRef[] };
     expect(published.feeds.map(feedKey).sort()).toEqual(['category#small', 'site', 'tag#乙', 'tag#甲']);
     const id = 'NW202405010800000001';
@@ -234,7 +235,7 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
   it('costs the same in a category of 2,000 posts as in a category of one', async () => {
     const result = await upload('posts/2024-05-02-cost-big.html', post('NW202405020800000001', 'big', '2024-05-02 08:00:00'), '0B');
     expect(result.outcome.result).toBe('published');
-    expect(result.commands).toHaveLength(17);
+    expect(result.commands).toHaveLength(18);
     expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
   });
 
@@ -243,8 +244,8 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
     const result = await upload(key, undefined, '0C');
     expect(result.outcome.result).toBe('deleted');
     expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'UpdateItemCommand']));
-    // State read + post tombstone + 4 entries + 3 name counts + 2 links gone + 4 feed versions + commit.
-    expect(result.commands).toHaveLength(16);
+    // State read + post tombstone + 4 entries + 3 name counts + 2 links gone + path released + 4 feed versions + commit.
+    expect(result.commands).toHaveLength(17);
     const id = 'NW202405010800000001';
     expect(result.partitions).toEqual(ownPartitions(key, id, 'small', shortCodeOf(result.partitions, id)));
   });

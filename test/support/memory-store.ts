@@ -1,11 +1,12 @@
 import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../../functions/core/post';
 import {
   feedCursor,
-  type FeedMeta, type FeedPage, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../../functions/core/store';
 import { allWrites } from '../../functions/core/all-writes';
 import { feedKey } from '../../functions/core/urls';
+import { addToInventory } from '../../functions/adapters/dynamo-store';
 
 /** One stored row, as DynamoPostStore lays it out: `pk`, `sk` and attributes. */
 export type Row = Record<string, unknown> & { pk: string; sk: string };
@@ -98,11 +99,8 @@ export class MemoryPostStore implements PostStore {
 
   async listSources(): Promise<SourceInventory> {
     await this.op('scanSources');
-    const inventory: SourceInventory = { states: [], posts: [] };
-    for (const row of this.rows.values()) {
-      if (row.pk.startsWith('SOURCE#')) inventory.states.push(pick(row, STATE_FIELDS) as unknown as SourceState);
-      else if (row.pk.startsWith('POST#') && !row.gone) inventory.posts.push(pick(row, ['id', 'sourceKey', 'contentHash']) as unknown as SourceInventory['posts'][number]);
-    }
+    const inventory: SourceInventory = { states: [], posts: [], rows: [] };
+    for (const row of this.rows.values()) addToInventory(inventory, clone(row));
     return inventory;
   }
 
@@ -143,9 +141,59 @@ export class MemoryPostStore implements PostStore {
   }
 
   async findPostByPath(path: string): Promise<Post | undefined> {
+    await this.op('getPathClaim');
+    const claim = this.get(`PATH#${path}`, 'PATH');
+    if (claim) {
+      if (claim.gone) return undefined;
+      const post = await this.getPost(String(claim.postId));
+      return post?.path === path ? post : undefined;
+    }
     await this.op('findPostByPath');
-    const row = [...this.rows.values()].find((candidate) => candidate.pagePath === path);
+    const row = [...this.rows.values()].find((candidate) => candidate.pagePath === path && !candidate.gone);
     return row && (pick(row, POST_FIELDS) as unknown as Post);
+  }
+
+  async claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }> {
+    await this.op('claimPath');
+    const current = this.get(`PATH#${claim.path}`, 'PATH');
+    const allowed = !current
+      || (current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer)
+      || (current.sourceKey !== writer.sourceKey && (current.gone === true || current.postId === claim.postId));
+    if (allowed) {
+      this.put({ pk: `PATH#${claim.path}`, sk: 'PATH', ...claim, ...writer, gone: false });
+      return true;
+    }
+    await this.op('getPathOwner');
+    const now = this.get(`PATH#${claim.path}`, 'PATH');
+    return now?.sourceKey === writer.sourceKey ? true : { heldBy: String(now?.sourceKey) };
+  }
+
+  async releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void> {
+    await this.op('releasePath');
+    const current = this.get(`PATH#${path}`, 'PATH');
+    if (current && current.postId === postId && current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer) {
+      this.put({ ...current, gone: true, sequencer: writer.sequencer });
+    }
+  }
+
+  async removeLeftover(row: OwnedRow): Promise<boolean> {
+    await this.op('removeLeftover');
+    const [pk, sk] = row.kind === 'post' ? [`POST#${row.postId}`, 'POST']
+      : row.kind === 'entry' ? [`FEED#${feedKey(row.feed)}`, row.cursor]
+        : row.kind === 'share' ? [`SHARE#${row.code}`, 'SHARE'] : [`PATH#${row.path}`, 'PATH'];
+    const current = this.get(pk, sk);
+    if (!current || current.sequencer !== row.sequencer) return false;
+    if (row.kind === 'post') {
+      if (current.sourceKey !== row.sourceKey) return false;
+      this.put({ pk, sk, id: row.postId, sourceKey: row.sourceKey, sequencer: row.sequencer, gone: true });
+    } else if (row.kind === 'entry') {
+      this.delete(pk, sk);
+      if (row.feed.kind !== 'site') await this.countName(row.feed.kind, row.feed.name, -1);
+    } else {
+      if (current.postId !== row.postId) return false;
+      this.put({ ...current, gone: true });
+    }
+    return true;
   }
 
   async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean> {

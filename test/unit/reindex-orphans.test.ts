@@ -58,7 +58,8 @@ describe('reindex and the rows of a change cut short before its first commit', (
         expect(await store.getPost('NW202203010900000001')).toBeUndefined();
         continue;
       }
-      expect(summary).toMatchObject({ objects: 0, deleted: 1 });
+      // Post, page path, two share links and three feed entries.
+      expect(summary).toMatchObject({ objects: 0, swept: 7 });
       expect(await entries('site')).toEqual([]);
       expect(await entries('category', 'orphaned')).toEqual([]);
       expect(await entries('tag', '孤儿')).toEqual([]);
@@ -66,7 +67,7 @@ describe('reindex and the rows of a change cut short before its first commit', (
       expect((await store.getShareLink('NW202203010900000001'))?.gone).toBe(true);
       expect(await store.listNames('category')).toEqual([]);
       // A second run finds nothing left to do.
-      expect(await reindex({ store, readObject, settings: DEFAULT_INGEST_SETTINGS, listObjects: async function* () {} })).toMatchObject({ deleted: 0 });
+      expect(await reindex({ store, readObject, settings: DEFAULT_INGEST_SETTINGS, listObjects: async function* () {} })).toMatchObject({ deleted: 0, swept: 0 });
     }
   });
 
@@ -74,13 +75,21 @@ describe('reindex and the rows of a change cut short before its first commit', (
     const store = new MemoryPostStore();
     const older = { bytes: new TextEncoder().encode(TEXT), etag: 'e1' };
     const newer = { bytes: new TextEncoder().encode(TEXT.replace('title: Cut short', 'title: Newer upload')), etag: 'e2' };
-    // The newer upload's change writes its rows and is cut short before its commit (its event
-    // will be delivered again); reindex read the object just before that upload landed.
-    store.failNext.push({ operation: /commitSourceState/, error: new Error('cut short') });
+    // Reindex reads the object just before a newer upload lands; that upload's change writes its
+    // rows and is cut short before its commit (its event will be delivered again), all before
+    // reindex applies what it read.
     const change = { key: KEY, kind: 'created' as const, sequencer: '0000000000000000000000000000000B', eventTime: '2022-03-01T02:00:00.000Z' };
-    await expect(ingestChange(change, { store, readObject: async () => newer })).rejects.toThrow('cut short');
+    let landed = false;
+    const readBeforeTheUpload = async () => {
+      if (!landed) {
+        landed = true;
+        store.failNext.push({ operation: /commitSourceState/, error: new Error('cut short') });
+        await expect(ingestChange(change, { store, readObject: async () => newer })).rejects.toThrow('cut short');
+      }
+      return older;
+    };
     const summary = await reindex({
-      store, readObject: async () => older, settings: DEFAULT_INGEST_SETTINGS,
+      store, readObject: readBeforeTheUpload, settings: DEFAULT_INGEST_SETTINGS,
       listObjects: async function* () {
         yield { key: KEY, etag: 'e1' };
       },
