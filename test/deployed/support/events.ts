@@ -147,16 +147,14 @@ export function httpApiEvent(request: ClientRequest, routeKeys: ReadonlySet<stri
   if (!routeKey || !routeKeys.has(routeKey)) throw new Error(`HTTP API has no route for ${method} ${path}`);
 
   const headers: Record<string, string> = {};
-  const given: Record<string, string | string[]> = {
-    accept: '*/*',
-    'user-agent': 'deployed-contract/1.0',
-    ...request.headers,
-  };
-  for (const [name, value] of Object.entries(given)) {
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
     const lower = name.toLowerCase();
     const joined = Array.isArray(value) ? value.join(',') : value;
     headers[lower] = headers[lower] === undefined ? joined : `${headers[lower]},${joined}`;
   }
+  // What a client without opinions sends.
+  headers.accept ??= '*/*';
+  headers['user-agent'] ??= 'deployed-contract/1.0';
   const cookies = headers.cookie?.split(/;\s*/).filter(Boolean);
   delete headers.cookie;
   // API Gateway's own, whatever the client sent.
