@@ -30,6 +30,8 @@ export const BUCKET = 'publishingstack-contentbucket-twin';
 export interface Twin {
   stack: DeployedStack;
   emulators: Emulators;
+  /** AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_DYNAMODB as the functions get them. */
+  endpoints: Record<string, string>;
   ingest: LambdaTwin;
   http: LambdaTwin;
   /**
@@ -44,21 +46,26 @@ export interface Twin {
   stop(): Promise<void>;
 }
 
-export async function startTwin(options: { http?: Record<string, string>; ingest?: Record<string, string> } = {}): Promise<Twin> {
+export interface TwinOptions {
+  /** A DynamoDB endpoint of the test's own (one it can stop) instead of the emulators' dynalite. */
+  dynamoEndpoint?: string;
+}
+
+export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const stack = readDeployedStack(await synthesizedAssembly(), { table: TABLE, bucket: BUCKET });
   const dataDir = await mkdtemp(join(tmpdir(), 'deployed-contract-'));
   const emulatorErrors: Error[] = [];
   const emulators = await startEmulators({
     s3Directory: join(dataDir, 's3'), s3Port: 0, dynamoPort: 0, bucket: BUCKET, onError: (error) => emulatorErrors.push(error),
   });
-  const endpoints = { [ENV.s3Endpoint]: emulators.s3Endpoint, [ENV.dynamoEndpoint]: emulators.dynamoEndpoint };
+  const endpoints = { [ENV.s3Endpoint]: emulators.s3Endpoint, [ENV.dynamoEndpoint]: options.dynamoEndpoint ?? emulators.dynamoEndpoint };
   const dynamo = dynamoClient(endpoints);
   await ensureTable(dynamo, TABLE);
   const s3 = s3Client(endpoints);
-  const ingest = new LambdaTwin(stack.ingest, { extraEnvironment: { ...endpoints, ...options.ingest } });
-  const http = new LambdaTwin(stack.http, { extraEnvironment: { ...endpoints, ...options.http } });
+  const ingest = new LambdaTwin(stack.ingest, { extraEnvironment: endpoints });
+  const http = new LambdaTwin(stack.http, { extraEnvironment: endpoints });
   return {
-    stack, emulators, emulatorErrors, ingest, http, s3, dynamo,
+    stack, emulators, emulatorErrors, endpoints, ingest, http, s3, dynamo,
     store: new DynamoPostStore(dynamo, TABLE),
     async stop() {
       await Promise.all([ingest.stop(), http.stop()]);
