@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestOutcome } from '../../functions/core/ingest';
 import { encodePath } from '../../functions/core/urls';
@@ -256,6 +256,12 @@ describe('refusals', () => {
 });
 
 describe('the function', () => {
+  it('loads from an asset folder with no node_modules in reach, as on Lambda', () => {
+    for (let dir = twin.stack.ingest.assetDir; dir !== dirname(dir); dir = dirname(dir)) {
+      expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
+    }
+  });
+
   it('ran every case in one warm environment, logging JSON lines and no error', () => {
     expect(twin.ingest.coldStarts).toBe(1);
     const lines = twin.ingest.logs.map((line) => JSON.parse(line) as { level: string });

@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../../infra/constructs/bundling';
 
 /*
  * `cdk synth` once for every file of test/deployed, however many vitest workers run them: the
- * cloud assembly is kept in node_modules/.cache/deployed-contract/<hash of what synth reads>, and
+ * cloud assembly is kept in <tmp>/deployed-contract-<checkout>/<hash of what synth reads>, and
  * a lock folder makes parallel workers wait for the one that synthesizes. An unchanged tree
  * reuses the assembly of the previous run; any change to functions/, infra/, the lockfile or
  * cdk.json makes a new one. Only test/deployed imports this, so `npx vitest run test/unit` never
@@ -16,7 +17,12 @@ import { REPO_ROOT } from '../../../infra/constructs/bundling';
  */
 
 const run = promisify(execFile);
-const CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'deployed-contract');
+/**
+ * Outside the repository: a bundle in cdk.out/asset.<hash>/ must find no node_modules in any
+ * folder above it, as on Lambda (an external package would otherwise load here and fail there).
+ * One folder per checkout, so that worktrees do not share assemblies.
+ */
+const CACHE = join(tmpdir(), `deployed-contract-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}`);
 /** What `cdk synth` reads: the app, the functions it bundles, and what decides their dependencies. */
 const INPUTS = ['functions', 'infra', 'patches', 'package-lock.json', 'package.json', 'cdk.json', 'tsconfig.json'];
 const COMPLETE = 'synth-complete';
