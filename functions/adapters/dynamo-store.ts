@@ -14,7 +14,7 @@ import { allWrites } from '../core/all-writes';
 import { StorageUnavailable } from '../core/errors';
 import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../core/post';
 import {
-  feedCursor, type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  feedCursor, type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../core/store';
 import { feedKey } from '../core/urls';
@@ -136,15 +136,19 @@ export class DynamoPostStore implements PostStore {
 
   async putPost(post: Post, sequencer: string): Promise<PutPostResult> {
     try {
-      await this.client.send(
+      const { Attributes: old } = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: toItem({ [PK]: `POST#${post.id}`, [SK]: 'POST', ...post, [TABLE_SCHEMA.pathIndex.partitionKey]: post.path, sequencer }),
-          ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND gone = :gone)`,
-          ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer, ':gone': true }),
+          ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND gone = :true)`
+            // A declared id takes over one another post only found in its body.
+            + (post.idFromBody ? '' : ' OR (sourceKey <> :sourceKey AND idFromBody = :true)'),
+          ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer, ':true': true }),
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return 'written';
+      const previous = old && unmarshall(old);
+      return previous && previous.sourceKey !== post.sourceKey && !previous.gone ? { displaced: String(previous.sourceKey) } : 'written';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const current = await this.get(`POST#${post.id}`, 'POST', true);
@@ -243,13 +247,14 @@ export class DynamoPostStore implements PostStore {
     }
   }
 
-  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean> {
+  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string, sourceKey?: string): Promise<boolean> {
     const written = await this.conditionally(
       this.client.send(new PutItemCommand({
         TableName: this.tableName,
-        Item: toItem({ [PK]: `FEED#${feedKey(ref)}`, [SK]: feedCursor(entry), ...entry, sequencer }),
-        ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
-        ExpressionAttributeValues: marshall({ ':sequencer': sequencer }),
+        Item: toItem({ [PK]: `FEED#${feedKey(ref)}`, [SK]: feedCursor(entry), ...entry, sequencer, sourceKey }),
+        // Another key's entry in the same place: the post item already decided who owns the id.
+        ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer${sourceKey === undefined ? '' : ' OR sourceKey <> :sourceKey'}`,
+        ExpressionAttributeValues: marshall({ ':sequencer': sequencer, ...(sourceKey === undefined ? {} : { ':sourceKey': sourceKey }) }),
         ReturnValues: 'ALL_OLD',
       })),
     );
@@ -258,13 +263,13 @@ export class DynamoPostStore implements PostStore {
     return !written.Attributes || !sameFeedEntry(unmarshall(written.Attributes) as FeedEntry, entry);
   }
 
-  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean> {
+  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string, sourceKey?: string): Promise<boolean> {
     const deleted = await this.conditionally(
       this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
         Key: key(`FEED#${feedKey(ref)}`, feedCursor(entry)),
-        ConditionExpression: 'sequencer <= :sequencer',
-        ExpressionAttributeValues: marshall({ ':sequencer': sequencer }),
+        ConditionExpression: `sequencer <= :sequencer${sourceKey === undefined ? '' : ' AND (attribute_not_exists(sourceKey) OR sourceKey = :sourceKey)'}`,
+        ExpressionAttributeValues: marshall({ ':sequencer': sequencer, ...(sourceKey === undefined ? {} : { ':sourceKey': sourceKey }) }),
         ReturnValues: 'ALL_OLD',
       })),
     );
@@ -364,17 +369,22 @@ export class DynamoPostStore implements PostStore {
       .filter(({ count }) => count > 0);
   }
 
-  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter): Promise<boolean> {
+  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter, strength?: ClaimStrength): Promise<boolean> {
     // Sequencers order the changes of one object key only: a link last written by another
-    // key (the id moved) is taken over whatever its sequencer.
+    // key (the id moved) is taken over whatever its sequencer. A declared legacy code takes one
+    // that another post only found in its body.
     const written = await this.conditionally(
       this.client.send(new PutItemCommand({
         TableName: this.tableName,
-        Item: toItem({ [PK]: `SHARE#${link.code}`, [SK]: 'SHARE', ...link, gone: false, ...writer }),
-        ConditionExpression: writer
+        Item: toItem({ [PK]: `SHARE#${link.code}`, [SK]: 'SHARE', ...link, gone: false, ...writer, ...(strength === 'found' ? { fromBody: true } : {}) }),
+        ConditionExpression: (writer
           ? `attribute_not_exists(${PK}) OR (postId = :postId AND (attribute_not_exists(sequencer) OR sourceKey <> :sourceKey OR sequencer <= :sequencer))`
-          : `attribute_not_exists(${PK}) OR postId = :postId`,
-        ExpressionAttributeValues: marshall({ ':postId': link.postId, ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}) }),
+          : `attribute_not_exists(${PK}) OR postId = :postId`) + (strength === 'declared' ? ' OR fromBody = :true' : ''),
+        ExpressionAttributeValues: marshall({
+          ':postId': link.postId,
+          ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}),
+          ...(strength === 'declared' ? { ':true': true } : {}),
+        }),
       })),
     );
     if (written !== undefined) return true;
@@ -489,7 +499,10 @@ export function addToInventory(inventory: SourceInventory, item: Record<string, 
   } else if (pk.startsWith('FEED#')) {
     if (item[SK] === FEED_META) return;
     const feed = feedRefOf(pk.slice('FEED#'.length));
-    inventory.rows.push({ kind: 'entry', postId: String(item.id), feed, cursor: String(item[SK]), sequencer: String(sequencer) });
+    inventory.rows.push({
+      kind: 'entry', postId: String(item.id), feed, cursor: String(item[SK]), sequencer: String(sequencer),
+      ...(item.sourceKey === undefined ? {} : { sourceKey: String(item.sourceKey) }),
+    });
   } else if (pk.startsWith('SHARE#') && item.gone !== true) {
     inventory.rows.push({
       kind: 'share', postId: String(item.postId), code: pk.slice('SHARE#'.length),
@@ -520,7 +533,7 @@ function toItem(value: Record<string, unknown>): Item {
 }
 
 const POST_FIELDS = [
-  'id', 'infoCode', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
+  'id', 'idFromBody', 'infoCode', 'infoCodeFromBody', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
   'shortCode', 'html', 'summary', 'contentHash', 'extra',
 ] as const;
 const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;

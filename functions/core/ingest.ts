@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
-import { parsePost } from './parse-post';
+import { keyDerivedId, parsePost } from './parse-post';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
 import { decodePostText, postTooLarge } from './post-text';
 import { shortCodeCandidate } from './short-code';
@@ -249,7 +249,8 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
 
   const post = parsed.post;
   const base = context.observed?.published;
-  if (base && base.id === post.id && base.contentHash === post.contentHash) post.updated = base.updated;
+  // Unchanged content keeps its time, whatever id it ends up with (writePost may change it).
+  if (base && base.contentHash === post.contentHash) post.updated = base.updated;
 
   const written = await writePost(post, context, base);
   if (written === 'stale') {
@@ -258,7 +259,11 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
     return { key: context.key, result: 'skipped', reason: 'a newer event already wrote this post', feeds: [], postId: post.id };
   }
   if ('rejected' in written) return settle(context, { status: 'failed', error: written.rejected }, KEEP);
-  return settle(context, { status: 'published' }, written.version, post, written.entriesChanged);
+  const outcome = await settle(context, { status: 'published' }, written.version, post, written.entriesChanged);
+  // This post declares the id another key's post had only found in its body: that post moves to
+  // its own id now (were this cut short, reindex finds its state naming a post it does not own).
+  if (written.displaced && outcome.result === 'published') await reconcileKey(written.displaced, deps);
+  return outcome;
 }
 
 /** Writes the post, its share links and its feed entries, each conditional on the token. */
@@ -266,18 +271,28 @@ async function writePost(
   post: Post,
   { key, token, store }: ChangeContext,
   base: PublishedVersion | undefined,
-): Promise<'stale' | { rejected: string } | { version: PublishedVersion; entriesChanged: FeedRef[] }> {
+): Promise<'stale' | { rejected: string } | { version: PublishedVersion; entriesChanged: FeedRef[]; displaced?: string }> {
   const writer: ShareLinkWriter = { sourceKey: key, sequencer: token };
   let claimed = false;
-  const candidates = shortCodeCandidates(post.id, base);
-  for (const code of candidates) {
-    post.shortCode = code;
+  let displaced: string | undefined;
+  let candidates = shortCodeCandidates(post.id, base);
+  for (let attempt = 0; attempt < candidates.length; attempt++) {
+    post.shortCode = candidates[attempt];
     // The post first: its item decides which object key owns the id, so a key that claims
     // someone else's id is refused before it touches any of that post's links.
     const put = await store.putPost(post, token);
     if (put === 'stale') return 'stale';
-    if (typeof put === 'object') return { rejected: `post id "${post.id}" is already published by ${put.ownedBy}` };
-    if (await store.claimShareLink({ code, postId: post.id, path: post.path }, writer)) {
+    if (typeof put === 'object' && 'ownedBy' in put) {
+      if (!post.idFromBody) return { rejected: `post id "${post.id}" is already published by ${put.ownedBy}` };
+      // The code this post only found in its body is another post's: this post is itself.
+      post.id = keyDerivedId(key);
+      delete post.idFromBody;
+      candidates = shortCodeCandidates(post.id, base);
+      attempt = -1;
+      continue;
+    }
+    if (typeof put === 'object') displaced = put.displaced;
+    if (await store.claimShareLink({ code: post.shortCode, postId: post.id, path: post.path }, writer)) {
       claimed = true;
       break;
     }
@@ -298,11 +313,18 @@ async function writePost(
   const entry = toFeedEntry(post);
   const { infoCode } = post;
   const feeds = feedsOf(post);
+  const strength = post.infoCodeFromBody ? 'found' : 'declared';
   const [legacyClaimed, ...changed] = await allWrites([
-    // A legacy code held by another post stays with it; this post keeps its short code.
-    infoCode && infoCode !== post.shortCode ? store.claimShareLink({ code: infoCode, postId: post.id, path: post.path }, writer) : Promise.resolve(false),
-    ...feeds.map((ref) => store.putFeedEntry(ref, entry, token)),
+    // A code found in the body and held by another post stays with it; this post keeps its short code.
+    infoCode && infoCode !== post.shortCode ? store.claimShareLink({ code: infoCode, postId: post.id, path: post.path }, writer, strength) : Promise.resolve(false),
+    ...feeds.map((ref) => store.putFeedEntry(ref, entry, token, key)),
   ]);
+  if (infoCode && infoCode !== post.shortCode && !legacyClaimed && strength === 'declared') {
+    const holder = await store.getShareLink(infoCode);
+    const holderKey = holder && (await store.getPostWriter(holder.postId))?.sourceKey;
+    await takeBack(post, key, token, store, [post.shortCode]);
+    return { rejected: `infoCode "${infoCode}" is already published by ${holderKey ?? `post ${holder?.postId}`}` };
+  }
   const shareCodes = legacyClaimed ? [post.shortCode, infoCode!] : [post.shortCode];
   // The post item gates its rows: whoever takes them back first overwrites or tombstones it. If
   // that happened meanwhile, rows written above may have landed after they were taken back.
@@ -310,7 +332,7 @@ async function writePost(
   if (!writerNow || writerNow.gone || writerNow.sourceKey !== key || writerNow.sequencer !== token) return 'stale';
   // Feeds whose stored entry this change replaced with other content: usually feeds the commit
   // touches anyway, but not when it overwrote rows of an overtaken change that never committed.
-  return { version: versionOf(post, shareCodes), entriesChanged: feeds.filter((_, index) => changed[index]) };
+  return { version: versionOf(post, shareCodes), entriesChanged: feeds.filter((_, index) => changed[index]), ...(displaced ? { displaced } : {}) };
 }
 
 /** Short codes a post may hold, in the order they are tried: the one it has, then its candidates. */
@@ -433,7 +455,7 @@ async function retract(
   const keptCodes = new Set(keep?.id === base.id ? keep.shareCodes : []);
   // The feeds' versions move on in settle, before the commit.
   await allWrites<unknown>([
-    ...base.feeds.filter((ref) => !kept.has(slot(ref, base))).map((ref) => store.deleteFeedEntry(ref, base, token)),
+    ...base.feeds.filter((ref) => !kept.has(slot(ref, base))).map((ref) => store.deleteFeedEntry(ref, base, token, key)),
     ...base.shareCodes.filter((code) => !keptCodes.has(code)).map((code) => store.markShareLinkGone(code, base.id, writer)),
     // A path kept by a new id was claimed anew already; release would not find the old id on it.
     ...(keep?.path === base.path ? [] : [store.releasePath(base.path, base.id, writer)]),
@@ -450,7 +472,7 @@ async function takeBack(post: Post, key: string, token: string, store: PostStore
   await store.deletePost({ id: post.id, sourceKey: key }, token);
   const writer = { sourceKey: key, sequencer: token };
   await allWrites<unknown>([
-    ...feedsOf(post).map((ref) => store.deleteFeedEntry(ref, post, token)),
+    ...feedsOf(post).map((ref) => store.deleteFeedEntry(ref, post, token, key)),
     ...[...new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])].map((code) => store.markShareLinkGone(code, post.id, writer)),
     store.releasePath(post.path, post.id, writer),
   ]);

@@ -76,8 +76,11 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   if (givenInfoCode !== undefined && !isPlausibleShareCode(givenInfoCode)) {
     fields.fail('infoCode', `infoCode "${givenInfoCode}" may only contain letters, digits, _ and - (at most 64)`);
   }
-  const infoCode = givenInfoCode ?? legacyShareCode(content);
-  const id = explicitId ?? infoCode ?? sourceKey.replace(/^posts\//, '').replace(/\.[^./]+$/, '');
+  // A code found in a link in the body is a fallback: often the post's own share link (the seed's),
+  // but it may be a link to another story, so it never takes anything from a post that declares it.
+  const foundInfoCode = givenInfoCode === undefined ? legacyShareCode(content) : undefined;
+  const infoCode = givenInfoCode ?? foundInfoCode;
+  const id = explicitId ?? infoCode ?? keyDerivedId(sourceKey);
 
   if (fields.data.published === false) return { published: false, id };
 
@@ -105,7 +108,9 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
     .digest('hex');
   const post: Post = {
     id,
+    ...(explicitId === undefined && foundInfoCode !== undefined ? { idFromBody: true } : {}),
     ...(infoCode ? { infoCode } : {}),
+    ...(foundInfoCode !== undefined ? { infoCodeFromBody: true } : {}),
     sourceKey,
     title,
     date: date.rfc3339,
@@ -404,6 +409,11 @@ function legacyShareCode(content: string): string | undefined {
     if (codes.length > 0) return codes[codes.length - 1][1];
   }
   return undefined;
+}
+
+/** The identity a post has when it declares none: its object key without `posts/` and extension. */
+export function keyDerivedId(sourceKey: string): string {
+  return sourceKey.replace(/^posts\//, '').replace(/\.[^./]+$/, '');
 }
 
 function baseName(key: string): string {

@@ -5,8 +5,16 @@ export type TaxonomyKind = 'category' | 'tag';
 export interface Post {
   /** Lasting identity: explicit `id`/`infoCode`, else derived from the object key. Feed GUIDs use it. */
   id: string;
+  /**
+   * The id is the infoCode of a legacy share link found in the body, not one the post declares:
+   * a post that declares it takes it over (the body may only link to that story), and this post
+   * then takes its key-derived id.
+   */
+  idFromBody?: true;
   /** Identity in the legacy system (`NewsShare.html?infoCode=…`), when the post has one. */
   infoCode?: string;
+  /** The infoCode was found in a link in the body: its legacy link gives way to a post that declares it. */
+  infoCodeFromBody?: true;
   /** S3 object key the post came from (decoded, e.g. `posts/2022-01-12-jinniu.md`). */
   sourceKey: string;
   title: string;

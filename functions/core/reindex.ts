@@ -124,7 +124,7 @@ async function sweep(inventory: SourceInventory, listed: Set<string>, deps: Rein
   const found = new Set<string>();
   for (const row of inventory.rows) {
     if (row.kind === 'post' && row.gone) continue;
-    const owner = row.kind === 'post' || row.kind === 'path' ? row.sourceKey : (row.kind === 'share' && row.sourceKey) || postOwners.get(row.postId);
+    const owner = ownerOf(row, postOwners);
     const state = owner === undefined ? undefined : states.get(owner);
     // A state written before states recorded their rows: what it publishes is read from its post.
     if (state?.postId && !state.published) continue;
@@ -170,7 +170,7 @@ function newestRows(inventory: SourceInventory): Map<string, { token: string; po
   for (const row of inventory.rows) if (row.kind === 'post') owners.set(row.postId, row.sourceKey);
   const newest = new Map<string, { token: string; postId?: string }>();
   for (const row of inventory.rows) {
-    const owner = row.kind === 'post' || row.kind === 'path' ? row.sourceKey : (row.kind === 'share' && row.sourceKey) || owners.get(row.postId);
+    const owner = ownerOf(row, owners);
     if (owner === undefined || row.sequencer === undefined) continue;
     const known = newest.get(owner);
     if (known && row.sequencer < known.token) continue;
@@ -178,6 +178,11 @@ function newestRows(inventory: SourceInventory): Map<string, { token: string; po
     newest.set(owner, { token: row.sequencer, ...(post ? { postId: post } : {}) });
   }
   return newest;
+}
+
+/** The object key whose change wrote a row: its own record of it, else its post's (rows written before they kept it). */
+function ownerOf(row: OwnedRow, postOwners: Map<string, string>): string | undefined {
+  return row.kind === 'post' || row.kind === 'path' ? row.sourceKey : row.sourceKey ?? postOwners.get(row.postId);
 }
 
 /** Whether a row is one of those a published version occupies. */

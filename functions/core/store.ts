@@ -43,6 +43,13 @@ export interface PublishedVersion {
   entryHash: string;
 }
 
+/**
+ * How a legacy code is claimed: `found` in a link in the body (gives way to any post that
+ * declares the code), or `declared` (takes a code only found by another post). Short codes are
+ * neither: first come.
+ */
+export type ClaimStrength = 'found' | 'declared';
+
 /** Who writes a share link: the object key and the write token of its change. */
 export interface ShareLinkWriter {
   sourceKey: string;
@@ -63,7 +70,7 @@ export interface SourceInventory {
  */
 export type OwnedRow =
   | { kind: 'post'; postId: string; sourceKey: string; sequencer: string; gone: boolean }
-  | { kind: 'entry'; postId: string; feed: FeedRef; cursor: string; sequencer: string }
+  | { kind: 'entry'; postId: string; feed: FeedRef; cursor: string; sequencer: string; sourceKey?: string }
   | { kind: 'share'; postId: string; code: string; sourceKey?: string; sequencer?: string }
   | { kind: 'path'; postId: string; path: string; sourceKey: string; sequencer: string };
 
@@ -101,7 +108,11 @@ export interface FeedPage {
   older?: string;
 }
 
-export type PutPostResult = 'written' | 'stale' | { ownedBy: string };
+/**
+ * `displaced`: written, taking the id from another key's post that had only found it in its body
+ * (functions/core/post.ts, idFromBody); that key's post must move to its own id.
+ */
+export type PutPostResult = 'written' | 'stale' | { ownedBy: string } | { displaced: string };
 
 export interface PostWriter {
   sourceKey: string;
@@ -133,8 +144,9 @@ export interface PostStore {
 
   getPost(id: string): Promise<Post | undefined>;
   /**
-   * Fails with `ownedBy` when another object key already publishes a post with this id
-   * (a deleted post's id is free), 'stale' when a newer change of the same key wrote it.
+   * Fails with `ownedBy` when another object key already publishes a post with this id (a deleted
+   * post's id is free), 'stale' when a newer change of the same key wrote it. A post that declares
+   * its id takes it from one that only found it in its body (`displaced`).
    */
   putPost(post: Post, sequencer: string): Promise<PutPostResult>;
   /**
@@ -163,9 +175,13 @@ export interface PostStore {
    * Writes the entry unless a newer event wrote it; true when that changed what the feed holds
    * (a new entry, or other content in its place). The feed's version is left to touchFeeds.
    */
-  putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean>;
-  /** Removes the entry if it was written by an event no newer than `sequencer`; true when it did. Versions: touchFeeds. */
-  deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean>;
+  putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string, sourceKey?: string): Promise<boolean>;
+  /**
+   * Removes the entry if it was written by an event no newer than `sequencer` (and, given
+   * `sourceKey`, by that object key: tokens order one key's changes only); true when it did.
+   * Versions: touchFeeds.
+   */
+  deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string, sourceKey?: string): Promise<boolean>;
   /** Newest first, at most `limit`: one Query, whatever the size of the site. */
   queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]>;
   /**
@@ -196,7 +212,7 @@ export interface PostStore {
    * With a writer, a newer change of the same object key is never overwritten (the link
    * stays the post's: true).
    */
-  claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter): Promise<boolean>;
+  claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter, strength?: ClaimStrength): Promise<boolean>;
   /** With a writer, only a link that writer's object key wrote, with no newer change. */
   markShareLinkGone(code: string, postId: string, writer?: ShareLinkWriter): Promise<void>;
   getShareLink(code: string): Promise<ShareLink | undefined>;

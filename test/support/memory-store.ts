@@ -1,7 +1,7 @@
 import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../../functions/core/post';
 import {
   feedCursor,
-  type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../../functions/core/store';
 import { allWrites } from '../../functions/core/all-writes';
@@ -20,7 +20,7 @@ export type Step = (operation: string) => Promise<void>;
 
 const FEED_META = '~META';
 const POST_FIELDS = [
-  'id', 'infoCode', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
+  'id', 'idFromBody', 'infoCode', 'infoCodeFromBody', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
   'shortCode', 'html', 'summary', 'contentHash', 'extra',
 ] as const;
 const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;
@@ -123,9 +123,10 @@ export class MemoryPostStore implements PostStore {
     await this.op('putPost');
     const current = this.get(`POST#${post.id}`, 'POST');
     if (!current || (current.sourceKey === post.sourceKey && String(current.sequencer) <= sequencer)
-      || (current.sourceKey !== post.sourceKey && current.gone === true)) {
+      || (current.sourceKey !== post.sourceKey && current.gone === true)
+      || (current.sourceKey !== post.sourceKey && current.idFromBody === true && !post.idFromBody)) {
       this.put({ pk: `POST#${post.id}`, sk: 'POST', ...post, pagePath: post.path, sequencer });
-      return 'written';
+      return current && current.sourceKey !== post.sourceKey && !current.gone ? { displaced: String(current.sourceKey) } : 'written';
     }
     await this.op('getPostOwner');
     const now = this.get(`POST#${post.id}`, 'POST');
@@ -196,21 +197,22 @@ export class MemoryPostStore implements PostStore {
     return true;
   }
 
-  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string): Promise<boolean> {
+  async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string, sourceKey?: string): Promise<boolean> {
     await this.op('putFeedEntry');
     const pk = `FEED#${feedKey(ref)}`;
     const old = this.get(pk, feedCursor(entry));
-    if (old && !(String(old.sequencer) <= sequencer)) return false;
-    this.put({ pk, sk: feedCursor(entry), ...entry, sequencer });
+    if (old && !(String(old.sequencer) <= sequencer) && !(sourceKey !== undefined && old.sourceKey !== undefined && old.sourceKey !== sourceKey)) return false;
+    this.put({ pk, sk: feedCursor(entry), ...entry, sequencer, ...(sourceKey === undefined ? {} : { sourceKey }) });
     if (!old && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
     return !old || !sameFeedEntry(old as unknown as FeedEntry, entry);
   }
 
-  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string): Promise<boolean> {
+  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string, sourceKey?: string): Promise<boolean> {
     await this.op('deleteFeedEntry');
     const pk = `FEED#${feedKey(ref)}`;
     const old = this.get(pk, feedCursor(entry));
     if (!old || !(String(old.sequencer) <= sequencer)) return false;
+    if (sourceKey !== undefined && old.sourceKey !== undefined && old.sourceKey !== sourceKey) return false;
     this.delete(pk, feedCursor(entry));
     if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
     return true;
@@ -268,13 +270,15 @@ export class MemoryPostStore implements PostStore {
     return corrected;
   }
 
-  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter): Promise<boolean> {
+  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter, strength?: ClaimStrength): Promise<boolean> {
     await this.op('claimShareLink');
     const current = this.get(`SHARE#${link.code}`, 'SHARE');
     const allowed = !current || (current.postId === link.postId && (!writer || current.sequencer === undefined
-      || current.sourceKey !== writer.sourceKey || String(current.sequencer) <= writer.sequencer));
+      || current.sourceKey !== writer.sourceKey || String(current.sequencer) <= writer.sequencer))
+      || (strength === 'declared' && current.fromBody === true);
     if (allowed) {
-      this.put({ pk: `SHARE#${link.code}`, sk: 'SHARE', ...link, gone: false, ...writer });
+      // Written whole, as PutItem does: a claim without `fromBody` drops an earlier one's.
+      this.put({ pk: `SHARE#${link.code}`, sk: 'SHARE', ...link, gone: false, ...writer, ...(strength === 'found' ? { fromBody: true } : {}) });
       return true;
     }
     if (!writer) return false;
