@@ -20,6 +20,9 @@ import { readIngestSettings } from '../functions/core/ingest-settings';
 import { ROUTE_METHODS, ROUTES, routeKey } from '../functions/core/routes';
 import { PublishingFunction, SendOnlyQueueDestination } from './constructs/function';
 
+/** How long replaced or deleted versions of posts are kept in the content bucket. */
+export const NONCURRENT_VERSION_DAYS = 90;
+
 /**
  * The read function's timeout. A storage call that hangs fails within WORST_CALL_MS
  * (functions/adapters/clients.ts) and the reader gets a 503 well before this.
@@ -78,6 +81,17 @@ export class PublishingStack extends Stack {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       versioned: true,
+      // Versions keep every upload recoverable for a while, not forever: replaced and deleted
+      // posts' old versions go after NONCURRENT_VERSION_DAYS, delete markers with nothing left
+      // under them and abandoned multipart uploads after a week. Lifecycle actions send only
+      // s3:LifecycleExpiration:* events, which ingest is not subscribed to, and never touch a
+      // key's current version: the site does not change (test/deployed covers the event).
+      lifecycleRules: [{
+        id: 'ExpireOldPostVersions',
+        noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+        expiredObjectDeleteMarker: true,
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
       serverAccessLogsBucket: accessLogBucket,
       serverAccessLogsPrefix: 'content-bucket/',
     });

@@ -110,6 +110,19 @@ describe('content bucket', () => {
     });
   });
 
+  it('expires old versions of posts, never current ones: noncurrent after 90 days, orphaned delete markers, abandoned uploads', () => {
+    const bucket = template.toJSON().Resources[logicalId(stack.contentBucket)].Properties;
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.LifecycleConfiguration.Rules).toEqual([{
+      Id: 'ExpireOldPostVersions', Status: 'Enabled',
+      NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+      ExpiredObjectDeleteMarker: true,
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    }]);
+    // Nothing that expires current versions.
+    expect(JSON.stringify(bucket.LifecycleConfiguration)).not.toMatch(/"ExpirationInDays"|"ExpirationDate"/);
+  });
+
   it('refuses requests without TLS on both buckets', () => {
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
     expect(policies).toHaveLength(2);
