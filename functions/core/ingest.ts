@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
-import { keyDerivedId, parsePost } from './parse-post';
+import { keyDerivedId, parsePost, type ParsedPost } from './parse-post';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
 import { decodePostText, postTooLarge } from './post-text';
 import { shortCodeCandidate } from './short-code';
@@ -46,9 +46,20 @@ export interface StoredObject {
  */
 export type ReadObject = (key: string, versionId?: string, maxBytes?: number) => Promise<StoredObject | undefined>;
 
+/**
+ * Decodes and parses an object's bytes into a post, or throws PostRejected: `readPostInProcess`,
+ * or the same within a memory and time budget (functions/adapters/parse-worker.ts).
+ */
+export type ReadPost = (key: string, bytes: Uint8Array, options: { now: string; maxPostBytes: number; iframeHosts?: readonly string[] }) => Promise<ParsedPost>;
+
+export const readPostInProcess: ReadPost = async (key, bytes, { now, maxPostBytes, iframeHosts }) =>
+  parsePost(key, decodePostText(bytes, maxPostBytes), { now, iframeHosts });
+
 export interface IngestDeps {
   store: PostStore;
   readObject: ReadObject;
+  /** How a post is read from its bytes; in this process by default. */
+  readPost?: ReadPost;
   /** Largest post accepted, bytes (MAX_POST_BYTES). */
   maxPostBytes?: number;
   /** Host names whose iframes bodies may keep (IFRAME_HOSTS). */
@@ -152,8 +163,8 @@ async function clearLeftovers(change: ObjectChange, sequencer: string, observed:
   if (token >= rowsSequencerOf(observed)) return;
   let parsed;
   try {
-    parsed = parsePost(change.key, decodePostText(object.bytes, maxPostBytes(deps)), {
-      now: change.eventTime, iframeHosts: deps.iframeHosts,
+    parsed = await (deps.readPost ?? readPostInProcess)(change.key, object.bytes, {
+      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts,
     });
   } catch (error) {
     if (error instanceof PostRejected) return;
@@ -239,8 +250,9 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
   let parsed;
   try {
     if (!object.bytes) throw postTooLarge(object.size ?? Number.NaN, maxPostBytes(deps));
-    const text = decodePostText(object.bytes, maxPostBytes(deps));
-    parsed = parsePost(context.key, text, { now: context.at, iframeHosts: deps.iframeHosts });
+    parsed = await (deps.readPost ?? readPostInProcess)(context.key, object.bytes, {
+      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts,
+    });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;
     return settle(context, { status: 'failed', error: error.describe() }, KEEP);

@@ -1,5 +1,5 @@
 import { inParallel } from './in-parallel';
-import { reconcileKey, type ReadObject, type ReconcileOutcome } from './ingest';
+import { reconcileKey, type ReadObject, type ReadPost, type ReconcileOutcome } from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { FeedRef, TaxonomyKind } from './post';
 import { feedCursor, type OwnedRow, type PostStore, type PublishedVersion, type SourceInventory, type SourceState } from './store';
@@ -17,6 +17,8 @@ export interface ReindexDeps {
   /** Every object under the posts prefix. */
   listObjects: () => AsyncIterable<ListedObject>;
   readObject: ReadObject;
+  /** How posts are read from their bytes (in this process by default; within a budget: functions/adapters/parse-worker.ts). */
+  readPost?: ReadPost;
   settings: IngestSettings;
   /** Re-apply every object, even those whose state already matches (rebuilds lost feed rows). */
   force?: boolean;
@@ -82,7 +84,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   let done = 0;
   const total = todo.length;
   deps.onProgress?.(done, total);
-  const ingestDeps = { store, readObject: deps.readObject, ...deps.settings, force: deps.force };
+  const ingestDeps = { store, readObject: deps.readObject, readPost: deps.readPost, ...deps.settings, force: deps.force };
   await inParallel(todo, deps.concurrency ?? 8, async (key) => {
     count(summary, await reconcileKey(key, { ...ingestDeps, after: newest.get(key) }));
     deps.onProgress?.(++done, total);

@@ -8,7 +8,8 @@ import { logger } from '../adapters/logger';
 import { s3ObjectReader } from '../adapters/s3-objects';
 import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
-import { ingestChange, type IngestOutcome, type ObjectChange } from '../core/ingest';
+import { budgetedReader } from '../adapters/parse-worker';
+import { ingestChange, type IngestOutcome, type ObjectChange, type ReadPost } from '../core/ingest';
 import { readIngestSettings, type IngestSettings } from '../core/ingest-settings';
 import { isSequencer } from '../core/sequencer';
 import type { PostStore } from '../core/store';
@@ -19,6 +20,8 @@ export interface IngestHandlerDeps {
   s3: S3Client;
   bucket: string;
   settings?: IngestSettings;
+  /** How posts are read from their bytes: in this process unless given (the deployed handler reads within a budget). */
+  readPost?: ReadPost;
   /** WebSub hub to tell about changed feeds, and the site origin their URLs are on. */
   websub?: { hub: string; siteUrl: string };
 }
@@ -39,7 +42,7 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       if (!change.key.startsWith(POSTS_PREFIX)) continue;
       let outcome: IngestOutcome;
       try {
-        outcome = await ingestChange(change, { store: deps.store, readObject, maxPostBytes, iframeHosts });
+        outcome = await ingestChange(change, { store: deps.store, readObject, readPost: deps.readPost, maxPostBytes, iframeHosts });
       } catch (error) {
         logger.error('ingest failed; the event will be retried', {
           key: change.key, sequencer: change.sequencer, error: error instanceof Error ? error.message : String(error),
@@ -97,10 +100,14 @@ export function ingestSettingsFromEnv(env: Record<string, string | undefined>): 
   return readIngestSettings(env, INGEST_SETTING_NAMES);
 }
 
-/** Wires the handler from environment variables: what Lambda runs, and what the local stack runs. */
-export function ingestHandlerFromEnv(env: Record<string, string | undefined>) {
+/**
+ * Wires the handler from environment variables: what Lambda runs, and what the local stack runs.
+ * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts).
+ */
+export function ingestHandlerFromEnv(env: Record<string, string | undefined>, readPost: ReadPost = budgetedReader().readPost) {
   const { siteUrl, websubHub } = settingsFromEnv(env);
   return createIngestHandler({
+    readPost,
     store: new DynamoPostStore(dynamoClient(env), requireEnv(ENV.tableName, env)),
     s3: s3Client(env),
     bucket: requireEnv(ENV.bucketName, env),

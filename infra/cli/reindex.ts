@@ -12,6 +12,7 @@
  * the values the stack was deployed with.
  */
 import { SingleBar } from 'cli-progress';
+import { budgetedReader, type BudgetedReader } from '../../functions/adapters/parse-worker';
 import { listObjects, s3ObjectReader } from '../../functions/adapters/s3-objects';
 import { POSTS_PREFIX } from '../../functions/config-names';
 import { describeSummary, reindex } from '../../functions/core/reindex';
@@ -23,6 +24,7 @@ const USAGE = 'usage: npm run reindex [-- --aws [--outputs FILE] | --table NAME 
 async function main(): Promise<number> {
   let target: CliTarget | undefined;
   let bar: SingleBar | undefined;
+  let reader: BudgetedReader | undefined;
   try {
     const { values } = parseCommandLine({ ...TARGET_OPTIONS, force: { type: 'boolean' }, concurrency: { type: 'string' } }, USAGE);
     if (values.help) {
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number from 1');
 
     console.log(`Reindexing ${target.description} from ${POSTS_PREFIX}…`);
+    reader = budgetedReader();
     const { s3, bucket, store } = target;
     if (process.stderr.isTTY) {
       bar = new SingleBar({ format: '  {bar} {value}/{total} keys', hideCursor: true, clearOnComplete: true });
@@ -44,6 +47,7 @@ async function main(): Promise<number> {
       store,
       listObjects: () => listObjects(s3, bucket, POSTS_PREFIX),
       readObject: s3ObjectReader(s3, bucket),
+      readPost: reader.readPost,
       settings,
       force: values.force === true,
       concurrency,
@@ -62,6 +66,7 @@ async function main(): Promise<number> {
     return commandFailed('reindex', error, target);
   } finally {
     target?.close();
+    await reader?.close();
   }
 }
 

@@ -11,6 +11,8 @@ import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
 import { settingsFromEnv } from '../../functions/adapters/env';
 import { ENV } from '../../functions/config-names';
 import { httpHandlerFromEnv } from '../../functions/handlers/http';
+import { budgetedReader } from '../../functions/adapters/parse-worker';
+import type { ReadPost } from '../../functions/core/ingest';
 import { ingestHandlerFromEnv, ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { dataPaths, ensureTable, startEmulators, type SetAsideObject } from './emulators';
 import { createLocalApiServer } from './http-server';
@@ -35,6 +37,8 @@ export interface LocalStackOptions {
   /** Extra settings for the functions (SITE_TITLE, FEED_LENGTH, …), as on Lambda. */
   env?: Record<string, string>;
   onError?: (error: unknown) => void;
+  /** The budget posts are read within (functions/adapters/parse-worker.ts); its defaults unless given (tests lower it). */
+  readLimits?: { heapMb?: number; deadlineMs?: number };
 }
 
 export interface LocalStack {
@@ -48,6 +52,8 @@ export interface LocalStack {
   s3: S3Client;
   dynamo: DynamoDBClient;
   store: DynamoPostStore;
+  /** How ingest reads posts (within a budget, on a worker): reindex reads them the same way. */
+  readPost: ReadPost;
   /** Resolves when every S3 event so far has been ingested. */
   idle(): Promise<void>;
   /** Linux thread ids of dynalite's and s3rver's threads (for the benchmark); undefined elsewhere. */
@@ -99,8 +105,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
 
+  // Posts are read on a worker thread with a heap limit, as the deployed ingest reads them: a
+  // file that would exhaust it is refused, and the web server on this thread keeps answering.
+  const reader = budgetedReader(options.readLimits);
   const bridge = new S3EventBridge({
-    handler: ingestHandlerFromEnv(functionEnv),
+    handler: ingestHandlerFromEnv(functionEnv, reader.readPost),
     concurrency: INGEST_CONCURRENCY,
     deadLetterFile: paths.deadLetters,
     onDeadLetter: (_event, error) => onError(error),
@@ -128,12 +137,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamo,
     store: new DynamoPostStore(dynamo, LOCAL_TABLE),
     idle: () => bridge.idle(),
+    readPost: reader.readPost,
     emulatorThreadIds: emulators.threadIds,
     setAside: emulators.setAside,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await bridge.idle();
+      await reader.close();
       await emulators.stop();
       s3.destroy();
       dynamo.destroy();

@@ -92,6 +92,8 @@ async function main(): Promise<void> {
     store: stack.store,
     listObjects: () => listObjects(stack.s3, stack.bucket, POSTS_PREFIX),
     readObject: s3ObjectReader(stack.s3, stack.bucket),
+    // Within the same budget as ingest: no one object can stop the start.
+    readPost: stack.readPost,
     settings: ingestSettingsFromEnv(stack.functionEnv),
   });
   console.log(`  Reconciled the table with the bucket: ${describeSummary(reconciled)}`);

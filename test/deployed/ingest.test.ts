@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestOutcome } from '../../functions/core/ingest';
 import { encodePath } from '../../functions/core/urls';
 import { encodeEventKey } from '../../infra/local/s3-events';
+import { HOSTILE_POSTS } from '../support/hostile-posts';
 import { REPO_ROOT } from '../../infra/constructs/bundling';
 import { DOMAIN, fixture, objectRemovedDelete, s3TestEvent } from './support/events';
 import { BUCKET, deliver, describeInvocation, request, startTwin, VersionedKey, type Delivery, type Twin } from './support/twin';
@@ -248,6 +249,19 @@ describe('refusals', () => {
     expect(invocation.pid).toBe(before.pid);
     expect(await twin.store.listFailedSources()).toContainEqual(expect.objectContaining({ key: key.key, status: 'failed' }));
   });
+
+  it('refuses every hostile file (alias bombs, pathological Markdown and HTML) within the budget, each recorded, in the same warm process', async () => {
+    const before = await twin.ingest.invoke(s3TestEvent(BUCKET));
+    for (const hostile of HOSTILE_POSTS.filter((post) => post.outcome !== 'published')) {
+      const key = new VersionedKey(hostile.key);
+      const invocation = await deliver(twin, key.key, key.put(hostile.text()));
+      expect(invocation.outcome, `${hostile.name}: ${describeInvocation(invocation)}`).toBe('result');
+      expect((invocation as { result: IngestOutcome[] }).result, hostile.name).toMatchObject([{
+        result: 'rejected', error: typeof hostile.outcome === 'string' ? hostile.outcome : expect.stringMatching(hostile.outcome),
+      }]);
+      expect(invocation.pid, hostile.name).toBe(before.pid);
+    }
+  }, 120_000);
 
   it('answers the s3:TestEvent S3 sends when the notification is set up, without error', async () => {
     const invocation = await twin.ingest.invoke(s3TestEvent(BUCKET));
