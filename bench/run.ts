@@ -1,15 +1,16 @@
 // `npm run bench [-- --quick | --full] [--only a,b] [--n N] [--seed S] [--sizes 1000,10000] [--bulk N]`:
-// measures the costs issue 8 sets targets for, each beside a reference measured in the same run,
+// measures the costs the project sets targets for, each beside a reference measured in the same run,
 // and prints medians with min–max over repetitions. Writes bench/results/latest.json. Not part
 // of `npm test`.
 //
 // Sections: a. ingest compute, b. feed GET over loopback, c. storage calls, d. Lambda bundles,
 // e. bulk load (through S3) vs the BatchWriteItem floor, and publish latency at 1k, 10k (not
-// with --quick) and 100k (--full) posts, g. Hugo's full build of the same corpus (when hugo is on PATH).
+// with --quick) and 100k (--full) posts, f. memory and time to read one post (hostile files, the
+// corpus, content/), g. Hugo's full build of the same corpus (when hugo is on PATH).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { stat as fileStat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { stat as fileStat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import matter from 'gray-matter';
 import { dynamoClient } from '../functions/adapters/clients';
 import { DynamoPostStore } from '../functions/adapters/dynamo-store';
 import { setLogSink } from '../functions/adapters/logger';
+import { PARSE_DEADLINE_MS, PARSE_HEAP_MB } from '../functions/adapters/parse-worker';
 import { parsePost } from '../functions/core/parse-post';
 import { decodePostText } from '../functions/core/post-text';
 import { DEFAULT_SETTINGS } from '../functions/core/settings';
@@ -689,6 +691,39 @@ async function bundles(): Promise<void> {
   }
 }
 
+// ---------- f. the budget of reading one post ----------
+
+/**
+ * bench/ingest-budget.ts reads each hostile post, corpus post and content/ post in a fresh child
+ * process (so the peak memory is that file's alone); its maxima per group become rows here.
+ */
+async function ingestBudget(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-budget-'));
+  try {
+    const json = join(dir, 'budget.json');
+    const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'bench/ingest-budget.ts'), '--n', String(QUICK ? 50 : 200), '--seed', String(SEED), '--json', json], {
+      cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0 && result.status !== 1) throw new Error(`bench/ingest-budget.ts failed: ${result.stderr}`);
+    type Group = { files: number; over: number; maxExtraMb: number; maxExtraMbFile: string; maxMs: number; maxMsFile: string; maxCpuMs: number; maxCpuMsFile: string };
+    const summary = JSON.parse(await readFile(json, 'utf8')) as Record<string, Group | number> & { baselineMb: number };
+    for (const group of ['hostile', 'corpus', 'content'] as const) {
+      const g = summary[group] as Group | undefined;
+      if (!g) continue;
+      rows.push({
+        section: 'f', measure: `reading one post, ${group} (${g.files} files, each in a fresh process): most memory beyond the loaded modules (${g.maxExtraMbFile})`, unit: 'MB',
+        ours: g.maxExtraMb, target: '≤ 128 MB', met: g.maxExtraMb <= 128,
+      }, {
+        section: 'f', measure: `reading one post, ${group}: longest (${g.maxMsFile}); CPU ${g.maxCpuMs.toFixed(0)} ms at most (${g.maxCpuMsFile})`, unit: 'ms',
+        ours: g.maxMs, target: '≤ 1 s', met: g.maxMs <= 1000,
+      });
+    }
+    notes.push(`section f: the child that only loads the parser peaks at ${summary.baselineMb.toFixed(1)} MB; ingest reads posts on a worker with a ${PARSE_HEAP_MB} MB heap and a ${PARSE_DEADLINE_MS / 1000} s deadline (functions/adapters/parse-worker.ts), beyond which a file is refused`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------- output ----------
 
 function format(value: Stat | number | string | undefined, unit: string): string {
@@ -729,6 +764,10 @@ async function main(): Promise<void> {
   if (runs('d')) {
     log('d. bundles');
     await bundles();
+  }
+  if (runs('f')) {
+    log('f. memory and time to read each post (bench/ingest-budget.ts)');
+    await ingestBudget();
   }
   log('starting local stack');
   // 100k posts (~800k items with their bodies) would not fit dynalite's in-memory store in the
