@@ -181,6 +181,15 @@ describe('paths as HTTP API delivers them (decoded)', () => {
     expect((await ask({ target: encodePath(target) })).status).toBe(200);
   });
 
+  it('a post page is found from pathParameters.proxy, whatever rawPath carries before it (a named stage: `/prod/…`)', async () => {
+    // On a stage other than $default, rawPath starts with the stage's name; the route's proxy variable does not.
+    const event = httpApiEvent({ target: encodePath(chinesePath) }, twin.stack.routeKeys);
+    const staged = { ...event, rawPath: `/prod${event.rawPath}`, requestContext: { ...event.requestContext, stage: 'prod', http: { ...event.requestContext.http, path: `/prod${event.rawPath}` } } };
+    const invocation = await twin.http.invoke(staged);
+    expect(invocation.outcome, describeInvocation(invocation)).toBe('result');
+    expect((invocation as { result: { statusCode: number } }).result.statusCode).toBe(200);
+  });
+
   it('a path HTTP API cannot decode never reaches the function (HTTP API answers 400)', () => {
     for (const target of ['/%E4%B8', '/category/%C3%28.rss', '/s/%25zz', '/%', '/tag/%ED%A0%80.html', '/x%FFy']) {
       expect(gatewayPath(target), target).toBeUndefined();
