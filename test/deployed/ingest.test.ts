@@ -11,7 +11,7 @@ import { BUCKET, deliver, describeInvocation, request, startTwin, VersionedKey, 
 
 // The ingest function as deployed (the bundle in cdk.out the bucket notification targets), fed S3
 // events shaped as S3 sends them, checked through the table and the deployed http function: the
-// README's promises about publishing, refusals and order (sections Posts, Refusals, Order).
+// The promises about publishing, refusals and order (README "Posts"; docs/posts.md).
 
 let twin: Twin;
 

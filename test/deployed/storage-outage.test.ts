@@ -14,7 +14,7 @@ import { httpApiEvent, type ClientResponse } from './support/events';
 import { LambdaTwin, type Invocation } from './support/lambda';
 import { deliver, describeInvocation, request, setObject, startTwin, TABLE, VersionedKey, type Twin } from './support/twin';
 
-// Storage failing under the deployed functions, as README "Hardening" promises: DynamoDB refusing
+// Storage failing under the deployed functions, as docs/testing.md promises: DynamoDB refusing
 // (stopped, or nothing listening) or hanging (accepts, never answers). The http function answers
 // 503 with Retry-After before its Timeout; the ingest function throws before its Timeout, so
 // Lambda retries the event, and the retry publishes once storage is back.

@@ -70,4 +70,21 @@ describe('reindex repairs what crashes leave', () => {
     expect((await store.queryFeed({ kind: 'category', name: 'news' }, 5)).map((entry) => entry.title)).toEqual(['Back']);
     expect(await store.getSourceState(key)).toMatchObject({ status: 'published', etag: 'e2' });
   });
+
+  it('claims the page paths of posts published before paths were claimed, and finds their pages meanwhile', async () => {
+    const key = 'posts/2022-05-01-older.md';
+    const files = new Map<string, StoredObject>([[key, { bytes: new TextEncoder().encode('---\ntitle: Older\ndate: 2022-05-01\n---\nBody.\n'), etag: 'e1' }]]);
+    const readObject = async (name: string) => files.get(name);
+    const store = new MemoryPostStore();
+    await ingestChange({ key, kind: 'created', sequencer: s3Sequencer(1), eventTime: '2022-05-01T00:00:00.000Z' }, { store, readObject });
+    // A table written before: no claim.
+    store.deleteRows((row) => row.pk.startsWith('PATH#'));
+    expect((await store.findPostByPath('/2022/05/01/older.html'))?.title).toBe('Older');
+
+    const summary = await reindex({ store, readObject, settings: DEFAULT_INGEST_SETTINGS, listObjects: async function* () { yield { key, etag: 'e1' }; } });
+    expect(summary).toMatchObject({ published: 1 });
+    expect(store.dump().filter((row) => row.pk === 'PATH#/2022/05/01/older.html')).toMatchObject([{ postId: '2022-05-01-older', sourceKey: key, gone: false }]);
+    expect(await reindex({ store, readObject, settings: DEFAULT_INGEST_SETTINGS, listObjects: async function* () { yield { key, etag: 'e1' }; } }))
+      .toMatchObject({ published: 0, unchanged: 1 });
+  });
 });
