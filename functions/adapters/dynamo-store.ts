@@ -14,7 +14,7 @@ import { allWrites } from '../core/all-writes';
 import { StorageUnavailable } from '../core/errors';
 import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../core/post';
 import {
-  feedCursor, type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  feedCursor, type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PageAt, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../core/store';
 import { feedKey } from '../core/urls';
@@ -168,11 +168,18 @@ export class DynamoPostStore implements PostStore {
   }
 
   async findPostByPath(path: string): Promise<Post | undefined> {
+    const page = await this.findPage(path);
+    return page && 'post' in page ? page.post : undefined;
+  }
+
+  async findPage(path: string): Promise<PageAt | undefined> {
     const claim = await this.get(`PATH#${path}`, 'PATH');
     if (claim) {
-      if (claim.gone) return undefined;
+      // Released or not, the claim names its post: where that post's page is now decides.
       const post = await this.getPost(String(claim.postId));
-      return post?.path === path ? post : undefined;
+      if (!post) return claim.gone ? { gone: true } : undefined;
+      if (post.path === path) return claim.gone ? undefined : { post };
+      return { movedTo: post.path };
     }
     // A table written before page paths were claimed: the path index, until reindex claims them.
     const result = await this.client.send(
@@ -186,7 +193,7 @@ export class DynamoPostStore implements PostStore {
       }),
     );
     const item = result.Items?.[0];
-    return item && toPost(item);
+    return item && { post: toPost(item) };
   }
 
   async claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }> {

@@ -73,9 +73,12 @@ const VIEWS: Record<HttpRequest['view'], View> = {
 
   async postPage(request, { store, site }) {
     if (Buffer.byteLength(request.path) > MAX_PATH_BYTES) throw new NotFound('no such page');
-    const post = await store.findPostByPath(request.path);
-    if (!post) throw new NotFound(`no page at ${request.path}`);
-    return htmlResponse(renderPostPage(post, site), site);
+    const page = await store.findPage(request.path);
+    if (!page) throw new NotFound(`no page at ${request.path}`);
+    // A former address of a post that moved: one hop to where it is now, for as long as it exists.
+    if ('movedTo' in page) return redirectResponse(absoluteUrl(site.baseUrl, page.movedTo));
+    if ('gone' in page) throw new Gone('this post was removed');
+    return htmlResponse(renderPostPage(page.post, site), site);
   },
 };
 

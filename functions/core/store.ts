@@ -74,13 +74,18 @@ export type OwnedRow =
   | { kind: 'share'; postId: string; code: string; sourceKey?: string; sequencer?: string }
   | { kind: 'path'; postId: string; path: string; sourceKey: string; sequencer: string };
 
+export type PageAt = { post: Post } | { movedTo: string } | { gone: true };
+
 /** Who holds a page path: the post, and the change that claimed it for that post. */
 export interface PathClaim {
   path: string;
   postId: string;
   sourceKey: string;
   sequencer: string;
-  /** Released: the post moved or went away. */
+  /**
+   * Released: the post moved (its page is now at the post's path: a redirect) or was deleted (410).
+   * A released claim is kept, naming its post, so that every former URL keeps answering.
+   */
   gone: boolean;
 }
 
@@ -159,6 +164,11 @@ export interface PostStore {
   getPostWriter(id: string): Promise<PostWriter | undefined>;
   /** The post whose page is at `path`: the one holding the path's claim. */
   findPostByPath(path: string): Promise<Post | undefined>;
+  /**
+   * What a page path is now: a post's page; a post's former page (`movedTo` its page now);
+   * a page whose post was deleted (`gone`); or nothing ever published there (undefined).
+   */
+  findPage(path: string): Promise<PageAt | undefined>;
   /**
    * Claims a page path for a post, so that no other post can publish a page there: taken when
    * free or released, when the same object key claimed it with an older change, or when the

@@ -146,14 +146,14 @@ describe('order (each key applied in the order of its S3 sequencer)', () => {
 });
 
 describe('removal (ObjectRemoved:*)', () => {
-  it('a delete (DeleteMarkerCreated on the versioned bucket) takes the page down and turns the share link to 410', async () => {
+  it('a delete (DeleteMarkerCreated on the versioned bucket) answers 410 at the page and the share link of the post', async () => {
     const key = new VersionedKey('posts/2022-02-10-deleted.md');
     const [published] = await ingest(key, key.put(post('To be deleted')));
     const code = await shortCodeOf((published as { postId: string }).postId);
     expect((await request(twin, { target: `/s/${code}` })).status).toBe(301);
 
     expect(await ingest(key, key.delete())).toMatchObject([{ result: 'deleted' }]);
-    expect((await page('/deployed/2022/02/10/deleted.html')).status).toBe(404);
+    expect((await page('/deployed/2022/02/10/deleted.html')).status).toBe(410);
     expect((await request(twin, { target: `/s/${code}` })).status).toBe(410);
     expect(await feedOf('deployed')).not.toContain('To be deleted');
   });
@@ -205,7 +205,7 @@ describe('removal (ObjectRemoved:*)', () => {
     const unversioned = objectRemovedDelete(BUCKET, { key: key.key, sequencer });
     expect(Object.keys(unversioned.Records[0].s3.object).sort()).toEqual(['key', 'sequencer']);
     expect(await ingest(key, { event: unversioned, readsAs: undefined })).toMatchObject([{ result: 'deleted' }]);
-    expect((await page('/deployed/2022/02/10/unversioned.html')).status).toBe(404);
+    expect((await page('/deployed/2022/02/10/unversioned.html')).status).toBe(410);
   });
 
   it('LifecycleExpiration:Delete (a lifecycle rule expiring an old version) changes nothing', async () => {

@@ -1,7 +1,7 @@
 import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../../functions/core/post';
 import {
   feedCursor,
-  type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
+  type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PageAt, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../../functions/core/store';
 import { allWrites } from '../../functions/core/all-writes';
@@ -142,16 +142,22 @@ export class MemoryPostStore implements PostStore {
   }
 
   async findPostByPath(path: string): Promise<Post | undefined> {
+    const page = await this.findPage(path);
+    return page && 'post' in page ? page.post : undefined;
+  }
+
+  async findPage(path: string): Promise<PageAt | undefined> {
     await this.op('getPathClaim');
     const claim = this.get(`PATH#${path}`, 'PATH');
     if (claim) {
-      if (claim.gone) return undefined;
       const post = await this.getPost(String(claim.postId));
-      return post?.path === path ? post : undefined;
+      if (!post) return claim.gone ? { gone: true } : undefined;
+      if (post.path === path) return claim.gone ? undefined : { post };
+      return { movedTo: post.path };
     }
     await this.op('findPostByPath');
     const row = [...this.rows.values()].find((candidate) => candidate.pagePath === path && !candidate.gone);
-    return row && (pick(row, POST_FIELDS) as unknown as Post);
+    return row && { post: pick(row, POST_FIELDS) as unknown as Post };
   }
 
   async claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }> {
