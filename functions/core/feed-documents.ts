@@ -124,7 +124,9 @@ export class FeedDocuments {
     const readAt = performance.now();
     const page = await this.store.readFeed(ref, site.feedLength);
     this.rememberVersion(feedKey(ref), page.meta, readAt);
-    if (page.entries.length === 0 && ref.kind !== 'site') return undefined;
+    // A feed that never had an entry does not exist; one whose posts all left (its version is
+    // there) stays a valid, empty feed, so subscribers see no new items rather than an error.
+    if (page.entries.length === 0 && ref.kind !== 'site' && !page.meta) return undefined;
     const meta = page.meta;
     const version = meta?.version ?? 0;
     const body = fitToBudget(page.entries, page.older, site, (entries, older) =>

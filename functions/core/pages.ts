@@ -41,6 +41,8 @@ export interface Listing {
   older?: string;
   /** This is a later page, reached through a cursor: it links back to the newest. */
   later: boolean;
+  /** The name has had posts (its feed has a version), even if none is left. */
+  known?: boolean;
 }
 
 interface Layout {

@@ -91,7 +91,8 @@ async function listView(kind: 'category' | 'tag', request: HttpRequest, deps: Re
   const ref: Exclude<FeedRef, { kind: 'site' }> = { kind, name: name.normalize('NFC') };
   if (extension === 'html') {
     const listing = await readListing(ref, request, deps);
-    if (listing.entries.length === 0) throw new NotFound(`no ${kind} named "${name}"`);
+    // Emptied since (its feed has a version): the page says it is empty, as its feeds do.
+    if (listing.entries.length === 0 && !listing.known) throw new NotFound(`no ${kind} named "${name}"`);
     return htmlResponse(renderListPage(ref, listing, deps.site), deps.site);
   }
   return feedResponse(ref, extension as FeedFormat, request, deps);
@@ -99,8 +100,8 @@ async function listView(kind: 'category' | 'tag', request: HttpRequest, deps: Re
 
 /**
  * A feed document: the subscription document, or with `?before={cursor}` (from a
- * prev-archive link) an RFC 5005 archive page. An unknown category or tag is a 404, not
- * an empty feed a reader would subscribe to.
+ * prev-archive link) an RFC 5005 archive page. A category or tag that never had a post is a 404,
+ * not an empty feed a reader would subscribe to; one whose posts all left is an empty feed.
  */
 async function feedResponse(ref: FeedRef, format: FeedFormat, request: HttpRequest, { feeds, site }: ReadDeps): Promise<HttpResponse> {
   const cursorText = request.query.before;
@@ -128,8 +129,8 @@ async function shareRedirect(code: string, { store, site }: ReadDeps): Promise<H
 async function readListing(ref: FeedRef, request: HttpRequest, { store, site }: ReadDeps): Promise<Listing> {
   const cursorText = request.query.before;
   if (cursorText === undefined) {
-    const { entries, older } = await store.readFeed(ref, site.feedLength);
-    return { entries, older, later: false };
+    const { entries, older, meta } = await store.readFeed(ref, site.feedLength);
+    return { entries, older, later: false, known: meta !== undefined };
   }
   const before = decodeCursor(cursorText);
   if (before === undefined) throw new NotFound('no such page');

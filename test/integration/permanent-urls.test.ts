@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePath } from '../../functions/core/urls';
 import type { LocalStack } from '../../infra/local/local-stack';
+import { atomErrors, jsonFeedErrors, rssErrors } from '../support/feed-rules';
+import { parseWithFeedparser } from '../support/feedparser';
 import { get, removePost, startTestStack, uploadPost } from '../support/local-stack';
 
 // Addresses readers hold keep working: a post's former URLs answer 301 to where it is now, in one
@@ -52,5 +54,33 @@ describe('a post that moves', () => {
 
   it('answers 404 where nothing was ever published', async () => {
     expect((await get(stack, '/news/2022/06/01/never.html')).status).toBe(404);
+  });
+});
+
+describe('a category whose last post leaves', () => {
+  it('keeps valid, empty feeds (200) and a page that says it is empty; a name that never had a post stays 404', async () => {
+    const key = 'posts/2022-06-03-last-in-category.md';
+    await uploadPost(stack, key, ['---', 'title: Only one', 'date: 2022-06-03', 'categories: 体育', 'tags: [单独]', '---', 'Body.', ''].join('\n'));
+    await uploadPost(stack, key, ['---', 'title: Only one', 'date: 2022-06-03', 'categories: news', '---', 'Body.', ''].join('\n'));
+    for (const base of ['/category/体育', '/tag/单独']) {
+      const rss = await get(stack, encodePath(`${base}.rss`));
+      const atom = await get(stack, encodePath(`${base}.atom`));
+      const json = await get(stack, encodePath(`${base}.json`));
+      const page = await get(stack, encodePath(`${base}.html`));
+      expect([rss.status, atom.status, json.status, page.status], base).toEqual([200, 200, 200, 200]);
+      const [rssText, atomText, jsonText] = [await rss.text(), await atom.text(), await json.text()];
+      expect(rssErrors(rssText), base).toEqual([]);
+      expect(atomErrors(atomText), base).toEqual([]);
+      expect(jsonFeedErrors(jsonText), base).toEqual([]);
+      for (const text of [rssText, atomText]) {
+        const parsed = parseWithFeedparser(text);
+        expect(parsed.bozo, base).toBe(false);
+        expect(parsed.entries, base).toEqual([]);
+      }
+      expect(JSON.parse(jsonText).items).toEqual([]);
+      expect(await page.text()).toContain('No posts yet');
+    }
+    expect((await get(stack, encodePath('/category/从来没有.rss'))).status).toBe(404);
+    expect((await get(stack, encodePath('/category/从来没有.html'))).status).toBe(404);
   });
 });
