@@ -261,8 +261,14 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
 
   const post = parsed.post;
   const base = context.observed?.published;
-  // Unchanged content keeps its time, whatever id it ends up with (writePost may change it).
-  if (base && base.contentHash === post.contentHash) post.updated = base.updated;
+  // `updated` means updated: `last_modified_at` when the post gives it; else unchanged content
+  // keeps its time (whatever id it ends up with: writePost may change it), a change of content is
+  // the time of the change, and a first publish is the post's own date, so that an imported
+  // archive is not all "updated today".
+  if (!parsed.updatedGiven) {
+    if (base?.contentHash === post.contentHash) post.updated = base.updated;
+    else if (!base) post.updated = new Date(post.date).toISOString();
+  }
 
   const written = await writePost(post, context, base);
   if (written === 'stale') {

@@ -11,7 +11,11 @@ import { MAX_PATH_BYTES, matchRoute } from './routes';
 import { isPlausibleShareCode, shortCodeCandidate } from './short-code';
 
 /** What parsing a file yields: a post ready to store, or `published: false`. */
-export type ParsedPost = { published: true; post: Post } | { published: false; id: string };
+/**
+ * `updatedGiven`: the post's `updated` is its `last_modified_at` from front matter (else it is
+ * `now`, and ingest decides: see functions/core/ingest.ts).
+ */
+export type ParsedPost = { published: true; post: Post; updatedGiven?: true } | { published: false; id: string };
 
 export interface ParseOptions {
   /** Instant to record as `updated` when the content changed (the S3 event time). */
@@ -55,7 +59,7 @@ export const MAX_FRONT_MATTER_CHARS = MAX_STORED_POST_BYTES;
 // Fields this module interprets; everything else is kept on the post as given.
 const KNOWN_FIELDS = new Set([
   'layout', 'title', 'date', 'categories', 'category', 'tags', 'tag', 'published', 'permalink',
-  'excerpt', 'description', 'excerpt_separator', 'author', 'id', 'infoCode', 'slug',
+  'excerpt', 'description', 'excerpt_separator', 'author', 'id', 'infoCode', 'slug', 'last_modified_at',
 ]);
 
 const FILE_NAME_DATE = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
@@ -88,6 +92,8 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   if (!title) throw new PostRejected('front matter has no title', fields.lineOf('title') ?? 1);
 
   const date = readDate(fields, fromFileName?.[1], options.defaultOffsetMinutes ?? 0);
+  // jekyll-seo-tag's and jekyll-feed's field: when the content last changed, as the publisher says.
+  const lastModified = readOptionalDate(fields, 'last_modified_at', options.defaultOffsetMinutes ?? 0);
   const slug = readSlug(fields, fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, ''));
   const categories = nameList(fields, 'categories', 'category');
   const tags = nameList(fields, 'tags', 'tag');
@@ -114,7 +120,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
     sourceKey,
     title,
     date: date.rfc3339,
-    updated: options.now,
+    updated: lastModified ? new Date(lastModified.rfc3339).toISOString() : options.now,
     categories,
     tags,
     ...(author ? { author } : {}),
@@ -131,7 +137,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
       `post takes ${storedBytes} bytes once rendered, over the ${MAX_STORED_POST_BYTES} bytes one post can hold in the table`,
     );
   }
-  return { published: true, post };
+  return { published: true, post, ...(lastModified ? { updatedGiven: true } : {}) };
 }
 
 /** Front-matter fields, with the file line each top-level field is written on. */
@@ -255,6 +261,13 @@ function fieldLines(frontMatterLines: string[]): Map<string, number> {
     if (match && !lines.has(match[2])) lines.set(match[2], index + 2);
   });
   return lines;
+}
+
+function readOptionalDate(fields: FrontMatter, field: string, defaultOffset: number): PostDate | undefined {
+  const written = fields.data[field];
+  if (written === undefined || written === null) return undefined;
+  if (typeof written !== 'string') fields.fail(field, `${field} must be a date such as 2022-01-12 02:44:46 +0800, not ${JSON.stringify(written)}`);
+  return fields.at(field, () => parsePostDate(written, defaultOffset));
 }
 
 function readDate(fields: FrontMatter, fileNameDate: string | undefined, defaultOffset: number): PostDate {

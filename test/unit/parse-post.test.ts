@@ -538,8 +538,15 @@ describe('parsePost: front matter as Jekyll users write it', () => {
   });
 
   it('keeps unknown fields, including nested ones and ones that look like dates, as given', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'last_modified_at: 2023-01-01 00:30:00 +08:00', 'seo: {keywords: [成都, 新闻]}']));
-    expect(p.extra).toEqual({ last_modified_at: '2023-01-01 00:30:00 +08:00', seo: { keywords: ['成都', '新闻'] } });
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'revised: 2023-01-01 00:30:00 +08:00', 'seo: {keywords: [成都, 新闻]}']));
+    expect(p.extra).toEqual({ revised: '2023-01-01 00:30:00 +08:00', seo: { keywords: ['成都', '新闻'] } });
+  });
+
+  it('takes last_modified_at (jekyll-feed\'s and jekyll-seo-tag\'s field) as the time the post was updated', () => {
+    const parsed = parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01', 'last_modified_at: 2023-01-01 00:30:00 +08:00']), { now: NOW });
+    expect(parsed).toMatchObject({ published: true, updatedGiven: true, post: { updated: '2022-12-31T16:30:00.000Z', extra: {} } });
+    expect(parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01']), { now: NOW })).not.toHaveProperty('updatedGiven');
+    expect(() => parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01', 'last_modified_at: yesterday']), { now: NOW })).toThrow(/not a date Jekyll understands/);
   });
 
   it('removes control characters XML forbids from the title and the body', () => {
