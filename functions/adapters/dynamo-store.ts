@@ -33,6 +33,7 @@ type Item = Record<string, AttributeValue>;
 //   NAMES#{kind}        {name}           post count per category / tag
 //   SHARE#{code}        SHARE            short code or legacy infoCode → post path
 //   PATH#{path}         PATH             the claim on a page path: which post's page it is
+//   SITE                IDENTITY         what the site's feed item ids are built from, fixed at its first publish
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 const FEED_META = '~META';
 
@@ -421,6 +422,20 @@ export class DynamoPostStore implements PostStore {
   async getShareLink(code: string): Promise<ShareLink | undefined> {
     const item = await this.get(`SHARE#${code}`, 'SHARE');
     return item && (pick(item, ['code', 'postId', 'path', 'gone']) as unknown as ShareLink);
+  }
+
+  async getIdAuthority(): Promise<string | undefined> {
+    const item = await this.get('SITE', 'IDENTITY', true);
+    return item === undefined ? undefined : String(item.idAuthority);
+  }
+
+  async recordIdAuthority(authority: string): Promise<string> {
+    const written = await this.conditionally(this.client.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem({ [PK]: 'SITE', [SK]: 'IDENTITY', idAuthority: authority, recordedAt: new Date().toISOString() }),
+      ConditionExpression: `attribute_not_exists(${PK})`,
+    })));
+    return written !== undefined ? authority : (await this.getIdAuthority()) ?? authority;
   }
 
   private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {

@@ -226,6 +226,11 @@ export interface PostStore {
   /** With a writer, only a link that writer's object key wrote, with no newer change. */
   markShareLinkGone(code: string, postId: string, writer?: ShareLinkWriter): Promise<void>;
   getShareLink(code: string): Promise<ShareLink | undefined>;
+
+  /** The authority of feed item ids, as recorded when the site first published (functions/core/site-identity.ts). */
+  getIdAuthority(): Promise<string | undefined>;
+  /** Records `authority` unless one is recorded; returns the recorded one. */
+  recordIdAuthority(authority: string): Promise<string>;
 }
 
 /** Where an entry sits in its feed: newest first by instant, the id breaking ties. Also the paging cursor. */

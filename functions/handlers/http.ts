@@ -6,7 +6,9 @@ import { logger } from '../adapters/logger';
 import { ENV } from '../config-names';
 import { FeedDocuments } from '../core/feed-documents';
 import type { HttpRequest } from '../core/http';
+import { errorResponse, finishResponse } from '../core/http';
 import { handleRead } from '../core/read';
+import { IdAuthority } from '../core/site-identity';
 import { ROUTES } from '../core/routes';
 import type { Settings } from '../core/settings';
 import type { Site } from '../core/site';
@@ -16,6 +18,8 @@ import type { PostStore } from '../core/store';
 export interface HttpHandlerDeps {
   store: PostStore;
   settings: Settings;
+  /** The authority of feed item ids as the site recorded it; the settings' own when not given. */
+  idAuthority?: IdAuthority;
 }
 
 /** Translates API Gateway HTTP API (payload 2.0) events to the read side and back. */
@@ -28,12 +32,21 @@ export function createHttpHandler(deps: HttpHandlerDeps) {
     const request = toRequest(event);
     // The domain API Gateway routed the request by, not a Host header a client chose.
     const host = event.requestContext.domainName ?? request.headers.host ?? '';
-    const origin = `${request.headers['x-forwarded-proto'] ?? ''}\n${host}`;
+    let idAuthority = deps.settings.idAuthority;
+    try {
+      if (deps.idAuthority) idAuthority = await deps.idAuthority.current();
+    } catch (error) {
+      // Feeds with other ids than readers hold would be worse than a moment's 503.
+      const fallback = siteForRequest(deps.settings, { ...request.headers, host });
+      const response = finishResponse(request, errorResponse(error, fallback, logger, request));
+      return { statusCode: response.status, headers: response.headers, body: response.body };
+    }
+    const origin = `${request.headers['x-forwarded-proto'] ?? ''}\n${host}\n${idAuthority}`;
     let site = sites.get(origin);
     if (!site) {
       // API Gateway routes only the API's own domains here; the bound is for anything else.
       if (sites.size >= 64) sites.clear();
-      site = siteForRequest(deps.settings, { ...request.headers, host });
+      site = siteForRequest({ ...deps.settings, idAuthority }, { ...request.headers, host });
       sites.set(origin, site);
     }
     const response = await handleRead(request, { store: deps.store, feeds, site, log: logger });
@@ -68,9 +81,12 @@ function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
 
 /** Wires the handler from environment variables: what Lambda runs, and what the local stack runs. */
 export function httpHandlerFromEnv(env: Record<string, string | undefined>) {
+  const store = new DynamoPostStore(dynamoClient(env), requireEnv(ENV.tableName, env));
+  const settings = settingsFromEnv(env);
   return createHttpHandler({
-    store: new DynamoPostStore(dynamoClient(env), requireEnv(ENV.tableName, env)),
-    settings: settingsFromEnv(env),
+    store,
+    settings,
+    idAuthority: new IdAuthority(store, settings.idAuthority, Boolean(env[ENV.idAuthority]?.trim()), (message) => logger.warn(message, {})),
   });
 }
 

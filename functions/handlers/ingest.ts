@@ -22,6 +22,8 @@ export interface IngestHandlerDeps {
   settings?: IngestSettings;
   /** How posts are read from their bytes: in this process unless given (the deployed handler reads within a budget). */
   readPost?: ReadPost;
+  /** The authority of feed item ids the site is configured with: recorded at the first publish (functions/core/site-identity.ts). */
+  idAuthority?: string;
   /** WebSub hub to tell about changed feeds, and the site origin their URLs are on. */
   websub?: { hub: string; siteUrl: string };
 }
@@ -36,6 +38,7 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
   const readObject = s3ObjectReader(deps.s3, deps.bucket);
   const { maxPostBytes, iframeHosts } = deps.settings ?? readIngestSettings({}, INGEST_SETTING_NAMES);
 
+  let authorityRecorded = false;
   return async (event: S3Event): Promise<IngestOutcome[]> => {
     const outcomes: IngestOutcome[] = [];
     for (const change of toChanges(event)) {
@@ -48,6 +51,11 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
           key: change.key, sequencer: change.sequencer, error: error instanceof Error ? error.message : String(error),
         });
         throw error;
+      }
+      if (outcome.result === 'published' && deps.idAuthority && !authorityRecorded) {
+        // Once per instance: a no-op (a refused conditional write) after the site's first publish.
+        await deps.store.recordIdAuthority(deps.idAuthority);
+        authorityRecorded = true;
       }
       if (outcome.result === 'rejected') logger.warn('post refused', { key: outcome.key, error: outcome.error });
       else logger.info(`post ${outcome.result}`, { ...outcome, feeds: outcome.feeds.length });
@@ -105,9 +113,10 @@ export function ingestSettingsFromEnv(env: Record<string, string | undefined>): 
  * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts).
  */
 export function ingestHandlerFromEnv(env: Record<string, string | undefined>, readPost: ReadPost = budgetedReader().readPost) {
-  const { siteUrl, websubHub } = settingsFromEnv(env);
+  const { siteUrl, websubHub, idAuthority } = settingsFromEnv(env);
   return createIngestHandler({
     readPost,
+    idAuthority,
     store: new DynamoPostStore(dynamoClient(env), requireEnv(ENV.tableName, env)),
     s3: s3Client(env),
     bucket: requireEnv(ENV.bucketName, env),

@@ -306,6 +306,20 @@ export class MemoryPostStore implements PostStore {
     return row && (pick(row, ['code', 'postId', 'path', 'gone']) as unknown as ShareLink);
   }
 
+  async getIdAuthority(): Promise<string | undefined> {
+    await this.op('getIdAuthority');
+    const row = this.get('SITE', 'IDENTITY');
+    return row === undefined ? undefined : String(row.idAuthority);
+  }
+
+  async recordIdAuthority(authority: string): Promise<string> {
+    await this.op('recordIdAuthority');
+    const row = this.get('SITE', 'IDENTITY');
+    if (row) return String(row.idAuthority);
+    this.put({ pk: 'SITE', sk: 'IDENTITY', idAuthority: authority });
+    return authority;
+  }
+
   private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {
     await this.op('countName');
     const row = this.get(`NAMES#${kind}`, name);
