@@ -13,6 +13,7 @@ export const ENV = {
   archiveMaxAgeSeconds: 'ARCHIVE_MAX_AGE_SECONDS',
   feedVersionCacheMs: 'FEED_VERSION_CACHE_MS',
   websubHub: 'WEBSUB_HUB',
+  feedAliases: 'FEED_ALIASES',
   /** Ingest: largest post file accepted, and hosts whose iframes bodies may keep. */
   maxPostBytes: 'MAX_POST_BYTES',
   iframeHosts: 'IFRAME_HOSTS',

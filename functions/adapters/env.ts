@@ -21,5 +21,6 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     archiveMaxAgeSeconds: ENV.archiveMaxAgeSeconds,
     feedVersionCacheMs: ENV.feedVersionCacheMs,
     websubHub: ENV.websubHub,
+    feedAliases: ENV.feedAliases,
   });
 }

@@ -7,7 +7,7 @@ import { parsePostDate, type PostDate } from './post-date';
 import type { Post } from './post';
 import { removeXmlUnsafeCharacters } from './post-text';
 import { bodyFormatOf, firstParagraph, renderBody, renderInlineText, type BodyOptions } from './render-body';
-import { MAX_PATH_BYTES, matchRoute } from './routes';
+import { feedAliasOf, MAX_PATH_BYTES, matchRoute } from './routes';
 import { isPlausibleShareCode, shortCodeCandidate } from './short-code';
 
 /** What parsing a file yields: a post ready to store, or `published: false`. */
@@ -357,6 +357,9 @@ function buildPermalink(template: string, parts: { categories: string[]; date: P
   const route = matchRoute(normalized)?.route;
   if (route && route.view !== 'postPage') {
     throw new PostRejected(`permalink "${normalized}" is the site's own route ${route.path}, so the post's page could never be reached there`);
+  }
+  if (feedAliasOf(normalized)) {
+    throw new PostRejected(`permalink "${normalized}" is a feed address the site answers (for readers of sites moved here), so the post's page could never be reached there`);
   }
   return normalized;
 }

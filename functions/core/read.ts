@@ -11,7 +11,8 @@ import { MAX_PATH_BYTES } from './routes';
 import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
 import type { PostStore } from './store';
-import { absoluteUrl, decodeCursor, type FeedFormat } from './urls';
+import { feedAliasOf } from './routes';
+import { absoluteUrl, decodeCursor, feedPath, type FeedFormat } from './urls';
 
 export interface ReadDeps {
   store: PostStore;
@@ -73,6 +74,11 @@ const VIEWS: Record<HttpRequest['view'], View> = {
 
   async postPage(request, { store, site }) {
     if (Buffer.byteLength(request.path) > MAX_PATH_BYTES) throw new NotFound('no such page');
+    // Another generator's feed address (a site moved here): its readers go on to ours.
+    const own = site.feedAliases?.[request.path];
+    if (own) return redirectResponse(absoluteUrl(site.baseUrl, own));
+    const alias = feedAliasOf(request.path);
+    if (alias) return redirectResponse(absoluteUrl(site.baseUrl, feedPath(alias.ref, alias.format)));
     const page = await store.findPage(request.path);
     if (!page) throw new NotFound(`no page at ${request.path}`);
     // A former address of a post that moved: one hop to where it is now, for as long as it exists.

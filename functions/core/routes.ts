@@ -1,3 +1,5 @@
+import type { FeedRef } from './post';
+
 /**
  * The public HTTP surface, in API Gateway HTTP API route syntax. The CDK stack registers
  * exactly these routes and the local server matches requests against them, so the two
@@ -93,4 +95,34 @@ function matchParts(parts: Part[], segments: string[]): Record<string, string> |
 
 export function routeKey(method: string, route: Route): string {
   return `${method} ${route.path}`;
+}
+
+/**
+ * Feed addresses of the generators sites move here from: each answers 301 to the feed of ours
+ * that serves the same posts, in the format it served (jekyll-feed: Atom; Hugo and WordPress:
+ * RSS). On HTTP API they all fall to the greedy route, whose view answers them before looking
+ * for a page, and no permalink may take one (functions/core/parse-post.ts).
+ */
+export const FEED_ALIASES: ReadonlyArray<{ pattern: RegExp; kind: 'site' | 'category' | 'tag'; format: 'rss' | 'atom'; from: string }> = [
+  { pattern: /^\/feed\.xml$/, kind: 'site', format: 'atom', from: 'jekyll-feed' },
+  { pattern: /^\/atom\.xml$/, kind: 'site', format: 'atom', from: 'Jekyll themes, Hexo' },
+  { pattern: /^\/rss\.xml$/, kind: 'site', format: 'rss', from: 'Jekyll themes, Gatsby' },
+  { pattern: /^\/index\.xml$/, kind: 'site', format: 'rss', from: 'Hugo' },
+  { pattern: /^\/feed\/?$/, kind: 'site', format: 'rss', from: 'WordPress' },
+  { pattern: /^\/feed\/([^/]+)\.xml$/, kind: 'category', format: 'atom', from: 'jekyll-feed categories' },
+  { pattern: /^\/categories\/([^/]+)\/index\.xml$/, kind: 'category', format: 'rss', from: 'Hugo' },
+  { pattern: /^\/tags\/([^/]+)\/index\.xml$/, kind: 'tag', format: 'rss', from: 'Hugo' },
+  { pattern: /^\/category\/([^/]+)\/feed\/?$/, kind: 'category', format: 'rss', from: 'WordPress' },
+  { pattern: /^\/tag\/([^/]+)\/feed\/?$/, kind: 'tag', format: 'rss', from: 'WordPress' },
+];
+
+/** The feed a decoded path is another generator's address of, if it is one. */
+export function feedAliasOf(path: string): { ref: FeedRef; format: 'rss' | 'atom' } | undefined {
+  for (const alias of FEED_ALIASES) {
+    const match = alias.pattern.exec(path);
+    if (!match) continue;
+    const ref: FeedRef = alias.kind === 'site' ? { kind: 'site' } : { kind: alias.kind, name: match[1].normalize('NFC') };
+    return { ref, format: alias.format };
+  }
+  return undefined;
 }

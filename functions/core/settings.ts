@@ -55,6 +55,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     // Ingest tells the hub which feed URLs changed; it has no request to take the host from.
     if (siteUrl === undefined) throw new ConfigError(`${names.websubHub} is set, so ${names.siteUrl} must be set too`);
   }
+  const feedAliases = readFeedAliases(text('feedAliases'), names.feedAliases);
   return {
     siteUrl,
     title: text('title') ?? DEFAULT_SETTINGS.title,
@@ -67,7 +68,25 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     archiveMaxAgeSeconds: integer('archiveMaxAgeSeconds', 0, 31_536_000),
     feedVersionCacheMs: integer('feedVersionCacheMs', 0, 60_000),
     ...(websubHub ? { websubHub } : {}),
+    ...(feedAliases ? { feedAliases } : {}),
   };
+}
+
+/** A feed of this site: `/feed.rss`, `/category/{name}.atom`, `/tag/{name}.json`. */
+const OWN_FEED = /^\/(feed|category\/[^/]+|tag\/[^/]+)\.(rss|atom|json)$/;
+
+/** `/old/path.xml=/category/news.rss, …`: a site's own former feed addresses. */
+function readFeedAliases(text: string | undefined, name: string): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const aliases: Record<string, string> = Object.create(null);
+  for (const pair of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [from, to, extra] = pair.split('=').map((part) => part.trim());
+    if (extra !== undefined || !from?.startsWith('/') || !to || !OWN_FEED.test(to)) {
+      throw new ConfigError(`${name} must list old=new pairs such as /rss/news.xml=/category/news.rss (new: one of this site's feeds), not "${pair}"`);
+    }
+    aliases[from] = to;
+  }
+  return aliases;
 }
 
 const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;

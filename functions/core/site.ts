@@ -24,4 +24,6 @@ export interface Site {
   feedVersionCacheMs: number;
   /** WebSub hub that feeds advertise and ingest notifies. */
   websubHub?: string;
+  /** A site's own former feed addresses, each to one of this site's feed paths (301). */
+  feedAliases?: Readonly<Record<string, string>>;
 }

@@ -724,8 +724,14 @@ describe('parsePost: permalinks no request can reach', () => {
   });
 
   it('keeps permalinks only the post page’s route serves', () => {
-    for (const permalink of ['/Feed.rss', '/feed.xml', '/category/', '/category/a/b.rss', '/s/', '/s/a/b', '/html_News/NewsShare.html/']) {
+    for (const permalink of ['/Feed.rss', '/feeds.xml', '/category/', '/category/a/b.rss', '/s/', '/s/a/b', '/html_News/NewsShare.html/']) {
       expect(post('posts/a.md', at(permalink)).path).toBe(permalink);
+    }
+  });
+
+  it('refuses the feed addresses of other generators the site answers (/feed.xml, /index.xml, /category/x/feed/…)', () => {
+    for (const permalink of ['/feed.xml', '/atom.xml', '/rss.xml', '/index.xml', '/feed/', '/feed/news.xml', '/categories/news/index.xml', '/tags/a/index.xml', '/category/news/feed/', '/tag/a/feed']) {
+      expect(rejection('posts/a.md', at(permalink)).message, permalink).toMatch(/is a feed address the site answers/);
     }
   });
 

@@ -107,10 +107,24 @@ describe('readSettings', () => {
   it('names whatever variables it is given', () => {
     const names = {
       siteUrl: 'U', title: 'T', description: 'D', language: 'L', idAuthority: 'I', feedLength: 'N', maxAgeSeconds: 'M',
-      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H',
+      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H', feedAliases: 'F',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
+  });
+});
+
+describe('FEED_ALIASES', () => {
+  it('reads old=new pairs whose new address is one of this site\'s feeds', () => {
+    expect(settingsFromEnv({ [ENV.feedAliases]: '/rss/news.xml=/category/news.rss, /blog/atom=/feed.atom,/t.json=/tag/成都.json' }).feedAliases)
+      .toEqual({ '/rss/news.xml': '/category/news.rss', '/blog/atom': '/feed.atom', '/t.json': '/tag/成都.json' });
+    expect(settingsFromEnv({}).feedAliases).toBeUndefined();
+  });
+
+  it('refuses anything else, naming the variable and the pair', () => {
+    for (const wrong of ['/old.xml=/elsewhere.xml', 'old.xml=/feed.rss', '/a=/feed.rss=/b', '/a']) {
+      expect(configError({ [ENV.feedAliases]: wrong }).message, wrong).toMatch(/^FEED_ALIASES must list old=new pairs/);
+    }
   });
 });
 
