@@ -17,6 +17,7 @@ export const ENV = {
   /** Ingest: largest post file accepted, and hosts whose iframes bodies may keep. */
   maxPostBytes: 'MAX_POST_BYTES',
   iframeHosts: 'IFRAME_HOSTS',
+  legacyHosts: 'LEGACY_HOSTS',
   /** The SDK's own endpoint variables: the emulators' endpoints in the local stack and the tests; unset on AWS. */
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   dynamoEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',

@@ -315,21 +315,22 @@ function siteEnvironment(site: Partial<Record<SiteSetting, string>>): Record<str
 }
 
 /**
- * MAX_POST_BYTES and IFRAME_HOSTS of the ingest function, from context `maxPostBytes` and
- * `iframeHosts` (`-c iframeHosts=www.youtube.com,player.bilibili.com`); validated here with the
- * function's own rules, so a bad value stops synth.
+ * MAX_POST_BYTES, IFRAME_HOSTS and LEGACY_HOSTS of the ingest function, from context
+ * `maxPostBytes`, `iframeHosts` (`-c iframeHosts=www.youtube.com,player.bilibili.com`) and
+ * `legacyHosts`; validated here with the function's own rules, so a bad value stops synth.
  */
 function ingestEnvironment(scope: Construct): Record<string, string> {
   const environment: Record<string, string> = {};
-  for (const [key, name] of [['maxPostBytes', ENV.maxPostBytes], ['iframeHosts', ENV.iframeHosts]] as const) {
+  const settings = [['maxPostBytes', ENV.maxPostBytes], ['iframeHosts', ENV.iframeHosts], ['legacyHosts', ENV.legacyHosts]] as const;
+  for (const [key, name] of settings) {
     const value = scope.node.tryGetContext(key);
     if (value !== undefined && value !== '') environment[name] = Array.isArray(value) ? value.join(',') : String(value);
   }
   try {
-    readIngestSettings(environment, { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts });
+    readIngestSettings(environment, { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts, legacyHosts: ENV.legacyHosts });
   } catch (error) {
     const message = (error as Error).message;
-    const key = message.startsWith(ENV.iframeHosts) ? 'iframeHosts' : 'maxPostBytes';
+    const key = settings.find(([, name]) => message.startsWith(name))?.[0] ?? 'maxPostBytes';
     throw new Error(`Ingest setting ${key} (-c ${key}=…) is invalid: ${message}`);
   }
   return environment;

@@ -6,11 +6,14 @@ export interface IngestSettings {
   maxPostBytes: number;
   /** Host names whose `<iframe>`s bodies may keep (e.g. `www.youtube.com`); none by default. */
   iframeHosts: string[];
+  /** Host names of the site this one replaces: body links to them are made this site's own where it serves the path. */
+  legacyHosts: string[];
 }
 
 export const DEFAULT_INGEST_SETTINGS: IngestSettings = {
   maxPostBytes: 1024 * 1024,
   iframeHosts: [],
+  legacyHosts: [],
 };
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -18,7 +21,7 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-
 /** Reads ingest settings from environment-style variables, naming the variable in any refusal. */
 export function readIngestSettings(
   env: Record<string, string | undefined>,
-  names: { maxPostBytes: string; iframeHosts: string },
+  names: { maxPostBytes: string; iframeHosts: string; legacyHosts: string },
 ): IngestSettings {
   const maxText = env[names.maxPostBytes]?.trim();
   let maxPostBytes = DEFAULT_INGEST_SETTINGS.maxPostBytes;
@@ -29,14 +32,18 @@ export function readIngestSettings(
       throw new ConfigError(`${names.maxPostBytes} must be a whole number of bytes from 1024 to 4194304, not "${maxText}"`);
     }
   }
-  const iframeHosts = (env[names.iframeHosts] ?? '')
+  const iframeHosts = hostNames(env, names.iframeHosts, 'www.youtube.com');
+  const legacyHosts = hostNames(env, names.legacyHosts, 'finews.zning.xyz');
+  return { maxPostBytes, iframeHosts, legacyHosts };
+}
+
+function hostNames(env: Record<string, string | undefined>, name: string, example: string): string[] {
+  const hosts = (env[name] ?? '')
     .split(/[\s,]+/)
     .map((host) => host.trim().toLowerCase())
     .filter((host) => host !== '');
-  for (const host of iframeHosts) {
-    if (!HOST_NAME.test(host)) {
-      throw new ConfigError(`${names.iframeHosts} must list host names such as www.youtube.com, separated by commas; "${host}" is not one`);
-    }
+  for (const host of hosts) {
+    if (!HOST_NAME.test(host)) throw new ConfigError(`${name} must list host names such as ${example}, separated by commas; "${host}" is not one`);
   }
-  return { maxPostBytes, iframeHosts: [...new Set(iframeHosts)] };
+  return [...new Set(hosts)];
 }

@@ -50,10 +50,14 @@ export type ReadObject = (key: string, versionId?: string, maxBytes?: number) =>
  * Decodes and parses an object's bytes into a post, or throws PostRejected: `readPostInProcess`,
  * or the same within a memory and time budget (functions/adapters/parse-worker.ts).
  */
-export type ReadPost = (key: string, bytes: Uint8Array, options: { now: string; maxPostBytes: number; iframeHosts?: readonly string[] }) => Promise<ParsedPost>;
+export type ReadPost = (
+  key: string,
+  bytes: Uint8Array,
+  options: { now: string; maxPostBytes: number; iframeHosts?: readonly string[]; legacyHosts?: readonly string[] },
+) => Promise<ParsedPost>;
 
-export const readPostInProcess: ReadPost = async (key, bytes, { now, maxPostBytes, iframeHosts }) =>
-  parsePost(key, decodePostText(bytes, maxPostBytes), { now, iframeHosts });
+export const readPostInProcess: ReadPost = async (key, bytes, { now, maxPostBytes, iframeHosts, legacyHosts }) =>
+  parsePost(key, decodePostText(bytes, maxPostBytes), { now, iframeHosts, legacyHosts });
 
 export interface IngestDeps {
   store: PostStore;
@@ -64,6 +68,8 @@ export interface IngestDeps {
   maxPostBytes?: number;
   /** Host names whose iframes bodies may keep (IFRAME_HOSTS). */
   iframeHosts?: readonly string[];
+  /** Host names of the site this one replaces (LEGACY_HOSTS). */
+  legacyHosts?: readonly string[];
 }
 
 /** `feeds`: every feed whose entries this change added, changed or removed (empty when nothing changed). */
@@ -164,7 +170,7 @@ async function clearLeftovers(change: ObjectChange, sequencer: string, observed:
   let parsed;
   try {
     parsed = await (deps.readPost ?? readPostInProcess)(change.key, object.bytes, {
-      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts,
+      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts,
     });
   } catch (error) {
     if (error instanceof PostRejected) return;
@@ -251,7 +257,7 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
   try {
     if (!object.bytes) throw postTooLarge(object.size ?? Number.NaN, maxPostBytes(deps));
     parsed = await (deps.readPost ?? readPostInProcess)(context.key, object.bytes, {
-      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts,
+      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts,
     });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;

@@ -24,6 +24,8 @@ export interface ParseOptions {
   defaultOffsetMinutes?: number;
   /** Host names whose `<iframe>`s bodies may keep (IFRAME_HOSTS); none by default. */
   iframeHosts?: readonly string[];
+  /** Host names of the site this one replaces: links to them become this site's where it serves the path. */
+  legacyHosts?: readonly string[];
 }
 
 /**
@@ -99,7 +101,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   const tags = nameList(fields, 'tags', 'tag');
   const permalink = fields.text('permalink') ?? DEFAULT_PERMALINK;
   const path = fields.at('permalink', () => buildPermalink(permalink, { categories, date, slug }));
-  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [], firstLine: bodyLine, maxBytes: MAX_STORED_POST_BYTES };
+  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [], legacyHosts: options.legacyHosts ?? [], firstLine: bodyLine, maxBytes: MAX_STORED_POST_BYTES };
   const format = bodyFormatOf(sourceKey);
   const html = renderBody(content, format, bodyOptions);
   const author = readAuthor(fields);
@@ -110,6 +112,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   const contentHash = createHash('sha256')
     .update(sourceKey).update('\0')
     .update((options.iframeHosts ?? []).join(',')).update('\0')
+    .update((options.legacyHosts ?? []).join(',')).update('\0')
     .update(source)
     .digest('hex');
   const post: Post = {

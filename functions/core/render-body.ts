@@ -2,6 +2,7 @@ import MarkdownIt from 'markdown-it';
 import type { Env, Token } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { PostRejected } from './errors';
+import { feedAliasOf, matchRoute } from './routes';
 import { encodePath } from './urls';
 import { mapSrcset } from './srcset';
 
@@ -135,6 +136,11 @@ export interface BodyOptions {
   postPath?: string;
   /** Host names whose `<iframe>`s are kept (`www.youtube.com`); every iframe is removed by default. */
   iframeHosts?: readonly string[];
+  /**
+   * Host names of the site this one replaces (LEGACY_HOSTS): a link to one of them, with `http:`,
+   * `https:` or none, becomes a root-relative link on this site when this site serves that path.
+   */
+  legacyHosts?: readonly string[];
   /** File line of the body's first line, so that a refusal can say where; none for text from front matter. */
   firstLine?: number;
   /**
@@ -303,7 +309,7 @@ export function firstParagraph(html: string): string {
   return match ? match[0] : '';
 }
 
-function sanitizeOptions({ postPath, iframeHosts = [] }: BodyOptions, countUrl: () => void): sanitizeHtml.IOptions {
+function sanitizeOptions({ postPath, iframeHosts = [], legacyHosts = [] }: BodyOptions, countUrl: () => void): sanitizeHtml.IOptions {
   return {
     ...BASE_OPTIONS,
     allowedTags: iframeHosts.length > 0 ? [...BASE_ALLOWED_TAGS, 'iframe'] : BASE_ALLOWED_TAGS,
@@ -314,7 +320,7 @@ function sanitizeOptions({ postPath, iframeHosts = [] }: BodyOptions, countUrl: 
           transformTags: {
             '*': (tagName: string, attribs: sanitizeHtml.Attributes) => ({
               tagName,
-              attribs: resolveAttributes(attribs, postPath, countUrl),
+              attribs: resolveAttributes(attribs, postPath, legacyHosts, countUrl),
             }),
           },
         }),
@@ -322,17 +328,45 @@ function sanitizeOptions({ postPath, iframeHosts = [] }: BodyOptions, countUrl: 
 }
 
 /** `countUrl` is called for each srcset candidate: one element can hold any number of them. */
-function resolveAttributes(attribs: sanitizeHtml.Attributes, postPath: string, countUrl: () => void): sanitizeHtml.Attributes {
+function resolveAttributes(attribs: sanitizeHtml.Attributes, postPath: string, legacyHosts: readonly string[], countUrl: () => void): sanitizeHtml.Attributes {
   let resolved: sanitizeHtml.Attributes | undefined;
+  const resolve = (url: string) => ownPath(resolveAgainstPost(url, postPath), legacyHosts);
   for (const name of Object.keys(attribs)) {
     const attribute = name.toLowerCase();
     const value = attribs[name];
     const next = attribute === 'srcset'
-      ? mapSrcset(value, (url) => (countUrl(), resolveAgainstPost(url, postPath)))
-      : URL_ATTRIBUTES.includes(attribute) ? resolveAgainstPost(value, postPath) : value;
+      ? mapSrcset(value, (url) => (countUrl(), resolve(url)))
+      : URL_ATTRIBUTES.includes(attribute) ? resolve(value) : value;
     if (next !== value) (resolved ??= { ...attribs })[name] = next;
   }
   return resolved ?? attribs;
+}
+
+/**
+ * A link to the site this one replaces, made this site's own (`/category/chengduribao.html`) when
+ * this site serves that path: one of its routes other than a post page (share links, categories,
+ * tags, feeds), or another generator's feed address it answers. Other links are left as written.
+ */
+export function ownPath(reference: string, legacyHosts: readonly string[]): string {
+  if (legacyHosts.length === 0) return reference;
+  const bare = reference.replace(IGNORED_BY_URL_PARSER, '');
+  if (!/^(https?:)?\/\//i.test(bare)) return reference;
+  let url: URL;
+  try {
+    url = new URL(bare.startsWith('//') ? `http:${bare}` : bare);
+  } catch {
+    return reference;
+  }
+  if (!legacyHosts.includes(url.hostname.toLowerCase()) || url.username || url.password) return reference;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return reference;
+  }
+  const route = matchRoute(path)?.route;
+  if (!(route && route.view !== 'postPage') && !feedAliasOf(path)) return reference;
+  return url.pathname + url.search + url.hash;
 }
 
 // What a URL parser ignores before deciding whether a reference has a scheme.

@@ -36,7 +36,7 @@ export interface IngestHandlerDeps {
  */
 export function createIngestHandler(deps: IngestHandlerDeps) {
   const readObject = s3ObjectReader(deps.s3, deps.bucket);
-  const { maxPostBytes, iframeHosts } = deps.settings ?? readIngestSettings({}, INGEST_SETTING_NAMES);
+  const { maxPostBytes, iframeHosts, legacyHosts } = deps.settings ?? readIngestSettings({}, INGEST_SETTING_NAMES);
 
   let authorityRecorded = false;
   return async (event: S3Event): Promise<IngestOutcome[]> => {
@@ -45,7 +45,7 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       if (!change.key.startsWith(POSTS_PREFIX)) continue;
       let outcome: IngestOutcome;
       try {
-        outcome = await ingestChange(change, { store: deps.store, readObject, readPost: deps.readPost, maxPostBytes, iframeHosts });
+        outcome = await ingestChange(change, { store: deps.store, readObject, readPost: deps.readPost, maxPostBytes, iframeHosts, legacyHosts });
       } catch (error) {
         logger.error('ingest failed; the event will be retried', {
           key: change.key, sequencer: change.sequencer, error: error instanceof Error ? error.message : String(error),
@@ -101,7 +101,7 @@ function toChanges(event: S3Event): ObjectChange[] {
   });
 }
 
-export const INGEST_SETTING_NAMES = { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts };
+export const INGEST_SETTING_NAMES = { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts, legacyHosts: ENV.legacyHosts };
 
 /** MAX_POST_BYTES and IFRAME_HOSTS, refused with the variable's name when wrong. */
 export function ingestSettingsFromEnv(env: Record<string, string | undefined>): IngestSettings {

@@ -54,7 +54,7 @@ export async function collectPostFiles(paths: string[]): Promise<PostFiles> {
 /** What ingest would refuse this file for, when published at `key`; undefined when it would take it. */
 export function checkPost(key: string, bytes: Uint8Array, settings: IngestSettings): PostRejected | undefined {
   try {
-    parsePost(key, decodePostText(bytes, settings.maxPostBytes), { now: new Date().toISOString(), iframeHosts: settings.iframeHosts });
+    parsePost(key, decodePostText(bytes, settings.maxPostBytes), { now: new Date().toISOString(), iframeHosts: settings.iframeHosts, legacyHosts: settings.legacyHosts });
     return undefined;
   } catch (error) {
     if (error instanceof PostRejected) return error;

@@ -36,7 +36,7 @@ const SITE_SETTINGS = [
   ENV.maxAgeSeconds, ENV.archiveMaxAgeSeconds, ENV.feedVersionCacheMs, ENV.websubHub, ENV.feedAliases,
 ];
 
-const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts];
+const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts];
 
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || '.data');

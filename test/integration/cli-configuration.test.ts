@@ -34,6 +34,7 @@ const SETTINGS = [
   { env: ENV.feedAliases, context: 'feedAliases', wrong: '/old.xml=/elsewhere.xml', readme: 'none' },
   { env: ENV.maxPostBytes, context: 'maxPostBytes', wrong: '10', readme: `\`${DEFAULT_INGEST_SETTINGS.maxPostBytes}\`` },
   { env: ENV.iframeHosts, context: 'iframeHosts', wrong: 'youtube', readme: 'none' },
+  { env: ENV.legacyHosts, context: 'legacyHosts', wrong: 'http://old.example.com', readme: 'none' },
 ];
 const CHECKED = SETTINGS.filter((setting) => setting.wrong !== undefined) as Array<(typeof SETTINGS)[number] & { wrong: string }>;
 

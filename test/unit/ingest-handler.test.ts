@@ -105,7 +105,7 @@ describe('the ingest handler', () => {
     const key = 'posts/2024-05-01-huge.md';
     const bucket = new VersionedBucket();
     const store = new MemoryPostStore();
-    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content', settings: { maxPostBytes: 1024, iframeHosts: [] } });
+    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content', settings: { maxPostBytes: 1024, iframeHosts: [], legacyHosts: [] } });
     const v1 = bucket.put(key, new Uint8Array(4096).fill(0x61));
     expect(await handler(event(record('ObjectCreated:Put', key, '0A', v1)))).toMatchObject([
       { result: 'rejected', error: 'file is 4096 bytes, over the 1024-byte limit for a post' },
@@ -184,17 +184,21 @@ describe('states written before states recorded their rows', () => {
 });
 
 describe('ingest settings', () => {
-  const names = { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts };
+  const names = { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts, legacyHosts: ENV.legacyHosts };
 
   it('defaults to 1 MiB and no iframe hosts', () => {
-    expect(readIngestSettings({}, names)).toEqual({ maxPostBytes: 1_048_576, iframeHosts: [] });
+    expect(readIngestSettings({}, names)).toEqual({ maxPostBytes: 1_048_576, iframeHosts: [], legacyHosts: [] });
   });
 
-  it('reads MAX_POST_BYTES and a comma- or space-separated IFRAME_HOSTS, lower-cased and de-duplicated', () => {
-    expect(ingestSettingsFromEnv({ MAX_POST_BYTES: '2097152', IFRAME_HOSTS: 'www.YouTube.com, player.bilibili.com www.youtube.com' })).toEqual({
+  it('reads MAX_POST_BYTES and comma- or space-separated IFRAME_HOSTS and LEGACY_HOSTS, lower-cased and de-duplicated', () => {
+    expect(ingestSettingsFromEnv({
+      MAX_POST_BYTES: '2097152', IFRAME_HOSTS: 'www.YouTube.com, player.bilibili.com www.youtube.com', LEGACY_HOSTS: 'Finews.zning.xyz finews.withounder.com',
+    })).toEqual({
       maxPostBytes: 2_097_152,
       iframeHosts: ['www.youtube.com', 'player.bilibili.com'],
+      legacyHosts: ['finews.zning.xyz', 'finews.withounder.com'],
     });
+    expect(() => ingestSettingsFromEnv({ LEGACY_HOSTS: 'http://old.example.com' })).toThrow(/^LEGACY_HOSTS must list host names/);
   });
 
   it('refuses a wrong value, naming the variable', () => {
