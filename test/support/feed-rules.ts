@@ -164,8 +164,14 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
   for (const link of links) if (!isAbsoluteUrl(String(link['@href']))) errors.push(`link rel="${link['@rel']}" needs an absolute href`);
   const feedHasAuthor = ((feed.author as Node[] | undefined) ?? []).some((author) => text(author.name)?.trim());
   const ids = new Set<string>();
+  // The W3C validator's DuplicateUpdated: entries updated at the same instant (an import dated
+  // every entry with the time it was made) read as one batch to readers that sort by it.
+  const updated = new Map<string, number>();
   ((feed.entry as Node[] | undefined) ?? []).forEach((entry, index) => {
     const where = `entry ${index + 1}`;
+    const when = text(entry.updated);
+    if (when !== undefined && updated.has(when)) errors.push(`${where} has the same <updated> as entry ${updated.get(when)} (DuplicateUpdated)`);
+    else if (when !== undefined) updated.set(when, index + 1);
     const id = text(entry.id);
     checkId(where, id);
     if (id && ids.has(id)) errors.push(`${where} repeats id ${id}`);
