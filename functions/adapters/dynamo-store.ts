@@ -421,7 +421,7 @@ export class DynamoPostStore implements PostStore {
 
   async getShareLink(code: string): Promise<ShareLink | undefined> {
     const item = await this.get(`SHARE#${code}`, 'SHARE');
-    return item && (pick(item, ['code', 'postId', 'path', 'gone']) as unknown as ShareLink);
+    return item && (pick(item, ['code', 'postId', 'path', 'gone', 'fromBody']) as unknown as ShareLink);
   }
 
   async getIdAuthority(): Promise<string | undefined> {

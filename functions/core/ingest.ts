@@ -296,6 +296,8 @@ async function writePost(
   { key, token, store }: ChangeContext,
   base: PublishedVersion | undefined,
 ): Promise<'stale' | { rejected: string } | { version: PublishedVersion; entriesChanged: FeedRef[]; displaced?: string }> {
+  const refusal = await heldByAnother(post, key, store);
+  if (refusal) return { rejected: refusal };
   const writer: ShareLinkWriter = { sourceKey: key, sequencer: token };
   let claimed = false;
   let displaced: string | undefined;
@@ -484,6 +486,26 @@ async function retract(
     // A path kept by a new id was claimed anew already; release would not find the old id on it.
     ...(keep?.path === base.path ? [] : [store.releasePath(base.path, base.id, writer)]),
   ]);
+}
+
+/**
+ * A page path or a declared infoCode another post holds refuses the change before it writes
+ * anything, so that a refused edit leaves the version already published as it was (taking back
+ * rows after the post item was overwritten would unpublish it). Two changes racing for one path
+ * or code in between are still decided by the conditional claims in writePost.
+ */
+async function heldByAnother(post: Post, key: string, store: PostStore): Promise<string | undefined> {
+  const declared = post.infoCode && !post.infoCodeFromBody ? post.infoCode : undefined;
+  const [atPath, legacy] = await Promise.all([
+    store.findPostByPath(post.path),
+    declared ? store.getShareLink(declared) : undefined,
+  ]);
+  if (atPath && atPath.id !== post.id && atPath.sourceKey !== key) return `page path ${post.path} is already published by ${atPath.sourceKey}`;
+  if (legacy && legacy.postId !== post.id && !legacy.fromBody) {
+    const holderKey = (await store.getPostWriter(legacy.postId))?.sourceKey;
+    return `infoCode "${declared}" is already published by ${holderKey ?? `post ${legacy.postId}`}`;
+  }
+  return undefined;
 }
 
 /**

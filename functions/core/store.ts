@@ -96,6 +96,8 @@ export interface ShareLink {
   path: string;
   /** The post was deleted or unpublished: answer 410. */
   gone: boolean;
+  /** Claimed by a post that only found the code in its body: a post declaring it takes it. */
+  fromBody?: boolean;
 }
 
 /** Changes whenever an entry of the feed is added, changed or removed. */

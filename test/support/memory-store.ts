@@ -303,7 +303,7 @@ export class MemoryPostStore implements PostStore {
   async getShareLink(code: string): Promise<ShareLink | undefined> {
     await this.op('getShareLink');
     const row = this.get(`SHARE#${code}`, 'SHARE');
-    return row && (pick(row, ['code', 'postId', 'path', 'gone']) as unknown as ShareLink);
+    return row && (pick(row, ['code', 'postId', 'path', 'gone', 'fromBody']) as unknown as ShareLink);
   }
 
   async getIdAuthority(): Promise<string | undefined> {

@@ -63,6 +63,33 @@ describe('refused posts', () => {
     expect(outcome).toMatchObject({ result: 'rejected', error: 'post id "shared" is already published by posts/2022-01-03-first.md' });
     expect((await store.getShareLink((await store.getPost('shared'))!.shortCode))?.path).toBe('/2022/01/03/first.html');
   });
+
+  // An edit that reaches for another post's page or code is refused before it writes: the
+  // version already published stays whole (page, feeds, share link), and nothing else moves.
+  for (const [what, edit, error] of [
+    ['a declared infoCode', ['title: Second, edited', 'id: second', 'infoCode: NW1'], 'infoCode "NW1" is already published by posts/2022-01-04-first.md'],
+    ['a permalink', ['title: Second, edited', 'id: second', 'permalink: /2022/01/04/first.html'], 'page path /2022/01/04/first.html is already published by posts/2022-01-04-first.md'],
+  ] as const) {
+    it(`refuses an edit that takes ${what} another post holds, leaving the published version as it was`, async () => {
+      const store = new MemoryPostStore();
+      await upload(store, 'posts/2022-01-04-first.md', postFile(['title: First', 'infoCode: NW1']));
+      await upload(store, 'posts/2022-01-05-second.md', postFile(['title: Second', 'id: second']));
+      const rows = () => store.dump().filter((row) => !row.pk.startsWith('SOURCE#') && row.pk !== 'FAILURES');
+      const before = rows();
+      expect(await upload(store, 'posts/2022-01-05-second.md', postFile([...edit]))).toMatchObject({ result: 'rejected', error });
+      expect(rows()).toEqual(before);
+      expect((await store.findPage('/2022/01/05/second.html'))).toMatchObject({ post: { title: 'Second' } });
+    });
+  }
+
+  it('leaves no trace at the page path of a new post refused for a code another post holds', async () => {
+    const store = new MemoryPostStore();
+    await upload(store, 'posts/2022-01-04-first.md', postFile(['title: First', 'infoCode: NW1']));
+    const before = store.dump().filter((row) => !row.pk.startsWith('SOURCE#') && row.pk !== 'FAILURES');
+    expect(await upload(store, 'posts/2022-01-06-third.md', postFile(['title: Third', 'id: third', 'infoCode: NW1']))).toMatchObject({ result: 'rejected' });
+    expect(await store.findPage('/2022/01/06/third.html')).toBeUndefined();
+    expect(store.dump().filter((row) => !row.pk.startsWith('SOURCE#') && row.pk !== 'FAILURES')).toEqual(before);
+  });
 });
 
 describe('awkward posts that publish', () => {
