@@ -100,7 +100,10 @@ describe('npm start', () => {
     const running = await start();
     try {
       expect(running.output()).toMatch(/0 uploaded, 6 unchanged, 1 deleted/);
-      expect((await fetch(`${running.site}/category/weather.rss`)).status).toBe(404);
+      // The category's feed stays for its subscribers, without the deleted post.
+      const weather = await fetch(`${running.site}/category/weather.rss`);
+      expect(weather.status).toBe(200);
+      expect(await weather.text()).not.toContain('<item>');
       // The post uploaded by another client did not come from content/: it stays.
       expect((await fetch(`${running.site}/category/clients.json`)).status).toBe(200);
       expect((await fetch(`${running.site}/category/chengduribao.atom`)).status).toBe(200);

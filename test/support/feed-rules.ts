@@ -164,14 +164,19 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
   for (const link of links) if (!isAbsoluteUrl(String(link['@href']))) errors.push(`link rel="${link['@rel']}" needs an absolute href`);
   const feedHasAuthor = ((feed.author as Node[] | undefined) ?? []).some((author) => text(author.name)?.trim());
   const ids = new Set<string>();
-  // The W3C validator's DuplicateUpdated: entries updated at the same instant (an import dated
-  // every entry with the time it was made) read as one batch to readers that sort by it.
-  const updated = new Map<string, number>();
+  // The W3C validator's DuplicateUpdated warning: entries published apart but updated at the same
+  // instant (an import that dated every entry with the time it was made) read as one batch to
+  // readers that sort by it. Entries the publisher dated alike are alike; its documentation says
+  // "if the two atom:entry elements were updated at the same time, then no action is necessary"
+  // (w3c/feedvalidator docs/warning/DuplicateUpdated.html).
+  const updated = new Map<string, { index: number; published?: string }>();
   ((feed.entry as Node[] | undefined) ?? []).forEach((entry, index) => {
     const where = `entry ${index + 1}`;
     const when = text(entry.updated);
-    if (when !== undefined && updated.has(when)) errors.push(`${where} has the same <updated> as entry ${updated.get(when)} (DuplicateUpdated)`);
-    else if (when !== undefined) updated.set(when, index + 1);
+    const published = text(entry.published);
+    const earlier = when === undefined ? undefined : updated.get(when);
+    if (earlier && earlier.published !== published) errors.push(`${where} has the same <updated> as entry ${earlier.index}, published at another time (DuplicateUpdated)`);
+    else if (when !== undefined && !earlier) updated.set(when, { index: index + 1, published });
     const id = text(entry.id);
     checkId(where, id);
     if (id && ids.has(id)) errors.push(`${where} repeats id ${id}`);
