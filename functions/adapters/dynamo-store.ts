@@ -210,6 +210,11 @@ export class DynamoPostStore implements PostStore {
     return current?.sourceKey === writer.sourceKey ? true : { heldBy: String(current?.sourceKey) };
   }
 
+  async getPathClaim(path: string): Promise<PathClaim | undefined> {
+    const item = await this.get(`PATH#${path}`, 'PATH');
+    return item && (pick(item, ['path', 'postId', 'sourceKey', 'sequencer', 'gone']) as unknown as PathClaim);
+  }
+
   async releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void> {
     await this.conditionally(this.client.send(new UpdateItemCommand({
       TableName: this.tableName,

@@ -495,12 +495,14 @@ async function retract(
  * or code in between are still decided by the conditional claims in writePost.
  */
 async function heldByAnother(post: Post, key: string, store: PostStore): Promise<string | undefined> {
-  const declared = post.infoCode && !post.infoCodeFromBody ? post.infoCode : undefined;
-  const [atPath, legacy] = await Promise.all([
-    store.findPostByPath(post.path),
+  // A post whose id is its infoCode holds that code as its own post item's: putPost decides.
+  const declared = post.infoCode && !post.infoCodeFromBody && post.infoCode !== post.id ? post.infoCode : undefined;
+  const [claim, legacy] = await Promise.all([
+    store.getPathClaim(post.path),
     declared ? store.getShareLink(declared) : undefined,
   ]);
-  if (atPath && atPath.id !== post.id && atPath.sourceKey !== key) return `page path ${post.path} is already published by ${atPath.sourceKey}`;
+  // What claimPath would refuse: a live claim of another post and another object key.
+  if (claim && !claim.gone && claim.postId !== post.id && claim.sourceKey !== key) return `page path ${post.path} is already published by ${claim.sourceKey}`;
   if (legacy && legacy.postId !== post.id && !legacy.fromBody) {
     const holderKey = (await store.getPostWriter(legacy.postId))?.sourceKey;
     return `infoCode "${declared}" is already published by ${holderKey ?? `post ${legacy.postId}`}`;

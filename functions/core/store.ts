@@ -178,6 +178,8 @@ export interface PostStore {
    * id). Otherwise `heldBy`, the object key holding it.
    */
   claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }>;
+  /** The claim on a page path, released or not; one read. */
+  getPathClaim(path: string): Promise<PathClaim | undefined>;
   /** Releases the claim if this post holds it and no newer change of the key wrote it. */
   releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void>;
   /** Removes (tombstones, releases) a row reindex found no state describes, if no change wrote it since it was listed. */

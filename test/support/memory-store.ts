@@ -175,6 +175,12 @@ export class MemoryPostStore implements PostStore {
     return now?.sourceKey === writer.sourceKey ? true : { heldBy: String(now?.sourceKey) };
   }
 
+  async getPathClaim(path: string): Promise<PathClaim | undefined> {
+    await this.op('getPathClaim');
+    const row = this.get(`PATH#${path}`, 'PATH');
+    return row && (pick(row, ['path', 'postId', 'sourceKey', 'sequencer', 'gone']) as unknown as PathClaim);
+  }
+
   async releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void> {
     await this.op('releasePath');
     const current = this.get(`PATH#${path}`, 'PATH');
