@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config-names';
 import type { LocalStack } from '../../infra/local/local-stack';
@@ -40,5 +41,23 @@ describe('LEGACY_HOSTS', () => {
     expect(toPost.status).toBe(301);
     expect(toPost.headers.get('location')).toBe(`${stack.url}${SEED_PATH}`);
     expect((await get(stack, category!.replace(/^https?:\/\/[^/]+/, ''))).status).toBe(200);
+  });
+
+  it('answers requests that arrive under an old host (its DNS moved here) as it answers its own', async () => {
+    const { hostname, port } = new URL(stack.url);
+    const underOldHost = (path: string) => new Promise<{ status?: number; location?: string; body: string }>((resolve, reject) => {
+      // fetch() may not set Host; node:http sends what the old host's readers' browsers send.
+      request({ hostname, port, path, headers: { host: OLD_HOSTS[0] } }, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () =>
+          resolve({ status: response.statusCode, location: response.headers.location, body }));
+      }).on('error', reject).end();
+    });
+    const share = await underOldHost('/html_News/NewsShare.html?infoCode=NW202201122244036113');
+    expect(share.status).toBe(301);
+    expect(share.location).toMatch(new RegExp(`${SEED_PATH.replace(/\./g, '\\.')}$`));
+    const page = await underOldHost(SEED_PATH);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('金牛');
   });
 });
