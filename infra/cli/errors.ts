@@ -5,6 +5,8 @@
  *   npm run errors -- --aws [--outputs FILE]        the deployed stack (cdk-outputs.json)
  *   npm run errors -- --table NAME                  a deployed table by name
  *   npm run errors -- --json                        one JSON object per refused post
+ *
+ * Exits 1 when it lists any refused post (so a script can tell), 0 when there is none.
  */
 import { commandFailed, parseCommandLine, resolveTarget, TARGET_OPTIONS, type CliTarget } from './target';
 
@@ -23,7 +25,7 @@ async function main(): Promise<number> {
     const failures = (await target.store.listFailedSources()).sort((a, b) => (a.key < b.key ? -1 : 1));
     if (values.json) {
       for (const { key, error, at, postId } of failures) console.log(JSON.stringify({ key, error, at, ...(postId ? { keeps: postId } : {}) }));
-      return 0;
+      return failures.length > 0 ? 1 : 0;
     }
     if (failures.length === 0) {
       console.log(`No refused posts in ${target.description}.`);
@@ -37,7 +39,7 @@ async function main(): Promise<number> {
       console.log(`  uploaded ${failure.at}${kept}\n`);
     }
     console.log('Upload a fixed version of a file to clear its entry.');
-    return 0;
+    return 1;
   } catch (error) {
     return commandFailed('errors', error, target);
   } finally {

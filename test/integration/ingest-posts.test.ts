@@ -31,13 +31,19 @@ async function upload(key: string, body: string | Uint8Array): Promise<void> {
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
 }
 
-/** Runs one of the CLI tools (`npm run errors` / `npm run reindex`) against this stack. */
-async function cli(tool: 'errors' | 'reindex', args: string[] = [], env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), `infra/cli/${tool}.ts`, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, [ENV.dynamoEndpoint]: stack.dynamoEndpoint, [ENV.s3Endpoint]: stack.s3Endpoint, ...env },
-  });
-  return stdout;
+/** Runs one of the CLI tools (`npm run errors` / `npm run reindex`) against this stack: its output and exit code. */
+async function cli(tool: 'errors' | 'reindex', args: string[] = [], env: Record<string, string> = {}): Promise<{ stdout: string; code: number }> {
+  try {
+    const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), `infra/cli/${tool}.ts`, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, [ENV.dynamoEndpoint]: stack.dynamoEndpoint, [ENV.s3Endpoint]: stack.s3Endpoint, ...env },
+    });
+    return { stdout, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout?: string; code?: unknown };
+    if (typeof failed.code !== 'number') throw error;
+    return { stdout: failed.stdout ?? '', code: failed.code };
+  }
 }
 
 const FEEDS = ['/feed.atom', '/category/chengduribao.rss', '/tag/%E6%88%90%E9%83%BD%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB.json'];
@@ -45,6 +51,14 @@ const FEEDS = ['/feed.atom', '/category/chengduribao.rss', '/tag/%E6%88%90%E9%83
 async function feedDocuments(): Promise<string[]> {
   return Promise.all(FEEDS.map(async (path) => (await get(stack, path)).text()));
 }
+
+describe('npm run errors before any post is refused', () => {
+  it('says there is none and exits 0', async () => {
+    const { stdout, code } = await cli('errors');
+    expect(stdout).toContain('No refused posts in the local stack');
+    expect(code).toBe(0);
+  }, 30_000);
+});
 
 describe(`${BAD_POSTS.length} refused posts uploaded to the bucket`, () => {
   let feedsBefore: string[];
@@ -68,7 +82,9 @@ describe(`${BAD_POSTS.length} refused posts uploaded to the bucket`, () => {
   });
 
   it('lists them with `npm run errors` against the local stack', async () => {
-    const output = await cli('errors');
+    const { stdout: output, code } = await cli('errors');
+    // Listing refusals is a failure a script can see.
+    expect(code).toBe(1);
     expect(output).toContain(`${BAD_POSTS.length} refused posts in the local stack`);
     for (const bad of BAD_POSTS.filter((post) => typeof post.error === 'string')) {
       expect(output).toContain(`${bad.key}\n  ${bad.error}\n`);
@@ -83,7 +99,9 @@ describe(`${BAD_POSTS.length} refused posts uploaded to the bucket`, () => {
       AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint,
       AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
     };
-    const lines = (await cli('errors', ['--outputs', outputs, '--json'], env)).trim().split('\n');
+    const { stdout, code } = await cli('errors', ['--outputs', outputs, '--json'], env);
+    expect(code).toBe(1);
+    const lines = stdout.trim().split('\n');
     const listed = lines.map((line) => JSON.parse(line) as { key: string; error: string });
     expect(listed.map(({ key }) => key).sort()).toEqual(BAD_POSTS.map((post) => post.key).sort());
     expect(listed).toContainEqual(expect.objectContaining({ key: BAD_POSTS[0].key, error: BAD_POSTS[0].error }));
@@ -124,7 +142,8 @@ describe(`${VALID_POSTS.length} awkward posts uploaded to the bucket`, () => {
 describe('npm run reindex against the local stack', () => {
   it('finds the table matching the bucket, and reports the refused posts', async () => {
     const objects = 7 + BAD_POSTS.length + VALID_POSTS.length + 1;
-    const output = await cli('reindex');
+    const { stdout: output, code } = await cli('reindex');
+    expect(code).toBe(0);
     expect(output).toContain(`${objects} objects: 0 published, ${objects - BAD_POSTS.length} unchanged, ${BAD_POSTS.length} failed`);
     expect(output).toContain('Refused posts: npm run errors');
   }, 30_000);
