@@ -38,6 +38,14 @@ const SITE_SETTINGS = [
 
 const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts];
 
+/** A port already taken, said with the setting that chose it (the emulators report it as text from their threads). */
+function portInUse(error: unknown, ports: Record<string, number>): Error | undefined {
+  const taken = /EADDRINUSE\b.*?:(\d+)\b/.exec(error instanceof Error ? error.message : String(error));
+  const setting = taken && Object.entries(ports).find(([, value]) => value === Number(taken[1]))?.[0];
+  if (!setting) return undefined;
+  return new Error(`port ${taken[1]} (${setting}) is already in use, perhaps by another npm start: stop it, or set ${setting} to a free port (${setting}=0 takes any)`);
+}
+
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || '.data');
   const contentDir = resolve(process.env.CONTENT_DIR || 'content');
@@ -51,13 +59,11 @@ async function main(): Promise<void> {
   });
 
   console.log(`Starting the local stack (data in ${dataDir})…`);
-  const stack = await startLocalStack({
-    dataDir,
-    port: port('PORT', 3000),
-    s3Port: port('S3_PORT', 4569),
-    dynamoPort: port('DYNAMODB_PORT', 4567),
-    env,
-  });
+  const ports = { PORT: port('PORT', 3000), S3_PORT: port('S3_PORT', 4569), DYNAMODB_PORT: port('DYNAMODB_PORT', 4567) };
+  const stack = await startLocalStack({ dataDir, port: ports.PORT, s3Port: ports.S3_PORT, dynamoPort: ports.DYNAMODB_PORT, env })
+    .catch((error: unknown) => {
+      throw portInUse(error, ports) ?? error;
+    });
   // Damaged objects (an upload cut short by a crash) were moved out of the bucket, not deleted.
   if (stack.setAside.length > 0) {
     console.log(`  ${stack.setAside.length} damaged object(s) set aside in ${dataPaths(dataDir).s3Damaged} (moved there, not deleted):`);

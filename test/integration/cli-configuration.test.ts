@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +87,35 @@ describe('the configuration', () => {
       for (const { env, code, stderr } of outcomes) {
         expect(stderr, env).toMatch(new RegExp(`^npm start failed: ${env} must`, 'm'));
         expect(code, env).toBe(1);
+      }
+    }, 40_000);
+
+    it('names the setting of a port already in use (PORT, S3_PORT), with no stack trace', async () => {
+      const busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      const taken = String((busy.address() as AddressInfo).port);
+      try {
+        const outcomes = await Promise.all(['PORT', 'S3_PORT'].map(async (setting) => {
+          try {
+            await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
+              cwd: REPO_ROOT,
+              env: { ...process.env, PORT: '0', S3_PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: join(dataDir, setting), [setting]: taken },
+              timeout: 30_000,
+            });
+            return { setting, code: 0, stderr: '' };
+          } catch (error) {
+            const failed = error as { code: number; stderr: string };
+            return { setting, code: failed.code, stderr: failed.stderr };
+          }
+        }));
+        for (const { setting, code, stderr } of outcomes) {
+          expect(stderr, setting).toContain(`npm start failed: port ${taken} (${setting}) is already in use`);
+          expect(stderr, setting).toContain(`set ${setting} to a free port`);
+          expect(stderr, setting).not.toMatch(/^\s+at /m);
+          expect(code, setting).toBe(1);
+        }
+      } finally {
+        busy.close();
       }
     }, 40_000);
   });
