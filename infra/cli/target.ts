@@ -147,15 +147,23 @@ function explainFailure(error: unknown, where: Pick<CliTarget, 'local' | 'descri
   if (where?.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message))) {
     return `cannot reach ${where.description}: is \`npm start\` running? (set DYNAMODB_PORT / S3_PORT if it uses other ports)`;
   }
-  // The AWS configuration, said in terms of what to set (the SDK's own words name no setting).
-  if (message === 'Region is missing') return 'no AWS region: set AWS_REGION (AWS_REGION=us-east-1), or a region in the profile AWS_PROFILE names (aws configure)';
-  if ((error instanceof Error && error.name === 'CredentialsProviderError') || /Could not load credentials/.test(message)) {
-    return 'no AWS credentials: run `aws configure`, or set AWS_PROFILE to a configured profile (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)';
-  }
-  if (error instanceof Error && ['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(error.name)) {
-    return `AWS refused the credentials (${error.name}): renew them (\`aws sso login\`, or \`aws configure\`) or choose another AWS_PROFILE`;
-  }
+  const setup = awsSetupProblem(error);
+  if (setup) return setup;
   if (error instanceof Error && error.name === 'NoSuchBucket') return `${where?.description ?? 'the target'}: bucket not found`;
   if (error instanceof Error && error.name === 'ResourceNotFoundException') return `${where?.description ?? 'the target'}: table not found`;
   return message;
+}
+
+/** A missing or refused AWS configuration, said in terms of what to set (the SDK's own words name no setting). */
+export function awsSetupProblem(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : '';
+  if (message === 'Region is missing') return 'no AWS region: set AWS_REGION (AWS_REGION=us-east-1), or a region in the profile AWS_PROFILE names (aws configure)';
+  if (name === 'CredentialsProviderError' || /Could not load credentials/.test(message)) {
+    return 'no AWS credentials: run `aws configure`, or set AWS_PROFILE to a configured profile (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)';
+  }
+  if (['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(name)) {
+    return `AWS refused the credentials (${name}): renew them (\`aws sso login\`, or \`aws configure\`) or choose another AWS_PROFILE`;
+  }
+  return undefined;
 }

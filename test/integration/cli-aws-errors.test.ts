@@ -34,17 +34,25 @@ async function withoutAws(tool: string, args: string[], env: Record<string, stri
 
 describe('AWS configuration missing', () => {
   it('says which setting is missing: the region, then the credentials', async () => {
-    const [noRegion, noUploadRegion, noCredentials] = await Promise.all([
+    const [noRegion, noUploadRegion, noDeployRegion, noCredentials, noDeployCredentials] = await Promise.all([
       withoutAws('errors', ['--table', 'posts']),
       withoutAws('upload', ['content/posts', '--bucket', 'content']),
+      withoutAws('deploy', []),
       withoutAws('errors', ['--table', 'posts'], { AWS_REGION: 'us-east-1' }),
+      // Before cdk runs: no synth, no "Unable to resolve AWS account to use".
+      withoutAws('deploy', [], { AWS_REGION: 'us-east-1' }),
     ]);
-    for (const [command, outcome] of [['errors', noRegion], ['upload', noUploadRegion]] as const) {
-      expect(outcome.stderr).toContain(`npm run ${command}: no AWS region: set AWS_REGION`);
-      expect(outcome.code).toBe(1);
+    for (const [command, outcome] of [['errors', noRegion], ['upload', noUploadRegion], ['deploy', noDeployRegion]] as const) {
+      expect(outcome.stderr, command).toContain(`npm run ${command}: no AWS region: set AWS_REGION`);
+      expect(outcome.code, command).toBe(1);
     }
-    expect(noCredentials.stderr).toContain('npm run errors: no AWS credentials: run `aws configure`, or set AWS_PROFILE');
-    expect(noCredentials.code).toBe(1);
-    for (const outcome of [noRegion, noUploadRegion, noCredentials]) expect(outcome.stderr).not.toMatch(/^\s+at /m);
+    for (const [command, outcome] of [['errors', noCredentials], ['deploy', noDeployCredentials]] as const) {
+      expect(outcome.stderr, command).toContain(`npm run ${command}: no AWS credentials: run \`aws configure\`, or set AWS_PROFILE`);
+      expect(outcome.code, command).toBe(1);
+    }
+    for (const outcome of [noRegion, noUploadRegion, noDeployRegion, noCredentials, noDeployCredentials]) {
+      expect(outcome.stderr).not.toMatch(/^\s+at /m);
+      expect(outcome.stderr).not.toContain('cdk deploy');
+    }
   }, 40_000);
 });

@@ -19,6 +19,7 @@ let bin: string;
 
 const FAKE_CDK = `#!/bin/sh
 printf '%s\\n' "$@" > cdk-arguments.txt
+[ -n "$FAKE_CDK_STDERR" ] && printf '%s\\n' "$FAKE_CDK_STDERR" >&2
 [ -n "$FAKE_CDK_EXIT" ] && exit "$FAKE_CDK_EXIT"
 while [ $# -gt 0 ]; do [ "$1" = --outputs-file ] && out="$2"; shift; done
 printf '{"PublishingStack":{"ApiUrl":"https://abc123.execute-api.us-east-1.amazonaws.com/","ContentBucketName":"content","PostsTableName":"posts"}}' > "$out"
@@ -56,6 +57,22 @@ async function cli(tool: string, args: string[], env: Record<string, string> = {
 }
 
 describe('npm run deploy', () => {
+  it('says how to bootstrap an account and region CDK was never bootstrapped in, with the environment cdk named', async () => {
+    // CDK's own words, in the forms its releases print (AWS CDK Developer Guide, Bootstrapping).
+    const notFound = '❌  PublishingStack failed: Error: PublishingStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found. Has the environment been bootstrapped? Please run \'cdk bootstrap\' (see https://docs.aws.amazon.com/cdk/latest/guide/bootstrapping.html)';
+    const cases = [
+      [`PublishingStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found in aws://123456789012/eu-west-1.\nHas the environment been bootstrapped? Please run 'cdk bootstrap'`, 'npx cdk bootstrap aws://123456789012/eu-west-1\n'],
+      [`current credentials could not be used to assume 'arn:aws:iam::210987654321:role/cdk-hnb659fds-deploy-role-210987654321-ap-east-1', but are for the right account. Proceeding anyway.\n${notFound}`, 'npx cdk bootstrap aws://210987654321/ap-east-1\n'],
+      [notFound, 'npx cdk bootstrap   (the account of your credentials, in your region)'],
+    ];
+    for (const [printed, advice] of cases) {
+      const { code, stderr } = await cli('deploy', [], { FAKE_CDK_EXIT: '1', FAKE_CDK_STDERR: printed });
+      expect(code).toBe(1);
+      expect(stderr).toContain(printed.split('\n')[0]);
+      expect(stderr).toContain(`not bootstrapped for CDK. Once per account and region, run:\n  ${advice}`);
+    }
+  });
+
   it('runs cdk deploy writing cdk-outputs.json, passes extra arguments through, and says where to go next', async () => {
     const { code, stdout } = await cli('deploy', ['--require-approval', 'never', '-c', 'siteTitle=成都日报']);
     expect(code).toBe(0);
