@@ -309,7 +309,7 @@ function siteEnvironment(site: Partial<Record<SiteSetting, string>>): Record<str
   } catch (error) {
     const message = (error as Error).message;
     const key = SITE_SETTINGS.find((candidate) => message.startsWith(ENV[candidate]));
-    throw new Error(`Site setting ${key} (props.site.${key} or -c ${key}=…) is invalid: ${message}`);
+    throw new InvalidSetting(key!, message, `Site setting ${key} (props.site.${key} or -c ${key}=…) is invalid: ${message}`);
   }
   return environment;
 }
@@ -331,9 +331,17 @@ function ingestEnvironment(scope: Construct): Record<string, string> {
   } catch (error) {
     const message = (error as Error).message;
     const key = settings.find(([, name]) => message.startsWith(name))?.[0] ?? 'maxPostBytes';
-    throw new Error(`Ingest setting ${key} (-c ${key}=…) is invalid: ${message}`);
+    throw new InvalidSetting(key, message, `Ingest setting ${key} (-c ${key}=…) is invalid: ${message}`);
   }
   return environment;
+}
+
+/** A setting (context key) with a wrong value: `detail` says what is wrong, naming the value. */
+export class InvalidSetting extends Error {
+  constructor(readonly key: string, readonly detail: string, message: string) {
+    super(message);
+    this.name = 'InvalidSetting';
+  }
 }
 
 // Values given with `-c` arrive as strings, values in cdk.json keep their JSON type.
@@ -341,7 +349,7 @@ function booleanFrom(value: unknown, key: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
-  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+  throw new InvalidSetting(key, `must be true or false, not ${JSON.stringify(value)}`, `Context ${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 function emailsFrom(value: unknown): string[] {
@@ -351,7 +359,7 @@ function emailsFrom(value: unknown): string[] {
   const emails = given.filter((email, index) => given.findIndex((other) => other.toLowerCase() === email.toLowerCase()) === index);
   const wrong = emails.find((email) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email));
   if (wrong !== undefined) {
-    throw new Error(`Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got ${JSON.stringify(wrong)}`);
+    throw new InvalidSetting('alarmEmail', `must be email addresses separated by commas, not ${JSON.stringify(wrong)}`, `Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got ${JSON.stringify(wrong)}`);
   }
   return emails;
 }
@@ -359,7 +367,7 @@ function emailsFrom(value: unknown): string[] {
 function positiveNumberFrom(value: unknown, key: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new Error(`Context ${key} must be a positive number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidSetting(key, `must be a positive number, not ${JSON.stringify(value)}`, `Context ${key} must be a positive number, got ${JSON.stringify(value)}`);
   return number;
 }
 

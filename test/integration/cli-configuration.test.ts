@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -57,6 +57,37 @@ describe('the configuration', () => {
   it.each(CHECKED)('refuses a wrong $env when the stack is synthesized, naming -c $context', ({ context, env, wrong }) => {
     const app = new App({ context: { [context]: wrong, 'aws:cdk:bundling-stacks': [] } });
     expect(() => new PublishingStack(app, 'Invalid')).toThrow(new RegExp(`setting ${context} \\(.*-c ${context}=…\\) is invalid: ${env} must`));
+  });
+
+  describe('cdk synth and deploy (the app as the cdk CLI runs it)', () => {
+    // The cdk CLI hands the app its merged context (cdk.json, cdk.context.json, -c) in CDK_CONTEXT_JSON.
+    async function app(context: Record<string, unknown>, cwd: string) {
+      try {
+        await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'infra/app.ts')], {
+          cwd, env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: join(cwd, 'cdk.out') }, timeout: 60_000,
+        });
+        return { code: 0, stderr: '' };
+      } catch (error) {
+        const failed = error as { code: number; stderr: string };
+        return { code: failed.code, stderr: failed.stderr };
+      }
+    }
+
+    it('refuses a wrong setting in one line naming it and where it was given, with no stack trace', async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'cli-configuration-app-'));
+      try {
+        await writeFile(join(folder, 'cdk.json'), JSON.stringify({ app: 'unused', context: { throttleRateLimit: -5 } }));
+        const [fromCommandLine, fromFile] = await Promise.all([
+          app({ feedLength: '0' }, folder),
+          app({ throttleRateLimit: -5 }, folder),
+        ]);
+        expect(fromCommandLine.stderr.trim()).toBe('Setting feedLength is invalid: FEED_LENGTH must be a whole number from 1 to 1000, not "0" (given with -c feedLength=…)');
+        expect(fromFile.stderr.trim()).toBe('Setting throttleRateLimit is invalid: must be a positive number, not -5 (given as "throttleRateLimit" in cdk.json)');
+        for (const outcome of [fromCommandLine, fromFile]) expect(outcome.code).toBe(1);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    }, 60_000);
   });
 
   describe('npm start', () => {
