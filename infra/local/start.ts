@@ -10,6 +10,7 @@ import { setLogSink } from '../../functions/adapters/logger';
 import { listObjects, s3ObjectReader } from '../../functions/adapters/s3-objects';
 import { ENV, POSTS_PREFIX } from '../../functions/config-names';
 import { describeSummary, reindex } from '../../functions/core/reindex';
+import type { FeedRef } from '../../functions/core/post';
 import { FEED_FORMATS, absoluteUrl, feedPagePath, feedPath, shareLinkPath } from '../../functions/core/urls';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { dataPaths } from './emulators';
@@ -18,6 +19,9 @@ import { syncContent } from './sync-content';
 
 // The SDK warns on Node 20 at every start; it is not something a user of this command can act on.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** The tags with the most posts that the welcome lists (all of them are in the OPML). */
+const TAGS_SHOWN = 5;
 
 function port(name: string, fallback: number): number {
   const text = process.env[name];
@@ -107,15 +111,26 @@ async function main(): Promise<void> {
   const failures = await stack.store.listFailedSources();
   for (const failure of failures) console.log(`  ! ${failure.key}: ${failure.error}`);
 
-  const base = process.env[ENV.siteUrl] || stack.url;
+  // Addresses that open here; with SITE_URL set, the public ones they stand for are said once.
+  const base = stack.url;
+  const publicUrl = process.env[ENV.siteUrl];
   const categories = await stack.store.listNames('category');
+  const tags = (await stack.store.listNames('tag')).sort((a, b) => b.count - a.count).slice(0, TAGS_SHOWN);
   const [newest] = await stack.store.queryFeed({ kind: 'site' }, 1);
+  const feeds = (ref: FeedRef) => FEED_FORMATS.map((format) => absoluteUrl(base, feedPath(ref, format))).join('  ');
   console.log(`\nSite:        ${base}/`);
-  console.log(`All posts:   ${FEED_FORMATS.map((format) => absoluteUrl(base, feedPath({ kind: 'site' }, format))).join('  ')}`);
+  if (publicUrl) console.log(`             stands for ${publicUrl.replace(/\/+$/, '')}/ (SITE_URL), where pages and feeds link`);
+  console.log(`Subscribe:   ${base}/feeds.opml  (every category and tag feed, for a feed reader)`);
+  console.log(`All posts:   ${feeds({ kind: 'site' })}`);
   for (const { name, count } of categories) {
     const ref = { kind: 'category', name } as const;
     console.log(`Category ${name} (${count}): ${absoluteUrl(base, feedPagePath(ref))}`);
-    console.log(`  feeds: ${FEED_FORMATS.map((format) => absoluteUrl(base, feedPath(ref, format))).join('  ')}`);
+    console.log(`  feeds: ${feeds(ref)}`);
+  }
+  for (const { name, count } of tags) {
+    const ref = { kind: 'tag', name } as const;
+    console.log(`Tag ${name} (${count}): ${absoluteUrl(base, feedPagePath(ref))}`);
+    console.log(`  feeds: ${feeds(ref)}`);
   }
   if (newest) console.log(`Share link:  ${absoluteUrl(base, shareLinkPath(newest.shortCode))}  (${newest.title})`);
   const seed = await stack.store.getShareLink('NW202201122244036113');

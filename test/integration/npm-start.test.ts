@@ -28,10 +28,10 @@ afterAll(async () => {
   await rm(contentDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<Running> {
+async function start(env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', S3_PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: dataDir, CONTENT_DIR: contentDir },
+    env: { ...process.env, PORT: '0', S3_PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: dataDir, CONTENT_DIR: contentDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -66,6 +66,9 @@ describe('npm start', () => {
       const output = running.output();
       expect(output).toMatch(/7 uploaded, 0 unchanged, 0 deleted/);
       expect(output).toContain(`${running.site}/category/chengduribao.rss`);
+      expect(output).toContain(`Subscribe:   ${running.site}/feeds.opml`);
+      const tag = /^Tag (\S+) \(\d+\): /m.exec(output)?.[1];
+      expect(output).toContain(`${running.site}/tag/${encodeURIComponent(tag!)}.atom`);
       expect(output).toContain(`${running.site}/html_News/NewsShare.html?infoCode=NW202201122244036113`);
       expect(output).toMatch(/bucket: content/);
 
@@ -97,9 +100,12 @@ describe('npm start', () => {
 
   it('keeps its data across restarts, skips unchanged files and removes posts whose files were deleted', async () => {
     await rm(join(contentDir, 'posts/2022-01-15-weather-notice.md'));
-    const running = await start();
+    // SITE_URL set now: the addresses printed still open here, and say what they stand for.
+    const running = await start({ SITE_URL: 'https://news.example.com' });
     try {
       expect(running.output()).toMatch(/0 uploaded, 6 unchanged, 1 deleted/);
+      expect(running.output()).toMatch(/^Site: +http:\/\/localhost:\d+\/\n +stands for https:\/\/news\.example\.com\/ \(SITE_URL\)/m);
+      expect(running.output()).not.toMatch(/^(?!.*stands for).*https:\/\/news\.example\.com/m);
       // The category's feed stays for its subscribers, without the deleted post.
       const weather = await fetch(`${running.site}/category/weather.rss`);
       expect(weather.status).toBe(200);
