@@ -6,23 +6,36 @@
  *   npm run upload -- _posts --aws [--outputs FILE] the deployed bucket (cdk-outputs.json)
  *   npm run upload -- _posts --bucket NAME          a bucket by name
  *   npm run upload -- _posts --delete               also remove objects under posts/ whose files are gone
+ *   npm run upload -- _posts --no-wait              do not wait for ingest's outcome
  *
  * A folder's files go to `posts/` + their path in the folder (a Jekyll `_posts` folder imports
  * as it is); a file given directly goes to `posts/<name>`. Files whose MD5 is the object's ETag
  * are skipped. Files ingest would refuse (`npm run check`) are reported and not uploaded, so
  * the last good version stays up; the exit code is then 1.
+ *
+ * Then it waits (at most WAIT_SECONDS) for ingest's outcome of each file it put, read from the
+ * table (each key's state records the ETag of the version it applied), and prints the page and
+ * share link of each post published, or why ingest refused it (a refusal `check` cannot see
+ * offline: an id or infoCode another file holds); any refusal makes the exit code 1.
  */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
 import { POSTS_PREFIX } from '../../functions/config-names';
+import { PostRejected } from '../../functions/core/errors';
 import { inParallel } from '../../functions/core/in-parallel';
+import type { PostStore, SourceState } from '../../functions/core/store';
+import { absoluteUrl, shareLinkPath } from '../../functions/core/urls';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { contentTypeOf, listETags, md5Hex } from '../local/sync-content';
 import { checkPost, collectPostFiles, describeProblem, type PostFile } from './post-files';
-import { commandFailed, parseCommandLine, resolveBucketTarget, TARGET_OPTIONS, UsageError, type BucketTarget } from './target';
+import { commandFailed, parseCommandLine, readOutputs, resolveBucketTarget, resolveTarget, TARGET_OPTIONS, UsageError, type BucketTarget, type CliTarget } from './target';
 
-const USAGE = 'usage: npm run upload -- <files or folders> [--aws [--outputs FILE] | --bucket NAME] [--delete]';
+const USAGE = 'usage: npm run upload -- <files or folders> [--aws [--outputs FILE] | --bucket NAME [--table NAME]] [--delete] [--no-wait]';
+/** How long to wait for ingest's outcomes: ingest takes seconds; a backlog of thousands takes longer. */
+const WAIT_SECONDS = 120;
+const POLL_MS = 500;
 /** Above this many files a progress bar replaces the line per file. */
 const LINES_UP_TO = 20;
 const CONCURRENCY = 8;
@@ -31,10 +44,10 @@ type Result = 'new' | 'updated' | 'unchanged' | 'deleted' | 'refused';
 
 async function main(): Promise<number> {
   let target: BucketTarget | undefined;
+  let table: CliTarget | undefined;
   let bar: SingleBar | undefined;
   try {
-    const { table: _table, ...options } = TARGET_OPTIONS;
-    const { values, positionals } = parseCommandLine({ ...options, delete: { type: 'boolean' } }, USAGE, true);
+    const { values, positionals } = parseCommandLine({ ...TARGET_OPTIONS, delete: { type: 'boolean' }, 'no-wait': { type: 'boolean' } }, USAGE, true);
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -44,6 +57,9 @@ async function main(): Promise<number> {
     if (values.delete && !folders) throw new UsageError('--delete needs a folder: it removes objects under posts/ whose files are no longer in the folders given');
     target = resolveBucketTarget(values);
     const { s3, bucket } = target;
+    // Where ingest's outcomes are read: the stack's table (none known for a bare --bucket).
+    const waitFor = values['no-wait'] ? undefined : tableOf(values);
+    if (waitFor) table = waitFor;
 
     console.log(`Uploading ${files.length} file${files.length === 1 ? '' : 's'} to ${target.description}…`);
     const existing = await listETags(s3, bucket);
@@ -61,13 +77,15 @@ async function main(): Promise<number> {
       else console.log(`  ${result.padEnd(9)} ${problem ?? label}`);
     };
 
+    const put: Array<{ file: PostFile; etag: string }> = [];
     const uploadOne = async (file: PostFile) => {
       const body = await readFile(file.path);
       const rejection = checkPost(file.key, body, settings);
       if (rejection) return report('refused', file.key, describeProblem(file.path, rejection));
       const etag = existing.get(file.key);
       if (etag === md5Hex(body)) return report('unchanged', file.key);
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: body, ContentType: contentTypeOf(file.key) }));
+      const answer = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: body, ContentType: contentTypeOf(file.key) }));
+      put.push({ file, etag: unquote(answer.ETag ?? md5Hex(body)) });
       report(etag === undefined ? 'new' : 'updated', file.key);
     };
     await inParallel(files, CONCURRENCY, uploadOne);
@@ -88,13 +106,102 @@ async function main(): Promise<number> {
     if (files.length > LINES_UP_TO) for (const problem of problems) console.log(`  refused   ${problem}`);
     console.log(`${files.length} file${files.length === 1 ? '' : 's'}: ${counts.new} new, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.deleted} deleted, ${counts.refused} refused`);
     if (counts.refused > 0) console.log('Refused files were not uploaded; fix them (npm run check -- <path> says what is wrong) and upload again.');
-    return counts.refused > 0 ? 1 : 0;
+
+    let ingestFailed = false;
+    if (put.length > 0 && values['no-wait']) console.log('Not waiting for ingest (--no-wait): npm run errors lists what it refuses.');
+    else if (put.length > 0 && !table) console.log('Not waiting for ingest: no table to read its outcomes from (give --table NAME, or --outputs FILE).');
+    else if (put.length > 0) {
+      console.log(`Waiting for ingest (at most ${WAIT_SECONDS} s)…`);
+      if (put.length > LINES_UP_TO) {
+        bar = new SingleBar({ format: '  {bar} {value}/{total} ingested', hideCursor: true, noTTYOutput: true, stream: process.stdout });
+        bar.start(put.length, 0);
+      }
+      const outcomes = await waitForIngest(table!.store, put, () => bar?.increment());
+      bar?.stop();
+      bar = undefined;
+      const base = siteBase(values, target.local);
+      const tally = { published: 0, unpublished: 0, refused: 0, waiting: 0 };
+      for (const { file } of [...put].sort((a, b) => (a.file.key < b.file.key ? -1 : 1))) {
+        const state = outcomes.get(file.key);
+        if (!state) {
+          tally.waiting++;
+          console.log(`  waiting   ${file.key}: not ingested after ${WAIT_SECONDS} s`);
+        } else if (state.status === 'failed') {
+          tally.refused++;
+          console.log(`  refused   ${describeRecorded(file.path, state.error ?? 'refused')}`);
+        } else if (state.status === 'published' && state.published) {
+          tally.published++;
+          const share = state.published.shareCodes[0];
+          console.log(`  published ${absoluteUrl(base, state.published.path)}${share ? `  share ${absoluteUrl(base, shareLinkPath(share))}` : ''}`);
+        } else {
+          tally.unpublished++;
+          console.log(`  ${state.status.padEnd(9)} ${file.key}`);
+        }
+      }
+      console.log(`Ingest: ${tally.published} published, ${tally.unpublished} not published (published: false or deleted), ${tally.refused} refused, ${tally.waiting} still waiting`);
+      const errors = `npm run errors${target.local ? '' : ' -- --aws'}`;
+      if (tally.refused > 0) console.log(`Ingest keeps the version published before, if any; fix the files and upload again (${errors} lists the refusals).`);
+      if (tally.waiting > 0) console.log(`Files still waiting are ingested in the background; ${errors} will list any refusal.`);
+      ingestFailed = tally.refused > 0 || tally.waiting > 0;
+    }
+    return counts.refused > 0 || ingestFailed ? 1 : 0;
   } catch (error) {
     bar?.stop();
     return commandFailed('upload', error, target);
   } finally {
     target?.close();
+    table?.close();
   }
+}
+
+/** The table ingest writes, when one is known: the local stack's, or the one named by --table or the outputs file. */
+function tableOf(values: { aws?: boolean; outputs?: string; table?: string; bucket?: string }): CliTarget | undefined {
+  try {
+    return resolveTarget(values);
+  } catch (error) {
+    if (error instanceof UsageError) return undefined;
+    throw error;
+  }
+}
+
+/** The origin printed links start with: SITE_URL, else the deployed API's URL, else the local site's. */
+function siteBase(values: { outputs?: string }, local: boolean): string {
+  const configured = process.env.SITE_URL || (local ? `http://localhost:${process.env.PORT || 3000}` : readOutputs(values.outputs)?.ApiUrl);
+  return (configured ?? '').replace(/\/+$/, '');
+}
+
+/**
+ * Each key's state once ingest applied the version put (its ETag), polled until all are or the
+ * time is up; keys not applied by then are missing from the answer.
+ */
+async function waitForIngest(store: PostStore, put: Array<{ file: PostFile; etag: string }>, onSettled: () => void): Promise<Map<string, SourceState>> {
+  const settled = new Map<string, SourceState>();
+  const deadline = Date.now() + WAIT_SECONDS * 1000;
+  let pending = put;
+  while (pending.length > 0) {
+    await inParallel(pending, CONCURRENCY, async ({ file, etag }) => {
+      const state = await store.getSourceState(file.key);
+      if (state && unquote(state.etag ?? '') === etag) {
+        settled.set(file.key, state);
+        onSettled();
+      }
+    });
+    pending = pending.filter(({ file }) => !settled.has(file.key));
+    if (pending.length === 0 || Date.now() >= deadline) break;
+    await sleep(POLL_MS);
+  }
+  return settled;
+}
+
+/** A refusal as recorded (`line 4, column 6: …`), in the `file:line:column: message` form of `npm run check`. */
+function describeRecorded(path: string, error: string): string {
+  const where = /^line (\d+)(?:, column (\d+))?: ([\s\S]*)$/.exec(error);
+  const rejection = where ? new PostRejected(where[3], Number(where[1]), where[2] === undefined ? undefined : Number(where[2])) : new PostRejected(error);
+  return describeProblem(path, rejection);
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
 }
 
 void main().then((code) => process.exit(code));

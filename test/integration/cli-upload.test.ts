@@ -29,7 +29,7 @@ async function upload(args: string[], env: Record<string, string> = {}): Promise
   try {
     const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/cli/upload.ts', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, [ENV.s3Endpoint]: stack.s3Endpoint, ...env },
+      env: { ...process.env, [ENV.s3Endpoint]: stack.s3Endpoint, [ENV.dynamoEndpoint]: stack.dynamoEndpoint, PORT: new URL(stack.url).port, ...env },
     });
     await stack.idle();
     return { code: 0, stdout, stderr };
@@ -68,6 +68,11 @@ describe('npm run upload of a Jekyll _posts folder', () => {
     expect(stdout).toMatch(/^ {2}new {7}posts\/2022\/january\/2022-01-13-metro-line-opens\.md$/m);
     expect(stdout).toContain(`  refused   ${join(posts, '2022-03-01-untitled.md')}:1: front matter has no title\n`);
     expect(stdout).toContain('4 files: 3 new, 0 updated, 0 unchanged, 0 deleted, 1 refused\n');
+    // Then ingest's outcome of each file put: its page and share link.
+    const site = stack.url;
+    expect(stdout).toMatch(new RegExp(`^  published ${site}/chengduribao/2022/01/12/jinniu\\.html  share ${site}/s/\\w+$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^  published ${site}/imports/2022/02/01/imported\\.html  share ${site}/s/\\w+$`, 'm'));
+    expect(stdout).toContain('Ingest: 3 published, 0 not published (published: false or deleted), 0 refused, 0 still waiting\n');
     expect(code).toBe(1);
 
     expect(await keys('posts/')).toEqual([
@@ -113,6 +118,51 @@ describe('npm run upload of a Jekyll _posts folder', () => {
     expect(again.stdout).toContain('25 files: 0 new, 0 updated, 25 unchanged, 0 deleted, 0 refused\n');
     expect(again.code).toBe(0);
   }, 30_000);
+});
+
+describe('npm run upload and what only ingest can refuse', () => {
+  it('prints the refusal in the form check uses and exits 1, locally and with --aws', async () => {
+    const holder = join(scratch, 'holder');
+    await mkdir(holder);
+    await writeFile(join(holder, '2022-06-01-holder.md'), postFile(['title: Holder', 'id: held-id', 'categories: claims']));
+    expect((await upload([holder])).code).toBe(0);
+
+    // Another file claiming the held id: check cannot know (it needs the table), ingest refuses.
+    const local = join(scratch, 'claims-local');
+    await mkdir(local);
+    await writeFile(join(local, '2022-06-02-thief.md'), postFile(['title: Thief', 'id: held-id', 'categories: claims']));
+    await writeFile(join(local, '2022-06-03-fine.md'), postFile(['title: Fine', 'categories: claims']));
+    const first = await upload([local]);
+    expect(first.stdout).toContain(`  refused   ${join(local, '2022-06-02-thief.md')}: post id "held-id" is already published by posts/2022-06-01-holder.md\n`);
+    expect(first.stdout).toMatch(new RegExp(`^  published ${stack.url}/claims/2022/06/03/fine\\.html  share `, 'm'));
+    expect(first.stdout).toContain('Ingest: 1 published, 0 not published (published: false or deleted), 1 refused, 0 still waiting\n');
+    expect(first.code).toBe(1);
+
+    // The deployed stack, named by the outputs file; the SDK's own endpoint variables stand in for AWS.
+    const outputs = join(scratch, 'cdk-outputs.json');
+    const api = 'https://abc123.execute-api.us-east-1.amazonaws.com';
+    await writeFile(outputs, JSON.stringify({ PublishingStack: { ApiUrl: `${api}/`, PostsTableName: stack.tableName, ContentBucketName: stack.bucket } }));
+    const deployed = join(scratch, 'claims-aws');
+    await mkdir(deployed);
+    await writeFile(join(deployed, '2022-06-04-thief.md'), postFile(['title: Thief again', 'id: held-id', 'categories: claims']));
+    await writeFile(join(deployed, '2022-06-05-fine.md'), postFile(['title: Fine again', 'categories: claims']));
+    const second = await upload([deployed, '--aws', '--outputs', outputs], {
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    expect(second.stdout).toContain(`  refused   ${join(deployed, '2022-06-04-thief.md')}: post id "held-id" is already published by posts/2022-06-01-holder.md\n`);
+    expect(second.stdout).toMatch(new RegExp(`^  published ${api}/claims/2022/06/05/fine\\.html  share ${api}/s/\\w+$`, 'm'));
+    expect(second.stdout).toContain('npm run errors -- --aws lists the refusals');
+    expect(second.code).toBe(1);
+
+    // --no-wait: the old behaviour, exit 0 when everything went up.
+    await writeFile(join(deployed, '2022-06-05-fine.md'), postFile(['title: Fine, edited', 'categories: claims']));
+    await rm(join(deployed, '2022-06-04-thief.md'));
+    const quick = await upload([deployed, '--no-wait']);
+    expect(quick.stdout).toContain('Not waiting for ingest (--no-wait)');
+    expect(quick.stdout).not.toContain('  published ');
+    expect(quick.code).toBe(0);
+  }, 60_000);
 });
 
 describe('npm run upload of single files', () => {
