@@ -52,12 +52,23 @@ export function decodeHtmlEntities(text: string): string {
   });
 }
 
+/**
+ * Elements that break a line or stand apart when rendered: their tags become a space. Inline
+ * ones (`strong`, `a`, `span`…) vanish without one, as in a rendered page: a space inserted
+ * there would split CJK text, which has none between words (`成都地铁<strong>新线路</strong>`).
+ */
+const SEPARATING_ELEMENTS = new Set([
+  'address', 'article', 'aside', 'audio', 'blockquote', 'br', 'caption', 'dd', 'details', 'div', 'dl', 'dt', 'figcaption',
+  'figure', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'iframe', 'img', 'li', 'main', 'nav', 'ol', 'p',
+  'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul', 'video',
+]);
+
 /** Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed. */
 export function htmlToText(html: string): string {
   const withoutInvisible = html
     .replace(/<!--[\s\S]*?-->/g, ' ')
     .replace(/<(script|style|template)\b[\s\S]*?<\/\1\s*>/gi, ' ');
-  const withoutTags = withoutInvisible.replace(/<\/?[a-zA-Z][^>]*>/g, ' ');
+  const withoutTags = withoutInvisible.replace(/<\/?([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/g, (_, name: string) => (SEPARATING_ELEMENTS.has(name.toLowerCase()) ? ' ' : ''));
   return decodeHtmlEntities(withoutTags).replace(/\s+/g, ' ').trim();
 }
 
