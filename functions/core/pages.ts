@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { html, trusted, type Html } from './html';
 import type { FeedEntry, FeedRef, Post } from './post';
+import { postCardHead, siteCardHead } from './preview';
 import type { Site } from './site';
 import { absoluteUrl, encodeCursor, FEED_FORMATS, feedPagePath, feedPath, shareLinkPath, type FeedFormat } from './urls';
 
@@ -47,20 +48,22 @@ export interface Listing {
 
 interface Layout {
   title: string;
+  /** Preview-card and search metadata (functions/core/preview.ts). */
+  head?: Html;
   site: Site;
   /** Feeds offered for subscription; the first is the one the header links. */
   feeds: FeedRef[];
   main: Html;
 }
 
-function layout({ title, site, feeds, main }: Layout): string {
+function layout({ title, head, site, feeds, main }: Layout): string {
   const pageTitle = title === site.title ? title : `${title} · ${site.title}`;
   return `<!DOCTYPE html>\n${html`<html lang="${site.language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${pageTitle}</title>
-${feeds.map((feed) => FEED_FORMATS.map((format) => html`<link rel="alternate" type="${FORMAT_LABELS[format].type}" title="${feedLabel(feed, site)} (${FORMAT_LABELS[format].label})" href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">
+${head ?? ''}${feeds.map((feed) => FEED_FORMATS.map((format) => html`<link rel="alternate" type="${FORMAT_LABELS[format].type}" title="${feedLabel(feed, site)} (${FORMAT_LABELS[format].label})" href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">
 `))}<style>${trusted(STYLE)}</style>
 </head>
 <body>
@@ -113,6 +116,7 @@ export function renderHomePage(listing: Listing, categories: Array<{ name: strin
   const feed: FeedRef = { kind: 'site' };
   return layout({
     title: listing.later ? `更早的文章 Older posts` : site.title,
+    head: listing.later ? undefined : siteCardHead(site.title, site.description, '/', site),
     site,
     feeds: [feed],
     main: html`<h1>${site.title}</h1>
@@ -132,6 +136,7 @@ export function renderListPage(ref: Exclude<FeedRef, { kind: 'site' }>, listing:
   const heading = feedLabel(ref, site);
   return layout({
     title: listing.later ? `${heading} · 更早 Older` : heading,
+    head: listing.later ? undefined : siteCardHead(heading, `${heading} · ${site.title}`, feedPagePath(ref), site),
     site,
     feeds: [ref],
     main: html`<h1>${heading}</h1>
@@ -150,6 +155,7 @@ export function renderPostPage(post: Post, site: Site): string {
   ];
   return layout({
     title: post.title,
+    head: postCardHead(post, site),
     site,
     feeds,
     main: html`<article>
