@@ -14,6 +14,7 @@ export const ENV = {
   feedVersionCacheMs: 'FEED_VERSION_CACHE_MS',
   websubHub: 'WEBSUB_HUB',
   feedAliases: 'FEED_ALIASES',
+  displayNames: 'DISPLAY_NAMES',
   /** Ingest: largest post file accepted, and hosts whose iframes bodies may keep. */
   maxPostBytes: 'MAX_POST_BYTES',
   iframeHosts: 'IFRAME_HOSTS',

@@ -32,7 +32,7 @@ export const HTTP_FUNCTION_TIMEOUT_SECONDS = 10;
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
 const SITE_SETTINGS = [
   'siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'feedMaxBytes',
-  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'feedVersionCacheMs', 'websubHub', 'feedAliases',
+  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'feedVersionCacheMs', 'websubHub', 'feedAliases', 'displayNames',
 ] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
 

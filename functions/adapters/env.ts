@@ -22,5 +22,6 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     feedVersionCacheMs: ENV.feedVersionCacheMs,
     websubHub: ENV.websubHub,
     feedAliases: ENV.feedAliases,
+    displayNames: ENV.displayNames,
   });
 }

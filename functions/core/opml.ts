@@ -1,4 +1,5 @@
 import type { FeedRef } from './post';
+import { displayName } from './settings';
 import type { Site } from './site';
 import { cleanXmlText, escapeXml as escapeXmlText } from './feeds/text';
 import { absoluteUrl, FEED_FORMATS, feedPagePath, feedPath, type FeedFormat } from './urls';
@@ -33,8 +34,8 @@ export function renderOpml(
     '  </head>',
     '  <body>',
     outline({ kind: 'site' }, site.title).replace(/^ {6}/, '    '),
-    ...group('分类 Categories', names.categories.map(({ name }) => outline({ kind: 'category', name }, name))),
-    ...group('标签 Tags', names.tags.map(({ name }) => outline({ kind: 'tag', name }, `#${name}`))),
+    ...group('分类 Categories', names.categories.map(({ name }) => outline({ kind: 'category', name }, displayName('category', name, site)))),
+    ...group('标签 Tags', names.tags.map(({ name }) => outline({ kind: 'tag', name }, displayName('tag', name, site)))),
     '  </body>',
     '</opml>',
     '',

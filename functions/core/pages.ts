@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { html, trusted, type Html } from './html';
 import type { FeedEntry, FeedRef, Post } from './post';
 import { postCardHead, siteCardHead } from './preview';
+import { displayName } from './settings';
 import type { Site } from './site';
 import { absoluteUrl, encodeCursor, FEED_FORMATS, feedPagePath, feedPath, shareLinkPath, type FeedFormat } from './urls';
 
@@ -77,7 +78,7 @@ ${main}
 }
 
 function feedLabel(ref: FeedRef, site: Site): string {
-  return ref.kind === 'site' ? site.title : ref.kind === 'tag' ? `#${ref.name}` : ref.name;
+  return ref.kind === 'site' ? site.title : displayName(ref.kind, ref.name, site);
 }
 
 function feedLinks(ref: FeedRef, site: Site): Html {
@@ -109,7 +110,7 @@ function postList(ref: FeedRef, listing: Listing, site: Site): Html {
 }
 
 function nameLink(kind: 'category' | 'tag', name: string, site: Site): Html {
-  return html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind, name }))}">${kind === 'tag' ? `#${name}` : name}</a>`;
+  return html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind, name }))}">${displayName(kind, name, site)}</a>`;
 }
 
 export function renderHomePage(listing: Listing, categories: Array<{ name: string; count: number }>, site: Site): string {
@@ -168,7 +169,7 @@ ${trusted(post.html)}
 </article>
 <p class="share"><label>分享链接 Share link<br><input readonly value="${shareUrl}" type="text"></label><br><a href="${shareUrl}">${shareUrl}</a></p>
 <nav aria-label="返回 Back">${post.categories.map(
-      (name) => html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">返回${name}</a> ｜ `,
+      (name) => html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">返回${displayName('category', name, site)}</a> ｜ `,
     )}<a href="${home}">返回首页</a></nav>`,
   });
 }

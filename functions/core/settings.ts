@@ -56,6 +56,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     if (siteUrl === undefined) throw new ConfigError(`${names.websubHub} is set, so ${names.siteUrl} must be set too`);
   }
   const feedAliases = readFeedAliases(text('feedAliases'), names.feedAliases);
+  const displayNames = readDisplayNames(text('displayNames'), names.displayNames);
   return {
     siteUrl,
     title: text('title') ?? DEFAULT_SETTINGS.title,
@@ -69,6 +70,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     feedVersionCacheMs: integer('feedVersionCacheMs', 0, 60_000),
     ...(websubHub ? { websubHub } : {}),
     ...(feedAliases ? { feedAliases } : {}),
+    ...(displayNames ? { displayNames } : {}),
   };
 }
 
@@ -87,6 +89,26 @@ function readFeedAliases(text: string | undefined, name: string): Record<string,
     aliases[from] = to;
   }
   return aliases;
+}
+
+/** `chengduribao=成都日报, sport=体育`: how names read, name by name. */
+function readDisplayNames(text: string | undefined, name: string): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const names: Record<string, string> = Object.create(null);
+  for (const pair of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [slug, shown, extra] = pair.split('=').map((part) => part.trim());
+    if (extra !== undefined || !slug || !shown) {
+      throw new ConfigError(`${name} must list name=display pairs such as chengduribao=成都日报, not "${pair}"`);
+    }
+    names[slug] = shown;
+  }
+  return names;
+}
+
+/** How a category or tag name reads on pages, in feed titles and in OPML: its display name, if the site gives one. */
+export function displayName(kind: 'category' | 'tag', name: string, site: Pick<Site, 'displayNames'>): string {
+  const shown = site.displayNames?.[name] ?? name;
+  return kind === 'tag' ? `#${shown}` : shown;
 }
 
 const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;

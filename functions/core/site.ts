@@ -26,4 +26,6 @@ export interface Site {
   websubHub?: string;
   /** A site's own former feed addresses, each to one of this site's feed paths (301). */
   feedAliases?: Readonly<Record<string, string>>;
+  /** How category and tag names read in headings, navigation, feed titles and OPML (`chengduribao` → `成都日报`); URLs keep the name. */
+  displayNames?: Readonly<Record<string, string>>;
 }

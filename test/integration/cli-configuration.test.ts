@@ -33,6 +33,7 @@ const SETTINGS = [
   { env: ENV.feedVersionCacheMs, context: 'feedVersionCacheMs', wrong: '-1', readme: `\`${DEFAULT_SETTINGS.feedVersionCacheMs}\`` },
   { env: ENV.websubHub, context: 'websubHub', wrong: 'ftp://hub.example.com', readme: 'none' },
   { env: ENV.feedAliases, context: 'feedAliases', wrong: '/old.xml=/elsewhere.xml', readme: 'none' },
+  { env: ENV.displayNames, context: 'displayNames', wrong: 'chengduribao', readme: 'none' },
   { env: ENV.maxPostBytes, context: 'maxPostBytes', wrong: '10', readme: `\`${DEFAULT_INGEST_SETTINGS.maxPostBytes}\`` },
   { env: ENV.iframeHosts, context: 'iframeHosts', wrong: 'youtube', readme: 'none' },
   { env: ENV.legacyHosts, context: 'legacyHosts', wrong: 'http://old.example.com', readme: 'none' },

@@ -107,10 +107,20 @@ describe('readSettings', () => {
   it('names whatever variables it is given', () => {
     const names = {
       siteUrl: 'U', title: 'T', description: 'D', language: 'L', idAuthority: 'I', feedLength: 'N', maxAgeSeconds: 'M',
-      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H', feedAliases: 'F',
+      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H', feedAliases: 'F', displayNames: 'S',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
+  });
+});
+
+describe('DISPLAY_NAMES', () => {
+  it('reads name=display pairs, and refuses anything else naming the variable and the pair', () => {
+    expect(settingsFromEnv({ [ENV.displayNames]: 'chengduribao=成都日报, sport = 体育' }).displayNames).toEqual({ chengduribao: '成都日报', sport: '体育' });
+    expect(settingsFromEnv({}).displayNames).toBeUndefined();
+    for (const wrong of ['chengduribao', '=成都日报', 'a=b=c']) {
+      expect(configError({ [ENV.displayNames]: wrong }).message).toBe(`DISPLAY_NAMES must list name=display pairs such as chengduribao=成都日报, not "${wrong}"`);
+    }
   });
 });
 

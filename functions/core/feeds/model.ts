@@ -4,6 +4,7 @@
  * arrange these values.
  */
 import type { FeedEntry, FeedRef } from '../post';
+import { displayName } from '../settings';
 import type { Site } from '../site';
 import { absoluteUrl, archiveUrl, FEED_FORMATS, feedPagePath, feedPath, tagUri, type FeedFormat } from '../urls';
 import { formatRfc3339, formatRfc822, parseTimestamp } from './dates';
@@ -78,9 +79,8 @@ export function feedTitle(ref: FeedRef, site: Site): string {
     case 'site':
       return site.title;
     case 'category':
-      return `${site.title} · ${ref.name}`;
     case 'tag':
-      return `${site.title} · #${ref.name}`;
+      return `${site.title} · ${displayName(ref.kind, ref.name, site)}`;
   }
 }
 
