@@ -43,7 +43,7 @@ async function cli(tool: string, args: string[], env: Record<string, string> = {
     cwd: scratch,
     env: {
       ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`,
-      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', ...env,
     },
   };
@@ -89,8 +89,9 @@ describe('npm run deploy', () => {
     await writeFile(join(scratch, '_posts', '2022-06-01-deployed.md'), postFile(['title: Deployed', 'categories: deployed']));
     const { code, stdout } = await cli('upload', ['_posts', '--aws']);
     expect(stdout).toContain('Uploading 1 file to AWS (bucket content)…\n  new       posts/2022-06-01-deployed.md\n');
+    // It waits for ingest through the table named there, and links the post at the API's URL.
+    expect(stdout).toMatch(/^  published https:\/\/abc123\.execute-api\.us-east-1\.amazonaws\.com\/deployed\/2022\/06\/01\/deployed\.html  share /m);
     expect(code).toBe(0);
-    await stack.idle();
     expect((await get(stack, '/category/deployed.rss')).status).toBe(200);
   }, 20_000);
 
