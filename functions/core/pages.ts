@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { html, trusted, type Html } from './html';
 import type { FeedEntry, FeedRef, Post } from './post';
-import { postCardHead, siteCardHead } from './preview';
+import { postCardHead, postDescription, siteCardHead } from './preview';
 import { displayName } from './settings';
 import type { Site } from './site';
 import { absoluteUrl, encodeCursor, FEED_FORMATS, feedPagePath, feedPath, shareLinkPath, type FeedFormat } from './urls';
@@ -13,7 +13,7 @@ header.site{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;just
 header.site a.title{font-weight:700;font-size:1.25rem;color:inherit;text-decoration:none}
 h1{font-size:1.75rem;line-height:1.35}ul.names{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}
 a{color:#0b57d0}img,video{max-width:100%;height:auto}table{display:block;overflow-x:auto}pre{overflow-x:auto}figure{margin:1rem 0}
-ol.posts{list-style:none;padding:0}ol.posts li{margin:0 0 1rem}ol.posts time,.meta{color:#666;font-size:.875rem}
+ol.posts{list-style:none;padding:0}ol.posts li{margin:0 0 1.25rem}a.headline{font-weight:600;font-size:1.125rem}.meta{color:#666;font-size:.875rem}p.lede{margin:.25rem 0 0}
 .feeds a,p.names a,nav.pages a{margin-right:.75rem}.share input{box-sizing:border-box;width:100%;max-width:28rem;font:inherit}
 footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
 `.trim();
@@ -94,10 +94,15 @@ function listingUrl(ref: FeedRef, site: Site, cursor?: string): string {
 }
 
 function postList(ref: FeedRef, listing: Listing, site: Site): Html {
-  const items = listing.entries.map(
-    (entry) => html`
-<li><a href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><time datetime="${entry.date}">${displayDate(entry.date)}</time></li>`,
-  );
+  // Headline, then date and category, then the lede: what a reader scans a front page for.
+  const items = listing.entries.map((entry) => {
+    const lede = postDescription(entry);
+    const section = entry.categories[0];
+    return html`
+<li><a class="headline" href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><span class="meta"><time datetime="${entry.date}">${displayDate(entry.date)}</time>${
+      section && !(ref.kind === 'category' && ref.name === section) ? html` · ${nameLink('category', section, site)}` : ''}</span>${lede ? html`
+<p class="lede">${lede}</p>` : ''}</li>`;
+  });
   const pages = listing.later || listing.older
     ? html`
 <nav class="pages" aria-label="分页 Pages">${listing.later ? html`<a href="${listingUrl(ref, site)}">← 最新 Newest</a>` : ''}${

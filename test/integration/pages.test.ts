@@ -61,7 +61,7 @@ async function page(path: string, status = 200): Promise<{ response: Response; h
 
 function listedTitles(html: string): string[] {
   const list = /<ol class="posts">([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? '';
-  return [...list.matchAll(/<li><a href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1].replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))));
+  return [...list.matchAll(/<li><a class="headline" href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1].replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))));
 }
 
 function olderLink(html: string): string | undefined {
@@ -92,6 +92,15 @@ describe('home page', () => {
     expect(pages.map((titles) => titles.length)).toEqual([2, 2, 2, 2, 1]);
     expect(pages.flat()).toEqual(all);
     expect(pages[0]).toEqual(PAGING_TITLES.slice(0, 2));
+  });
+
+  it('gives each entry its headline, date, category and lede (the excerpt, as plain text)', async () => {
+    const { html } = await page('/');
+    const entries = [.../<ol class="posts">([\s\S]*?)<\/ol>/.exec(html)![1].matchAll(/<li>([\s\S]*?)<\/li>/g)].map((match) => match[1]);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      expect(entry).toMatch(/^<a class="headline" href="[^"]+">[^<]+<\/a><br><span class="meta"><time datetime="[^"]+">[^<]+<\/time> · <a href="[^"]+\/category\/[^"]+\.html">[^<]+<\/a><\/span>\n<p class="lede">[^<]+<\/p>$/);
+    }
   });
 
   it('lists every category with its post count, and links the site feeds and /feeds.opml', async () => {
