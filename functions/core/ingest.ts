@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
-import { keyDerivedId, parsePost, type ParsedPost } from './parse-post';
+import { keyDerivedId, parsePost, type JekyllSite, type ParsedPost } from './parse-post';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
 import { decodePostText, postTooLarge } from './post-text';
 import { shortCodeCandidate } from './short-code';
@@ -53,11 +53,11 @@ export type ReadObject = (key: string, versionId?: string, maxBytes?: number) =>
 export type ReadPost = (
   key: string,
   bytes: Uint8Array,
-  options: { now: string; maxPostBytes: number; iframeHosts?: readonly string[]; legacyHosts?: readonly string[] },
+  options: { now: string; maxPostBytes: number; iframeHosts?: readonly string[]; legacyHosts?: readonly string[]; site?: JekyllSite },
 ) => Promise<ParsedPost>;
 
-export const readPostInProcess: ReadPost = async (key, bytes, { now, maxPostBytes, iframeHosts, legacyHosts }) =>
-  parsePost(key, decodePostText(bytes, maxPostBytes), { now, iframeHosts, legacyHosts });
+export const readPostInProcess: ReadPost = async (key, bytes, { now, maxPostBytes, iframeHosts, legacyHosts, site }) =>
+  parsePost(key, decodePostText(bytes, maxPostBytes), { now, iframeHosts, legacyHosts, site });
 
 export interface IngestDeps {
   store: PostStore;

@@ -3,7 +3,8 @@ import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import { nameProblem, normalizeName, showName } from './names';
-import { parsePostDate, type PostDate } from './post-date';
+import { DEFAULT_PERMALINK, jekyllPath, slugify, titleFromSlug } from './permalink';
+import { parsePostDate, type DateReading, type PostDate } from './post-date';
 import type { Post } from './post';
 import { removeXmlUnsafeCharacters } from './post-text';
 import { bodyFormatOf, firstParagraph, renderBody, renderInlineText, type BodyOptions } from './render-body';
@@ -15,7 +16,19 @@ import { isPlausibleShareCode, shortCodeCandidate } from './short-code';
  * `updatedGiven`: the post's `updated` is its `last_modified_at` from front matter (else it is
  * `now`, and ingest decides: see functions/core/ingest.ts).
  */
-export type ParsedPost = { published: true; post: Post; updatedGiven?: true } | { published: false; id: string };
+export type ParsedPost = { published: true; post: Post; updatedGiven?: true } | { published: false; id: string; reason?: string };
+
+/**
+ * What a site's _config.yml decides for its posts (functions/core/site-config.ts). Present when
+ * the site has one: its dates are then shown in `timeZone` (UTC when the config gives none, as
+ * GitHub Pages and CI build), as Jekyll shows them.
+ */
+export interface JekyllSite {
+  /** The permalink template every post without its own `permalink` gets (a style already resolved). */
+  permalink: string;
+  /** IANA time zone. */
+  timeZone: string;
+}
 
 export interface ParseOptions {
   /** Instant to record as `updated` when the content changed (the S3 event time). */
@@ -26,6 +39,8 @@ export interface ParseOptions {
   iframeHosts?: readonly string[];
   /** Host names of the site this one replaces: links to them become this site's where it serves the path. */
   legacyHosts?: readonly string[];
+  /** The site's _config.yml, when one was uploaded. */
+  site?: JekyllSite;
 }
 
 /**
@@ -64,18 +79,59 @@ const KNOWN_FIELDS = new Set([
   'excerpt', 'description', 'excerpt_separator', 'author', 'id', 'infoCode', 'slug', 'last_modified_at',
 ]);
 
-const FILE_NAME_DATE = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
-const DEFAULT_PERMALINK = '/:categories/:year/:month/:day/:title.html';
+/**
+ * A dated file name, as Jekyll's DATE_FILENAME_MATCHER reads it: `2022-01-12-my-post.md`,
+ * `2014-10-1-a.md`; the title part runs to the last extension.
+ */
+const DATED_NAME = /^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$/;
+/** The same for a file uploaded on its own (not from a `_posts` folder), which may have no extension. */
+const LOOSE_DATED_NAME = /^(\d{2,4}-\d{1,2}-\d{1,2})-(.*?)(\.[^.]+)?$/;
+
+/**
+ * Where an object key sits in a Jekyll site uploaded whole (`posts/` + the file's path in the
+ * site): a post of a `_posts` folder, with the categories Jekyll takes from the folders above it
+ * (`news/_posts/…` is in `news`; `_posts/2022/…` in none); a draft; or a file uploaded on its own
+ * (`posts/2022-01-12-a.md`, this site's own layout), which keeps the rules it always had.
+ */
+export type JekyllPlace = { kind: 'post'; folderCategories: string[] } | { kind: 'draft' } | { kind: 'loose' };
+
+export function jekyllPlace(key: string): JekyllPlace {
+  const relative = key.replace(/^posts\//, '');
+  const folders = relative.split('/').slice(0, -1);
+  if (folders.includes('_drafts')) return { kind: 'draft' };
+  if (!folders.includes('_posts')) return { kind: 'loose' };
+  // Jekyll cuts the path at the first `_posts` (Document#categories_from_path).
+  const above = relative.slice(0, relative.indexOf('_posts')).split('/');
+  return { kind: 'post', folderCategories: above.filter((folder) => folder !== '' && folder !== '_posts') };
+}
+
+/**
+ * Why Jekyll would not publish a file of a site's posts, or undefined: drafts, and files in
+ * `_posts` it does not read (a name without a leading date and an extension, or one it ignores:
+ * `.x`, `_x`, `#x`, `x~`).
+ */
+export function jekyllSkips(key: string): string | undefined {
+  const place = jekyllPlace(key);
+  if (place.kind === 'draft') return 'a draft (in _drafts): Jekyll publishes drafts only when asked to (--drafts)';
+  if (place.kind !== 'post') return undefined;
+  const name = baseName(key);
+  if (/^[._#]|~$/.test(name)) return 'Jekyll ignores files in _posts whose name starts with . _ or # or ends with ~';
+  if (!DATED_NAME.test(name)) return 'Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)';
+  return undefined;
+}
 
 /**
  * Reads a Jekyll post (YAML front matter over an HTML or Markdown body) into a Post.
  * Throws PostRejected, saying what and where, when the file cannot be published.
  */
 export function parsePost(sourceKey: string, text: string, options: ParseOptions): ParsedPost {
+  const place = jekyllPlace(sourceKey);
+  const skipped = jekyllSkips(sourceKey);
+  if (skipped) return { published: false, id: keyDerivedId(sourceKey), reason: skipped };
   const source = removeXmlUnsafeCharacters(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
   const { fields, content, bodyLine } = readFrontMatter(source);
   const fileName = baseName(sourceKey);
-  const fromFileName = FILE_NAME_DATE.exec(fileName.replace(/\.[^.]+$/, ''));
+  const fromFileName = place.kind === 'post' ? DATED_NAME.exec(fileName) : LOOSE_DATED_NAME.exec(fileName.replace(/\.[^.]+$/, ''));
 
   const explicitId = identityField(fields, 'id') ?? identityField(fields, 'infoCode');
   const givenInfoCode = identityField(fields, 'infoCode');
@@ -90,17 +146,29 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
 
   if (fields.data.published === false) return { published: false, id };
 
-  const title = fields.text('title')?.trim();
+  // Jekyll's slug: the file name's title part, trailing dots dropped (a post's `slug:` replaces it in URLs).
+  const fileSlug = (fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, '')).replace(/\.+$/, '');
+  // A post of a Jekyll site without a title gets Jekyll's, made from its file name.
+  const title = fields.text('title')?.trim() ?? (place.kind === 'post' ? titleFromSlug(fileSlug) : undefined);
   if (!title) throw new PostRejected('front matter has no title', fields.lineOf('title') ?? 1);
 
-  const date = readDate(fields, fromFileName?.[1], options.defaultOffsetMinutes ?? 0);
+  const dates: DateReading = { defaultOffsetMinutes: options.defaultOffsetMinutes ?? 0, ...(options.site ? { timeZone: options.site.timeZone } : {}) };
+  const date = readDate(fields, fromFileName?.[1], dates);
   // jekyll-seo-tag's and jekyll-feed's field: when the content last changed, as the publisher says.
-  const lastModified = readOptionalDate(fields, 'last_modified_at', options.defaultOffsetMinutes ?? 0);
-  const slug = readSlug(fields, fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, ''));
-  const categories = nameList(fields, 'categories', 'category');
-  const tags = nameList(fields, 'tags', 'tag');
-  const permalink = fields.text('permalink') ?? DEFAULT_PERMALINK;
-  const path = fields.at('permalink', () => buildPermalink(permalink, { categories, date, slug }));
+  const lastModified = readOptionalDate(fields, 'last_modified_at', dates);
+  const slug = readSlug(fields, fileSlug);
+  const categories = uniqueNames([
+    ...(place.kind === 'post' ? place.folderCategories.map((name) => normalizeName(name)).filter(Boolean) : []),
+    ...nameList(fields, 'categories', 'split'),
+    ...nameList(fields, 'category', 'whole'),
+  ]);
+  // Jekyll's rule for tags: `tag` when given, else `tags`.
+  const tags = uniqueNames(fields.data.tag !== undefined && fields.data.tag !== null ? nameList(fields, 'tag', 'whole') : nameList(fields, 'tags', 'split'));
+  const permalink = fields.text('permalink') ?? options.site?.permalink ?? DEFAULT_PERMALINK;
+  const parts = { categories, date, slug, basename: fileName.replace(/\.[^.]+$/, '') };
+  const path = fields.text('permalink') !== undefined
+    ? fields.at('permalink', () => buildPermalink(permalink, parts))
+    : buildPermalink(permalink, parts);
   const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [], legacyHosts: options.legacyHosts ?? [], firstLine: bodyLine, maxBytes: MAX_STORED_POST_BYTES };
   const format = bodyFormatOf(sourceKey);
   const html = renderBody(content, format, bodyOptions);
@@ -114,6 +182,8 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
     .update((options.iframeHosts ?? []).join(',')).update('\0')
     .update((options.legacyHosts ?? []).join(',')).update('\0')
     .update(source)
+    // Only with a site config, so that the hash of a post without one is what it always was.
+    .update(options.site ? `\0site\0${options.site.permalink}\0${options.site.timeZone}` : '')
     .digest('hex');
   const post: Post = {
     id,
@@ -177,9 +247,31 @@ class FrontMatter {
   }
 }
 
+/**
+ * An unquoted YAML timestamp with a time (`date: 2022-01-12 02:44:46`), which Jekyll's YAML reader
+ * (Ruby's Psych) makes a Time: without an offset, a UTC one. Quoted, the same text is a string
+ * that Jekyll reads in the site's time zone. Kept apart for `date` and `last_modified_at`; text
+ * everywhere else.
+ */
+export class YamlTimestamp {
+  constructor(readonly text: string) {}
+}
+
+/** Psych's ScalarScanner::TIME: the plain scalars it reads as a Time. */
+const PSYCH_TIME = /^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$/;
+
+const TIMESTAMP = new yaml.Type('tag:yaml.org,2002:timestamp', {
+  kind: 'scalar',
+  // Implicit types are tried on plain (unquoted) scalars only.
+  resolve: (data: unknown) => typeof data === 'string' && PSYCH_TIME.test(data),
+  construct: (data: string) => new YamlTimestamp(data),
+  instanceOf: YamlTimestamp,
+});
+
 // js-yaml's maxDepth counts the front matter mapping and the text inside the deepest list;
 // it keeps the parser's recursion short, and copyFrontMatter counts depth again, aliases expanded.
-const YAML_OPTIONS = { schema: yaml.CORE_SCHEMA, maxDepth: MAX_FRONT_MATTER_DEPTH + 2 };
+// CORE_SCHEMA keeps every other date as the string written, offset included.
+const YAML_OPTIONS = { schema: yaml.CORE_SCHEMA.extend({ implicit: [TIMESTAMP] }), maxDepth: MAX_FRONT_MATTER_DEPTH + 2 };
 
 function readFrontMatter(source: string): { fields: FrontMatter; content: string; bodyLine: number } {
   const lines = source.split('\n');
@@ -243,6 +335,8 @@ function copyFrontMatter(data: Record<string, unknown>, lineOfField: Map<string,
       fail(`front matter has more than ${MAX_FRONT_MATTER_VALUES} values (list items and fields, aliases expanded)`);
     }
     if (typeof value === 'string') return text(value);
+    // A timestamp stays one where it is a date Jekyll reads; elsewhere it is the text written.
+    if (value instanceof YamlTimestamp) return depth === 1 && (field === 'date' || field === 'last_modified_at') ? value : text(value.text);
     if (typeof value !== 'object' || value === null) return value;
     if (depth > MAX_FRONT_MATTER_DEPTH) fail(TOO_DEEP);
     if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
@@ -266,34 +360,34 @@ function fieldLines(frontMatterLines: string[]): Map<string, number> {
   return lines;
 }
 
-function readOptionalDate(fields: FrontMatter, field: string, defaultOffset: number): PostDate | undefined {
+function readOptionalDate(fields: FrontMatter, field: string, reading: DateReading): PostDate | undefined {
   const written = fields.data[field];
   if (written === undefined || written === null) return undefined;
+  if (written instanceof YamlTimestamp) return fields.at(field, () => parsePostDate(written.text, { ...reading, yamlTimestamp: true }));
   if (typeof written !== 'string') fields.fail(field, `${field} must be a date such as 2022-01-12 02:44:46 +0800, not ${JSON.stringify(written)}`);
-  return fields.at(field, () => parsePostDate(written, defaultOffset));
+  return fields.at(field, () => parsePostDate(written, reading));
 }
 
-function readDate(fields: FrontMatter, fileNameDate: string | undefined, defaultOffset: number): PostDate {
-  const written = fields.data.date;
-  if (written !== undefined && written !== null) {
-    if (typeof written !== 'string') {
-      fields.fail('date', `date must be a date such as 2022-01-12 02:44:46 +0800, not ${JSON.stringify(written)}`);
-    }
-    return fields.at('date', () => parsePostDate(written, defaultOffset));
-  }
-  if (fileNameDate) return parsePostDate(fileNameDate, defaultOffset);
+function readDate(fields: FrontMatter, fileNameDate: string | undefined, reading: DateReading): PostDate {
+  const written = readOptionalDate(fields, 'date', reading);
+  if (written) return written;
+  // Jekyll reads the file name's date as midnight in the site's time zone.
+  if (fileNameDate) return parsePostDate(fileNameDate, reading);
   throw new PostRejected('post has no date: give `date:` in front matter or name the file YYYY-MM-DD-slug.ext');
 }
 
-/** Jekyll's rule: a YAML list, or a space-separated string. Normalized (normalizeName), de-duplicated. */
-function nameList(fields: FrontMatter, plural: string, singular: string): string[] {
-  const field = fields.data[plural] !== undefined && fields.data[plural] !== null ? plural : singular;
+/**
+ * The names of one field, normalized (normalizeName) and checked: a YAML list, or text — split at
+ * white space for `categories` and `tags`, whole for `category` and `tag`, as Jekyll reads them.
+ */
+function nameList(fields: FrontMatter, field: 'categories' | 'category' | 'tags' | 'tag', text: 'split' | 'whole'): string[] {
   const raw = fields.data[field];
   if (raw === undefined || raw === null) return [];
+  const plural = field.startsWith('categor') ? 'categories' : 'tags';
   if (typeof raw === 'object' && !Array.isArray(raw)) {
     fields.fail(field, `${field} must be a list or a space-separated string of names, not a mapping`);
   }
-  const items: unknown[] = Array.isArray(raw) ? raw : String(raw).split(/\s+/);
+  const items: unknown[] = Array.isArray(raw) ? raw : text === 'split' ? String(raw).split(/\s+/) : [raw];
   if (items.some((item) => typeof item === 'object' && item !== null)) {
     fields.fail(field, `${field} must list names, not lists or mappings`);
   }
@@ -309,50 +403,37 @@ function nameList(fields: FrontMatter, plural: string, singular: string): string
     if (problem) fields.fail(field, `${plural} name ${showName(name)} ${problem}`);
     if (name.length > 200) fields.fail(field, `${plural} name "${name.slice(0, 20)}…" is longer than 200 characters`);
   }
+  return names;
+}
+
+function uniqueNames(names: string[]): string[] {
   return [...new Set(names)];
 }
 
 /**
- * Characters a path cannot keep: API Gateway refuses a request whose path holds `%25` (an
- * encoded %), `?` and `#` end a path, and browsers read `\` as `/`.
- */
-const NOT_ROUTABLE = /[%?#\\]/g;
-
-/**
- * `slug:` as written, refused when it holds a character a path cannot keep; else the file
- * name's slug, without those characters: the publisher named a file, not a URL (WordPress
- * also drops a stray % from slugs).
+ * `slug:` as written, else the file name's: what `:title` (Jekyll's pretty slug of it, case kept)
+ * and `:slug` are made of. One that gives an empty slug is refused: the URL would end in `/.html`.
  */
 function readSlug(fields: FrontMatter, fromFileName: string): string {
   const written = fields.text('slug');
   if (written !== undefined) {
-    const bad = written.match(NOT_ROUTABLE);
-    if (bad) fields.fail('slug', `slug "${written}" contains ${bad[0]}, which cannot be part of a page's path`);
+    if (slugify(written, 'pretty', true) === '') fields.fail('slug', `slug "${written}" has no letter or digit to make a URL of`);
     return written;
   }
-  const slug = fromFileName.replace(NOT_ROUTABLE, '');
-  if (slug === '' && fromFileName !== '') {
-    throw new PostRejected(`file name gives no slug once % ? # \\ are left out: give slug: or permalink: in front matter`);
+  if (slugify(fromFileName, 'pretty', true) === '' && fromFileName !== '') {
+    throw new PostRejected(`file name gives an empty slug (Jekyll keeps letters, digits and ._~!$&'()+,;=@ of it): give slug: or permalink: in front matter`);
   }
-  return slug;
+  return fromFileName;
 }
 
-function buildPermalink(template: string, parts: { categories: string[]; date: PostDate; slug: string }): string {
-  const path = template
-    .replace(/:categories/g, parts.categories.join('/'))
-    .replace(/:year/g, parts.date.year)
-    .replace(/:month/g, parts.date.month)
-    .replace(/:day/g, parts.date.day)
-    .replace(/:title|:slug/g, parts.slug);
-  const normalized = ('/' + path).replace(/\/{2,}/g, '/');
-  if (normalized.split('/').some((segment) => segment === '..' || segment === '.')) {
-    throw new PostRejected(`permalink "${template}" contains . or .. segments`);
-  }
+/** The page path Jekyll gives the post (functions/core/permalink.ts), refused where no request could reach it. */
+function buildPermalink(template: string, parts: Parameters<typeof jekyllPath>[1]): string {
+  const normalized = jekyllPath(template, parts);
   if (/[?#]/.test(normalized)) throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
   if (normalized.includes('%')) {
     throw new PostRejected(`permalink "${template}" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached`);
   }
-  if (normalized.includes('\\')) throw new PostRejected(`permalink "${template}" contains \\, which browsers read as /`);
+  if (normalized.includes('\\')) throw new PostRejected(`permalink "${normalized}" contains \\, which browsers read as /`);
   if (NOT_IN_A_PATH.test(normalized)) throw new PostRejected(`permalink "${template}" contains a control character or an unpaired surrogate`);
   const bytes = Buffer.byteLength(normalized);
   if (bytes > MAX_PATH_BYTES) throw new PostRejected(`permalink "${normalized.slice(0, 40)}…" is ${bytes} bytes, over the ${MAX_PATH_BYTES} bytes a page's path may have`);

@@ -213,7 +213,8 @@ describe('parsePost: front-matter fields', () => {
       'posts/2022-02-03-slug.md',
       file(['title: A', 'date: 2022-02-03 23:00 -0500', 'categories: [A, B]', 'permalink: /news/:categories/:year/:month/:day/:title/']),
     );
-    expect(p.path).toBe('/news/A/B/2022/02/03/slug/');
+    // Jekyll downcases :categories.
+    expect(p.path).toBe('/news/a/b/2022/02/03/slug/');
   });
 
   it('uses a literal permalink as given', () => {
@@ -746,18 +747,19 @@ describe('parsePost: permalinks no request can reach', () => {
     expect(rejection('posts/a.md', at(`/${'长'.repeat(700)}.html`)).message).toMatch(/^permalink "\/长{39}…" is 2106 bytes, over the 2048 bytes a page's path may have$/);
   });
 
-  it('leaves % ? # and \\ out of a slug taken from the file name, which the publisher did not write as a URL', () => {
+  it('makes a slug of the file name as Jekyll does, so % ? # and \\ never reach a path', () => {
     expect(post('posts/2022-03-04-growth-100%.md', file(['title: A'])).path).toBe('/2022/03/04/growth-100.html');
-    expect(post('posts/2022-03-04-why?#1\\2.md', file(['title: A'])).path).toBe('/2022/03/04/why12.html');
+    expect(post('posts/2022-03-04-why?#1\\2.md', file(['title: A'])).path).toBe('/2022/03/04/why-1-2.html');
     expect(post('posts/2022-03-04-100%.md', file(['title: A', 'permalink: /news/:title/'])).path).toBe('/news/100/');
     expect(rejection('posts/2022-03-04-%.md', file(['title: A'])).message).toBe(
-      'file name gives no slug once % ? # \\ are left out: give slug: or permalink: in front matter',
+      "file name gives an empty slug (Jekyll keeps letters, digits and ._~!$&'()+,;=@ of it): give slug: or permalink: in front matter",
     );
   });
 
-  it('refuses those characters in a slug written in front matter', () => {
-    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'slug: 100%'])).describe()).toBe(
-      'line 4: slug "100%" contains %, which cannot be part of a page\'s path',
+  it('makes a slug of a slug written in front matter as Jekyll does, and refuses one that leaves nothing', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'slug: 100%'])).path).toBe('/2022/01/01/100.html');
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'slug: "%?"'])).describe()).toBe(
+      'line 4: slug "%?" has no letter or digit to make a URL of',
     );
   });
 });
@@ -808,5 +810,55 @@ describe('parsePost: names that cannot deceive', () => {
       'author name "<U+200B>" contains U+200B, an invisible or text-direction character',
     );
     expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, "Zoë"]'])).author).toBe('张三, Zoë');
+  });
+});
+
+describe('parsePost: a post of a Jekyll site (uploaded from its _posts folders)', () => {
+  const SITE = { permalink: '/:categories/:year/:month/:day/:hour:minute/:title:output_ext', timeZone: 'Asia/Shanghai' };
+  const inSite = (key: string, text: string) => parsePost(key, text, { now: NOW, site: SITE });
+  const published = (key: string, text: string) => {
+    const parsed = inSite(key, text);
+    if (!parsed.published) throw new Error(`expected ${key} to publish`);
+    return parsed.post;
+  };
+
+  it('takes categories from the folders above _posts, before those of front matter, and none from below', () => {
+    expect(published('posts/news/_posts/2022-01-04-j.md', file(['categories: Extra'])).categories).toEqual(['news', 'Extra']);
+    expect(published('posts/a/b/_posts/2022-01-04-j.md', file([])).path).toBe('/a/b/2022/01/04/0000/j.html');
+    expect(published('posts/_posts/2022/2022-01-04-j.md', file([])).categories).toEqual([]);
+  });
+
+  it('reads `categories` split at spaces, adds `category` whole, and takes `tag` before `tags`', () => {
+    const p = published('posts/_posts/2022-01-04-j.md', file(['categories: a b', 'category: c d', 'tag: x y', 'tags: z']));
+    expect(p.categories).toEqual(['a', 'b', 'c d']);
+    expect(p.tags).toEqual(['x y']);
+  });
+
+  it('titles a post without a title from its file name, as Jekyll does', () => {
+    expect(published('posts/_posts/2022-1-2-my-first-post.md', file([])).title).toBe('My First Post');
+  });
+
+  it('reads an unquoted timestamp without offset as UTC and a quoted one in the site zone, as Jekyll does', () => {
+    expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2014-10-1 12:00:00'])).date).toBe('2014-10-01T20:00:00+08:00');
+    expect(published('posts/_posts/2022-01-01-a.md', file(['date: "2022-01-12 02:44:46"'])).date).toBe('2022-01-12T02:44:46+08:00');
+    expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2022-01-12'])).path).toBe('/2022/01/12/0000/a.html');
+    expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2022-01-12 02:44:46 +0000'])).path).toBe('/2022/01/12/1044/a.html');
+  });
+
+  it('skips, with the reason, what Jekyll does not publish', () => {
+    expect(inSite('posts/_posts/no-date.md', file(['date: 2022-01-12']))).toEqual({
+      published: false, id: '_posts/no-date', reason: 'Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)',
+    });
+    expect(inSite('posts/_drafts/2022-01-07-n.md', file(['title: N']))).toMatchObject({ published: false, reason: expect.stringMatching(/^a draft/) });
+    expect(inSite('posts/_posts/_2022-01-07-n.md', file(['title: N']))).toMatchObject({ published: false, reason: 'Jekyll ignores files in _posts whose name starts with . _ or # or ends with ~' });
+    expect(inSite('posts/_posts/2022-01-07-n.md', file(['published: false']))).toMatchObject({ published: false });
+  });
+
+  it('uses a post’s own permalink over the site’s, with placeholders', () => {
+    expect(published('posts/_posts/2022-01-07-n.md', file(['permalink: /:year/:title/'])).path).toBe('/2022/n/');
+  });
+
+  it('keeps each date in its own offset, and the old default permalink, without a site config', () => {
+    expect(post('posts/_posts/2022-01-07-n.md', file(['date: 2022-01-12 02:44:46 +0800'])).path).toBe('/2022/01/12/n.html');
   });
 });

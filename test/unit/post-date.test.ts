@@ -76,7 +76,6 @@ describe('parsePostDate: accepted forms', () => {
 describe('parsePostDate: refusals', () => {
   const refused = [
     ['text that is not a date', 'yesterday', /is not a date Jekyll understands/],
-    ['single-digit month and day', '2022-1-2', /is not a date Jekyll understands/],
     ['a named time zone', '2022-01-12 02:44:46 CST', /is not a date Jekyll understands/],
     ['30 February', '2022-02-30', /does not exist in the calendar/],
     ['29 February outside a leap year', '2023-02-29', /does not exist in the calendar/],
@@ -133,5 +132,55 @@ describe('formatRfc822', () => {
   it('writes negative offsets and UTC as numeric zones', () => {
     expect(formatRfc822(SEED_INSTANT, -330)).toBe('Tue, 11 Jan 2022 13:14:46 -0530');
     expect(formatRfc822(SEED_INSTANT, 0)).toBe('Tue, 11 Jan 2022 18:44:46 +0000');
+  });
+});
+
+/*
+ * What Ruby's Time.parse gives for the forms Jekyll sites write (checked with Ruby 3.1 and
+ * TZ=Asia/Shanghai, as Jekyll sets TZ from the site's `timezone`).
+ */
+describe('parsePostDate: the forms Ruby reads, in a site time zone', () => {
+  const SHANGHAI = { timeZone: 'Asia/Shanghai' };
+  const cases: Array<[string, string, boolean?]> = [
+    ['2014-10-1 12:00:00', '2014-10-01T12:00:00+08:00'],
+    ['2022-1-5', '2022-01-05T00:00:00+08:00'],
+    ['22-01-05', '2022-01-05T00:00:00+08:00'],
+    ['69-01-05', '1969-01-05T00:00:00+08:00'],
+    ['2022-01-12 2:44', '2022-01-12T02:44:00+08:00'],
+    ['2022-01-12T02:44:46Z', '2022-01-12T10:44:46+08:00'],
+    ['2022-01-12 02:44:46 -08', '2022-01-12T18:44:46+08:00'],
+    ['2022-01-12 02:44:46 +8', '2022-01-12T02:44:46+08:00'],
+    ['2022-01-12 02:44:46 UTC', '2022-01-12T10:44:46+08:00'],
+    ['2022-01-12 02:44:46 GMT+8', '2022-01-12T02:44:46+08:00'],
+    ['2022-01-12 02:44:46 PST', '2022-01-12T18:44:46+08:00'],
+    ['2022-01-12 02:44:46 EDT', '2022-01-12T14:44:46+08:00'],
+    // Jekyll's own docs site: Ruby ignores an offset written after a repeated year.
+    ['2023-01-29 18:30:22 2023 -0800', '2023-01-29T18:30:22+08:00'],
+    ['2023-01-29 18:30:22 -0800 2023', '2023-01-30T10:30:22+08:00'],
+    // An unquoted YAML timestamp without an offset is UTC to Psych.
+    ['2014-10-1 12:00:00', '2014-10-01T20:00:00+08:00', true],
+    ['2022-01-12 02:44:46 +08:00', '2022-01-12T02:44:46+08:00', true],
+  ];
+  for (const [text, expected, yamlTimestamp] of cases) {
+    it(`reads ${text}${yamlTimestamp ? ' (a YAML timestamp)' : ''} as ${expected}`, () => {
+      expect(parsePostDate(text, { ...SHANGHAI, yamlTimestamp }).rfc3339).toBe(expected);
+    });
+  }
+
+  it('shows a date in the site zone, crossing midnight, and honours summer time', () => {
+    const date = parsePostDate('2022-01-12 02:44:46 +0000', { timeZone: 'America/New_York' });
+    expect([date.rfc3339, date.day]).toEqual(['2022-01-11T21:44:46-05:00', '11']);
+    expect(parsePostDate('2022-07-01 12:00', { timeZone: 'America/New_York' }).rfc3339).toBe('2022-07-01T12:00:00-04:00');
+  });
+
+  it('reads a wall time in a gap after the gap and one in an overlap as the earlier instant', () => {
+    expect(parsePostDate('2022-03-13 02:30', { timeZone: 'America/New_York' }).rfc3339).toBe('2022-03-13T03:30:00-04:00');
+    expect(parsePostDate('2022-11-06 01:30', { timeZone: 'America/New_York' }).rfc3339).toBe('2022-11-06T01:30:00-04:00');
+  });
+
+  it('refuses CST, which Ruby reads as US Central, and zone names Ruby ignores', () => {
+    expect(() => parsePostDate('2022-01-12 02:44:46 CST')).toThrow(/Ruby reads CST as US Central Time/);
+    expect(() => parsePostDate('2022-01-12 02:44:46 JST')).toThrow(/Ruby ignores the zone name "JST"/);
+    expect(() => parsePostDate('2022-01-12 02:44:46 Asia/Shanghai')).toThrow(/Ruby ignores the zone name/);
   });
 });
