@@ -6,7 +6,7 @@ import type { FeedEntry, FeedRef } from './post';
 import { SharedReads } from './shared-reads';
 import type { Site } from './site';
 import { feedCursor, type FeedMeta, type PostStore } from './store';
-import { absoluteUrl, archiveUrl, feedKey, feedPath, type FeedFormat } from './urls';
+import { absoluteUrl, archiveUrl, feedKey, feedPath, writtenName, type FeedFormat } from './urls';
 
 /** Bump when the renderer's output changes for the same entries, so ETags change with it. */
 const RENDERER_REVISION = 2;
@@ -79,8 +79,9 @@ export class FeedDocuments {
   async archive(ref: FeedRef, format: FeedFormat, before: string, site: Site, headers: Record<string, string>): Promise<HttpResponse> {
     const page = await this.store.readFeed(ref, site.feedLength, before);
     if (page.entries.length === 0) throw new NotFound('no posts older than this page');
+    const shown = writtenName(ref, page.entries);
     const body = fitToBudget(page.entries, page.older, site, (entries, older) =>
-      renderFeed(format, ref, entries, site, { before, older, hub: site.websubHub }).body,
+      renderFeed(format, shown, entries, site, { before, older, hub: site.websubHub }).body,
     );
     const full = page.entries.length === site.feedLength;
     const rendered: Rendered = {
@@ -129,8 +130,10 @@ export class FeedDocuments {
     if (page.entries.length === 0 && ref.kind !== 'site' && !page.meta) return undefined;
     const meta = page.meta;
     const version = meta?.version ?? 0;
+    // Looked up by its URL name: titled with the name as posts write it.
+    const shown = writtenName(ref, page.entries);
     const body = fitToBudget(page.entries, page.older, site, (entries, older) =>
-      renderFeed(format, ref, entries, site, { older, hub: site.websubHub }).body,
+      renderFeed(format, shown, entries, site, { older, hub: site.websubHub }).body,
     );
     const rendered: Rendered = {
       version,

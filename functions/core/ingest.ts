@@ -3,6 +3,7 @@ import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { keyDerivedId, parsePost, type JekyllSite, type ParsedPost } from './parse-post';
+import { readSiteConfig, SITE_CONFIG_KEY } from './site-config';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
 import { decodePostText, postTooLarge } from './post-text';
 import { shortCodeCandidate } from './short-code';
@@ -70,12 +71,41 @@ export interface IngestDeps {
   iframeHosts?: readonly string[];
   /** Host names of the site this one replaces (LEGACY_HOSTS). */
   legacyHosts?: readonly string[];
+  /**
+   * The site's _config.yml as it is now (undefined: none uploaded); read from the bucket at
+   * SITE_CONFIG_KEY for every change unless given. Throws PostRejected when it is unreadable.
+   */
+  readSite?: () => Promise<JekyllSite | undefined>;
+}
+
+/** Largest _config.yml read: a site's config is a few KB; anything larger is not one. */
+const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** The site's _config.yml in the bucket, read as Jekyll reads it (functions/core/site-config.ts). */
+export async function readSiteFromBucket(readObject: ReadObject): Promise<JekyllSite | undefined> {
+  const object = await readObject(SITE_CONFIG_KEY, undefined, MAX_CONFIG_BYTES);
+  if (!object) return undefined;
+  if (!object.bytes) throw new PostRejected(`${SITE_CONFIG_KEY} is over ${MAX_CONFIG_BYTES} bytes`);
+  try {
+    const { permalink, timeZone } = readSiteConfig(new TextDecoder('utf-8', { fatal: true }).decode(object.bytes));
+    return { permalink, timeZone };
+  } catch (error) {
+    // Every post is refused while the config is (its last good version stays up): a post read
+    // with the wrong permalink or zone would move to a URL Jekyll never gave it.
+    if (error instanceof PostRejected) throw new PostRejected(`the site's ${SITE_CONFIG_KEY}: ${error.describe()}`);
+    if (error instanceof TypeError) throw new PostRejected(`the site's ${SITE_CONFIG_KEY} is not UTF-8 text`);
+    throw error;
+  }
+}
+
+function siteOf(deps: IngestDeps): Promise<JekyllSite | undefined> {
+  return deps.readSite ? deps.readSite() : readSiteFromBucket(deps.readObject);
 }
 
 /** `feeds`: every feed whose entries this change added, changed or removed (empty when nothing changed). */
 export type IngestOutcome =
   | { key: string; result: 'published'; postId: string; path: string; feeds: FeedRef[] }
-  | { key: string; result: 'unpublished' | 'deleted'; postId?: string; feeds: FeedRef[] }
+  | { key: string; result: 'unpublished' | 'deleted'; postId?: string; feeds: FeedRef[]; reason?: string }
   | { key: string; result: 'rejected'; error: string; feeds: FeedRef[] }
   /**
    * A duplicate, an event older than one already applied, or one overtaken while it ran;
@@ -121,6 +151,8 @@ const NO_EVENT = '0'.repeat(32);
  * Throws only on transient failures (storage or S3 unavailable), so the caller retries.
  */
 export async function ingestChange(change: ObjectChange, deps: IngestDeps): Promise<IngestOutcome> {
+  // Not a post: a change of it applies every post again (the ingest handler runs reindex).
+  if (change.key === SITE_CONFIG_KEY) return skipped(change.key, 'the site configuration, not a post');
   const sequencer = eventPart(change.sequencer);
   const observed = await readState(deps.store, change.key);
   if (observed && !appliesTo(observed, change.sequencer)) {
@@ -170,7 +202,7 @@ async function clearLeftovers(change: ObjectChange, sequencer: string, observed:
   let parsed;
   try {
     parsed = await (deps.readPost ?? readPostInProcess)(change.key, object.bytes, {
-      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts,
+      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site: await siteOf(deps),
     });
   } catch (error) {
     if (error instanceof PostRejected) return;
@@ -257,13 +289,17 @@ async function applyObject(context: ChangeContext, object: StoredObject, deps: I
   try {
     if (!object.bytes) throw postTooLarge(object.size ?? Number.NaN, maxPostBytes(deps));
     parsed = await (deps.readPost ?? readPostInProcess)(context.key, object.bytes, {
-      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts,
+      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site: await siteOf(deps),
     });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;
     return settle(context, { status: 'failed', error: error.describe() }, KEEP);
   }
-  if (!parsed.published) return settle(context, { status: 'unpublished' }, undefined);
+  if (!parsed.published) {
+    const outcome = await settle(context, { status: 'unpublished' }, undefined);
+    // Why (a draft, `published: false`, a file Jekyll does not read), as `npm run check` says it.
+    return outcome.result === 'unpublished' && parsed.reason ? { ...outcome, reason: parsed.reason } : outcome;
+  }
 
   const post = parsed.post;
   const base = context.observed?.published;

@@ -3,6 +3,7 @@ import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import { nameProblem, normalizeName, showName } from './names';
+import { nameInUrl } from './urls';
 import { DEFAULT_PERMALINK, jekyllPath, slugify, titleFromSlug } from './permalink';
 import { parsePostDate, type DateReading, type PostDate } from './post-date';
 import type { Post } from './post';
@@ -144,7 +145,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   const infoCode = givenInfoCode ?? foundInfoCode;
   const id = explicitId ?? infoCode ?? keyDerivedId(sourceKey);
 
-  if (fields.data.published === false) return { published: false, id };
+  if (fields.data.published === false) return { published: false, id, reason: 'published: false in its front matter: Jekyll does not publish it' };
 
   // Jekyll's slug: the file name's title part, trailing dots dropped (a post's `slug:` replaces it in URLs).
   const fileSlug = (fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, '')).replace(/\.+$/, '');
@@ -396,9 +397,9 @@ function nameList(fields: FrontMatter, field: 'categories' | 'category' | 'tags'
     .map((item) => normalizeName(String(item)))
     .filter((name) => name !== '');
   for (const name of names) {
-    if (/[/\\?#%]/.test(name) || NOT_IN_A_PATH.test(name)) {
-      fields.fail(field, `${plural} name "${name}" contains a character not allowed in a name (/ \\ ? # % or a control character)`);
-    }
+    if (NOT_IN_A_PATH.test(name)) fields.fail(field, `${plural} name ${showName(name)} contains a control character`);
+    // A name with / ? # % or \\ is in URLs as its slug (functions/core/urls.ts): it must have one.
+    if (nameInUrl(name) === '') fields.fail(field, `${plural} name "${name}" has no letter or digit to make its URL of`);
     const problem = nameProblem(name);
     if (problem) fields.fail(field, `${plural} name ${showName(name)} ${problem}`);
     if (name.length > 200) fields.fail(field, `${plural} name "${name.slice(0, 20)}…" is longer than 200 characters`);

@@ -12,7 +12,7 @@ import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
 import type { PostStore } from './store';
 import { feedAliasOf } from './routes';
-import { absoluteUrl, decodeCursor, feedPath, type FeedFormat } from './urls';
+import { absoluteUrl, decodeCursor, feedPath, writtenName, type FeedFormat } from './urls';
 
 export interface ReadDeps {
   store: PostStore;
@@ -99,7 +99,8 @@ async function listView(kind: 'category' | 'tag', request: HttpRequest, deps: Re
     const listing = await readListing(ref, request, deps);
     // Emptied since (its feed has a version): the page says it is empty, as its feeds do.
     if (listing.entries.length === 0 && !listing.known) throw new NotFound(`no ${kind} named "${name}"`);
-    return htmlResponse(renderListPage(ref, listing, deps.site), deps.site);
+    // Looked up by its URL name: titled with the name as posts write it.
+    return htmlResponse(renderListPage(writtenName(ref, listing.entries), listing, deps.site), deps.site);
   }
   return feedResponse(ref, extension as FeedFormat, request, deps);
 }

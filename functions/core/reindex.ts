@@ -1,5 +1,6 @@
 import { inParallel } from './in-parallel';
-import { reconcileKey, type ReadObject, type ReadPost, type ReconcileOutcome } from './ingest';
+import { SITE_CONFIG_KEY } from './site-config';
+import { readSiteFromBucket, reconcileKey, type ReadObject, type ReadPost, type ReconcileOutcome } from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { FeedRef, TaxonomyKind } from './post';
 import { feedCursor, type OwnedRow, type PostStore, type PublishedVersion, type SourceInventory, type SourceState } from './store';
@@ -65,6 +66,8 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   const todo: string[] = [];
   const listed = new Set<string>();
   for await (const object of deps.listObjects()) {
+    // The site's _config.yml is read with every post, not published as one.
+    if (object.key === SITE_CONFIG_KEY) continue;
     summary.objects++;
     listed.add(object.key);
     const state = states.get(object.key);
@@ -84,7 +87,10 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   let done = 0;
   const total = todo.length;
   deps.onProgress?.(done, total);
-  const ingestDeps = { store, readObject: deps.readObject, readPost: deps.readPost, ...deps.settings, force: deps.force };
+  // The site's _config.yml, read once for the whole run (a change of it during the run brings its own reindex).
+  let site: ReturnType<typeof readSiteFromBucket> | undefined;
+  const readSite = () => (site ??= readSiteFromBucket(deps.readObject));
+  const ingestDeps = { store, readObject: deps.readObject, readPost: deps.readPost, readSite, ...deps.settings, force: deps.force };
   await inParallel(todo, deps.concurrency ?? 8, async (key) => {
     count(summary, await reconcileKey(key, { ...ingestDeps, after: newest.get(key) }));
     deps.onProgress?.(++done, total);

@@ -1,4 +1,26 @@
+import { slugify } from './permalink';
 import type { FeedRef } from './post';
+
+/**
+ * What a category or tag name is in URLs and feed keys: the name itself, unless it holds a
+ * character no path segment can keep (`/` splits it, `?` and `#` end the path, API Gateway refuses
+ * `%25`, browsers read `\` as `/`); then Jekyll's slug of it (`UX/UI` is `ux-ui`). Names without
+ * those characters keep the URLs and table rows they always had. Two names with one slug share
+ * its feed. Pages and feeds show the name as written (`writtenName`).
+ */
+export function nameInUrl(name: string): string {
+  return /[/\\?#%]/.test(name) ? slugify(name) : name;
+}
+
+/** The name as a post wrote it, for a feed looked up by its URL name: found in the entries' own categories or tags. */
+export function writtenName<T extends FeedRef>(ref: T, entries: ReadonlyArray<{ categories: string[]; tags: string[] }>): T {
+  if (ref.kind === 'site') return ref;
+  for (const entry of entries) {
+    const found = (ref.kind === 'category' ? entry.categories : entry.tags).find((name) => nameInUrl(name) === ref.name);
+    if (found !== undefined) return { ...ref, name: found };
+  }
+  return ref;
+}
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
 export const FEED_FORMATS: readonly FeedFormat[] = ['rss', 'atom', 'json'];
@@ -15,12 +37,12 @@ export function absoluteUrl(baseUrl: string, path: string): string {
 
 /** Decoded path of a feed document: `/category/成都.rss`, `/feed.atom`. */
 export function feedPath(ref: FeedRef, format: FeedFormat): string {
-  return ref.kind === 'site' ? `/feed.${format}` : `/${ref.kind}/${ref.name}.${format}`;
+  return ref.kind === 'site' ? `/feed.${format}` : `/${ref.kind}/${nameInUrl(ref.name)}.${format}`;
 }
 
 /** Decoded path of the HTML page listing a feed's posts. */
 export function feedPagePath(ref: FeedRef): string {
-  return ref.kind === 'site' ? '/' : `/${ref.kind}/${ref.name}.html`;
+  return ref.kind === 'site' ? '/' : `/${ref.kind}/${nameInUrl(ref.name)}.html`;
 }
 
 export function shareLinkPath(code: string): string {
@@ -33,7 +55,7 @@ export function tagUri(authority: string, specific: string): string {
 }
 
 export function feedKey(ref: FeedRef): string {
-  return ref.kind === 'site' ? 'site' : `${ref.kind}#${ref.name}`;
+  return ref.kind === 'site' ? 'site' : `${ref.kind}#${nameInUrl(ref.name)}`;
 }
 
 /** Feed cursors (an entry's sort key) travel in URLs as base64url: opaque, and safe in any URL. */

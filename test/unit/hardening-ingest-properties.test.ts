@@ -172,7 +172,7 @@ describe('characters made by YAML escapes', () => {
   it('are removed like those in the text: a lone surrogate or control character cannot break a feed or a URL', async () => {
     const store = new MemoryPostStore();
     const file = '---\ntitle: "\\ud800 Title \\x07"\ndate: 2022-01-12\ncategories: ["\\udc00cat\\u0085"]\n---\nBody.\n';
-    const readObject = async () => ({ bytes: new TextEncoder().encode(file) });
+    const readObject = async (key: string) => (key === 'posts/a.md' ? { bytes: new TextEncoder().encode(file) } : undefined);
     const outcome = await ingestChange({ key: 'posts/a.md', kind: 'created', sequencer: '01', eventTime: '2024-01-01T00:00:00.000Z' }, { store, readObject });
     expect(outcome.result).toBe('published');
     expect((await store.listNames('category')).map(({ name: n }) => n)).toEqual(['cat']);

@@ -32,8 +32,9 @@ describe('the ingest handler', () => {
     const store = new MemoryPostStore();
     const handler = createIngestHandler({ store, s3, bucket: 'content' });
     const outcomes = await handler({ Records: [record('ObjectCreated:Put', key, '0A', 'v1')] } as unknown as S3Event);
-    expect(outcomes).toMatchObject([{ key, result: 'published', path: '/x/2024/05/01/a b+c 成都.html' }]);
-    expect(reads).toEqual([{ key, versionId: 'v1' }]);
+    expect(outcomes).toMatchObject([{ key, result: 'published', path: '/x/2024/05/01/a-b+c-成都.html' }]);
+    // The post's version, and the site's _config.yml as it is now.
+    expect(reads).toEqual([{ key, versionId: 'v1' }, { key: 'posts/_config.yml' }]);
     expect((await store.queryFeed({ kind: 'category', name: 'x' }, 5)).map((entry) => entry.title)).toEqual(['First']);
   });
 
@@ -126,7 +127,7 @@ describe('the ingest handler', () => {
       record('ObjectCreated:Put', key, '0B', 'v1'),
     ));
     expect(outcomes).toMatchObject([{ key, result: 'published' }]);
-    expect(bucket.reads).toEqual([{ key, versionId: 'v1' }]);
+    expect(bucket.reads).toEqual([{ key, versionId: 'v1' }, { key: 'posts/_config.yml' }]);
   });
 
   it('reports every feed a change touched: added, updated and removed', async () => {

@@ -189,18 +189,22 @@ describe('parsePost: categories and tags', () => {
     expect(p.tags).toEqual([]);
   });
 
-  it('rejects a name containing a slash', () => {
-    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [a/b]'])).message).toMatch(
-      /^categories name "a\/b" contains a character not allowed/,
+  it('keeps a name with / ? # % as written (its URLs use its slug), and refuses one with nothing to make a URL of', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [a/b, "100%?"]', 'permalink: /:year/:title.html'])).categories).toEqual(['a/b', '100%?']);
+    // In a post's own URL (`:categories`) Jekyll puts the name as written: no request could reach one with ? or %.
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: ["100%?"]'])).message).toMatch(/contains \? or #, which cannot be part of a page's path/);
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: ["?#"]'])).message).toBe(
+      'categories name "?#" has no letter or digit to make its URL of',
     );
   });
 });
 
 describe('parsePost: front-matter fields', () => {
-  it('returns only {published: false} and the id for `published: false`', () => {
+  it('returns only {published: false}, the id and the reason for `published: false`', () => {
     expect(parse('posts/draft.md', file(['title: A', 'date: 2022-01-01', 'published: false']))).toEqual({
       published: false,
       id: 'draft',
+      reason: 'published: false in its front matter: Jekyll does not publish it',
     });
   });
 
@@ -535,7 +539,7 @@ describe('parsePost: front matter as Jekyll users write it', () => {
   });
 
   it('returns published: false with the id for a draft, whatever else is wrong with it', () => {
-    expect(parse('posts/draft.md', file(['published: false', 'infoCode: NW5']))).toEqual({ published: false, id: 'NW5' });
+    expect(parse('posts/draft.md', file(['published: false', 'infoCode: NW5']))).toMatchObject({ published: false, id: 'NW5' });
   });
 
   it('keeps unknown fields, including nested ones and ones that look like dates, as given', () => {

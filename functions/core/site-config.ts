@@ -1,0 +1,53 @@
+/**
+ * A Jekyll site's `_config.yml`, read for what decides its posts' URLs and dates. It is uploaded
+ * with the posts (`npm run upload -- SITE-FOLDER` puts it at SITE_CONFIG_KEY) and ingest reads it
+ * for every post it applies. Other keys (layouts, plugins, `defaults`…) are Jekyll's business.
+ */
+import yaml from 'js-yaml';
+import { PostRejected } from './errors';
+import type { JekyllSite } from './parse-post';
+import { permalinkTemplate } from './permalink';
+import { isTimeZone } from './post-date';
+
+/** Where a site's `_config.yml` sits in the bucket: the root of the uploaded site folder. */
+export const SITE_CONFIG_KEY = 'posts/_config.yml';
+
+export interface SiteConfig extends JekyllSite {
+  /** `title`, `description`, `url` as the config gives them (defaults for the site settings). */
+  title?: string;
+  description?: string;
+  url?: string;
+}
+
+/**
+ * Reads `_config.yml`. `permalink` is a named style (`date`, Jekyll's default, `pretty`,
+ * `ordinal`, `weekdate`, `none`) or a template; `timezone` an IANA zone name — without one, UTC
+ * (Jekyll would use the building machine's zone; GitHub Pages and CI machines run in UTC).
+ * Refuses, saying why, what Jekyll would refuse or misread.
+ */
+export function readSiteConfig(text: string): SiteConfig {
+  let data: unknown;
+  try {
+    // Jekyll reads the config with Psych's safe_load; the core schema reads the same scalars for these keys.
+    data = yaml.load(text.replace(/^\uFEFF/, ''), { schema: yaml.CORE_SCHEMA });
+  } catch (error) {
+    const mark = (error as { mark?: { line: number; column: number } }).mark;
+    throw new PostRejected(`_config.yml is not valid YAML: ${(error as { reason?: string }).reason ?? String(error)}`, mark ? mark.line + 1 : undefined, mark ? mark.column + 1 : undefined);
+  }
+  // An empty config is Jekyll's defaults.
+  const config = (data ?? {}) as Record<string, unknown>;
+  if (typeof config !== 'object' || Array.isArray(config)) throw new PostRejected('_config.yml must be a mapping of settings');
+  const text_ = (key: string): string | undefined => {
+    const value = config[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') throw new PostRejected(`_config.yml: ${key} must be text, not ${JSON.stringify(value)}`);
+    return String(value);
+  };
+  const permalink = permalinkTemplate(text_('permalink') ?? 'date');
+  const timeZone = text_('timezone') ?? 'UTC';
+  if (!isTimeZone(timeZone)) throw new PostRejected(`_config.yml: timezone "${timeZone}" is not a time zone name such as Asia/Shanghai`);
+  const title = text_('title');
+  const description = text_('description');
+  const url = text_('url')?.replace(/\/+$/, '');
+  return { permalink, timeZone, ...(title ? { title } : {}), ...(description ? { description } : {}), ...(url ? { url } : {}) };
+}
