@@ -130,7 +130,8 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   const skipped = jekyllSkips(sourceKey);
   if (skipped) return { published: false, id: keyDerivedId(sourceKey), reason: skipped };
   const source = removeXmlUnsafeCharacters(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
-  const { fields, content, bodyLine } = readFrontMatter(source);
+  // Jekyll publishes a file of a site's _posts without front matter too (its title from the file name).
+  const { fields, content, bodyLine } = place.kind === 'post' && !FRONT_MATTER_START.test(source) ? { fields: new FrontMatter({}, new Map()), content: source, bodyLine: 1 } : readFrontMatter(source);
   const fileName = baseName(sourceKey);
   const fromFileName = place.kind === 'post' ? DATED_NAME.exec(fileName) : LOOSE_DATED_NAME.exec(fileName.replace(/\.[^.]+$/, ''));
 
@@ -274,9 +275,12 @@ const TIMESTAMP = new yaml.Type('tag:yaml.org,2002:timestamp', {
 // CORE_SCHEMA keeps every other date as the string written, offset included.
 const YAML_OPTIONS = { schema: yaml.CORE_SCHEMA.extend({ implicit: [TIMESTAMP] }), maxDepth: MAX_FRONT_MATTER_DEPTH + 2 };
 
+/** Jekyll's test for front matter (Document::YAML_FRONT_MATTER_REGEXP): a first line of `---`. */
+const FRONT_MATTER_START = /^---[ \t]*(\n|$)/;
+
 function readFrontMatter(source: string): { fields: FrontMatter; content: string; bodyLine: number } {
   const lines = source.split('\n');
-  if (!/^---[ \t]*$/.test(lines[0])) throw new PostRejected('file does not start with YAML front matter (---)', 1);
+  if (!FRONT_MATTER_START.test(source)) throw new PostRejected('file does not start with YAML front matter (---)', 1);
   const end = lines.findIndex((line, index) => index > 0 && /^---[ \t]*$/.test(line));
   if (end === -1) throw new PostRejected('front matter is not closed: no --- line after the one on line 1', 1);
   // From just after the first `---`, so that js-yaml's line 0 is the file's line 1 and its

@@ -3,17 +3,23 @@ import { existsSync } from 'node:fs';
 
 /**
  * Tools some tests read back with, which no npm package provides here: Debian's Chromium for
- * the browser test (Playwright's own browser download cannot reach its host from this network)
- * and python3-feedparser, the feed parser many readers are built on. `npm test` installs them
- * from Debian's packages when they are missing, and says so, so that the README's test command
- * is all a fresh machine needs.
+ * the browser test (Playwright's own browser download cannot reach its host from this network),
+ * python3-feedparser, the feed parser many readers are built on, and jekyll, which the Jekyll
+ * parity test builds its fixture site with. `npm test` installs them from Debian's packages when
+ * they are missing, and says so, so that the README's test command is all a fresh machine needs.
+ * jekyll alone may be missing afterwards (a machine without apt-get or root): the parity test
+ * then skips, saying why.
  */
 const TOOLS = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { pkg: 'python3-feedparser', present: () => succeeds('/usr/bin/python3', ['-c', 'import feedparser']) },
 ];
 
+/** Installed like TOOLS when missing, but optional: test/integration/jekyll-parity.test.ts skips without it. */
+const OPTIONAL_TOOLS = [{ pkg: 'jekyll', present: () => existsSync('/usr/bin/jekyll') }];
+
 export default function setup(): void {
+  installOptional();
   const missing = TOOLS.filter((tool) => !tool.present()).map((tool) => tool.pkg);
   if (missing.length === 0) return;
   const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
@@ -26,6 +32,23 @@ export default function setup(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
   const still = TOOLS.filter((tool) => !tool.present()).map((tool) => tool.pkg);
   if (still.length) throw new Error(`apt-get ran, yet ${still.join(', ')} is still missing`);
+}
+
+function installOptional(): void {
+  const missing = OPTIONAL_TOOLS.filter((tool) => !tool.present()).map((tool) => tool.pkg);
+  if (missing.length === 0) return;
+  if (!existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
+    console.log(`npm test: the Debian packages ${missing.join(', ')} are missing and cannot be installed here (needs apt-get as root); the tests that use them skip`);
+    return;
+  }
+  console.log(`npm test: installing the Debian packages ${missing.join(', ')} (missing; used by the Jekyll parity test)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  } catch (error) {
+    console.log(`npm test: apt-get could not install ${missing.join(', ')} (${error instanceof Error ? error.message : String(error)}); the tests that use them skip`);
+  }
 }
 
 function succeeds(file: string, args: string[]): boolean {

@@ -842,6 +842,11 @@ describe('parsePost: a post of a Jekyll site (uploaded from its _posts folders)'
     expect(published('posts/_posts/2022-1-2-my-first-post.md', file([])).title).toBe('My First Post');
   });
 
+  it('publishes a file of _posts without front matter, as Jekyll does (a loose file still needs it)', () => {
+    expect(published('posts/_posts/2022-01-02-bare.md', 'Just text.\n')).toMatchObject({ title: 'Bare', path: '/2022/01/02/0000/bare.html', html: '<p>Just text.</p>' });
+    expect(() => parsePost('posts/2022-01-02-bare.md', 'Just text.\n', { now: NOW, site: SITE })).toThrow('file does not start with YAML front matter (---)');
+  });
+
   it('reads an unquoted timestamp without offset as UTC and a quoted one in the site zone, as Jekyll does', () => {
     expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2014-10-1 12:00:00'])).date).toBe('2014-10-01T20:00:00+08:00');
     expect(published('posts/_posts/2022-01-01-a.md', file(['date: "2022-01-12 02:44:46"'])).date).toBe('2022-01-12T02:44:46+08:00');
