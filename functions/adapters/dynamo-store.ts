@@ -114,8 +114,8 @@ export class DynamoPostStore implements PostStore {
       const page = await this.client.send(new ScanCommand({
         TableName: this.tableName,
         FilterExpression: ['SOURCE#', 'POST#', 'FEED#', 'SHARE#', 'PATH#'].map((_, i) => `begins_with(${PK}, :p${i})`).join(' OR '),
-        ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path`,
-        ExpressionAttributeNames: { '#key': 'key', '#status': 'status', '#error': 'error', '#at': 'at', '#path': 'path' },
+        ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, #site, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path`,
+        ExpressionAttributeNames: { '#key': 'key', '#status': 'status', '#error': 'error', '#at': 'at', '#path': 'path', '#site': 'site' },
         ExpressionAttributeValues: marshall({ ':p0': 'SOURCE#', ':p1': 'POST#', ':p2': 'FEED#', ':p3': 'SHARE#', ':p4': 'PATH#' }),
         ExclusiveStartKey: startKey,
       }));
@@ -510,7 +510,7 @@ function isTransient(error: unknown): boolean {
 }
 
 const SOURCE_STATE_FIELDS = [
-  'key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'published', 'rowsSequencer', 'revision',
+  'key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'site', 'published', 'rowsSequencer', 'revision',
 ] as const;
 
 /** One scanned item into reindex's inventory (see OwnedRow). */

@@ -3,7 +3,7 @@ import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { keyDerivedId, parsePost, type JekyllSite, type ParsedPost } from './parse-post';
-import { readSiteConfig, SITE_CONFIG_KEY } from './site-config';
+import { readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
 import { decodePostText, postTooLarge } from './post-text';
 import { shortCodeCandidate } from './short-code';
@@ -98,8 +98,15 @@ export async function readSiteFromBucket(readObject: ReadObject): Promise<Jekyll
   }
 }
 
-function siteOf(deps: IngestDeps): Promise<JekyllSite | undefined> {
-  return deps.readSite ? deps.readSite() : readSiteFromBucket(deps.readObject);
+/** The site config as it is now; `fingerprint` is `unreadable` while it is refused. */
+export async function currentSite(deps: Pick<IngestDeps, 'readSite' | 'readObject'>): Promise<{ site?: JekyllSite; fingerprint?: string; refusal?: PostRejected }> {
+  try {
+    const site = await (deps.readSite ? deps.readSite() : readSiteFromBucket(deps.readObject));
+    return { site, fingerprint: siteFingerprint(site) };
+  } catch (error) {
+    if (error instanceof PostRejected) return { fingerprint: 'unreadable', refusal: error };
+    throw error;
+  }
 }
 
 /** `feeds`: every feed whose entries this change added, changed or removed (empty when nothing changed). */
@@ -201,8 +208,10 @@ async function clearLeftovers(change: ObjectChange, sequencer: string, observed:
   if (token >= rowsSequencerOf(observed)) return;
   let parsed;
   try {
+    const { site, refusal } = await currentSite(deps);
+    if (refusal) throw refusal;
     parsed = await (deps.readPost ?? readPostInProcess)(change.key, object.bytes, {
-      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site: await siteOf(deps),
+      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site,
     });
   } catch (error) {
     if (error instanceof PostRejected) return;
@@ -240,7 +249,8 @@ export async function reconcileKey(
     if (!newerRows && (!observed || observed.status === 'deleted')) return unchanged('deleted');
     return settle({ ...context, token: `${token}.-` }, { status: 'deleted' }, undefined);
   }
-  if (!deps.force && !newerRows && observed && observed.status !== 'deleted' && object.etag !== undefined && observed.etag === object.etag) {
+  const readWithSite = async () => observed?.site === (await currentSite(deps)).fingerprint;
+  if (!deps.force && !newerRows && observed && observed.status !== 'deleted' && object.etag !== undefined && observed.etag === object.etag && await readWithSite()) {
     const post = observed.postId ? await store.getPost(observed.postId) : undefined;
     if (!observed.postId || post?.sourceKey === key) return unchanged(observed.status);
   }
@@ -279,17 +289,22 @@ interface ChangeContext {
   token: string;
   at: string;
   etag?: string;
+  /** siteFingerprint of the site config the object was read with. */
+  site?: string;
   /** The key's state when the change began. */
   observed: SourceState | undefined;
   store: PostStore;
 }
 
-async function applyObject(context: ChangeContext, object: StoredObject, deps: IngestDeps): Promise<IngestOutcome> {
+async function applyObject(readContext: ChangeContext, object: StoredObject, deps: IngestDeps): Promise<IngestOutcome> {
+  const { site, fingerprint, refusal } = await currentSite(deps);
+  const context = { ...readContext, ...(fingerprint ? { site: fingerprint } : {}) };
   let parsed;
   try {
     if (!object.bytes) throw postTooLarge(object.size ?? Number.NaN, maxPostBytes(deps));
+    if (refusal) throw refusal;
     parsed = await (deps.readPost ?? readPostInProcess)(context.key, object.bytes, {
-      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site: await siteOf(deps),
+      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site,
     });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;
@@ -428,6 +443,7 @@ async function settle(
       state = {
         key, sequencer: token, status: 'failed', error: next.error, at: context.at,
         ...(context.etag ? { etag: context.etag } : {}),
+        ...(context.site ? { site: context.site } : {}),
         ...(base?.published ? { postId: base.published.id, published: base.published } : {}),
         rowsSequencer: base ? rowsSequencerOf(base) : NO_EVENT,
       };
@@ -447,6 +463,7 @@ async function settle(
         : {
             key, sequencer: token, status: next.status, at: context.at,
             ...(context.etag ? { etag: context.etag } : {}),
+            ...(context.site ? { site: context.site } : {}),
             ...rowsPart,
           };
     }

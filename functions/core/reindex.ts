@@ -1,6 +1,6 @@
 import { inParallel } from './in-parallel';
 import { SITE_CONFIG_KEY } from './site-config';
-import { readSiteFromBucket, reconcileKey, type ReadObject, type ReadPost, type ReconcileOutcome } from './ingest';
+import { currentSite, readSiteFromBucket, reconcileKey, type ReadObject, type ReadPost, type ReconcileOutcome } from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { FeedRef, TaxonomyKind } from './post';
 import { feedCursor, type OwnedRow, type PostStore, type PublishedVersion, type SourceInventory, type SourceState } from './store';
@@ -62,6 +62,12 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   const owners = new Map(inventory.posts.map((post) => [post.id, post.sourceKey]));
   const summary: ReindexSummary = { objects: 0, published: 0, unpublished: 0, deleted: 0, unchanged: 0, failed: 0, skipped: 0, recounted: 0, swept: 0 };
 
+  // The site's _config.yml, read once for the whole run (a change of it during the run brings its own reindex).
+  let site: ReturnType<typeof readSiteFromBucket> | undefined;
+  const readSite = () => (site ??= readSiteFromBucket(deps.readObject));
+  // Keys read with other site settings are applied again: a new permalink style moves every post.
+  const { fingerprint } = await currentSite({ readSite, readObject: deps.readObject });
+
   const newest = newestRows(inventory);
   const todo: string[] = [];
   const listed = new Set<string>();
@@ -72,7 +78,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     listed.add(object.key);
     const state = states.get(object.key);
     const rowsAhead = (newest.get(object.key)?.token ?? '') > (state?.sequencer ?? '');
-    if (!deps.force && !rowsAhead && state && upToDate(state, object.etag, owners)) {
+    if (!deps.force && !rowsAhead && state && upToDate(state, object.etag, owners) && state.site === fingerprint) {
       if (state.status === 'failed') summary.failed++;
       else summary.unchanged++;
     } else {
@@ -87,9 +93,6 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   let done = 0;
   const total = todo.length;
   deps.onProgress?.(done, total);
-  // The site's _config.yml, read once for the whole run (a change of it during the run brings its own reindex).
-  let site: ReturnType<typeof readSiteFromBucket> | undefined;
-  const readSite = () => (site ??= readSiteFromBucket(deps.readObject));
   const ingestDeps = { store, readObject: deps.readObject, readPost: deps.readPost, readSite, ...deps.settings, force: deps.force };
   await inParallel(todo, deps.concurrency ?? 8, async (key) => {
     count(summary, await reconcileKey(key, { ...ingestDeps, after: newest.get(key) }));

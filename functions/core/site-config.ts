@@ -3,11 +3,20 @@
  * with the posts (`npm run upload -- SITE-FOLDER` puts it at SITE_CONFIG_KEY) and ingest reads it
  * for every post it applies. Other keys (layouts, plugins, `defaults`…) are Jekyll's business.
  */
+import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import type { JekyllSite } from './parse-post';
 import { permalinkTemplate } from './permalink';
 import { isTimeZone } from './post-date';
+
+/**
+ * What of a site's config a post is read with, in a few characters (undefined without a config):
+ * recorded with each key's state, so that reindex can tell the keys read with other settings.
+ */
+export function siteFingerprint(site: JekyllSite | undefined): string | undefined {
+  return site && createHash('sha256').update(`${site.permalink}\0${site.timeZone}`).digest('hex').slice(0, 16);
+}
 
 /** Where a site's `_config.yml` sits in the bucket: the root of the uploaded site folder. */
 export const SITE_CONFIG_KEY = 'posts/_config.yml';

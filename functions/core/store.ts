@@ -18,6 +18,12 @@ export interface SourceState {
   at: string;
   /** ETag of the object version read, so reindex can tell an up-to-date key without reading it. */
   etag?: string;
+  /**
+   * The site's _config.yml settings the post was read with (`siteFingerprint`), absent without
+   * one: reindex applies again every key read with other settings, so a change of permalink
+   * style moves every post.
+   */
+  site?: string;
   /** What this key publishes now, so that the next change can take exactly that back. */
   published?: PublishedVersion;
   /**

@@ -5,13 +5,15 @@ import { s3Client } from '../adapters/s3-client';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';
-import { s3ObjectReader } from '../adapters/s3-objects';
+import { listObjects, s3ObjectReader } from '../adapters/s3-objects';
 import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
 import { budgetedReader } from '../adapters/parse-worker';
 import { ingestChange, type IngestOutcome, type ObjectChange, type ReadPost } from '../core/ingest';
 import { readIngestSettings, type IngestSettings } from '../core/ingest-settings';
+import { reindex } from '../core/reindex';
 import { isSequencer } from '../core/sequencer';
+import { SITE_CONFIG_KEY } from '../core/site-config';
 import type { PostStore } from '../core/store';
 import { websubTopics } from '../core/websub';
 
@@ -38,6 +40,24 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
   const readObject = s3ObjectReader(deps.s3, deps.bucket);
   const { maxPostBytes, iframeHosts, legacyHosts } = deps.settings ?? readIngestSettings({}, INGEST_SETTING_NAMES);
 
+  /**
+   * The site's _config.yml changed (or was removed): every post read with other settings is
+   * applied again with the config as it is now, moving to its new URL (301 from the old), as
+   * `npm run reindex` would. Each key's state records the settings it was read with, so a retry
+   * of this event (or reindex) goes on with the posts not yet moved, whatever order events arrive in.
+   */
+  const applySiteConfig = async (key: string): Promise<IngestOutcome> => {
+    const summary = await reindex({
+      store: deps.store,
+      listObjects: () => listObjects(deps.s3, deps.bucket, POSTS_PREFIX),
+      readObject,
+      readPost: deps.readPost,
+      settings: { maxPostBytes, iframeHosts, legacyHosts },
+    });
+    logger.info('site configuration applied', { key, ...summary });
+    return { key, result: 'skipped', reason: `the site configuration: ${summary.published} posts published again, ${summary.failed} refused`, feeds: [] };
+  };
+
   let authorityRecorded = false;
   return async (event: S3Event): Promise<IngestOutcome[]> => {
     const outcomes: IngestOutcome[] = [];
@@ -45,7 +65,9 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       if (!change.key.startsWith(POSTS_PREFIX)) continue;
       let outcome: IngestOutcome;
       try {
-        outcome = await ingestChange(change, { store: deps.store, readObject, readPost: deps.readPost, maxPostBytes, iframeHosts, legacyHosts });
+        outcome = change.key === SITE_CONFIG_KEY
+          ? await applySiteConfig(change.key)
+          : await ingestChange(change, { store: deps.store, readObject, readPost: deps.readPost, maxPostBytes, iframeHosts, legacyHosts });
       } catch (error) {
         logger.error('ingest failed; the event will be retried', {
           key: change.key, sequencer: change.sequencer, error: error instanceof Error ? error.message : String(error),

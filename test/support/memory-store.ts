@@ -24,7 +24,7 @@ const POST_FIELDS = [
   'shortCode', 'html', 'summary', 'contentHash', 'extra',
 ] as const;
 const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;
-const STATE_FIELDS = ['key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'published', 'rowsSequencer', 'revision'] as const;
+const STATE_FIELDS = ['key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'site', 'published', 'rowsSequencer', 'revision'] as const;
 
 /**
  * The same rows, under the same conditions, as functions/adapters/dynamo-store.ts, in memory:

@@ -1,4 +1,4 @@
-import { GetObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 
 interface Version {
   id: string;
@@ -48,7 +48,15 @@ export class VersionedBucket {
   }
 
   readonly s3 = {
-    send: async (command: GetObjectCommand) => {
+    send: async (command: GetObjectCommand | ListObjectsV2Command) => {
+      if (command instanceof ListObjectsV2Command) {
+        // One page: the keys whose newest version is not a delete marker.
+        const contents = [...this.versions.entries()]
+          .filter(([key, stack]) => key.startsWith(command.input.Prefix ?? '') && stack.length > 0 && !stack.at(-1)!.marker)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([key, stack]) => ({ Key: key, ETag: `"etag-${stack.at(-1)!.id}"`, Size: stack.at(-1)!.body!.byteLength }));
+        return { Contents: contents, IsTruncated: false };
+      }
       if (!(command instanceof GetObjectCommand)) throw new Error(`unexpected command ${command}`);
       const { Key, VersionId } = command.input;
       this.reads.push({ key: Key!, ...(VersionId ? { versionId: VersionId } : {}) });

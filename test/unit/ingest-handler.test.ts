@@ -160,6 +160,43 @@ describe('the ingest handler', () => {
     await expect(handler(event)).rejects.toThrow('Rate exceeded');
     expect(await handler(event)).toMatchObject([{ result: 'published' }]);
   });
+
+  it('applies a change of the site\'s _config.yml to every post: each moves to its new URL, with a 301 from the old, once', async () => {
+    const bucket = new VersionedBucket();
+    const store = new MemoryPostStore();
+    const handler = createIngestHandler({ store, s3: bucket.s3, bucket: 'content' });
+    const keys = ['posts/_posts/2024-05-01-first.md', 'posts/news/_posts/2024-05-02-second.md'];
+    const config = 'posts/_config.yml';
+    const upload = (key: string, body: string, sequencer: string) => handler(event(record('ObjectCreated:Put', key, sequencer, bucket.put(key, body))));
+    await upload(config, 'title: A site\n', '01');
+    await upload(keys[0], postFile(['title: First']), '02');
+    await upload(keys[1], postFile(['title: Second']), '03');
+    expect((await store.getPost('_posts/2024-05-01-first'))?.path).toBe('/2024/05/01/first.html');
+
+    expect(await upload(config, 'permalink: pretty\ntimezone: America/New_York\n', '04')).toMatchObject([
+      { key: config, result: 'skipped', reason: 'the site configuration: 2 posts published again, 0 refused' },
+    ]);
+    // A file name's date is midnight in the site's zone, as Jekyll reads it.
+    expect((await store.getPost('_posts/2024-05-01-first'))).toMatchObject({ path: '/2024/05/01/first/', date: '2024-05-01T00:00:00-04:00' });
+    expect((await store.getPost('news/_posts/2024-05-02-second'))?.path).toBe('/news/2024/05/02/second/');
+    expect(await store.findPage('/2024/05/01/first.html')).toEqual({ movedTo: '/2024/05/01/first/' });
+    expect(await store.findPage('/news/2024/05/02/second.html')).toEqual({ movedTo: '/news/2024/05/02/second/' });
+    // Delivered again (or read again by reindex): every post was already read with these settings.
+    expect(await handler(event(record('ObjectCreated:Put', config, '04')))).toMatchObject([{ reason: 'the site configuration: 0 posts published again, 0 refused' }]);
+
+    // A config Jekyll would refuse refuses the posts read with it, keeping their last good version.
+    expect(await upload(config, 'timezone: Mars/Olympus\n', '05')).toMatchObject([{ reason: 'the site configuration: 0 posts published again, 2 refused' }]);
+    expect((await store.listFailedSources()).map(({ error }) => error)).toEqual([
+      'the site\'s posts/_config.yml: _config.yml: timezone "Mars/Olympus" is not a time zone name such as Asia/Shanghai',
+      'the site\'s posts/_config.yml: _config.yml: timezone "Mars/Olympus" is not a time zone name such as Asia/Shanghai',
+    ]);
+    expect((await store.getPost('_posts/2024-05-01-first'))?.path).toBe('/2024/05/01/first/');
+    // Removing it brings back Jekyll's defaults.
+    bucket.deleteObject(config);
+    await handler(event(record('ObjectRemoved:DeleteMarkerCreated', config, '06')));
+    expect((await store.getPost('_posts/2024-05-01-first'))?.path).toBe('/2024/05/01/first.html');
+    expect(await store.listFailedSources()).toEqual([]);
+  });
 });
 
 describe('states written before states recorded their rows', () => {
