@@ -3,16 +3,20 @@
  * why, with the very rules ingest applies (functions/core: decodePostText, parsePost).
  *
  *   npm run check -- _posts                  a Jekyll _posts folder, recursively (dotfiles skipped)
+ *   npm run check -- my-site                 a Jekyll site: its _config.yml and every _posts folder in it
  *   npm run check -- a.md b.html             single files
  *
- * Prints `file:line:column: what is wrong` per refused post and `N posts checked, M refused`;
+ * Prints `file:line:column: what is wrong` per refused post, `file: not published: why` per file
+ * Jekyll would not publish either (a draft, `published: false`, no date in the file name), and
+ * `N posts checked, M refused` (`, K not published` when there are some);
  * exits 1 when any post would be refused, 2 on a usage error. MAX_POST_BYTES comes from the
  * environment, as for ingest. Not checked here: whether another file already publishes the
  * same post id (that needs the table).
  */
 import { readFile } from 'node:fs/promises';
+import { PostRejected } from '../../functions/core/errors';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
-import { checkPost, collectPostFiles, describeProblem } from './post-files';
+import { checkPost, collectPostFiles, describeProblem, readSiteFile } from './post-files';
 import { commandFailed, parseCommandLine } from './target';
 
 const USAGE = 'usage: npm run check -- <files or folders>';
@@ -25,15 +29,26 @@ async function main(): Promise<number> {
       return 0;
     }
     const settings = ingestSettingsFromEnv(process.env);
-    const { files } = await collectPostFiles(positionals);
-    let refused = 0;
-    for (const file of files) {
-      const rejection = checkPost(file.key, await readFile(file.path), settings);
-      if (!rejection) continue;
-      refused++;
-      console.log(describeProblem(file.path, rejection));
+    const { files, config } = await collectPostFiles(positionals);
+    const site = await readSiteFile(config);
+    if (site instanceof PostRejected) {
+      console.log(describeProblem(config!.path, site));
+      console.log(`${config!.path} is refused, and with it every post of the site`);
+      return 1;
     }
-    console.log(`${files.length} post${files.length === 1 ? '' : 's'} checked, ${refused} refused`);
+    let refused = 0;
+    let skipped = 0;
+    for (const file of files) {
+      const result = checkPost(file.key, await readFile(file.path), settings, site);
+      if ('refused' in result) {
+        refused++;
+        console.log(describeProblem(file.path, result.refused));
+      } else if ('skipped' in result) {
+        skipped++;
+        console.log(`${file.path}: not published: ${result.skipped}`);
+      }
+    }
+    console.log(`${files.length} post${files.length === 1 ? '' : 's'} checked, ${refused} refused${skipped ? `, ${skipped} not published` : ''}`);
     return refused > 0 ? 1 : 0;
   } catch (error) {
     return commandFailed('check', error);

@@ -2,11 +2,12 @@
  * The files `npm run check` and `npm run upload` work on, and the one test they share: the
  * rules ingest applies (decodePostText, then parsePost), run on this machine.
  */
-import { stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import { PostRejected } from '../../functions/core/errors';
 import type { IngestSettings } from '../../functions/core/ingest-settings';
-import { parsePost } from '../../functions/core/parse-post';
+import { parsePost, type JekyllSite } from '../../functions/core/parse-post';
+import { readSiteConfig, SITE_CONFIG_KEY } from '../../functions/core/site-config';
 import { decodePostText } from '../../functions/core/post-text';
 import { POSTS_PREFIX } from '../../functions/config-names';
 import { listFiles, postKeyOf } from '../local/sync-content';
@@ -23,21 +24,52 @@ export interface PostFiles {
   files: PostFile[];
   /** Whether any argument was a folder (what `upload --delete` mirrors). */
   folders: boolean;
+  /** A site folder's _config.yml (published at SITE_CONFIG_KEY), not among `files`. */
+  config?: PostFile;
+  /** Files of a site folder that are not posts (pages, layouts, assets: Jekyll's business), left out. */
+  leftOut: number;
 }
 
-/** Files of the arguments, folders recursively (dotfiles skipped), in argument order. */
+/**
+ * Whether a file of a Jekyll site folder (its path in the folder) is one of its posts or drafts:
+ * in a `_posts` or `_drafts` folder at any depth (`news/_posts/…`), below no other folder Jekyll
+ * leaves out (`_site`, `_layouts`, `node_modules`, `vendor`…).
+ */
+function inPostsFolder(path: string): boolean {
+  const folders = path.split(sep).slice(0, -1);
+  const at = folders.findIndex((folder) => folder === '_posts' || folder === '_drafts');
+  return at !== -1 && !folders.slice(0, at).some((folder) => /^[_.]/.test(folder) || folder === 'node_modules' || folder === 'vendor');
+}
+
+/**
+ * Files of the arguments, folders recursively (dotfiles skipped), in argument order. A folder
+ * with a `_config.yml` is a Jekyll site: its config and the files of its `_posts` and `_drafts`
+ * folders are taken, at `posts/` + their path in the site (`posts/news/_posts/…`), the rest left out.
+ */
 export async function collectPostFiles(paths: string[]): Promise<PostFiles> {
   if (paths.length === 0) throw new UsageError('give at least one file or folder of posts');
   const files: PostFile[] = [];
   const owners = new Map<string, string>();
   let folders = false;
+  let config: PostFile | undefined;
+  let leftOut = 0;
   for (const given of paths) {
     const info = await stat(given).catch(() => undefined);
     if (!info) throw new UsageError(`${given} does not exist`);
     const found: PostFile[] = [];
     if (info.isDirectory()) {
       folders = true;
-      for (const file of await listFiles(given)) found.push({ path: join(given, relative(given, file)), key: postKeyOf(given, file) });
+      const site = await stat(join(given, '_config.yml')).then((file) => file.isFile(), () => false);
+      if (site && config) throw new UsageError(`${config.path} and ${join(given, '_config.yml')}: give one site folder at a time`);
+      if (site) config = { path: join(given, '_config.yml'), key: SITE_CONFIG_KEY };
+      for (const file of await listFiles(given)) {
+        const path = relative(given, file);
+        if (site && !inPostsFolder(path)) {
+          if (path !== '_config.yml') leftOut++;
+          continue;
+        }
+        found.push({ path: join(given, path), key: postKeyOf(given, file) });
+      }
     } else {
       found.push({ path: given, key: POSTS_PREFIX + basename(given) });
     }
@@ -48,16 +80,33 @@ export async function collectPostFiles(paths: string[]): Promise<PostFiles> {
       owners.set(file.key, file.path);
     }
   }
-  return { files, folders };
+  return { files, folders, ...(config ? { config } : {}), leftOut };
 }
 
-/** What ingest would refuse this file for, when published at `key`; undefined when it would take it. */
-export function checkPost(key: string, bytes: Uint8Array, settings: IngestSettings): PostRejected | undefined {
+/** The site a folder's _config.yml gives (see functions/core/site-config.ts); refused as ingest would. */
+export async function readSiteFile(config: PostFile | undefined): Promise<JekyllSite | PostRejected | undefined> {
+  if (!config) return undefined;
   try {
-    parsePost(key, decodePostText(bytes, settings.maxPostBytes), { now: new Date().toISOString(), iframeHosts: settings.iframeHosts, legacyHosts: settings.legacyHosts });
-    return undefined;
+    const { permalink, timeZone } = readSiteConfig(await readFile(config.path, 'utf8'));
+    return { permalink, timeZone };
   } catch (error) {
     if (error instanceof PostRejected) return error;
+    throw error;
+  }
+}
+
+/** What ingest would do with a file: publish it, skip it (as Jekyll does, with why), or refuse it. */
+export type CheckResult = { published: true } | { skipped: string } | { refused: PostRejected };
+
+/** What ingest would do with this file, published at `key`, with the site's config (when the folder has one). */
+export function checkPost(key: string, bytes: Uint8Array, settings: IngestSettings, site?: JekyllSite): CheckResult {
+  try {
+    const parsed = parsePost(key, decodePostText(bytes, settings.maxPostBytes), {
+      now: new Date().toISOString(), iframeHosts: settings.iframeHosts, legacyHosts: settings.legacyHosts, ...(site ? { site } : {}),
+    });
+    return parsed.published ? { published: true } : { skipped: parsed.reason ?? 'not published' };
+  } catch (error) {
+    if (error instanceof PostRejected) return { refused: error };
     throw error;
   }
 }

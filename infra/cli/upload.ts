@@ -9,7 +9,10 @@
  *   npm run upload -- _posts --no-wait              do not wait for ingest's outcome
  *
  * A folder's files go to `posts/` + their path in the folder (a Jekyll `_posts` folder imports
- * as it is); a file given directly goes to `posts/<name>`. Files whose MD5 is the object's ETag
+ * as it is); a file given directly goes to `posts/<name>`. A folder with a `_config.yml` is a
+ * Jekyll site: its config goes first, to `posts/_config.yml` (ingest reads it for every post, and
+ * a change of it re-publishes them all), then every file of its `_posts` and `_drafts` folders;
+ * its other files (pages, layouts, assets) are left out. Files whose MD5 is the object's ETag
  * are skipped. Files ingest would refuse (`npm run check`) are reported and not uploaded, so
  * the last good version stays up; the exit code is then 1.
  *
@@ -29,7 +32,7 @@ import type { PostStore, SourceState } from '../../functions/core/store';
 import { absoluteUrl, shareLinkPath } from '../../functions/core/urls';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { contentTypeOf, listETags, md5Hex } from '../local/sync-content';
-import { checkPost, collectPostFiles, describeProblem, type PostFile } from './post-files';
+import { checkPost, collectPostFiles, describeProblem, readSiteFile, type PostFile } from './post-files';
 import { commandFailed, parseCommandLine, readOutputs, resolveBucketTarget, resolveTarget, TARGET_OPTIONS, UsageError, type BucketTarget, type CliTarget } from './target';
 
 const USAGE = 'usage: npm run upload -- <files or folders> [--aws [--outputs FILE] | --bucket NAME [--table NAME]] [--delete] [--no-wait]';
@@ -53,7 +56,13 @@ async function main(): Promise<number> {
       return 0;
     }
     const settings = ingestSettingsFromEnv(process.env);
-    const { files, folders } = await collectPostFiles(positionals);
+    const { files, folders, config, leftOut } = await collectPostFiles(positionals);
+    const site = await readSiteFile(config);
+    if (site instanceof PostRejected) {
+      console.log(`  refused   ${describeProblem(config!.path, site)}`);
+      console.log(`${config!.path} is refused, and with it every post of the site: nothing was uploaded`);
+      return 1;
+    }
     if (values.delete && !folders) throw new UsageError('--delete needs a folder: it removes objects under posts/ whose files are no longer in the folders given');
     target = resolveBucketTarget(values);
     const { s3, bucket } = target;
@@ -62,7 +71,15 @@ async function main(): Promise<number> {
     if (waitFor) table = waitFor;
 
     console.log(`Uploading ${files.length} file${files.length === 1 ? '' : 's'} to ${target.description}…`);
+    if (leftOut > 0) console.log(`  (${leftOut} file${leftOut === 1 ? '' : 's'} of the site outside _posts and _drafts left out: pages, layouts and assets are not published here)`);
     const existing = await listETags(s3, bucket);
+    if (config) {
+      // Before the posts, so that each is read with it; a change re-publishes the posts already there.
+      const body = await readFile(config.path);
+      const etag = existing.get(config.key);
+      if (etag !== md5Hex(body)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: config.key, Body: body, ContentType: 'text/yaml; charset=utf-8' }));
+      console.log(`  ${etag === undefined ? 'new      ' : etag === md5Hex(body) ? 'unchanged' : 'updated  '} ${config.key}`);
+    }
     const counts: Record<Result, number> = { new: 0, updated: 0, unchanged: 0, deleted: 0, refused: 0 };
     const problems: string[] = [];
     if (files.length > LINES_UP_TO) {
@@ -80,13 +97,15 @@ async function main(): Promise<number> {
     const put: Array<{ file: PostFile; etag: string }> = [];
     const uploadOne = async (file: PostFile) => {
       const body = await readFile(file.path);
-      const rejection = checkPost(file.key, body, settings);
-      if (rejection) return report('refused', file.key, describeProblem(file.path, rejection));
+      const result = checkPost(file.key, body, settings, site);
+      if ('refused' in result) return report('refused', file.key, describeProblem(file.path, result.refused));
+      // Uploaded all the same: `published: false` takes down a version published before.
+      const label = 'skipped' in result ? `${file.key} (not published: ${result.skipped})` : file.key;
       const etag = existing.get(file.key);
-      if (etag === md5Hex(body)) return report('unchanged', file.key);
+      if (etag === md5Hex(body)) return report('unchanged', label);
       const answer = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: body, ContentType: contentTypeOf(file.key) }));
       put.push({ file, etag: unquote(answer.ETag ?? md5Hex(body)) });
-      report(etag === undefined ? 'new' : 'updated', file.key);
+      report(etag === undefined ? 'new' : 'updated', label);
     };
     await inParallel(files, CONCURRENCY, uploadOne);
     bar?.stop();
@@ -94,7 +113,7 @@ async function main(): Promise<number> {
 
     if (values.delete) {
       // Refused files still exist: their objects (the last good version) stay.
-      const kept = new Set(files.map((file) => file.key));
+      const kept = new Set([...files.map((file) => file.key), ...(config ? [config.key] : [])]);
       for (const key of [...existing.keys()].sort()) {
         if (!key.startsWith(POSTS_PREFIX) || kept.has(key)) continue;
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));

@@ -50,7 +50,7 @@ function asCheckLine(path: string, recorded: string): string {
 describe('npm run check', () => {
   it('passes a Jekyll _posts folder that ingest publishes, skipping dotfiles, with exit code 0', async () => {
     const { code, stdout } = await check([join(scratch, '_posts')]);
-    expect(stdout).toBe('7 posts checked, 0 refused\n');
+    expect(stdout).toBe(`${join(scratch, '_posts/2022-01-20-draft-report.md')}: not published: published: false in its front matter: Jekyll does not publish it\n7 posts checked, 0 refused, 1 not published\n`);
     expect(code).toBe(0);
   }, 20_000);
 
@@ -67,6 +67,22 @@ describe('npm run check', () => {
     expect(stdout).toContain(`${join(scratch, 'cases/bad/indent.md')}:4:6: front matter is not valid YAML: bad indentation of a mapping entry\n`);
     expect(stdout).toContain(`${join(scratch, 'cases/bad/feb30.md')}:3: date "2022-02-30 10:00:00 +0800" does not exist in the calendar\n`);
     expect(code).toBe(1);
+  }, 20_000);
+
+  it('checks a Jekyll site folder with its _config.yml, saying why each file Jekyll skips is not published', async () => {
+    const site = join(scratch, 'jekyll-site');
+    await cp(join(REPO_ROOT, 'test', 'fixtures', 'jekyll-site'), site, { recursive: true });
+    const { code, stdout } = await check([site]);
+    expect(stdout).toContain(`${join(site, '_drafts/a-draft.md')}: not published: a draft (in _drafts): Jekyll publishes drafts only when asked to (--drafts)\n`);
+    expect(stdout).toContain(`${join(site, '_posts/undated.md')}: not published: Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)\n`);
+    expect(stdout).toContain(`${join(site, '_posts/2022-05-01-unpublished.md')}: not published: published: false in its front matter: Jekyll does not publish it\n`);
+    expect(stdout).toMatch(/^\d+ posts checked, 0 refused, 3 not published$/m);
+    expect(code).toBe(0);
+
+    await writeFile(join(site, '_config.yml'), 'timezone: Asia/Chengdu\n');
+    const broken = await check([site]);
+    expect(broken.stdout).toBe(`${join(site, '_config.yml')}: _config.yml: timezone "Asia/Chengdu" is not a time zone name such as Asia/Shanghai\n${join(site, '_config.yml')} is refused, and with it every post of the site\n`);
+    expect(broken.code).toBe(1);
   }, 20_000);
 
   it('checks single files and answers a usage error with exit code 2', async () => {

@@ -192,3 +192,38 @@ describe('npm run upload of single files', () => {
     expect(await readFile(file, 'utf8')).toContain('Single');
   }, 30_000);
 });
+
+describe('npm run upload of a Jekyll site folder', () => {
+  it('uploads _config.yml first and every _posts folder, leaves the rest out, and re-publishes every post when the permalink style changes', async () => {
+    // The parity test's site (test/integration/jekyll-parity.test.ts checks its URLs against Debian's jekyll).
+    const site = join(scratch, 'jekyll-site');
+    await cp(join(REPO_ROOT, 'test', 'fixtures', 'jekyll-site'), site, { recursive: true });
+    const first = await upload([site]);
+    expect(first.stdout).toMatch(/^ {2}\(1 file of the site outside _posts and _drafts left out: pages, layouts and assets are not published here\)$/m);
+    expect(first.stdout).toMatch(/^ {2}new {7}posts\/_config\.yml$/m);
+    expect(first.stdout).toMatch(/^\d+ files: \d+ new, 0 updated, 0 unchanged, 0 deleted, 0 refused$/m);
+    expect(first.code).toBe(0);
+    expect(await keys('posts/news/')).toEqual(['posts/news/_posts/2022-02-03-local-story.md', 'posts/news/local/_posts/2022-02-04-nested.md']);
+    expect(await keys('posts/_drafts/')).toEqual(['posts/_drafts/a-draft.md']);
+    expect(await keys('posts/post-urls')).toEqual([]);
+
+    const nested = '/news/local/extra/2022/02/04/nested.html';
+    expect((await get(stack, encodeURI(nested))).status).toBe(200);
+    expect((await get(stack, encodeURI('/ux/ui/design notes/2022/03/04/UX-UI-&-You.html'))).status).toBe(200);
+    // A category with a slash: its feed at Jekyll's slug of it, titled as written.
+    const feed = await get(stack, '/category/ux-ui.atom');
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('UX/UI');
+    expect((await get(stack, '/2022/03/05/why-100-1.html')).status).toBe(200);
+
+    await writeFile(join(site, '_config.yml'), `${await readFile(join(site, '_config.yml'), 'utf8')}permalink: pretty\n`);
+    const second = await upload([site]);
+    expect(second.stdout).toMatch(/^ {2}updated {3}posts\/_config\.yml$/m);
+    expect(second.stdout).toMatch(/0 new, 0 updated, \d+ unchanged, 0 deleted, 0 refused\n/);
+    const moved = await get(stack, encodeURI(nested), { redirect: 'manual' });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get('location')).toBe(`${stack.url}/news/local/extra/2022/02/04/nested/`);
+    expect((await get(stack, '/news/local/extra/2022/02/04/nested/')).status).toBe(200);
+    expect(await stack.store.listFailedSources()).toEqual([]);
+  }, 60_000);
+});
