@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import type { JekyllSite } from './parse-post';
-import { permalinkTemplate } from './permalink';
-import { isTimeZone } from './post-date';
+import { jekyllPath, permalinkTemplate } from './permalink';
+import { isTimeZone, parsePostDate } from './post-date';
 
 /**
  * What of a site's config a post is read with, in a few characters (undefined without a config):
@@ -53,6 +53,13 @@ export function readSiteConfig(text: string): SiteConfig {
     return String(value);
   };
   const permalink = permalinkTemplate(text_('permalink') ?? 'date');
+  try {
+    // A placeholder Jekyll does not know stops its build: refused here once, not with every post.
+    jekyllPath(permalink, { categories: [], date: parsePostDate('2000-01-01'), slug: 'a', basename: '2000-01-01-a' });
+  } catch (error) {
+    if (error instanceof PostRejected) throw new PostRejected(`_config.yml: ${error.message}`);
+    throw error;
+  }
   const timeZone = text_('timezone') ?? 'UTC';
   if (!isTimeZone(timeZone)) throw new PostRejected(`_config.yml: timezone "${timeZone}" is not a time zone name such as Asia/Shanghai`);
   const title = text_('title');

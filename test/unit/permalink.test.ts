@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jekyllPath, PERMALINK_STYLES, permalinkTemplate, slugify, titleFromSlug } from '../../functions/core/permalink';
 import { parsePostDate } from '../../functions/core/post-date';
+import { feedKey, feedPath, nameInUrl, writtenName } from '../../functions/core/urls';
 
 /*
  * Jekyll 4's URL rules (lib/jekyll/drops/url_drop.rb, url.rb, utils.rb). test/integration/
@@ -69,5 +70,23 @@ describe('jekyllPath', () => {
   it('maps style names, and keeps a template as written', () => {
     expect(permalinkTemplate('pretty')).toBe('/:categories/:year/:month/:day/:title/');
     expect(permalinkTemplate('/:year/:title/')).toBe('/:year/:title/');
+  });
+});
+
+describe('category and tag names in URLs', () => {
+  it('keeps a name a path segment can hold, and makes Jekyll’s slug of one with / ? # % or \\', () => {
+    expect(nameInUrl('成都 日报')).toBe('成都 日报');
+    expect(nameInUrl('News')).toBe('News');
+    expect(nameInUrl('UX/UI')).toBe('ux-ui');
+    expect(nameInUrl('100% #1?')).toBe('100-1');
+    expect(feedPath({ kind: 'category', name: 'UX/UI' }, 'rss')).toBe('/category/ux-ui.rss');
+    expect(feedKey({ kind: 'tag', name: 'C#' })).toBe('tag#c');
+  });
+
+  it('finds the name as written for a feed looked up by its URL name', () => {
+    const entries = [{ categories: ['news'], tags: [] }, { categories: ['UX/UI'], tags: ['C#'] }];
+    expect(writtenName({ kind: 'category', name: 'ux-ui' }, entries)).toEqual({ kind: 'category', name: 'UX/UI' });
+    expect(writtenName({ kind: 'tag', name: 'c' }, entries)).toEqual({ kind: 'tag', name: 'C#' });
+    expect(writtenName({ kind: 'tag', name: 'gone' }, entries)).toEqual({ kind: 'tag', name: 'gone' });
   });
 });
