@@ -17,7 +17,7 @@ import {
   feedCursor, type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PageAt, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
   type SourceInventory, type SourceState,
 } from '../core/store';
-import { feedKey } from '../core/urls';
+import { feedKey, writtenName } from '../core/urls';
 import { TABLE_SCHEMA } from './table-schema';
 
 type Item = Record<string, AttributeValue>;
@@ -245,7 +245,9 @@ export class DynamoPostStore implements PostStore {
           ReturnValues: 'ALL_OLD',
         })));
         if (!deleted?.Attributes) return false;
-        if (row.feed.kind !== 'site') await this.countName(row.feed.kind, row.feed.name, -1);
+        // The row's feed is known by its key (a URL name); the count is kept by the name as written.
+        const entry = unmarshall(deleted.Attributes) as { categories: string[]; tags: string[] };
+        if (row.feed.kind !== 'site') await this.countName(row.feed.kind, writtenName(row.feed, [entry]).name, -1);
         return true;
       }
       case 'share':

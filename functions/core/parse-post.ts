@@ -100,10 +100,10 @@ export function jekyllPlace(key: string): JekyllPlace {
   const relative = key.replace(/^posts\//, '');
   const folders = relative.split('/').slice(0, -1);
   if (folders.includes('_drafts')) return { kind: 'draft' };
-  if (!folders.includes('_posts')) return { kind: 'loose' };
-  // Jekyll cuts the path at the first `_posts` (Document#categories_from_path).
-  const above = relative.slice(0, relative.indexOf('_posts')).split('/');
-  return { kind: 'post', folderCategories: above.filter((folder) => folder !== '' && folder !== '_posts') };
+  const at = folders.indexOf('_posts');
+  if (at === -1) return { kind: 'loose' };
+  // The folders above the first `_posts` (Jekyll's Document#categories_from_path).
+  return { kind: 'post', folderCategories: folders.slice(0, at).filter((folder) => folder !== '') };
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   type SourceInventory, type SourceState,
 } from '../../functions/core/store';
 import { allWrites } from '../../functions/core/all-writes';
-import { feedKey } from '../../functions/core/urls';
+import { feedKey, writtenName } from '../../functions/core/urls';
 import { addToInventory } from '../../functions/adapters/dynamo-store';
 
 /** One stored row, as DynamoPostStore lays it out: `pk`, `sk` and attributes. */
@@ -201,7 +201,8 @@ export class MemoryPostStore implements PostStore {
       this.put({ pk, sk, id: row.postId, sourceKey: row.sourceKey, sequencer: row.sequencer, gone: true });
     } else if (row.kind === 'entry') {
       this.delete(pk, sk);
-      if (row.feed.kind !== 'site') await this.countName(row.feed.kind, row.feed.name, -1);
+      const entry = current as unknown as { categories: string[]; tags: string[] };
+      if (row.feed.kind !== 'site') await this.countName(row.feed.kind, writtenName(row.feed, [entry]).name, -1);
     } else {
       if (current.postId !== row.postId) return false;
       this.put({ ...current, gone: true });

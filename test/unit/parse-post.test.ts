@@ -830,6 +830,7 @@ describe('parsePost: a post of a Jekyll site (uploaded from its _posts folders)'
     expect(published('posts/news/_posts/2022-01-04-j.md', file(['categories: Extra'])).categories).toEqual(['news', 'Extra']);
     expect(published('posts/a/b/_posts/2022-01-04-j.md', file([])).path).toBe('/a/b/2022/01/04/0000/j.html');
     expect(published('posts/_posts/2022/2022-01-04-j.md', file([])).categories).toEqual([]);
+    expect(published('posts/my_posts/_posts/2022-01-04-j.md', file([])).categories).toEqual(['my_posts']);
   });
 
   it('reads `categories` split at spaces, adds `category` whole, and takes `tag` before `tags`', () => {
