@@ -18,6 +18,7 @@ import {
   type SourceInventory, type SourceState,
 } from '../core/store';
 import { feedKey, writtenName } from '../core/urls';
+import type { SiteDefaults } from '../core/site-config';
 import { TABLE_SCHEMA } from './table-schema';
 
 type Item = Record<string, AttributeValue>;
@@ -443,6 +444,20 @@ export class DynamoPostStore implements PostStore {
       ConditionExpression: `attribute_not_exists(${PK})`,
     })));
     return written !== undefined ? authority : (await this.getIdAuthority()) ?? authority;
+  }
+
+  async getSiteDefaults(): Promise<SiteDefaults | undefined> {
+    const item = await this.get('SITE', 'CONFIG');
+    return item && (pick(item, ['title', 'description', 'url']) as SiteDefaults);
+  }
+
+  async putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void> {
+    await this.conditionally(this.client.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem({ [PK]: 'SITE', [SK]: 'CONFIG', ...defaults, sequencer }),
+      ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
+      ExpressionAttributeValues: marshall({ ':sequencer': sequencer }),
+    })));
   }
 
   private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {

@@ -55,7 +55,8 @@ export class FeedDocuments {
 
   /** The subscription document: the newest entries of the feed. */
   async current(ref: FeedRef, format: FeedFormat, site: Site, headers: Record<string, string>): Promise<HttpResponse> {
-    const key = `${feedKey(ref)}\n${format}\n${site.baseUrl}`;
+    // The site's title and description are in the document: a change of them (_config.yml) is another document.
+    const key = `${feedKey(ref)}\n${format}\n${site.baseUrl}\n${site.title}\n${site.description}`;
     const cached = this.cache.get(key);
     if (cached || isConditional(headers)) {
       const meta = await this.versionOf(ref, site);

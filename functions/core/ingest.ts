@@ -3,7 +3,7 @@ import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { keyDerivedId, parsePost, type JekyllSite, type ParsedPost } from './parse-post';
-import { readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
+import { MAX_CONFIG_BYTES, readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
 import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
 import { decodePostText, postTooLarge } from './post-text';
 import { shortCodeCandidate } from './short-code';
@@ -78,8 +78,6 @@ export interface IngestDeps {
   readSite?: () => Promise<JekyllSite | undefined>;
 }
 
-/** Largest _config.yml read: a site's config is a few KB; anything larger is not one. */
-const MAX_CONFIG_BYTES = 256 * 1024;
 
 /** The site's _config.yml in the bucket, read as Jekyll reads it (functions/core/site-config.ts). */
 export async function readSiteFromBucket(readObject: ReadObject): Promise<JekyllSite | undefined> {

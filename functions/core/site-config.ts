@@ -21,12 +21,33 @@ export function siteFingerprint(site: JekyllSite | undefined): string | undefine
 /** Where a site's `_config.yml` sits in the bucket: the root of the uploaded site folder. */
 export const SITE_CONFIG_KEY = 'posts/_config.yml';
 
-export interface SiteConfig extends JekyllSite {
-  /** `title`, `description`, `url` as the config gives them (defaults for the site settings). */
+/** Largest _config.yml read: a site's config is a few KB; anything larger is not one. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** The title, description and url of the config in the bucket: none when it is gone, undefined when it is refused. */
+export async function readSiteDefaults(
+  readObject: (key: string, versionId?: string, maxBytes?: number) => Promise<{ bytes?: Uint8Array } | undefined>,
+): Promise<SiteDefaults | undefined> {
+  const object = await readObject(SITE_CONFIG_KEY, undefined, MAX_CONFIG_BYTES);
+  if (!object) return {};
+  if (!object.bytes) return undefined;
+  try {
+    const { title, description, url } = readSiteConfig(new TextDecoder('utf-8', { fatal: true }).decode(object.bytes));
+    return { ...(title ? { title } : {}), ...(description ? { description } : {}), ...(url ? { url } : {}) };
+  } catch (error) {
+    if (error instanceof PostRejected || error instanceof TypeError) return undefined;
+    throw error;
+  }
+}
+
+/** `title`, `description`, `url` as a site's config gives them: defaults for SITE_TITLE, SITE_DESCRIPTION, SITE_URL. */
+export interface SiteDefaults {
   title?: string;
   description?: string;
   url?: string;
 }
+
+export interface SiteConfig extends JekyllSite, SiteDefaults {}
 
 /**
  * Reads `_config.yml`. `permalink` is a named style (`date`, Jekyll's default, `pretty`,

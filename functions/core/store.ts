@@ -1,3 +1,4 @@
+import type { SiteDefaults } from './site-config';
 import type { FeedEntry, FeedRef, Post, TaxonomyKind } from './post';
 
 /** What ingest last did with an object key. Kept after a delete, as a tombstone. */
@@ -241,6 +242,11 @@ export interface PostStore {
   getIdAuthority(): Promise<string | undefined>;
   /** Records `authority` unless one is recorded; returns the recorded one. */
   recordIdAuthority(authority: string): Promise<string>;
+
+  /** The site's _config.yml title, description and url, as ingest last read them. */
+  getSiteDefaults(): Promise<SiteDefaults | undefined>;
+  /** Records them, unless a newer event of the config (`sequencer`: an eventPart) recorded others. */
+  putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void>;
 }
 
 /** Where an entry sits in its feed: newest first by instant, the id breaking ties. Also the paging cursor. */

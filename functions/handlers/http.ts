@@ -8,6 +8,7 @@ import { FeedDocuments } from '../core/feed-documents';
 import type { HttpRequest } from '../core/http';
 import { errorResponse, finishResponse } from '../core/http';
 import { handleRead } from '../core/read';
+import { SiteDefaultsReader } from '../core/site-defaults';
 import { IdAuthority } from '../core/site-identity';
 import { ROUTES } from '../core/routes';
 import type { Settings } from '../core/settings';
@@ -20,6 +21,8 @@ export interface HttpHandlerDeps {
   settings: Settings;
   /** The authority of feed item ids as the site recorded it; the settings' own when not given. */
   idAuthority?: IdAuthority;
+  /** The title, description and url of the site's _config.yml, where no variable sets them. */
+  siteDefaults?: SiteDefaultsReader;
 }
 
 /** Translates API Gateway HTTP API (payload 2.0) events to the read side and back. */
@@ -33,20 +36,22 @@ export function createHttpHandler(deps: HttpHandlerDeps) {
     // The domain API Gateway routed the request by, not a Host header a client chose.
     const host = event.requestContext.domainName ?? request.headers.host ?? '';
     let idAuthority = deps.settings.idAuthority;
+    let settings = deps.settings;
     try {
       if (deps.idAuthority) idAuthority = await deps.idAuthority.current();
+      if (deps.siteDefaults) settings = await deps.siteDefaults.settings(deps.settings);
     } catch (error) {
       // Feeds with other ids than readers hold would be worse than a moment's 503.
       const fallback = siteForRequest(deps.settings, { ...request.headers, host });
       const response = finishResponse(request, errorResponse(error, fallback, logger, request));
       return { statusCode: response.status, headers: response.headers, body: response.body };
     }
-    const origin = `${request.headers['x-forwarded-proto'] ?? ''}\n${host}\n${idAuthority}`;
+    const origin = `${request.headers['x-forwarded-proto'] ?? ''}\n${host}\n${idAuthority}\n${settings.siteUrl ?? ''}\n${settings.title}\n${settings.description}`;
     let site = sites.get(origin);
     if (!site) {
       // API Gateway routes only the API's own domains here; the bound is for anything else.
       if (sites.size >= 64) sites.clear();
-      site = siteForRequest({ ...deps.settings, idAuthority }, { ...request.headers, host });
+      site = siteForRequest({ ...settings, idAuthority }, { ...request.headers, host });
       sites.set(origin, site);
     }
     const response = await handleRead(request, { store: deps.store, feeds, site, log: logger });
@@ -87,6 +92,9 @@ export function httpHandlerFromEnv(env: Record<string, string | undefined>) {
     store,
     settings,
     idAuthority: new IdAuthority(store, settings.idAuthority, Boolean(env[ENV.idAuthority]?.trim()), (message) => logger.warn(message, {})),
+    siteDefaults: new SiteDefaultsReader(store, {
+      title: Boolean(env[ENV.siteTitle]?.trim()), description: Boolean(env[ENV.siteDescription]?.trim()), siteUrl: Boolean(env[ENV.siteUrl]?.trim()),
+    }),
   });
 }
 

@@ -12,8 +12,8 @@ import { budgetedReader } from '../adapters/parse-worker';
 import { ingestChange, type IngestOutcome, type ObjectChange, type ReadPost } from '../core/ingest';
 import { readIngestSettings, type IngestSettings } from '../core/ingest-settings';
 import { reindex } from '../core/reindex';
-import { isSequencer } from '../core/sequencer';
-import { SITE_CONFIG_KEY } from '../core/site-config';
+import { eventPart, isSequencer } from '../core/sequencer';
+import { readSiteDefaults, SITE_CONFIG_KEY } from '../core/site-config';
 import type { PostStore } from '../core/store';
 import { websubTopics } from '../core/websub';
 
@@ -46,7 +46,11 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
    * `npm run reindex` would. Each key's state records the settings it was read with, so a retry
    * of this event (or reindex) goes on with the posts not yet moved, whatever order events arrive in.
    */
-  const applySiteConfig = async (key: string): Promise<IngestOutcome> => {
+  const applySiteConfig = async ({ key, sequencer }: ObjectChange): Promise<IngestOutcome> => {
+    // Its title, description and url, for the read side (functions/core/site-defaults.ts); a
+    // config that is refused leaves those of the last good one.
+    const defaults = await readSiteDefaults(readObject);
+    if (defaults) await deps.store.putSiteDefaults(defaults, eventPart(sequencer));
     const summary = await reindex({
       store: deps.store,
       listObjects: () => listObjects(deps.s3, deps.bucket, POSTS_PREFIX),
@@ -66,7 +70,7 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       let outcome: IngestOutcome;
       try {
         outcome = change.key === SITE_CONFIG_KEY
-          ? await applySiteConfig(change.key)
+          ? await applySiteConfig(change)
           : await ingestChange(change, { store: deps.store, readObject, readPost: deps.readPost, maxPostBytes, iframeHosts, legacyHosts });
       } catch (error) {
         logger.error('ingest failed; the event will be retried', {

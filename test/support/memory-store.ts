@@ -6,6 +6,7 @@ import {
 } from '../../functions/core/store';
 import { allWrites } from '../../functions/core/all-writes';
 import { feedKey, writtenName } from '../../functions/core/urls';
+import type { SiteDefaults } from '../../functions/core/site-config';
 import { addToInventory } from '../../functions/adapters/dynamo-store';
 
 /** One stored row, as DynamoPostStore lays it out: `pk`, `sk` and attributes. */
@@ -325,6 +326,19 @@ export class MemoryPostStore implements PostStore {
     if (row) return String(row.idAuthority);
     this.put({ pk: 'SITE', sk: 'IDENTITY', idAuthority: authority });
     return authority;
+  }
+
+  async getSiteDefaults(): Promise<SiteDefaults | undefined> {
+    await this.op('getSiteDefaults');
+    const row = this.get('SITE', 'CONFIG');
+    return row && (pick(row, ['title', 'description', 'url']) as SiteDefaults);
+  }
+
+  async putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void> {
+    await this.op('putSiteDefaults');
+    const row = this.get('SITE', 'CONFIG');
+    if (row && String(row.sequencer) > sequencer) return;
+    this.put({ pk: 'SITE', sk: 'CONFIG', ...defaults, sequencer });
   }
 
   private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {

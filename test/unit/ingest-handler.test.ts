@@ -172,6 +172,8 @@ describe('the ingest handler', () => {
     await upload(keys[0], postFile(['title: First']), '02');
     await upload(keys[1], postFile(['title: Second']), '03');
     expect((await store.getPost('_posts/2024-05-01-first'))?.path).toBe('/2024/05/01/first.html');
+    // Its title, description and url are recorded for the read side (defaults of SITE_TITLE…).
+    expect(await store.getSiteDefaults()).toEqual({ title: 'A site' });
 
     expect(await upload(config, 'permalink: pretty\ntimezone: America/New_York\n', '04')).toMatchObject([
       { key: config, result: 'skipped', reason: 'the site configuration: 2 posts published again, 0 refused' },
