@@ -197,14 +197,14 @@ describe('uploads through the S3 API', () => {
   });
 
   it('removes a deleted post from its feeds, and its page and share link answer 410', async () => {
-    const page = await (await get(stack, '/moved/2022/03/01/s3%20upload+test%20%E6%96%B0%E9%97%BB.html')).text();
+    const page = await (await get(stack, '/moved/2022/03/01/s3-upload+test-%E6%96%B0%E9%97%BB.html')).text();
     const shortPath = /<input readonly value="[^"]+(\/s\/[0-9A-Za-z]+)"/.exec(page)?.[1];
     expect(shortPath).toBeDefined();
     expect((await get(stack, shortPath!)).status).toBe(301);
 
     await remove(key);
     expect(await feedTitles('/category/moved.rss')).toEqual([]);
-    expect((await get(stack, '/moved/2022/03/01/s3%20upload+test%20%E6%96%B0%E9%97%BB.html')).status).toBe(410);
+    expect((await get(stack, '/moved/2022/03/01/s3-upload+test-%E6%96%B0%E9%97%BB.html')).status).toBe(410);
     expect(await feedTitles('/feed.rss')).not.toContain('S3 上传测试（改）');
     expect((await get(stack, shortPath!)).status).toBe(410);
   });

@@ -1,12 +1,13 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { NoSuchKey, type GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/clients';
 import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
 import type { FeedEntry, FeedRef } from '../../functions/core/post';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
+import { SITE_CONFIG_KEY } from '../../functions/core/site-config';
 import { feedCursor } from '../../functions/core/store';
 import { feedKey } from '../../functions/core/urls';
 import { createHttpHandler } from '../../functions/handlers/http';
@@ -199,7 +200,13 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
   ].join('\n'));
 
   async function upload(key: string, bytes: Buffer | undefined, sequencer: string) {
-    const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes!) }, ETag: '"cost"' }) } as unknown as S3Client;
+    // The post's bytes; no site _config.yml.
+    const s3 = {
+      send: async (command: GetObjectCommand) => {
+        if (command.input.Key === SITE_CONFIG_KEY) throw new NoSuchKey({ message: 'no such key', $metadata: { httpStatusCode: 404 } });
+        return { Body: { transformToByteArray: async () => new Uint8Array(bytes!) }, ETag: '"cost"' };
+      },
+    } as unknown as S3Client;
     const ingest = createIngestHandler({ store: new DynamoPostStore(counted, stack.tableName), s3, bucket: 'unused' });
     calls.length = 0;
     partitions.length = 0;
