@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute, ROUTES, routeKey } from '../../functions/core/routes';
+import { matchRoute, ROUTE_METHODS, ROUTES, routeKey } from '../../functions/core/routes';
 
 /** The view and path parameters a request path resolves to. */
 function resolve(path: string) {
@@ -59,5 +59,30 @@ describe('matchRoute', () => {
   it('registers GET route keys for every route in API Gateway syntax', () => {
     expect(ROUTES.map((route) => routeKey('GET', route))).toContain('GET /{proxy+}');
     expect(routeKey('HEAD', ROUTES.find((route) => route.view === 'category')!)).toBe('HEAD /category/{file}');
+  });
+
+  // The table the stack deploys and the local server matches: a change here moves public URLs.
+  it('serves exactly these routes, each for GET and HEAD (golden table)', () => {
+    expect(ROUTES.map((route) => `${route.path} ${route.view}`)).toEqual([
+      '/ home',
+      '/feed.rss siteFeed',
+      '/feed.atom siteFeed',
+      '/feed.json siteFeed',
+      '/feeds.opml opml',
+      '/category/{file} category',
+      '/tag/{file} tag',
+      '/s/{code} shortLink',
+      '/html_News/NewsShare.html legacyShare',
+      '/{proxy+} postPage',
+    ]);
+    expect(ROUTE_METHODS).toEqual(['GET', 'HEAD']);
+  });
+
+  it('serves the OPML list of feeds at /feeds.opml', () => {
+    expect(resolve('/feeds.opml')).toEqual({ view: 'opml', params: {} });
+  });
+
+  it('matches nothing for a path without a leading segment', () => {
+    expect(matchRoute('')).toBeUndefined();
   });
 });
