@@ -159,3 +159,59 @@ describe('reconcileKey: a key applied again, ordered just after its state (golde
     expect(await titles(store)).toEqual(['Beta']);
   });
 });
+
+describe('reconcileKey: a change of the key running at the same time', () => {
+  /** Holds the first `operation` request from now on until released; `reached` resolves then. */
+  function pauseAt(store: MemoryPostStore, operation: string) {
+    let reach!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (reach = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let armed = true;
+    store.step = async (name) => {
+      if (armed && name === operation) {
+        armed = false;
+        reach();
+        await gate;
+      }
+    };
+    return { reached, release: () => { store.step = async () => {}; release(); } };
+  }
+
+  it('finishes a running change that read the same bytes with that change\'s own token and time', async () => {
+    const store = new MemoryPostStore();
+    const bucket = new Bucket();
+    bucket.put(text('Alpha'), 'e1');
+    const pause = pauseAt(store, 'commitSourceState');
+    const running = ingestChange(created, { store, readObject: bucket.readObject });
+    await pause.reached;
+    // The running change wrote its rows and waits before its commit: its post item is newer.
+    store.step = async () => {};
+    const outcome = await reconcileKey(KEY, { store, readObject: bucket.readObject });
+    expect(outcome).toMatchObject({ result: 'published' });
+    const token = `${EVENT}.${hashOf(text('Alpha'))}`;
+    // The time the running change stamped its post with (a first publish: the post's own date),
+    // not the object's (2024-02-02).
+    expect(await store.getSourceState(KEY)).toMatchObject({ status: 'published', sequencer: token, at: '2022-05-01T02:00:00.000Z' });
+    pause.release();
+    expect(await running).toMatchObject({ result: 'skipped', reason: 'another delivery of the same event applied it' });
+    expect(await titles(store)).toEqual(['Alpha']);
+  });
+
+  it('leaves a running change that read other bytes to its own event: skipped, naming its post', async () => {
+    const store = new MemoryPostStore();
+    const bucket = new Bucket();
+    bucket.put(text('Alpha'), 'e1');
+    const pause = pauseAt(store, 'commitSourceState');
+    const running = ingestChange(created, { store, readObject: bucket.readObject });
+    await pause.reached;
+    store.step = async () => {};
+    bucket.put(text('Beta'), 'e2');
+    const outcome = await reconcileKey(KEY, { store, readObject: bucket.readObject });
+    expect(outcome).toMatchObject({ result: 'skipped', reason: 'a newer event already wrote this post', postId: expect.any(String) });
+    expect(await store.getSourceState(KEY)).toBeUndefined();
+    pause.release();
+    expect(await running).toMatchObject({ result: 'published' });
+    expect(await store.getSourceState(KEY)).toMatchObject({ sequencer: `${EVENT}.${hashOf(text('Alpha'))}` });
+  });
+});
