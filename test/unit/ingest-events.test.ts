@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ingestChange, readPostInProcess, type ObjectChange, type ReadPost, type StoredObject } from '../../functions/core/ingest';
+import { shortCodeCandidate } from '../../functions/core/short-code';
 import { MemoryPostStore } from '../support/memory-store';
 import { s3Sequencer } from '../support/sequencers';
 
@@ -122,5 +123,40 @@ describe('ingest: rows an older delivery may have left', () => {
     };
     await expect(ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject, readPost })).rejects.toThrow('the reading worker stopped');
     expect(await titles(store)).toEqual(['Second']);
+  });
+});
+
+describe('ingest: short codes held by other posts', () => {
+  const ALPHA = `---\ntitle: Alpha\nid: alpha\ndate: 2022-05-01 10:00:00 +0800\ncategories: news\n---\nBody.\n`;
+  async function holdCodes(store: MemoryPostStore, attempts: number[]) {
+    for (const attempt of attempts) {
+      expect(await store.claimShareLink({ code: shortCodeCandidate('alpha', attempt), postId: `other-${attempt}`, path: `/other/${attempt}.html` })).toBe(true);
+    }
+  }
+
+  it('takes the eighth candidate when the first seven are held', async () => {
+    const store = new MemoryPostStore();
+    const bucket = new Bucket();
+    bucket.put('v1', ALPHA);
+    await holdCodes(store, [0, 1, 2, 3, 4, 5, 6]);
+    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'published', postId: 'alpha' });
+    expect((await store.getPost('alpha'))?.shortCode).toBe(shortCodeCandidate('alpha', 7));
+    expect(await store.getShareLink(shortCodeCandidate('alpha', 7))).toMatchObject({ postId: 'alpha', gone: false });
+    expect(await store.findPage('/news/2022/05/01/alpha.html')).toMatchObject({ post: { id: 'alpha' } });
+  });
+
+  it('refuses the post when all eight are held, naming the id, and publishes nothing of it', async () => {
+    const store = new MemoryPostStore();
+    const bucket = new Bucket();
+    bucket.put('v1', ALPHA);
+    await holdCodes(store, [0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toEqual({
+      key: KEY, result: 'rejected', feeds: [],
+      error: 'could not find a free short code for post id "alpha": 8 candidates are held by other posts',
+    });
+    expect(await store.getPost('alpha')).toBeUndefined();
+    expect(await store.findPage('/news/2022/05/01/alpha.html')).toBeUndefined();
+    expect(await titles(store)).toEqual([]);
+    expect(await store.getShareLink(shortCodeCandidate('alpha', 0))).toMatchObject({ postId: 'other-0' });
   });
 });
