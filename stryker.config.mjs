@@ -3,7 +3,7 @@
  * Mutation testing of the core (`npm run mutation`, not part of `npm test`): Stryker injects small
  * bugs into the files below and runs the unit tests against each; a bug no test notices (a
  * surviving mutant) is a promise the tests do not pin. See docs/testing.md; mutants that cannot
- * change behaviour are listed, with the reason, in test/mutation/EQUIVALENT.md.
+ * change behaviour are listed, with the reason, in docs/mutation-equivalents.md.
  *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
