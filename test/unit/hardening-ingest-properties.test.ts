@@ -9,6 +9,7 @@ import { handleRead } from '../../functions/core/read';
 import { siteForRequest } from '../../functions/core/settings';
 import { atomErrors, jsonFeedErrors, rssErrors } from '../support/feed-rules';
 import { MemoryPostStore } from '../support/memory-store';
+import { numRuns } from '../support/num-runs';
 
 // Random front matter and bodies, ingested in-process into the in-memory store, then every
 // feed the site serves read back through the real read path (handleRead → FeedDocuments).
@@ -123,6 +124,7 @@ const CHECKS = { rss: rssErrors, atom: atomErrors, json: jsonFeedErrors } as con
 describe('ingest and feeds over random front matter and bodies', () => {
   it('never throws, and every feed the site then serves is valid RSS, Atom and JSON Feed', { timeout: 120_000 }, async () => {
     const results = new Map<string, number>();
+    const runs = numRuns(300);
     await fc.assert(
       fc.asyncProperty(fc.array(upload, { minLength: 1, maxLength: 4 }), async (uploads) => {
         const logged: string[] = [];
@@ -160,11 +162,11 @@ describe('ingest and feeds over random front matter and bodies', () => {
         }
         expect(logged).toEqual([]);
       }),
-      { numRuns: 300 },
+      { numRuns: runs },
     );
     // Not a vacuous property: many random posts are published (and many refused).
-    expect(results.get('published') ?? 0).toBeGreaterThan(100);
-    expect(results.get('rejected') ?? 0).toBeGreaterThan(50);
+    expect(results.get('published') ?? 0).toBeGreaterThan(runs / 3);
+    expect(results.get('rejected') ?? 0).toBeGreaterThan(runs / 6);
   });
 });
 

@@ -5,6 +5,7 @@ import { DEFAULT_INGEST_SETTINGS } from '../../functions/core/ingest-settings';
 import { reindex } from '../../functions/core/reindex';
 import { expectCountsMatch, historyArbitrary, publicRows, runHistory } from '../support/histories';
 import { MemoryPostStore } from '../support/memory-store';
+import { numRuns } from '../support/num-runs';
 import { s3Sequencer } from '../support/sequencers';
 
 // A machine that crashes: any storage request of any delivery may be the last one it sends, and
@@ -40,7 +41,7 @@ describe('reindex repairs what crashes leave', () => {
         // And a second run finds nothing to do.
         expect(await repair()).toMatchObject({ published: 0, unpublished: 0, deleted: 0, skipped: 0, recounted: 0 });
       }),
-      { numRuns: Number(process.env.CRASH_RUNS ?? 500) },
+      { numRuns: process.env.CRASH_RUNS ? Number(process.env.CRASH_RUNS) : numRuns(500) },
     );
   }, 120_000);
 

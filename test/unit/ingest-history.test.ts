@@ -5,6 +5,7 @@ import {
   expectConverged, expectNoStaleFeed, feedSnapshot, historyArbitrary, HISTORY_KEYS, renderVersion, runHistory, type FeedSnapshot, type History,
 } from '../support/histories';
 import { MemoryPostStore } from '../support/memory-store';
+import { numRuns } from '../support/num-runs';
 
 // The order, duplicate and concurrency guarantees of ingest, as properties over random S3
 // histories, against the in-memory store (same rows and conditions as the DynamoDB store;
@@ -18,7 +19,7 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
         await runHistory(history, store);
         await expectConverged(history, store.dump(), store);
       }),
-      { numRuns: 1000 },
+      { numRuns: numRuns(1000) },
     );
   });
 
@@ -41,7 +42,7 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
         await expectConverged(history, store.dump(), store);
         expectNoStaleFeed(moments, feedSnapshot(store.dump()));
       }),
-      { numRuns: 300 },
+      { numRuns: numRuns(300) },
     );
   });
 
@@ -63,7 +64,7 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
         await store.recountNames(published.flatMap((ref) => (ref.kind === 'site' ? [] : [ref])));
         await expectConverged(history, store.dump(), store);
       }),
-      { numRuns: 300 },
+      { numRuns: numRuns(300) },
     );
   });
 });
@@ -130,7 +131,7 @@ describe('ingest: two deliveries of one key at once', () => {
         await expectConverged(history, store.dump(), store);
         expect((await store.queryFeed({ kind: 'category', name: 'a' }, 10)).length).toBe(0);
       }),
-      { numRuns: 200 },
+      { numRuns: numRuns(200) },
     );
   });
 });
@@ -151,7 +152,7 @@ describe('reindex during and after random histories', () => {
         store.step = async () => {};
         await expectConverged(history, store.dump(), store);
       }),
-      { numRuns: 200 },
+      { numRuns: numRuns(200) },
     );
   });
 
@@ -166,7 +167,7 @@ describe('reindex during and after random histories', () => {
         }
         expect(store.dump()).toEqual(before);
       }),
-      { numRuns: 200 },
+      { numRuns: numRuns(200) },
     );
   });
 });

@@ -67,6 +67,22 @@ describe('S3 sequencers (functions/core/sequencer.ts)', () => {
     expect(token(long) < token(`${long}01`)).toBe(true);
   });
 
+  it('drops only the zeros at the end of the digits past the 32nd, never a zero between them (golden value)', () => {
+    const long = '0055AED6DCD90281E5AAAAAAAAAAAAAA';
+    expect(eventPart(`${long}0B00`)).toBe(`R${long}0B`);
+    // 0B past the 32nd digit is older than A there: the zero before B counts.
+    expect(isNewerEvent(`${long}A`, token(`${long}0B`))).toBe(true);
+    expect(isNewerEvent(`${long}0B`, token(`${long}A`))).toBe(false);
+  });
+
+  it('reads a token that is an event part alone (a delete\'s) as that whole event part', () => {
+    const deleted = eventPart('0055AED6DCD90281E5');
+    expect(eventPartOf(deleted)).toBe('R0055AED6DCD90281E500000000000000');
+    // Another delivery of the delete is not newer than the delete it repeats.
+    expect(isNewerEvent('0055AED6DCD90281E5', deleted)).toBe(false);
+    expect(isNewerEvent('0055AED6DCD90281E6', deleted)).toBe(true);
+  });
+
   it('compares an event with a token stored before right-padding (left-padded to 32) as that token was written', () => {
     const legacy = (sequencer: string) => `${sequencer.padStart(32, '0')}.0123456789abcdef`;
     expect(isNewerEvent('0055AED6DCD90281E6', legacy('0055AED6DCD90281E5'))).toBe(true);

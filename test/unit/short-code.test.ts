@@ -24,6 +24,29 @@ describe('shortCodeCandidate', () => {
     expect(codes.size).toBe(200);
   });
 
+  // Golden values: every /s/ link ever shared names one of these codes, and a post's code is
+  // derived again at every re-upload. A change to the hash input, the byte order, the alphabet
+  // or the digit order would break every link already out there, so it must fail here.
+  it('keeps the codes already shared: golden values for attempt 0 (the id alone) and later attempts (id#n)', () => {
+    const golden: Array<[string, string[]]> = [
+      ['NW202201122244036113', ['IjrGgvr', 'YRkCdn0', 'HUFUqEZ']],
+      ['2022-01-13-metro-line-opens', ['jMvVkGN', '1kHw4Pn', 'UIO0dsv']],
+      ['成都', ['BLX7Nhj', 'uYYsIb2', 'JdtEmKR']],
+      ['story-42', ['vDpAZfD', 'HmTIAGu', 'GwQF9Nj']],
+      ['', ['klZHOI1', 'lceEhPp', 'KOBROne']],
+    ];
+    for (const [id, codes] of golden) {
+      expect([0, 1, 2].map((attempt) => shortCodeCandidate(id, attempt)), JSON.stringify(id)).toEqual(codes);
+    }
+    expect(shortCodeCandidate('NW202201122244036113', 7)).toBe('1VHbAO1');
+  });
+
+  it('derives attempt 0 from the id alone, and attempt n from "id#n"', () => {
+    expect(shortCodeCandidate('story-42', 0)).not.toBe(shortCodeCandidate('story-42#0', 0));
+    expect(shortCodeCandidate('story-42', 1)).toBe(shortCodeCandidate('story-42#1', 0));
+    expect(shortCodeCandidate('story-42', 2)).toBe(shortCodeCandidate('story-42#2', 0));
+  });
+
   it('is accepted as a share code', () => {
     expect(isPlausibleShareCode(shortCodeCandidate('x', 0))).toBe(true);
   });
