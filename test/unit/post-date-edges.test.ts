@@ -71,18 +71,23 @@ describe('parsePostDate: text around or inside a date that is not one', () => {
     ['a five-digit year', '02022-01-12'],
     ['text after the date', '2022-01-12x'],
     ['text after the offset', '2022-01-12 02:44:46 +0800 x'],
-    ['an hour of one digit', '2022-01-12 2:44'],
     ['seconds of one digit', '2022-01-12 02:44:4'],
     ['a dot without a fraction', '2022-01-12 02:44:46.'],
     ['an underscore between date and time', '2022-01-12_02:44'],
-    ['an offset of hours alone', '2022-01-12 02:44:46 +08'],
-    ['an offset hour of one digit', '2022-01-12 02:44:46 +8:00'],
   ];
   for (const [what, text] of refused) {
     it(`refuses ${what} (${text})`, () => {
-      expect(refusal(text)).toBe(`date "${text}" is not a date Jekyll understands (expected e.g. 2022-01-12 02:44:46 +0800)`);
+      expect(refusal(text)).toMatch(new RegExp(`^date "${text.replace(/[.+]/g, '\\$&')}" is not a date Jekyll understands`));
     });
   }
+
+  // Forms Jekyll reads from unquoted front matter (YAML 1.1 timestamps, checked with Ruby's Psych;
+  // the one-digit hour is also in the fixture site test/integration/jekyll-parity.test.ts builds).
+  it('reads an hour of one digit, an offset of hours alone and an offset hour of one digit, as Jekyll does', () => {
+    expect(parsePostDate('2022-01-12 2:44').rfc3339).toBe('2022-01-12T02:44:00Z');
+    expect(parsePostDate('2022-01-12 02:44:46 +08').rfc3339).toBe('2022-01-12T02:44:46+08:00');
+    expect(parsePostDate('2022-01-12 02:44:46 +8:00').rfc3339).toBe('2022-01-12T02:44:46+08:00');
+  });
 });
 
 describe('offsetOf', () => {
