@@ -305,6 +305,8 @@ function readFrontMatter(source: string): { fields: FrontMatter; content: string
     const line = error.mark ? error.mark.line + 1 : undefined;
     const column = error.mark ? error.mark.column + 1 : undefined;
     if (error.reason.startsWith('nesting exceeded maxDepth')) throw new PostRejected(TOO_DEEP, line, column);
+    const opening = line === undefined ? undefined : unclosedOpening(error.reason, lines, Math.min(line, end + 1));
+    if (opening) throw new PostRejected(`front matter is not valid YAML: ${error.reason} (opened here, never closed)`, opening.line, opening.column);
     throw new PostRejected(`front matter is not valid YAML: ${error.reason}`, line, column);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -524,3 +526,41 @@ export function keyDerivedId(sourceKey: string): string {
 function baseName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
 }
+
+/**
+ * js-yaml reports a quoted scalar or a flow collection (`[…]`, `{…}`) left open where it finds
+ * out, often the closing `---`; the place to fix is where it opens: the last line before that
+ * one (file lines, 1-based) whose quote or bracket is not closed on it.
+ */
+function unclosedOpening(reason: string, lines: string[], reportedLine: number): { line: number; column: number } | undefined {
+  const quote = /within a (double|single) quoted scalar/.exec(reason)?.[1];
+  const flow = /flow collection/.test(reason);
+  if (!quote && !flow) return undefined;
+  for (let index = reportedLine - 2; index >= 1; index--) {
+    const text = lines[index];
+    if (quote) {
+      const mark = quote === 'double' ? '"' : "'";
+      // A quote that begins a value: after `key: `, `- `, or at the start of the line.
+      const start = new RegExp(`^(\\s*(?:-\\s+)*(?:[^\\s#'"][^#]*?:\\s+)?)${mark}`).exec(text);
+      if (!start) continue;
+      const rest = text.slice(start[0].length);
+      const closed = quote === 'double' ? rest.replace(/\\./g, '').includes('"') : rest.replace(/''/g, '').includes("'");
+      if (!closed) return { line: index + 1, column: start[1].length + 1 };
+    } else {
+      const openers: number[] = [];
+      let inQuote: string | undefined;
+      for (let at = 0; at < text.length; at++) {
+        const char = text[at];
+        if (inQuote) {
+          if (char === inQuote) inQuote = undefined;
+        } else if (char === '"' || char === "'") inQuote = char;
+        else if (char === '#' && (at === 0 || /\s/.test(text[at - 1]))) break;
+        else if (char === '[' || char === '{') openers.push(at);
+        else if ((char === ']' || char === '}') && openers.length > 0) openers.pop();
+      }
+      if (openers.length > 0) return { line: index + 1, column: openers[openers.length - 1] + 1 };
+    }
+  }
+  return undefined;
+}
+

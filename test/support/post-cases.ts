@@ -81,7 +81,7 @@ export const BAD_POSTS: BadPost[] = [
     name: 'an unterminated quoted title',
     key: 'posts/bad/quote.md',
     body: postFile(['title: "A title', 'date: 2022-01-12']),
-    error: 'line 4, column 1: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar',
+    error: 'line 2, column 8: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)',
   },
   {
     name: 'a tab used for indentation',
@@ -99,7 +99,7 @@ export const BAD_POSTS: BadPost[] = [
     name: 'an unclosed list',
     key: 'posts/bad/list.md',
     body: postFile(['title: A', 'tags: [a, b', 'date: 2022-01-12']),
-    error: 'line 4, column 1: front matter is not valid YAML: missed comma between flow collection entries',
+    error: 'line 3, column 7: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
   },
   {
     name: 'an unknown alias',

@@ -326,6 +326,18 @@ describe('parsePost: refusals', () => {
     expect(error.describe()).toBe('line 3, column 1: front matter is not valid YAML: tab characters must not be used in indentation');
   });
 
+  // Where a writer would look: the quote or bracket that opens what js-yaml finds unclosed at the end.
+  it.each([
+    ['an unclosed double quote', ['title: "unclosed', 'date: 2022-01-12', 'categories: news', 'tags: [a]'], 'line 2, column 8: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)'],
+    ['an unclosed single quote in a list', ['title: A', 'tags:', "  - 'one", '  - two'], "line 4, column 5: front matter is not valid YAML: unexpected end of the stream within a single quoted scalar (opened here, never closed)"],
+    ['a quote closed on the next line, then one never closed', ['title: "two', '  lines"', 'excerpt: "open'], 'line 4, column 10: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)'],
+    ['an unclosed flow list', ['title: A', 'tags: [a, "b]"', 'date: 2022-01-12'], 'line 3, column 7: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)'],
+    ['an unclosed flow mapping', ['title: A', 'author: {name: B', 'date: 2022-01-12'], 'line 3, column 9: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)'],
+  ])('reports %s where it opens', (_what, frontMatter, message) => {
+    const error = rejection('posts/a.md', file(frontMatter));
+    expect(error.describe()).toBe(message);
+  });
+
   it('refuses front matter that is a list rather than a mapping', () => {
     expect(rejection('posts/a.md', file(['- a', '- b'])).describe()).toBe('line 2: front matter is not a YAML mapping of fields');
   });
