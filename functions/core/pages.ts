@@ -15,7 +15,7 @@ h1{font-size:1.75rem;line-height:1.35}ul.names{list-style:none;padding:0;display
 a{color:#0b57d0}img,video{max-width:100%;height:auto}table{display:block;overflow-x:auto}pre{overflow-x:auto}figure{margin:1rem 0}
 ol.posts{list-style:none;padding:0}ol.posts li{margin:0 0 1.25rem}a.headline{font-weight:600;font-size:1.125rem}.meta{color:#666;font-size:.875rem}p.lede{margin:.25rem 0 0}
 .feeds a,p.names a,nav.pages a{margin-right:.75rem}.share input{box-sizing:border-box;width:100%;max-width:28rem;font:inherit}
-footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
+nav.crumbs{font-size:.875rem;color:#666}footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
 `.trim();
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
@@ -164,7 +164,10 @@ export function renderPostPage(post: Post, site: Site): string {
     head: postCardHead(post, site),
     site,
     feeds,
-    main: html`<article>
+    main: html`<nav class="crumbs" aria-label="位置 Breadcrumb"><a href="${home}">${site.title}</a>${post.categories.slice(0, 1).map(
+      (name) => html` › ${nameLink('category', name, site)}`,
+    )}</nav>
+<article>
 <h1>${post.title}</h1>
 <p class="meta"><time datetime="${post.date}">${displayDate(post.date)}</time>${post.author ? html` · ${post.author}` : ''}</p>
 <p class="meta names">${post.categories.map((name) => nameLink('category', name, site))}${post.tags.map((name) => nameLink('tag', name, site))}</p>

@@ -149,6 +149,8 @@ describe('post page', () => {
   it('shows title, date in the post\'s own offset, categories and tags as links, the body, the share link and links back', async () => {
     const { html } = await page(SEED_PATH);
     expect(html).toContain(`<h1>${SEED_TITLE}</h1>`);
+    // Where the post sits: the site, then its category.
+    expect(html).toMatch(new RegExp(`<nav class="crumbs" aria-label="[^"]+"><a href="${stack.url}/">[^<]+</a> › <a href="${stack.url}/category/chengduribao.html">chengduribao</a></nav>`));
     expect(html).toContain('<time datetime="2022-01-12T02:44:46+08:00">2022-01-12 02:44 +08:00</time>');
     expect(html).toContain(`<a href="${stack.url}/category/chengduribao.html">chengduribao</a>`);
     expect(html).toContain(`<a href="${stack.url}/tag/${encodeURIComponent(SEED_TAG)}.html">#${SEED_TAG}</a>`);
