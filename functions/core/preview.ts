@@ -73,15 +73,7 @@ export function postCardHead(post: Post, site: Site): Html {
     ...(post.tags.length ? { keywords: post.tags } : {}),
     inLanguage: site.language,
   };
-  return html`<link rel="canonical" href="${url}">
-<meta name="description" content="${description}">
-<meta property="og:type" content="article">
-<meta property="og:title" content="${post.title}">
-<meta property="og:description" content="${description}">
-<meta property="og:url" content="${url}">
-<meta property="og:site_name" content="${site.title}">
-<meta property="og:locale" content="${ogLocale(site.language)}">
-<meta property="article:published_time" content="${post.date}">
+  return html`${commonTags('article', post.title, description, url, site)}<meta property="article:published_time" content="${post.date}">
 <meta property="article:modified_time" content="${modified}">
 ${post.categories[0] ? html`<meta property="article:section" content="${post.categories[0]}">
 ` : ''}${post.tags.map((tag) => html`<meta property="article:tag" content="${tag}">
@@ -96,15 +88,20 @@ ${image ? html`<meta name="twitter:image" content="${image.url}">
 /** The head tags of the home, category and tag pages. */
 export function siteCardHead(title: string, description: string, path: string, site: Site): Html {
   const url = path === '/' ? `${site.baseUrl}/` : absoluteUrl(site.baseUrl, path);
+  return html`${commonTags('website', title, description, url, site)}<meta name="twitter:card" content="summary">
+`;
+}
+
+/** What every page's card says: canonical URL, description, and Open Graph's basic properties. */
+function commonTags(type: 'article' | 'website', title: string, description: string, url: string, site: Site): Html {
   return html`<link rel="canonical" href="${url}">
 <meta name="description" content="${description}">
-<meta property="og:type" content="website">
+<meta property="og:type" content="${type}">
 <meta property="og:title" content="${title}">
 <meta property="og:description" content="${description}">
 <meta property="og:url" content="${url}">
 <meta property="og:site_name" content="${site.title}">
 <meta property="og:locale" content="${ogLocale(site.language)}">
-<meta name="twitter:card" content="summary">
 `;
 }
 
