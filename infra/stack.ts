@@ -32,7 +32,7 @@ export const HTTP_FUNCTION_TIMEOUT_SECONDS = 10;
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
 const SITE_SETTINGS = [
   'siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'feedMaxBytes',
-  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'feedVersionCacheMs', 'websubHub', 'feedAliases', 'displayNames',
+  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'feedVersionCacheMs', 'websubHub', 'feedAliases', 'displayNames', 'robots',
 ] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
 
@@ -108,6 +108,13 @@ export class PublishingStack extends Stack {
       indexName: TABLE_SCHEMA.pathIndex.name,
       partitionKey: { name: TABLE_SCHEMA.pathIndex.partitionKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+    this.postsTable.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.sitemapIndex.name,
+      partitionKey: { name: TABLE_SCHEMA.sitemapIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sitemapIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TABLE_SCHEMA.sitemapIndex.projected],
     });
 
     this.deadLetterQueue = new Queue(this, 'IngestDeadLetterQueue', {

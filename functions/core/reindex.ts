@@ -3,7 +3,7 @@ import { SITE_CONFIG_KEY } from './site-config';
 import { currentSite, readSiteFromBucket, reconcileKey, type ReadObject, type ReadPost, type ReconcileOutcome } from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { FeedRef, TaxonomyKind } from './post';
-import { feedCursor, type OwnedRow, type PostStore, type PublishedVersion, type SourceInventory, type SourceState } from './store';
+import { feedCursor, sitemapDay, type OwnedRow, type PostStore, type PublishedVersion, type SourceInventory, type SourceState } from './store';
 import { feedKey } from './urls';
 
 /** An object as a bucket listing gives it. */
@@ -107,9 +107,11 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     count(summary, await reconcileKey(key, { ...ingestDeps, force: true }));
   });
 
-  const names: Array<{ kind: TaxonomyKind; name: string }> = [];
+  const names: Array<{ kind: TaxonomyKind | 'day'; name: string }> = [];
   for (const state of (incomplete.length ? await store.listSources() : after).states) {
     for (const ref of state.published?.feeds ?? []) if (ref.kind !== 'site') names.push(ref);
+    // The day the sitemaps list the post under (its site feed entry's).
+    if (state.published) names.push({ kind: 'day', name: sitemapDay(state.published) });
   }
   summary.recounted = await store.recountNames(names);
   return summary;

@@ -37,7 +37,7 @@ function port(name: string, fallback: number): number {
 // Every setting the stack takes as context (infra/stack.ts), so both run with the same configuration.
 const SITE_SETTINGS = [
   ENV.siteUrl, ENV.siteTitle, ENV.siteDescription, ENV.siteLanguage, ENV.idAuthority, ENV.feedLength, ENV.feedMaxBytes,
-  ENV.maxAgeSeconds, ENV.archiveMaxAgeSeconds, ENV.feedVersionCacheMs, ENV.websubHub, ENV.feedAliases, ENV.displayNames,
+  ENV.maxAgeSeconds, ENV.archiveMaxAgeSeconds, ENV.feedVersionCacheMs, ENV.websubHub, ENV.feedAliases, ENV.displayNames, ENV.robots,
 ];
 
 const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts];

@@ -104,10 +104,16 @@ describe('readSettings', () => {
     });
   }
 
+  it('reads ROBOTS: allow by default, disallow for a staging site, and refuses anything else naming the variable', () => {
+    expect(settingsFromEnv({}).robots).toBe('allow');
+    expect(settingsFromEnv({ [ENV.robots]: 'disallow' }).robots).toBe('disallow');
+    expect(configError({ [ENV.robots]: 'no' }).message).toBe('ROBOTS must be allow or disallow (a staging site), not "no"');
+  });
+
   it('names whatever variables it is given', () => {
     const names = {
       siteUrl: 'U', title: 'T', description: 'D', language: 'L', idAuthority: 'I', feedLength: 'N', maxAgeSeconds: 'M',
-      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H', feedAliases: 'F', displayNames: 'S',
+      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H', feedAliases: 'F', displayNames: 'S', robots: 'R',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
