@@ -678,7 +678,7 @@ const POST_FIELDS = [
   'id', 'idFromBody', 'infoCode', 'infoCodeFromBody', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
   'shortCode', 'html', 'summary', 'contentHash', 'extra',
 ] as const;
-const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;
+const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary', 'image', 'enclosure'] as const;
 
 function toPost(item: Item | Record<string, unknown>): Post {
   return pick(isMarshalled(item) ? unmarshall(item as Item) : item, POST_FIELDS) as unknown as Post;

@@ -24,7 +24,7 @@ const POST_FIELDS = [
   'id', 'idFromBody', 'infoCode', 'infoCodeFromBody', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
   'shortCode', 'html', 'summary', 'contentHash', 'extra',
 ] as const;
-const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;
+const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary', 'image', 'enclosure'] as const;
 const STATE_FIELDS = ['key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'site', 'published', 'rowsSequencer', 'revision'] as const;
 
 /**
