@@ -160,9 +160,11 @@ export function renderAtom(feed: PreparedFeed): string {
   const root = '<feed xmlns="http://www.w3.org/2005/Atom">';
   let atom = out.atom1();
   for (const [id, links] of enclosures) {
+    // At the end of the entry: readers that take an entry's first link as its page (rss-parser)
+    // still find the alternate link first.
     const at = new RegExp(`(\\n[ \\t]*)<id>${id}</id>`).exec(atom);
-    if (!at) throw new Error('feeds: an entry id is missing from the feed package\'s Atom output');
-    const end = at.index + at[0].length;
+    const end = at ? atom.indexOf('\n    </entry>', at.index) : -1;
+    if (!at || end === -1) throw new Error('feeds: an entry is missing from the feed package\'s Atom output');
     atom = atom.slice(0, end) + links.map((link) => `${at[1]}${link}`).join('') + atom.slice(end);
   }
   let xml = p.resolveStructure(atom);
