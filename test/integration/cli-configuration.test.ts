@@ -34,6 +34,7 @@ const SETTINGS = [
   { env: ENV.websubHub, context: 'websubHub', wrong: 'ftp://hub.example.com', readme: 'none' },
   { env: ENV.feedAliases, context: 'feedAliases', wrong: '/old.xml=/elsewhere.xml', readme: 'none' },
   { env: ENV.displayNames, context: 'displayNames', wrong: 'chengduribao', readme: 'none' },
+  { env: ENV.robots, context: 'robots', wrong: 'no', readme: '`allow`' },
   { env: ENV.maxPostBytes, context: 'maxPostBytes', wrong: '10', readme: `\`${DEFAULT_INGEST_SETTINGS.maxPostBytes}\`` },
   { env: ENV.iframeHosts, context: 'iframeHosts', wrong: 'youtube', readme: 'none' },
   { env: ENV.legacyHosts, context: 'legacyHosts', wrong: 'http://old.example.com', readme: 'none' },
