@@ -45,6 +45,7 @@ describe('readSettings', () => {
       [ENV.archiveMaxAgeSeconds]: '3600',
       [ENV.feedVersionCacheMs]: '0',
       [ENV.websubHub]: 'https://hub.example.net/',
+      [ENV.robots]: 'disallow',
     });
     expect(settings).toEqual({
       siteUrl: 'https://news.example.com',
@@ -57,6 +58,7 @@ describe('readSettings', () => {
       maxAgeSeconds: 0,
       archiveMaxAgeSeconds: 3600,
       feedVersionCacheMs: 0,
+      robots: 'disallow',
       websubHub: 'https://hub.example.net/',
     });
   });
