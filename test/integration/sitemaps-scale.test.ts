@@ -1,3 +1,4 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusPost } from '../../bench/corpus';
@@ -131,5 +132,31 @@ describe('sitemaps of a site of 120,000 posts', () => {
     expect(xml).toContain(`<news:publication_date>${local.replace(' ', 'T')}+08:00</news:publication_date>`);
     expect(xml).toContain('<news:title>Q&amp;A ]]&gt; &lt;b&gt;粗体&lt;/b&gt; &quot;引号&quot;</news:title>');
     expect(xml).toContain('<news:title>成都控制字符</news:title>');
+  }, 60_000);
+
+  it('lists a post published now in the news sitemap no later than in its feed', async () => {
+    const local = new Date(Date.now() + 8 * 3_600_000 - 30_000).toISOString().slice(0, 19).replace('T', ' ');
+    const started = performance.now();
+    await stack.s3.send(new PutObjectCommand({
+      Bucket: stack.bucket, Key: 'posts/just-now.md', Body: `---\ntitle: 刚刚发布\ndate: ${local} +0800\ncategories: 今日\n---\n正文。\n`,
+    }));
+    // Each round reads the feed, then the news sitemap: once the feed shows the post, the news
+    // sitemap read right after must show it too.
+    let inFeed: number | undefined;
+    let inNews: number | undefined;
+    while (inFeed === undefined && performance.now() - started < 30_000) {
+      const feed = await (await get(stack, '/feed.rss')).text();
+      const news = await (await get(stack, '/news-sitemap.xml')).text();
+      if (news.includes('/just-now.html') || news.includes('刚刚发布')) inNews ??= performance.now() - started;
+      if (feed.includes('刚刚发布')) {
+        inFeed = performance.now() - started;
+        expect(news).toContain('<news:title>刚刚发布</news:title>');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(inFeed).toBeDefined();
+    expect(inNews).toBeDefined();
+    expect(inNews!).toBeLessThanOrEqual(inFeed!);
+    console.log(`sitemaps-scale: a post uploaded now was in the news sitemap after ${inNews!.toFixed(0)} ms, in the site feed after ${inFeed!.toFixed(0)} ms`);
   }, 60_000);
 });
