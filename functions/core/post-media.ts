@@ -17,9 +17,25 @@ export interface Enclosure {
 }
 
 const TYPES: Readonly<Record<string, string>> = {
-  mp3: 'audio/mpeg', m4a: 'audio/mp4', aac: 'audio/aac', ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/ogg',
-  wav: 'audio/wav', flac: 'audio/flac', mp4: 'video/mp4', m4v: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime',
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', svg: 'image/svg+xml',
+  mp3: 'audio/mpeg',
+  m4a: 'audio/mp4',
+  aac: 'audio/aac',
+  ogg: 'audio/ogg',
+  oga: 'audio/ogg',
+  opus: 'audio/ogg',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  webm: 'video/webm',
+  mov: 'video/quicktime',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  svg: 'image/svg+xml',
 };
 const MIME = /^[a-z]+\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 
@@ -34,12 +50,26 @@ export function typeByExtension(url: string): string | undefined {
 export function postEnclosure(extra: Post['extra']): Enclosure | undefined {
   for (const field of ['audio', 'video'] as const) {
     const value = extra[field];
-    const given = typeof value === 'string' ? { url: value } : value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-    const url = typeof given?.url === 'string' ? given.url.trim() : typeof given?.path === 'string' ? given.path.trim() : '';
+    const given =
+      typeof value === 'string'
+        ? { url: value }
+        : value && typeof value === 'object'
+          ? (value as Record<string, unknown>)
+          : undefined;
+    const url =
+      typeof given?.url === 'string' ? given.url.trim() : typeof given?.path === 'string' ? given.path.trim() : '';
     if (!url) continue;
-    const declaredType = [given?.type, given?.mime_type].find((type): type is string => typeof type === 'string' && MIME.test(type.trim()));
-    const length = [given?.length, given?.size, given?.size_in_bytes].map(Number).find((bytes) => Number.isSafeInteger(bytes) && bytes > 0);
-    return { url, type: declaredType?.trim().toLowerCase() ?? typeByExtension(url) ?? 'application/octet-stream', ...(length ? { length } : {}) };
+    const declaredType = [given?.type, given?.mime_type].find(
+      (type): type is string => typeof type === 'string' && MIME.test(type.trim()),
+    );
+    const length = [given?.length, given?.size, given?.size_in_bytes]
+      .map(Number)
+      .find((bytes) => Number.isSafeInteger(bytes) && bytes > 0);
+    return {
+      url,
+      type: declaredType?.trim().toLowerCase() ?? typeByExtension(url) ?? 'application/octet-stream',
+      ...(length ? { length } : {}),
+    };
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 /** The published shape of a post, as ingest stores it and the read side renders it. */
-import { entryMedia, type Enclosure } from './post-media';
+import { type Enclosure, entryMedia } from './post-media';
 
 export type TaxonomyKind = 'category' | 'tag';
 
@@ -52,10 +52,7 @@ export type FeedEntry = Pick<
 };
 
 /** A feed is the posts of one category, one tag, or the whole site. */
-export type FeedRef =
-  | { kind: 'category'; name: string }
-  | { kind: 'tag'; name: string }
-  | { kind: 'site' };
+export type FeedRef = { kind: 'category'; name: string } | { kind: 'tag'; name: string } | { kind: 'site' };
 
 export function feedsOf(post: Pick<Post, 'categories' | 'tags'>): FeedRef[] {
   return [
@@ -71,9 +68,22 @@ export function feedsOf(post: Pick<Post, 'categories' | 'tags'>): FeedRef[] {
  */
 export function toFeedEntry(post: FeedEntry | Post): FeedEntry {
   const { id, title, date, updated, categories, tags, author, path, shortCode, html, summary } = post;
-  const media = 'extra' in post && post.extra ? entryMedia(post) : { image: (post as FeedEntry).image, enclosure: (post as FeedEntry).enclosure };
+  const media =
+    'extra' in post && post.extra
+      ? entryMedia(post)
+      : { image: (post as FeedEntry).image, enclosure: (post as FeedEntry).enclosure };
   return {
-    id, title, date, updated, categories, tags, author, path, shortCode, html, summary,
+    id,
+    title,
+    date,
+    updated,
+    categories,
+    tags,
+    author,
+    path,
+    shortCode,
+    html,
+    summary,
     ...(media.image ? { image: media.image } : {}),
     ...(media.enclosure ? { enclosure: media.enclosure } : {}),
   };

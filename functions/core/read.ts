@@ -1,22 +1,35 @@
 import { BadRequest, Gone, NotFound } from './errors';
 import type { FeedDocuments } from './feed-documents';
-import { renderOpml } from './opml';
 import {
-  errorResponse, finishResponse, htmlResponse, redirectResponse,
-  type HttpRequest, type HttpResponse, type Logger,
+  errorResponse,
+  finishResponse,
+  type HttpRequest,
+  type HttpResponse,
+  htmlResponse,
+  type Logger,
+  redirectResponse,
 } from './http';
-import { renderHomePage, renderListPage, renderPostPage, type Listing } from './pages';
+import { renderOpml } from './opml';
+import { type Listing, renderHomePage, renderListPage, renderPostPage } from './pages';
 import type { FeedRef } from './post';
-import { MAX_PATH_BYTES } from './routes';
+import { feedAliasOf, MAX_PATH_BYTES } from './routes';
 import { isPlausibleShareCode } from './short-code';
-import {
-  dayUrls, namePages, NEWS_MAX_URLS, NEWS_WINDOW_MS, parseSitemapFile, renderNewsSitemap, renderRobots, renderSitemapIndex, renderUrlSet,
-  SITEMAP_CONTENT_TYPE, SITEMAP_PAGE_URLS,
-} from './sitemaps';
 import type { Site } from './site';
+import {
+  dayUrls,
+  NEWS_MAX_URLS,
+  NEWS_WINDOW_MS,
+  namePages,
+  parseSitemapFile,
+  renderNewsSitemap,
+  renderRobots,
+  renderSitemapIndex,
+  renderUrlSet,
+  SITEMAP_CONTENT_TYPE,
+  SITEMAP_PAGE_URLS,
+} from './sitemaps';
 import type { PostStore } from './store';
-import { feedAliasOf } from './routes';
-import { absoluteUrl, decodeCursor, feedPath, writtenName, type FeedFormat } from './urls';
+import { absoluteUrl, decodeCursor, type FeedFormat, feedPath, writtenName } from './urls';
 
 export interface ReadDeps {
   store: PostStore;
@@ -31,7 +44,8 @@ const MAX_NAME_LENGTH = 200;
 /** Answers one public request. Never throws: every failure becomes a response here. */
 export async function handleRead(request: HttpRequest, deps: ReadDeps): Promise<HttpResponse> {
   try {
-    if (request.method !== 'GET' && request.method !== 'HEAD') throw new BadRequest(`method ${request.method} is not supported`);
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      throw new BadRequest(`method ${request.method} is not supported`);
     return finishResponse(request, await VIEWS[request.view](request, deps));
   } catch (error) {
     return finishResponse(request, errorResponse(error, deps.site, deps.log, request));
@@ -58,7 +72,11 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     const [categories, tags] = await Promise.all([store.listNames('category'), store.listNames('tag')]);
     return {
       status: 200,
-      headers: { 'content-type': 'text/x-opml; charset=utf-8', 'cache-control': `public, max-age=${site.maxAgeSeconds}`, 'x-content-type-options': 'nosniff' },
+      headers: {
+        'content-type': 'text/x-opml; charset=utf-8',
+        'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+        'x-content-type-options': 'nosniff',
+      },
       body: renderOpml({ categories, tags }, site),
     };
   },
@@ -79,7 +97,11 @@ const VIEWS: Record<HttpRequest['view'], View> = {
   async robots(_request, { site }) {
     return {
       status: 200,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': `public, max-age=${site.maxAgeSeconds}`, 'x-content-type-options': 'nosniff' },
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+        'x-content-type-options': 'nosniff',
+      },
       body: renderRobots(site),
     };
   },
@@ -103,9 +125,10 @@ const VIEWS: Record<HttpRequest['view'], View> = {
   async sitemap(request, { store, site }) {
     const file = parseSitemapFile(request.pathParameters.file ?? '');
     if (!file) throw new NotFound('no such sitemap');
-    const urls = file.kind === 'day'
-      ? dayUrls(await store.readSitemapDay(file.day, (file.page - 1) * SITEMAP_PAGE_URLS, SITEMAP_PAGE_URLS))
-      : namePages(await store.readSitemapIndex(), file.page);
+    const urls =
+      file.kind === 'day'
+        ? dayUrls(await store.readSitemapDay(file.day, (file.page - 1) * SITEMAP_PAGE_URLS, SITEMAP_PAGE_URLS))
+        : namePages(await store.readSitemapIndex(), file.page);
     if (urls.length === 0) throw new NotFound('no such sitemap');
     return sitemapResponse(renderUrlSet(urls, site), site);
   },
@@ -148,7 +171,12 @@ async function listView(kind: 'category' | 'tag', request: HttpRequest, deps: Re
  * prev-archive link) an RFC 5005 archive page. A category or tag that never had a post is a 404,
  * not an empty feed a reader would subscribe to; one whose posts all left is an empty feed.
  */
-async function feedResponse(ref: FeedRef, format: FeedFormat, request: HttpRequest, { feeds, site }: ReadDeps): Promise<HttpResponse> {
+async function feedResponse(
+  ref: FeedRef,
+  format: FeedFormat,
+  request: HttpRequest,
+  { feeds, site }: ReadDeps,
+): Promise<HttpResponse> {
   const cursorText = request.query.before;
   if (cursorText === undefined) return feeds.current(ref, format, site, request.headers);
   const cursor = decodeCursor(cursorText);

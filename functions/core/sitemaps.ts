@@ -67,9 +67,11 @@ export function renderRobots(site: Pick<Site, 'baseUrl' | 'robots'>): string {
 export function sitemapFiles(listing: SitemapListing): Array<{ file: SitemapFile; lastModified?: string }> {
   const files: Array<{ file: SitemapFile; lastModified?: string }> = [];
   for (const { day, count, lastModified } of [...listing.days].sort((a, b) => (a.day < b.day ? -1 : 1))) {
-    for (let page = 1; (page - 1) * SITEMAP_PAGE_URLS < count; page++) files.push({ file: { kind: 'day', day, page }, ...(lastModified ? { lastModified } : {}) });
+    for (let page = 1; (page - 1) * SITEMAP_PAGE_URLS < count; page++)
+      files.push({ file: { kind: 'day', day, page }, ...(lastModified ? { lastModified } : {}) });
   }
-  for (let page = 1; (page - 1) * SITEMAP_PAGE_URLS < listing.names.length; page++) files.push({ file: { kind: 'names', page } });
+  for (let page = 1; (page - 1) * SITEMAP_PAGE_URLS < listing.names.length; page++)
+    files.push({ file: { kind: 'names', page } });
   return files;
 }
 
@@ -77,16 +79,21 @@ export function sitemapFiles(listing: SitemapListing): Array<{ file: SitemapFile
 export function renderSitemapIndex(listing: SitemapListing, site: Pick<Site, 'baseUrl'>): string | undefined {
   const files = sitemapFiles(listing);
   if (files.length === 0) return undefined;
-  const items = files.map(({ file, lastModified }) =>
-    `<sitemap><loc>${loc(site, sitemapPath(file))}</loc>${lastModified ? `<lastmod>${escapeXml(lastModified)}</lastmod>` : ''}</sitemap>`,
+  const items = files.map(
+    ({ file, lastModified }) =>
+      `<sitemap><loc>${loc(site, sitemapPath(file))}</loc>${lastModified ? `<lastmod>${escapeXml(lastModified)}</lastmod>` : ''}</sitemap>`,
   );
   return `${XML_DECLARATION}<sitemapindex xmlns="${SITEMAPS_NS}">\n${items.join('\n')}\n</sitemapindex>\n`;
 }
 
 /** A day's sitemap: its posts' pages with when each last changed. */
-export function renderUrlSet(urls: ReadonlyArray<{ path: string; lastModified?: string }>, site: Pick<Site, 'baseUrl'>): string {
-  const items = urls.map(({ path, lastModified }) =>
-    `<url><loc>${loc(site, path)}</loc>${lastModified ? `<lastmod>${escapeXml(lastModified)}</lastmod>` : ''}</url>`,
+export function renderUrlSet(
+  urls: ReadonlyArray<{ path: string; lastModified?: string }>,
+  site: Pick<Site, 'baseUrl'>,
+): string {
+  const items = urls.map(
+    ({ path, lastModified }) =>
+      `<url><loc>${loc(site, path)}</loc>${lastModified ? `<lastmod>${escapeXml(lastModified)}</lastmod>` : ''}</url>`,
   );
   return `${XML_DECLARATION}<urlset xmlns="${SITEMAPS_NS}">\n${items.join('\n')}\n</urlset>\n`;
 }
@@ -97,7 +104,9 @@ export function dayUrls(urls: SitemapUrl[]): Array<{ path: string; lastModified:
 
 /** The category and tag pages of one page of the names sitemap, categories first, each by name. */
 export function namePages(listing: SitemapListing, page: number): Array<{ path: string }> {
-  const ordered = [...listing.names].sort((a, b) => (a.kind !== b.kind ? (a.kind === 'category' ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const ordered = [...listing.names].sort((a, b) =>
+    a.kind !== b.kind ? (a.kind === 'category' ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   return ordered
     .slice((page - 1) * SITEMAP_PAGE_URLS, page * SITEMAP_PAGE_URLS)
     .map(({ kind, name }) => ({ path: feedPagePath({ kind, name }) }));
@@ -109,7 +118,11 @@ export function namePages(listing: SitemapListing, page: number): Array<{ path: 
  * empty `urlset`: well-formed, which Google reads as "no recent articles" (the sitemaps.org
  * schema wants at least one `url`; see docs/search-engines.md).
  */
-export function renderNewsSitemap(entries: FeedEntry[], site: Pick<Site, 'baseUrl' | 'title' | 'language'>, now: number): string {
+export function renderNewsSitemap(
+  entries: FeedEntry[],
+  site: Pick<Site, 'baseUrl' | 'title' | 'language'>,
+  now: number,
+): string {
   const recent = entries
     .filter((entry) => {
       const at = Date.parse(entry.date);
@@ -117,9 +130,10 @@ export function renderNewsSitemap(entries: FeedEntry[], site: Pick<Site, 'baseUr
     })
     .slice(0, NEWS_MAX_URLS);
   const publication = `<news:publication><news:name>${text(site.title)}</news:name><news:language>${newsLanguage(site.language)}</news:language></news:publication>`;
-  const items = recent.map((entry) =>
-    `<url><loc>${loc(site, entry.path)}</loc><news:news>${publication}`
-    + `<news:publication_date>${escapeXml(entry.date)}</news:publication_date><news:title>${text(entry.title)}</news:title></news:news></url>`,
+  const items = recent.map(
+    (entry) =>
+      `<url><loc>${loc(site, entry.path)}</loc><news:news>${publication}` +
+      `<news:publication_date>${escapeXml(entry.date)}</news:publication_date><news:title>${text(entry.title)}</news:title></news:news></url>`,
   );
   return `${XML_DECLARATION}<urlset xmlns="${SITEMAPS_NS}" xmlns:news="${NEWS_NS}">\n${items.join('\n')}${items.length ? '\n' : ''}</urlset>\n`;
 }

@@ -36,11 +36,20 @@ const expectedPages = new Set<string>();
 function quickPost(index: number) {
   const post = corpusPost(1, index);
   const head = post.bytes.subarray(0, 600).toString('utf8');
-  const [, y, m, d, time, hours, minutes] = /\ndate: (\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2}:\d{2}) \+(\d{2})(\d{2})\n/.exec(head)!;
+  const [, y, m, d, time, hours, minutes] =
+    /\ndate: (\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2}:\d{2}) \+(\d{2})(\d{2})\n/.exec(head)!;
   const title = /\ntitle: "([^"]*)"\n/.exec(head)![1];
   const date = `${y}-${m}-${d}T${time}+${hours}:${minutes}`;
   const slug = post.key.slice('posts/'.length).replace(/\.txt$/, '');
-  return { key: post.key, id: `corpus-${index}`, title, date, category: post.category, tags: post.tags, path: `/${post.category}/${y}/${m}/${d}/${slug}.html` };
+  return {
+    key: post.key,
+    id: `corpus-${index}`,
+    title,
+    date,
+    category: post.category,
+    tags: post.tags,
+    path: `/${post.category}/${y}/${m}/${d}/${slug}.html`,
+  };
 }
 
 beforeAll(async () => {
@@ -53,10 +62,25 @@ beforeAll(async () => {
     const post = quickPost(index);
     // A site feed entry as ingest writes it, with an empty body (the sitemaps read path and updated only).
     const entry = {
-      id: post.id, title: post.title, date: post.date, updated: new Date(post.date).toISOString(), categories: [post.category], tags: post.tags,
-      path: post.path, shortCode: `c${index.toString(36)}`, html: '', summary: '',
+      id: post.id,
+      title: post.title,
+      date: post.date,
+      updated: new Date(post.date).toISOString(),
+      categories: [post.category],
+      tags: post.tags,
+      path: post.path,
+      shortCode: `c${index.toString(36)}`,
+      html: '',
+      summary: '',
     };
-    items.push({ pk: 'FEED#site', sk: feedCursor(entry), ...entry, sequencer: '1', sourceKey: post.key, sitemap: `day#${sitemapDay(entry)}` });
+    items.push({
+      pk: 'FEED#site',
+      sk: feedCursor(entry),
+      ...entry,
+      sequencer: '1',
+      sourceKey: post.key,
+      sitemap: `day#${sitemapDay(entry)}`,
+    });
     days.set(sitemapDay(entry), (days.get(sitemapDay(entry)) ?? 0) + 1);
     for (const [kind, name] of [['category', post.category], ...post.tags.map((tag) => ['tag', tag])]) {
       const id = `${kind}\n${name}`;
@@ -64,14 +88,28 @@ beforeAll(async () => {
     }
     expectedPages.add(absoluteUrl(SITE, post.path));
   }
-  for (const [day, count] of days) items.push({ pk: 'NAMES#day', sk: day, name: day, count, sitemap: 'index', lastModified: '2023-01-01T00:00:00.000Z' });
+  for (const [day, count] of days)
+    items.push({
+      pk: 'NAMES#day',
+      sk: day,
+      name: day,
+      count,
+      sitemap: 'index',
+      lastModified: '2023-01-01T00:00:00.000Z',
+    });
   for (const { kind, name, count } of names.values()) {
     items.push({ pk: `NAMES#${kind}`, sk: name, name, count, sitemap: 'index' });
     expectedPages.add(absoluteUrl(SITE, `/${kind}/${nameInUrl(name)}.html`));
   }
   const built = performance.now();
-  await batchWriteItems(stack.dynamo, stack.tableName, items.map((item) => marshall(item)));
-  console.log(`sitemaps-scale: ${POSTS} posts' rows (${items.length} items) made from the corpus in ${((built - started) / 1000).toFixed(1)} s, written to dynalite in ${((performance.now() - built) / 1000).toFixed(1)} s`);
+  await batchWriteItems(
+    stack.dynamo,
+    stack.tableName,
+    items.map((item) => marshall(item)),
+  );
+  console.log(
+    `sitemaps-scale: ${POSTS} posts' rows (${items.length} items) made from the corpus in ${((built - started) / 1000).toFixed(1)} s, written to dynalite in ${((performance.now() - built) / 1000).toFixed(1)} s`,
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -85,7 +123,11 @@ describe('sitemaps of a site of 120,000 posts', () => {
       const parsed = parsePost(corpus.key, decodePostText(corpus.bytes, 1 << 20), { now: '2023-01-01T00:00:00Z' });
       if (!parsed.published) throw new Error(`${corpus.key} is not published`);
       const quick = quickPost(index);
-      expect({ path: quick.path, date: quick.date, title: quick.title }).toEqual({ path: parsed.post.path, date: parsed.post.date, title: parsed.post.title });
+      expect({ path: quick.path, date: quick.date, title: quick.title }).toEqual({
+        path: parsed.post.path,
+        date: parsed.post.date,
+        title: parsed.post.title,
+      });
     }
   });
 
@@ -111,7 +153,9 @@ describe('sitemaps of a site of 120,000 posts', () => {
     for (const document of documents) expect(locs(document).length).toBeLessThanOrEqual(50_000);
     expect(new Set(listed).size).toBe(listed.length);
     expect(new Set(listed)).toEqual(expectedPages);
-    console.log(`sitemaps-scale: index + ${sitemaps.length} sitemaps (${listed.length} URLs) fetched and validated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `sitemaps-scale: index + ${sitemaps.length} sitemaps (${listed.length} URLs) fetched and validated in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   }, 180_000);
 
   it('lists the posts of the last 48 hours in a valid news sitemap, hostile titles included', async () => {
@@ -119,7 +163,11 @@ describe('sitemaps of a site of 120,000 posts', () => {
     const local = now.toISOString().slice(0, 19).replace('T', ' ');
     const titles = ['Q&A ]]> <b>粗体</b> "引号"', '成都\u0007控制\u001b字符', 'Ünïcode ‘quotes’ & 100%'];
     for (const [index, title] of titles.entries()) {
-      await uploadPost(stack, `posts/today-${index}.md`, `---\ntitle: ${JSON.stringify(title)}\ndate: ${local} +0800\ncategories: 今日 news\ntags: [a&b, "c d"]\npermalink: "/today/${index}/空格 & 'quote' (1).html"\n---\n正文。\n`);
+      await uploadPost(
+        stack,
+        `posts/today-${index}.md`,
+        `---\ntitle: ${JSON.stringify(title)}\ndate: ${local} +0800\ncategories: 今日 news\ntags: [a&b, "c d"]\npermalink: "/today/${index}/空格 & 'quote' (1).html"\n---\n正文。\n`,
+      );
     }
     expect(await stack.store.listFailedSources()).toEqual([]);
     const response = await get(stack, '/news-sitemap.xml');
@@ -137,9 +185,13 @@ describe('sitemaps of a site of 120,000 posts', () => {
   it('lists a post published now in the news sitemap no later than in its feed', async () => {
     const local = new Date(Date.now() + 8 * 3_600_000 - 30_000).toISOString().slice(0, 19).replace('T', ' ');
     const started = performance.now();
-    await stack.s3.send(new PutObjectCommand({
-      Bucket: stack.bucket, Key: 'posts/just-now.md', Body: `---\ntitle: 刚刚发布\ndate: ${local} +0800\ncategories: 今日\n---\n正文。\n`,
-    }));
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: 'posts/just-now.md',
+        Body: `---\ntitle: 刚刚发布\ndate: ${local} +0800\ncategories: 今日\n---\n正文。\n`,
+      }),
+    );
     // Each round reads the feed, then the news sitemap: once the feed shows the post, the news
     // sitemap read right after must show it too.
     let inFeed: number | undefined;
@@ -157,6 +209,8 @@ describe('sitemaps of a site of 120,000 posts', () => {
     expect(inFeed).toBeDefined();
     expect(inNews).toBeDefined();
     expect(inNews!).toBeLessThanOrEqual(inFeed!);
-    console.log(`sitemaps-scale: a post uploaded now was in the news sitemap after ${inNews!.toFixed(0)} ms, in the site feed after ${inFeed!.toFixed(0)} ms`);
+    console.log(
+      `sitemaps-scale: a post uploaded now was in the news sitemap after ${inNews!.toFixed(0)} ms, in the site feed after ${inFeed!.toFixed(0)} ms`,
+    );
   }, 60_000);
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { get, removePost, startTestStack, uploadPost } from '../support/local-stack';
 import { locs, SCHEMAS, xmllint } from '../support/xmllint';
 
@@ -41,7 +41,10 @@ beforeAll(async () => {
   site = `http://localhost:${port}`;
   if (!process.env.LOG) setLogSink(() => {});
   stack = await startLocalStack({
-    port, s3Port: 0, dynamoPort: 0, onError: () => {},
+    port,
+    s3Port: 0,
+    dynamoPort: 0,
+    onError: () => {},
     env: { [ENV.siteUrl]: site, [ENV.websubHub]: hubUrl, [ENV.siteTitle]: '成都日报', [ENV.feedVersionCacheMs]: '0' },
   });
 });
@@ -57,7 +60,10 @@ beforeEach(() => {
 
 /** A post dated `hoursAgo` before now, in +08:00 as Jekyll writes dates. */
 function post(title: string, hoursAgo: number, extra = ''): string {
-  const local = new Date(Date.now() - hoursAgo * 3_600_000 + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+  const local = new Date(Date.now() - hoursAgo * 3_600_000 + 8 * 3_600_000)
+    .toISOString()
+    .slice(0, 19)
+    .replace('T', ' ');
   return `---\ntitle: ${JSON.stringify(title)}\ndate: ${local} +0800\ncategories: 成都\ntags: [新闻]\n${extra}---\n正文。\n`;
 }
 
@@ -71,7 +77,9 @@ describe('robots.txt', () => {
     const robots = await text('/robots.txt');
     expect(robots.status).toBe(200);
     expect(robots.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(robots.body).toBe(`User-agent: *\nAllow: /\n\nSitemap: ${site}/sitemap.xml\nSitemap: ${site}/news-sitemap.xml\n`);
+    expect(robots.body).toBe(
+      `User-agent: *\nAllow: /\n\nSitemap: ${site}/sitemap.xml\nSitemap: ${site}/news-sitemap.xml\n`,
+    );
   });
 
   it('disallows everything, naming no sitemap, on a site set ROBOTS=disallow (staging)', async () => {
@@ -94,7 +102,11 @@ describe('the sitemap index and its sitemaps', () => {
   });
 
   it('list each post under its UTC day with its lastmod, and each category and tag page; all valid', async () => {
-    await uploadPost(stack, 'posts/old.md', '---\ntitle: 旧闻\ndate: 2022-01-12 02:44:46 +0800\ncategories: 成都 体育\ntags: [a&b, "Q?"]\npermalink: /news/空格 & 問號.html\n---\n正文。\n');
+    await uploadPost(
+      stack,
+      'posts/old.md',
+      '---\ntitle: 旧闻\ndate: 2022-01-12 02:44:46 +0800\ncategories: 成都 体育\ntags: [a&b, "Q?"]\npermalink: /news/空格 & 問號.html\n---\n正文。\n',
+    );
     const index = await text('/sitemap.xml');
     expect(index.status).toBe(200);
     expect(await xmllint(SCHEMAS.index, [index.body])).toBe('');
@@ -107,9 +119,11 @@ describe('the sitemap index and its sitemaps', () => {
     const names = await text('/sitemaps/names.xml');
     expect(await xmllint(SCHEMAS.urlset, [names.body])).toBe('');
     expect(locs(names.body)).toEqual([
-      `${site}/category/%E4%BD%93%E8%82%B2.html`, `${site}/category/%E6%88%90%E9%83%BD.html`,
+      `${site}/category/%E4%BD%93%E8%82%B2.html`,
+      `${site}/category/%E6%88%90%E9%83%BD.html`,
       // By name as written: `Q?` (whose URL name is its slug) before `a&b`.
-      `${site}/tag/q.html`, `${site}/tag/a%26b.html`,
+      `${site}/tag/q.html`,
+      `${site}/tag/a%26b.html`,
     ]);
   });
 
@@ -122,9 +136,15 @@ describe('the sitemap index and its sitemaps', () => {
     expect(again.status).toBe(304);
     expect(again.headers.get('etag')).toBe(etag);
     const dayTag = (await get(stack, '/sitemaps/posts-2022-01-11.xml')).headers.get('etag')!;
-    expect((await get(stack, '/sitemaps/posts-2022-01-11.xml', { headers: { 'if-none-match': dayTag } })).status).toBe(304);
+    expect((await get(stack, '/sitemaps/posts-2022-01-11.xml', { headers: { 'if-none-match': dayTag } })).status).toBe(
+      304,
+    );
 
-    await uploadPost(stack, 'posts/old2.md', '---\ntitle: 旧闻二\ndate: 2022-01-11 20:00:00 +0000\ncategories: 成都\n---\n正文。\n');
+    await uploadPost(
+      stack,
+      'posts/old2.md',
+      '---\ntitle: 旧闻二\ndate: 2022-01-11 20:00:00 +0000\ncategories: 成都\n---\n正文。\n',
+    );
     const changed = await get(stack, '/sitemap.xml', { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
@@ -134,7 +154,11 @@ describe('the sitemap index and its sitemaps', () => {
   });
 
   it('drop a hidden post and a deleted one, and a day that has no posts left', async () => {
-    await uploadPost(stack, 'posts/old2.md', '---\ntitle: 旧闻二\ndate: 2022-01-11 20:00:00 +0000\ncategories: 成都\npublished: false\n---\n正文。\n');
+    await uploadPost(
+      stack,
+      'posts/old2.md',
+      '---\ntitle: 旧闻二\ndate: 2022-01-11 20:00:00 +0000\ncategories: 成都\npublished: false\n---\n正文。\n',
+    );
     expect(locs((await text('/sitemaps/posts-2022-01-11.xml')).body)).toHaveLength(1);
     await removePost(stack, 'posts/old.md');
     expect((await text('/sitemaps/posts-2022-01-11.xml')).status).toBe(404);
@@ -142,7 +166,13 @@ describe('the sitemap index and its sitemaps', () => {
   });
 
   it('answer 404 for sitemap names this site does not write', async () => {
-    for (const name of ['posts-2022-13-40.xml', 'posts-2022-01-11.p1.xml', 'names.p0.xml', 'other.xml', 'posts-2022-01-11.xml.gz']) {
+    for (const name of [
+      'posts-2022-13-40.xml',
+      'posts-2022-01-11.p1.xml',
+      'names.p0.xml',
+      'other.xml',
+      'posts-2022-01-11.xml.gz',
+    ]) {
       expect((await text(`/sitemaps/${encodeURIComponent(name)}`)).status, name).toBe(404);
     }
   });
@@ -157,7 +187,9 @@ describe('the news sitemap', () => {
     expect(await xmllint(SCHEMAS.news, [news.body])).toBe('');
     expect(news.body).toContain('<news:title>刚刚 &amp; ]]&gt; &lt;发布&gt;</news:title>');
     expect(news.body).toContain('<news:name>成都日报</news:name>');
-    expect(news.body).toMatch(/<news:publication_date>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00<\/news:publication_date>/);
+    expect(news.body).toMatch(
+      /<news:publication_date>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00<\/news:publication_date>/,
+    );
     expect(pings).toContain(`${site}/news-sitemap.xml`);
     expect(pings).toContain(`${site}/feed.rss`);
   });

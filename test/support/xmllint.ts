@@ -28,7 +28,9 @@ export async function xmllint(schema: string, documents: string[]): Promise<stri
     const complaints: string[] = [];
     for (let start = 0; start < files.length; start += 500) {
       try {
-        await promisify(execFile)('xmllint', ['--noout', '--schema', schema, ...files.slice(start, start + 500)], { maxBuffer: 64 * 1024 * 1024 });
+        await promisify(execFile)('xmllint', ['--noout', '--schema', schema, ...files.slice(start, start + 500)], {
+          maxBuffer: 64 * 1024 * 1024,
+        });
       } catch (error) {
         complaints.push(String((error as { stderr?: string }).stderr ?? error));
       }
@@ -41,5 +43,12 @@ export async function xmllint(schema: string, documents: string[]): Promise<stri
 
 /** The text of each `<loc>` in a sitemap or index, entities decoded. */
 export function locs(xml: string): string[] {
-  return [...xml.matchAll(/<loc>([^<]*)<\/loc>/g)].map((match) => match[1].replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+  return [...xml.matchAll(/<loc>([^<]*)<\/loc>/g)].map((match) =>
+    match[1]
+      .replace(/&apos;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&'),
+  );
 }

@@ -1,20 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { handleRead } from '../../functions/core/read';
 import { FeedDocuments } from '../../functions/core/feed-documents';
 import type { FeedEntry } from '../../functions/core/post';
+import { handleRead } from '../../functions/core/read';
+import { matchRoute } from '../../functions/core/routes';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import type { Site } from '../../functions/core/site';
 import {
-  newsLanguage, parseSitemapFile, renderNewsSitemap, renderRobots, SITEMAP_PAGE_URLS, sitemapFiles, sitemapPath,
+  newsLanguage,
+  parseSitemapFile,
+  renderNewsSitemap,
+  renderRobots,
+  SITEMAP_PAGE_URLS,
+  sitemapFiles,
+  sitemapPath,
 } from '../../functions/core/sitemaps';
 import { feedCursor } from '../../functions/core/store';
-import { matchRoute } from '../../functions/core/routes';
 import { MemoryPostStore } from '../support/memory-store';
 
 const site: Site = { ...DEFAULT_SETTINGS, baseUrl: 'https://news.example.com' };
 
 function entry(index: number, date: string, title = `标题 ${index}`): FeedEntry {
-  return { id: `p${index}`, title, date, updated: new Date(date).toISOString(), categories: ['c'], tags: [], path: `/p/${index}.html`, shortCode: `s${index}`, html: '', summary: '' };
+  return {
+    id: `p${index}`,
+    title,
+    date,
+    updated: new Date(date).toISOString(),
+    categories: ['c'],
+    tags: [],
+    path: `/p/${index}.html`,
+    shortCode: `s${index}`,
+    html: '',
+    summary: '',
+  };
 }
 
 async function read(store: MemoryPostStore, path: string) {
@@ -27,18 +44,41 @@ async function read(store: MemoryPostStore, path: string) {
 
 describe('sitemap names', () => {
   it('reads back every name it writes, and no other', () => {
-    for (const file of [{ kind: 'day', day: '2022-01-11', page: 1 }, { kind: 'day', day: '2022-01-11', page: 3 }, { kind: 'names', page: 1 }, { kind: 'names', page: 2 }] as const) {
+    for (const file of [
+      { kind: 'day', day: '2022-01-11', page: 1 },
+      { kind: 'day', day: '2022-01-11', page: 3 },
+      { kind: 'names', page: 1 },
+      { kind: 'names', page: 2 },
+    ] as const) {
       expect(parseSitemapFile(sitemapPath(file).slice('/sitemaps/'.length))).toEqual(file);
     }
-    for (const name of ['posts-2022-01-11.p1.xml', 'posts-2022-1-11.xml', 'names.p01.xml', 'posts-2022-02-30x.xml', 'posts-9999-99-99.xml', 'names.xml.gz', '']) {
+    for (const name of [
+      'posts-2022-01-11.p1.xml',
+      'posts-2022-1-11.xml',
+      'names.p01.xml',
+      'posts-2022-02-30x.xml',
+      'posts-9999-99-99.xml',
+      'names.xml.gz',
+      '',
+    ]) {
       expect(parseSitemapFile(name), name).toBeUndefined();
     }
   });
 
   it('splits a day of more than SITEMAP_PAGE_URLS posts into numbered pages, each listed by the index', () => {
-    const files = sitemapFiles({ days: [{ day: '2022-01-12', count: 1 }, { day: '2022-01-11', count: 2 * SITEMAP_PAGE_URLS + 1 }], names: [{ kind: 'tag', name: 't', count: 1 }] });
+    const files = sitemapFiles({
+      days: [
+        { day: '2022-01-12', count: 1 },
+        { day: '2022-01-11', count: 2 * SITEMAP_PAGE_URLS + 1 },
+      ],
+      names: [{ kind: 'tag', name: 't', count: 1 }],
+    });
     expect(files.map(({ file }) => sitemapPath(file))).toEqual([
-      '/sitemaps/posts-2022-01-11.xml', '/sitemaps/posts-2022-01-11.p2.xml', '/sitemaps/posts-2022-01-11.p3.xml', '/sitemaps/posts-2022-01-12.xml', '/sitemaps/names.xml',
+      '/sitemaps/posts-2022-01-11.xml',
+      '/sitemaps/posts-2022-01-11.p2.xml',
+      '/sitemaps/posts-2022-01-11.p3.xml',
+      '/sitemaps/posts-2022-01-12.xml',
+      '/sitemaps/names.xml',
     ]);
   });
 });
@@ -67,7 +107,9 @@ describe('a day of more posts than one sitemap holds (memory store, through the 
     const store = new MemoryPostStore();
     const one = entry(1, '2022-01-11T10:00:00+08:00');
     await store.putFeedEntry({ kind: 'site' }, one, '1', 'posts/1.md');
-    expect((await store.readSitemapIndex()).days).toEqual([{ day: '2022-01-11', count: 1, lastModified: expect.any(String) }]);
+    expect((await store.readSitemapIndex()).days).toEqual([
+      { day: '2022-01-11', count: 1, lastModified: expect.any(String) },
+    ]);
     await store.deleteFeedEntry({ kind: 'site' }, one, '2', 'posts/1.md');
     expect((await store.readSitemapIndex()).days).toEqual([]);
     expect(feedCursor(one).slice(0, 10)).toBe('2022-01-11');
@@ -92,19 +134,26 @@ describe('news sitemap', () => {
   });
 
   it('escapes hostile titles and strips characters XML cannot hold', () => {
-    const xml = renderNewsSitemap([entry(1, '2024-05-02T11:00:00Z', 'a ]]> & <b>\u0000\u0008\uFFFF "x" \'y\' 😀 \uD800')], site, now);
+    const xml = renderNewsSitemap(
+      [entry(1, '2024-05-02T11:00:00Z', 'a ]]> & <b>\u0000\u0008\uFFFF "x" \'y\' 😀 \uD800')],
+      site,
+      now,
+    );
     expect(xml).toContain('<news:title>a ]]&gt; &amp; &lt;b&gt; &quot;x&quot; &apos;y&apos; 😀 </news:title>');
   });
 
   it('maps the site language to the codes Google News takes', () => {
-    expect(['zh-CN', 'zh', 'zh-Hans-CN', 'zh-TW', 'zh-Hant', 'zh-HK', 'en-GB', 'EN', 'yue-HK'].map(newsLanguage))
-      .toEqual(['zh-cn', 'zh-cn', 'zh-cn', 'zh-tw', 'zh-tw', 'zh-tw', 'en', 'en', 'yue']);
+    expect(
+      ['zh-CN', 'zh', 'zh-Hans-CN', 'zh-TW', 'zh-Hant', 'zh-HK', 'en-GB', 'EN', 'yue-HK'].map(newsLanguage),
+    ).toEqual(['zh-cn', 'zh-cn', 'zh-cn', 'zh-tw', 'zh-tw', 'zh-tw', 'en', 'en', 'yue']);
   });
 });
 
 describe('robots.txt', () => {
   it('names both sitemaps on the site origin, or turns everyone away', () => {
-    expect(renderRobots(site)).toContain('Sitemap: https://news.example.com/sitemap.xml\nSitemap: https://news.example.com/news-sitemap.xml\n');
+    expect(renderRobots(site)).toContain(
+      'Sitemap: https://news.example.com/sitemap.xml\nSitemap: https://news.example.com/news-sitemap.xml\n',
+    );
     expect(renderRobots({ ...site, robots: 'disallow' })).toBe('User-agent: *\nDisallow: /\n');
   });
 });

@@ -100,9 +100,17 @@ export function renderJson(feed: PreparedFeed): string {
         ...(entry.tagNames.length ? { tags: entry.tagNames } : {}),
         ...(entry.image ? { image: entry.image.url } : {}),
         // An episode's file; `size_in_bytes` only when the post gives it (the spec makes it optional).
-        ...(entry.enclosure ? {
-          attachments: [{ url: entry.enclosure.url, mime_type: entry.enclosure.type, ...(entry.enclosure.length ? { size_in_bytes: entry.enclosure.length } : {}) }],
-        } : {}),
+        ...(entry.enclosure
+          ? {
+              attachments: [
+                {
+                  url: entry.enclosure.url,
+                  mime_type: entry.enclosure.type,
+                  ...(entry.enclosure.length ? { size_in_bytes: entry.enclosure.length } : {}),
+                },
+              ],
+            }
+          : {}),
       };
     }),
   };

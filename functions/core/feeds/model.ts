@@ -3,16 +3,17 @@
  * absolute URLs, stable ids and dates in the post's own offset. The format writers only
  * arrange these values.
  */
+
+import { escapeHtml } from '../html';
 import type { FeedEntry, FeedRef } from '../post';
+import { typeByExtension } from '../post-media';
+import { absoluteImageUrl } from '../preview';
 import { displayName } from '../settings';
 import type { Site } from '../site';
-import { absoluteUrl, archiveUrl, FEED_FORMATS, feedPagePath, feedPath, tagUri, type FeedFormat } from '../urls';
-import { formatRfc3339, formatRfc822, parseTimestamp } from './dates';
+import { absoluteUrl, archiveUrl, FEED_FORMATS, type FeedFormat, feedPagePath, feedPath, tagUri } from '../urls';
+import { formatRfc822, formatRfc3339, parseTimestamp } from './dates';
 import { absolutizeHtmlUrls } from './html-urls';
-import { escapeHtml } from '../html';
 import { cleanXmlText, htmlToText, truncateText } from './text';
-import { absoluteImageUrl } from '../preview';
-import { typeByExtension } from '../post-media';
 
 /** Length of the plain-text summary made from the body when a post has no summary. */
 const FALLBACK_SUMMARY_CHARS = 280;
@@ -112,14 +113,21 @@ export function prepareFeed(ref: FeedRef, entries: FeedEntry[], site: Site, link
   });
   const updatedMs = prepared.length ? Math.max(...prepared.map((e) => e.updatedMs)) : undefined;
   return {
-    id: tagUri(cleanXmlText(site.idAuthority), `feed:${cleanRef.kind === 'site' ? 'site' : `${cleanRef.kind}:${cleanRef.name}`}`),
+    id: tagUri(
+      cleanXmlText(site.idAuthority),
+      `feed:${cleanRef.kind === 'site' ? 'site' : `${cleanRef.kind}:${cleanRef.name}`}`,
+    ),
     title,
     description: cleanXmlText(site.description).trim() || title,
     language: cleanXmlText(site.language),
     pageUrl: url(feedPagePath(cleanRef)),
-    selfUrls: perFormat((format) => (links.before ? archiveUrl(base, cleanRef, format, links.before) : url(feedPath(cleanRef, format)))),
+    selfUrls: perFormat((format) =>
+      links.before ? archiveUrl(base, cleanRef, format, links.before) : url(feedPath(cleanRef, format)),
+    ),
     ...(links.before ? { currentUrls: perFormat((format) => url(feedPath(cleanRef, format))) } : {}),
-    ...(links.older ? { prevArchiveUrls: perFormat((format) => archiveUrl(base, cleanRef, format, links.older!)) } : {}),
+    ...(links.older
+      ? { prevArchiveUrls: perFormat((format) => archiveUrl(base, cleanRef, format, links.older!)) }
+      : {}),
     ...(links.hub ? { hub: links.hub } : {}),
     siteUrl: url('/'),
     authorName: cleanXmlText(site.title),
@@ -210,7 +218,15 @@ function prepareEntry(
     // Types the enclosure attributes and JSON `mime_type` can hold: `image/*` by the file's
     // extension (image/jpeg when it says nothing), the enclosure's as ingest read it.
     ...(imageUrl ? { image: { url: imageUrl, type: imageType(imageUrl) } } : {}),
-    ...(enclosureUrl && entry.enclosure ? { enclosure: { url: enclosureUrl, type: entry.enclosure.type, ...(entry.enclosure.length ? { length: entry.enclosure.length } : {}) } } : {}),
+    ...(enclosureUrl && entry.enclosure
+      ? {
+          enclosure: {
+            url: enclosureUrl,
+            type: entry.enclosure.type,
+            ...(entry.enclosure.length ? { length: entry.enclosure.length } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -236,7 +252,9 @@ function originOf(baseUrl: string): string {
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new Error(`feeds: site.baseUrl must be an absolute URL such as https://news.example.com, got ${JSON.stringify(baseUrl)}`);
+    throw new Error(
+      `feeds: site.baseUrl must be an absolute URL such as https://news.example.com, got ${JSON.stringify(baseUrl)}`,
+    );
   }
   return parsed.href.replace(/\/+$/, '');
 }

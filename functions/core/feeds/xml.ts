@@ -11,8 +11,8 @@
  * or body can be mistaken for a date, a token or markup.
  */
 import { Feed, type Item } from 'feed';
+import { feedUpdatedRfc822, feedUpdatedRfc3339, type PreparedFeed } from './model';
 import { cdata, escapeXml } from './text';
-import { feedUpdatedRfc3339, feedUpdatedRfc822, type PreparedFeed } from './model';
 
 const TOKEN_OPEN = '\uE000';
 const TOKEN_CLOSE = '\uE001';
@@ -66,11 +66,14 @@ class Placeholders {
 
   /** Inserts every value, escaped for its position, in one pass. */
   resolveText(xml: string): string {
-    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|\uE000(\d+)\uE001/g, (whole, inCdata?: string, bare?: string) => {
-      const entry = this.values[Number(inCdata ?? bare)];
-      if (!entry) throw new Error(`feeds: unknown placeholder in feed package output`);
-      return inCdata !== undefined && entry.mode === 'html' ? cdata(entry.value) : escapeXml(entry.value);
-    });
+    return xml.replace(
+      /<!\[CDATA\[\uE000(\d+)\uE001\]\]>|\uE000(\d+)\uE001/g,
+      (whole, inCdata?: string, bare?: string) => {
+        const entry = this.values[Number(inCdata ?? bare)];
+        if (!entry) throw new Error(`feeds: unknown placeholder in feed package output`);
+        return inCdata !== undefined && entry.mode === 'html' ? cdata(entry.value) : escapeXml(entry.value);
+      },
+    );
   }
 
   private add(value: string, mode: TokenMode): string {
@@ -109,15 +112,28 @@ export function renderRss(feed: PreparedFeed): string {
       category: entry.categories.map((c) => ({ name: p.text(c.name), domain: p.text(c.scheme) })),
       // One <enclosure> per item (RSS 2.0 has room for one): the audio or video, else the picture.
       // A length nobody gave is 0, as the RSS Advisory Board's profile says to write an unknown one.
-      ...(entry.enclosure ?? entry.image ? { enclosure: { url: (entry.enclosure ?? entry.image)!.url, type: (entry.enclosure ?? entry.image)!.type, length: entry.enclosure?.length ?? 0 } } : {}),
+      ...((entry.enclosure ?? entry.image)
+        ? {
+            enclosure: {
+              url: (entry.enclosure ?? entry.image)!.url,
+              type: (entry.enclosure ?? entry.image)!.type,
+              length: entry.enclosure?.length ?? 0,
+            },
+          }
+        : {}),
       extensions: [
         // RSS <author> must be an e-mail address; a name goes in <dc:creator>.
         ...(entry.author ? [{ name: 'dc:creator', objects: { _text: p.text(entry.author) } }] : []),
         // The picture in Media RSS too, which readers show as the item's thumbnail.
-        ...(entry.image ? [
-          { name: 'media:content', objects: { _attributes: { url: attribute(entry.image.url), type: entry.image.type, medium: 'image' } } },
-          { name: 'media:thumbnail', objects: { _attributes: { url: attribute(entry.image.url) } } },
-        ] : []),
+        ...(entry.image
+          ? [
+              {
+                name: 'media:content',
+                objects: { _attributes: { url: attribute(entry.image.url), type: entry.image.type, medium: 'image' } },
+              },
+              { name: 'media:thumbnail', objects: { _attributes: { url: attribute(entry.image.url) } } },
+            ]
+          : []),
       ],
     };
     out.addItem(item);
@@ -141,9 +157,13 @@ export function renderAtom(feed: PreparedFeed): string {
   const enclosures = new Map<string, string[]>();
   for (const entry of feed.entries) {
     const id = p.urlText(entry.id);
-    const links = [entry.enclosure, entry.image].flatMap((media) => (media
-      ? [`<link rel="enclosure" href="${escapeXml(media.url)}" type="${escapeXml(media.type)}"${'length' in media && media.length ? ` length="${media.length}"` : ''}/>`]
-      : []));
+    const links = [entry.enclosure, entry.image].flatMap((media) =>
+      media
+        ? [
+            `<link rel="enclosure" href="${escapeXml(media.url)}" type="${escapeXml(media.type)}"${'length' in media && media.length ? ` length="${media.length}"` : ''}/>`,
+          ]
+        : [],
+    );
     if (links.length) enclosures.set(id, links);
     out.addItem({
       title: p.text(entry.title),
@@ -164,7 +184,7 @@ export function renderAtom(feed: PreparedFeed): string {
     // still find the alternate link first.
     const at = new RegExp(`(\\n[ \\t]*)<id>${id}</id>`).exec(atom);
     const end = at ? atom.indexOf('\n    </entry>', at.index) : -1;
-    if (!at || end === -1) throw new Error('feeds: an entry is missing from the feed package\'s Atom output');
+    if (!at || end === -1) throw new Error("feeds: an entry is missing from the feed package's Atom output");
     atom = atom.slice(0, end) + links.map((link) => `${at[1]}${link}`).join('') + atom.slice(end);
   }
   let xml = p.resolveStructure(atom);
