@@ -46,7 +46,11 @@ export interface HugoBuildResult {
 /** `hugo version` output, or undefined when `hugo` is not on PATH (or does not run). */
 export function hugoAvailable(): string | undefined {
   try {
-    return execFileSync('hugo', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+    return execFileSync('hugo', ['version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    }).trim();
   } catch {
     return undefined;
   }
@@ -140,14 +144,20 @@ function hugoCopy(bytes: Buffer): string {
   if (!text.startsWith('---\n')) return text;
   const end = text.indexOf('\n---\n', 3);
   if (end < 0) return text;
-  const lines = text.slice(4, end).split('\n').map((line) => {
-    const match = NAME_FIELD.exec(line);
-    if (!match) return line;
-    const value = match[2].trim();
-    if (value === '' || value.startsWith('[') || value.startsWith('-')) return line;
-    const names = value.replace(/^(["'])(.*)\1$/, '$2').split(/\s+/).filter(Boolean);
-    return `${match[1]}: [${names.map((name) => JSON.stringify(name)).join(', ')}]`;
-  });
+  const lines = text
+    .slice(4, end)
+    .split('\n')
+    .map((line) => {
+      const match = NAME_FIELD.exec(line);
+      if (!match) return line;
+      const value = match[2].trim();
+      if (value === '' || value.startsWith('[') || value.startsWith('-')) return line;
+      const names = value
+        .replace(/^(["'])(.*)\1$/, '$2')
+        .split(/\s+/)
+        .filter(Boolean);
+      return `${match[1]}: [${names.map((name) => JSON.stringify(name)).join(', ')}]`;
+    });
   return `---\n${lines.join('\n')}${text.slice(end)}`;
 }
 
@@ -168,12 +178,14 @@ async function writeSite(dir: string, posts: Array<{ key: string; bytes: Buffer 
   const seen = new Set<string>();
   const BATCH = 256;
   for (let at = 0; at < posts.length; at += BATCH) {
-    await Promise.all(posts.slice(at, at + BATCH).map((post) => {
-      let name = contentName(post.key);
-      for (let n = 2; seen.has(name); n++) name = contentName(post.key).replace(/\.md$/, `-${n}.md`);
-      seen.add(name);
-      return writeFile(join(postsDir, name), hugoCopy(post.bytes));
-    }));
+    await Promise.all(
+      posts.slice(at, at + BATCH).map((post) => {
+        let name = contentName(post.key);
+        for (let n = 2; seen.has(name); n++) name = contentName(post.key).replace(/\.md$/, `-${n}.md`);
+        seen.add(name);
+        return writeFile(join(postsDir, name), hugoCopy(post.bytes));
+      }),
+    );
   }
 }
 
@@ -205,20 +217,33 @@ function runHugo(dir: string, destination: string): Promise<{ seconds: number; c
     child.on('close', (code, signal) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (code === 0) resolve({ seconds, cpu: cpuOf(stdout) });
-      else reject(new Error(`hugo build failed (${signal ? `signal ${signal}` : `exit ${code}`}) in ${dir}:\n${stderr.trim() || '(no stderr)'}`));
+      else
+        reject(
+          new Error(
+            `hugo build failed (${signal ? `signal ${signal}` : `exit ${code}`}) in ${dir}:\n${stderr.trim() || '(no stderr)'}`,
+          ),
+        );
     });
   });
 }
 
 /** Counts what a build wrote: HTML pages and RSS feeds, with the per-category and per-tag feeds. */
-async function countOutput(publicDir: string): Promise<Pick<HugoBuildResult, 'pages' | 'feeds' | 'categoryFeeds' | 'tagFeeds'>> {
+async function countOutput(
+  publicDir: string,
+): Promise<Pick<HugoBuildResult, 'pages' | 'feeds' | 'categoryFeeds' | 'tagFeeds'>> {
   const entries = await readdir(publicDir, { recursive: true, withFileTypes: true });
-  let pages = 0, feeds = 0, categoryFeeds = 0, tagFeeds = 0;
+  let pages = 0,
+    feeds = 0,
+    categoryFeeds = 0,
+    tagFeeds = 0;
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     // `parentPath` is Node ≥ 20.12; `path` is the older name of the same field.
-    const parent = (entry as { parentPath?: string; path?: string }).parentPath ?? (entry as { path?: string }).path ?? '';
-    const relative = join(parent, entry.name).slice(publicDir.length + 1).split(/[\\/]/);
+    const parent =
+      (entry as { parentPath?: string; path?: string }).parentPath ?? (entry as { path?: string }).path ?? '';
+    const relative = join(parent, entry.name)
+      .slice(publicDir.length + 1)
+      .split(/[\\/]/);
     if (entry.name.endsWith('.html')) pages++;
     else if (entry.name === 'index.xml') {
       feeds++;
@@ -262,7 +287,13 @@ export async function hugoBuild(
 }
 
 async function main(): Promise<void> {
-  const args = benchArguments({ n: { type: 'string' }, reps: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' } });
+  const args = benchArguments({
+    n: { type: 'string' },
+    reps: { type: 'string' },
+    seed: { type: 'string' },
+    dir: { type: 'string' },
+    keep: { type: 'boolean' },
+  });
   const n = Number(args.n ?? 1000);
   const reps = Number(args.reps ?? 3);
   const seed = Number(args.seed ?? 1);
@@ -281,7 +312,9 @@ async function main(): Promise<void> {
   console.log(`hugo full build, ${n} posts (seed ${seed}), ${result.seconds.length} reps, in ${dir || tmpdir()}:`);
   console.log(`  wall: ${summary(result.seconds)}`);
   if (result.cpuSeconds.length) console.log(`  cpu (user+sys): ${summary(result.cpuSeconds)}`);
-  console.log(`wrote ${result.pages} HTML pages, ${result.feeds} RSS feeds (${result.categoryFeeds} category, ${result.tagFeeds} tag)`);
+  console.log(
+    `wrote ${result.pages} HTML pages, ${result.feeds} RSS feeds (${result.categoryFeeds} category, ${result.tagFeeds} tag)`,
+  );
 }
 
 if (require.main === module) {

@@ -27,7 +27,13 @@ const CHILD_HEAP_MB = 1024;
 const CHILD_TIMEOUT_MS = 20_000;
 const MAX_POST_BYTES = DEFAULT_INGEST_SETTINGS.maxPostBytes;
 
-const args = benchArguments({ n: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'string' } });
+const args = benchArguments({
+  n: { type: 'string' },
+  seed: { type: 'string' },
+  only: { type: 'string' },
+  all: { type: 'boolean' },
+  json: { type: 'string' },
+});
 const N = Number(args.n ?? 200);
 const SEED = Number(args.seed ?? 1);
 
@@ -71,11 +77,26 @@ const used = process.cpuUsage(cpu);
 report({ outcome, ms, cpuMs: (used.user + used.system) / 1000 });
 `;
 
-function runChild(dir: string, file: string, key = ''): Promise<{ outcome: string; ms: number; cpuMs: number; maxRssKb: number }> {
+function runChild(
+  dir: string,
+  file: string,
+  key = '',
+): Promise<{ outcome: string; ms: number; cpuMs: number; maxRssKb: number }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${CHILD_HEAP_MB}`, join(dir, 'child.js'), join(dir, 'parse.js'), file, key, String(MAX_POST_BYTES)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        `--max-old-space-size=${CHILD_HEAP_MB}`,
+        join(dir, 'child.js'),
+        join(dir, 'parse.js'),
+        file,
+        key,
+        String(MAX_POST_BYTES),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -85,26 +106,51 @@ function runChild(dir: string, file: string, key = ''): Promise<{ outcome: strin
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0 && stdout) return done(JSON.parse(stdout));
-      const why = signal === 'SIGKILL' ? `killed after ${CHILD_TIMEOUT_MS / 1000} s`
-        : /heap out of memory|Allocation failed/.test(stderr) ? `out of memory (${CHILD_HEAP_MB} MB heap)`
-        : `crashed: ${stderr.trim().split('\n').filter((line) => /Error/.test(line))[0] ?? `exit ${code}`}`;
+      const why =
+        signal === 'SIGKILL'
+          ? `killed after ${CHILD_TIMEOUT_MS / 1000} s`
+          : /heap out of memory|Allocation failed/.test(stderr)
+            ? `out of memory (${CHILD_HEAP_MB} MB heap)`
+            : `crashed: ${
+                stderr
+                  .trim()
+                  .split('\n')
+                  .filter((line) => /Error/.test(line))[0] ?? `exit ${code}`
+              }`;
       done({ outcome: why, ms: Date.now() - started, cpuMs: Number.NaN, maxRssKb: Number.POSITIVE_INFINITY });
     });
   });
 }
 
 async function samples(): Promise<Sample[]> {
-  const list: Sample[] = HOSTILE_POSTS.map((post) => ({ group: 'hostile', name: post.name, key: post.key, bytes: Buffer.from(post.text(), 'utf8') }));
+  const list: Sample[] = HOSTILE_POSTS.map((post) => ({
+    group: 'hostile',
+    name: post.name,
+    key: post.key,
+    bytes: Buffer.from(post.text(), 'utf8'),
+  }));
   for (const post of corpus(SEED, N)) list.push({ group: 'corpus', name: post.key, key: post.key, bytes: post.bytes });
   const contentDir = resolve(REPO_ROOT, 'content/posts');
   for (const name of (await readdir(contentDir)).sort()) {
-    list.push({ group: 'content', name: `content/posts/${name}`, key: `posts/${name}`, bytes: await readFile(join(contentDir, name)) });
+    list.push({
+      group: 'content',
+      name: `content/posts/${name}`,
+      key: `posts/${name}`,
+      bytes: await readFile(join(contentDir, name)),
+    });
   }
-  return args.only ? list.filter((sample) => sample.name.includes(args.only!) || sample.key.includes(args.only!)) : list;
+  return args.only
+    ? list.filter((sample) => sample.name.includes(args.only!) || sample.key.includes(args.only!))
+    : list;
 }
 
 function row(cells: string[], widths: number[]): string {
-  return cells.map((cell, index) => (index === 0 || index === cells.length - 1 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ').trimEnd();
+  return cells
+    .map((cell, index) =>
+      index === 0 || index === cells.length - 1 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]),
+    )
+    .join('  ')
+    .trimEnd();
 }
 
 async function main(): Promise<number> {
@@ -114,7 +160,8 @@ async function main(): Promise<number> {
       ...esbuildOptions(),
       sourcemap: false,
       stdin: {
-        contents: "export { parsePost } from './functions/core/parse-post'; export { decodePostText } from './functions/core/post-text';",
+        contents:
+          "export { parsePost } from './functions/core/parse-post'; export { decodePostText } from './functions/core/post-text';",
         resolveDir: REPO_ROOT,
         loader: 'ts',
         sourcefile: 'ingest-budget-bundle.ts',
@@ -135,7 +182,8 @@ async function main(): Promise<number> {
       const measured = await runChild(dir, file, sample.key);
       await rm(file);
       const extraMb = Math.max(0, (measured.maxRssKb - baselineKb) / 1024);
-      const over = extraMb > MAX_EXTRA_MB || measured.ms > MAX_MS || !/^(published|unpublished|refused)/.test(measured.outcome);
+      const over =
+        extraMb > MAX_EXTRA_MB || measured.ms > MAX_MS || !/^(published|unpublished|refused)/.test(measured.outcome);
       results.push({ ...sample, outcome: measured.outcome, extraMb, ms: measured.ms, cpuMs: measured.cpuMs, over });
       if (process.stderr.isTTY) process.stderr.write(`\r${index + 1}/${list.length}`);
     }
@@ -143,10 +191,23 @@ async function main(): Promise<number> {
 
     const widths = [62, 9, 9, 7, 7, 0];
     const lines = [row(['file', 'bytes', 'extra MB', 'ms', 'cpu ms', 'outcome'], widths)];
-    const show = (name: string, r: { bytes: number; extraMb: number; ms: number; cpuMs: number; outcome: string; over: boolean }) =>
-      lines.push(row([
-        (r.over ? '! ' : '  ') + name.slice(0, widths[0] - 2), String(r.bytes), r.extraMb.toFixed(1), r.ms.toFixed(0), r.cpuMs.toFixed(0), r.outcome.slice(0, 110),
-      ], widths));
+    const show = (
+      name: string,
+      r: { bytes: number; extraMb: number; ms: number; cpuMs: number; outcome: string; over: boolean },
+    ) =>
+      lines.push(
+        row(
+          [
+            (r.over ? '! ' : '  ') + name.slice(0, widths[0] - 2),
+            String(r.bytes),
+            r.extraMb.toFixed(1),
+            r.ms.toFixed(0),
+            r.cpuMs.toFixed(0),
+            r.outcome.slice(0, 110),
+          ],
+          widths,
+        ),
+      );
     for (const r of results) {
       if (r.group !== 'corpus' || args.all) show(r.name, { ...r, bytes: r.bytes.length });
     }
@@ -163,9 +224,16 @@ async function main(): Promise<number> {
       });
     }
     console.log(lines.join('\n'));
-    const load = loadavg().map((value) => value.toFixed(1)).join(' ');
-    console.log(`\nbaseline (modules loaded, nothing parsed): ${(baselineKb / 1024).toFixed(1)} MB peak RSS; node ${process.version}; ${availableParallelism()} CPUs, load average ${load}`);
-    const summary: Record<string, unknown> = { baselineMb: baselineKb / 1024, budget: { extraMb: MAX_EXTRA_MB, ms: MAX_MS } };
+    const load = loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ');
+    console.log(
+      `\nbaseline (modules loaded, nothing parsed): ${(baselineKb / 1024).toFixed(1)} MB peak RSS; node ${process.version}; ${availableParallelism()} CPUs, load average ${load}`,
+    );
+    const summary: Record<string, unknown> = {
+      baselineMb: baselineKb / 1024,
+      budget: { extraMb: MAX_EXTRA_MB, ms: MAX_MS },
+    };
     for (const group of ['hostile', 'corpus', 'content'] as const) {
       const of = results.filter((r) => r.group === group);
       if (of.length === 0) continue;
@@ -173,8 +241,14 @@ async function main(): Promise<number> {
       const maxMs = of.reduce((a, b) => (b.ms > a.ms ? b : a));
       const maxCpu = of.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
       summary[group] = {
-        files: of.length, over: of.filter((r) => r.over).length,
-        maxExtraMb: maxMb.extraMb, maxExtraMbFile: maxMb.name, maxMs: maxMs.ms, maxMsFile: maxMs.name, maxCpuMs: maxCpu.cpuMs, maxCpuMsFile: maxCpu.name,
+        files: of.length,
+        over: of.filter((r) => r.over).length,
+        maxExtraMb: maxMb.extraMb,
+        maxExtraMbFile: maxMb.name,
+        maxMs: maxMs.ms,
+        maxMsFile: maxMs.name,
+        maxCpuMs: maxCpu.cpuMs,
+        maxCpuMsFile: maxCpu.name,
       };
       console.log(
         `${group.padEnd(8)} ${String(of.length).padStart(4)} files: max extra ${maxMb.extraMb.toFixed(1)} MB (${maxMb.name}), ` +
@@ -185,7 +259,9 @@ async function main(): Promise<number> {
     if (args.json) await writeFile(args.json, JSON.stringify(summary, null, 2));
     const over = results.filter((r) => r.over);
     if (over.length > 0) {
-      console.log(`\n${over.length} file${over.length === 1 ? '' : 's'} over the budget of ${MAX_EXTRA_MB} MB and ${MAX_MS} ms (marked !)`);
+      console.log(
+        `\n${over.length} file${over.length === 1 ? '' : 's'} over the budget of ${MAX_EXTRA_MB} MB and ${MAX_MS} ms (marked !)`,
+      );
       return 1;
     }
     console.log(`\nevery file refused or published within ${MAX_EXTRA_MB} MB and ${MAX_MS} ms`);
@@ -195,7 +271,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (error) => {
-  console.error(error);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(2);
+  },
+);

@@ -20,14 +20,17 @@ const deadline = Date.now() + Number(seconds) * 1000;
 
 function one(done) {
   const start = process.hrtime.bigint();
-  const req = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, headers, agent }, (res) => {
-    res.on('data', (chunk) => (bytes += chunk.length));
-    res.on('end', () => {
-      latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
-      codes[res.statusCode] = (codes[res.statusCode] || 0) + 1;
-      done();
-    });
-  });
+  const req = http.request(
+    { host: target.hostname, port: target.port, path: target.pathname + target.search, headers, agent },
+    (res) => {
+      res.on('data', (chunk) => (bytes += chunk.length));
+      res.on('end', () => {
+        latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+        codes[res.statusCode] = (codes[res.statusCode] || 0) + 1;
+        done();
+      });
+    },
+  );
   req.on('error', () => {
     errors++;
     done();
@@ -50,7 +53,9 @@ function finish() {
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   agent.destroy();
-  process.stdout.write(JSON.stringify({ rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), codes, errors, bytes, stopping }));
+  process.stdout.write(
+    JSON.stringify({ rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), codes, errors, bytes, stopping }),
+  );
 }
 
 for (let i = 0; i < Number(connections); i++) loop();

@@ -9,7 +9,12 @@
 // characters: about one chance in 700 at 100k posts).
 
 import {
-  type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, UpdateItemCommand, type WriteRequest,
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  type DynamoDBClient,
+  UpdateItemCommand,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { inParallel } from '../functions/core/in-parallel';
@@ -35,15 +40,25 @@ export async function preload(
     for (let index = start; index < Math.min(to, start + CHUNK); index++) {
       const { key, bytes } = post(index);
       const outcome = await ingestChange(
-        { key, kind: 'created', sequencer: (index + 1).toString(16).padStart(16, '0'), eventTime: '2023-01-01T00:00:00.000Z' },
+        {
+          key,
+          kind: 'created',
+          sequencer: (index + 1).toString(16).padStart(16, '0'),
+          eventTime: '2023-01-01T00:00:00.000Z',
+        },
         // The post's bytes for its key; the bench site has no _config.yml (ingest looks for one).
-        { store, readObject: async (read) => (read === key ? { bytes: new Uint8Array(bytes), etag: 'preloaded' } : undefined) },
+        {
+          store,
+          readObject: async (read) => (read === key ? { bytes: new Uint8Array(bytes), etag: 'preloaded' } : undefined),
+        },
       );
-      if (outcome.result !== 'published') throw new Error(`preload: ${key} was ${outcome.result}: ${JSON.stringify(outcome)}`);
+      if (outcome.result !== 'published')
+        throw new Error(`preload: ${key} was ${outcome.result}: ${JSON.stringify(outcome)}`);
     }
     const rows: Row[] = [];
     for (const row of store.dump()) {
-      if (row.sk === '~META') versions.set(row.pk, { ...row, version: Number(versions.get(row.pk)?.version ?? 0) + Number(row.version) });
+      if (row.sk === '~META')
+        versions.set(row.pk, { ...row, version: Number(versions.get(row.pk)?.version ?? 0) + Number(row.version) });
       else if (row.pk.startsWith('NAMES#')) {
         const id = `${row.pk}\n${row.sk}`;
         counts.set(id, { ...row, count: Number(counts.get(id)?.count ?? 0) + Number(row.count) });
@@ -55,17 +70,25 @@ export async function preload(
   // Added to what the table holds (the posts loaded before): a version never goes back to a
   // number a reader may have cached, and counts stay right.
   for (const row of versions.values()) {
-    await stack.dynamo.send(new UpdateItemCommand({
-      TableName: stack.tableName, Key: marshall({ pk: row.pk, sk: row.sk }),
-      UpdateExpression: 'ADD version :n SET lastModified = :at', ExpressionAttributeValues: marshall({ ':n': row.version, ':at': row.lastModified }),
-    }));
+    await stack.dynamo.send(
+      new UpdateItemCommand({
+        TableName: stack.tableName,
+        Key: marshall({ pk: row.pk, sk: row.sk }),
+        UpdateExpression: 'ADD version :n SET lastModified = :at',
+        ExpressionAttributeValues: marshall({ ':n': row.version, ':at': row.lastModified }),
+      }),
+    );
   }
   for (const row of counts.values()) {
-    await stack.dynamo.send(new UpdateItemCommand({
-      TableName: stack.tableName, Key: marshall({ pk: row.pk, sk: row.sk }),
-      UpdateExpression: 'SET #name = :name ADD #count :n', ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
-      ExpressionAttributeValues: marshall({ ':name': row.name, ':n': row.count }),
-    }));
+    await stack.dynamo.send(
+      new UpdateItemCommand({
+        TableName: stack.tableName,
+        Key: marshall({ pk: row.pk, sk: row.sk }),
+        UpdateExpression: 'SET #name = :name ADD #count :n',
+        ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
+        ExpressionAttributeValues: marshall({ ':name': row.name, ':n': row.count }),
+      }),
+    );
   }
 }
 
@@ -75,13 +98,20 @@ async function batchWrite(stack: LocalStack, rows: Row[]): Promise<void> {
 }
 
 /** Raw BatchWriteItem of `items` into `table`: batches of 25, 8 in flight, unprocessed items sent again. */
-export async function batchWriteItems(dynamo: DynamoDBClient, table: string, items: Array<Record<string, AttributeValue>>): Promise<void> {
+export async function batchWriteItems(
+  dynamo: DynamoDBClient,
+  table: string,
+  items: Array<Record<string, AttributeValue>>,
+): Promise<void> {
   const batches: WriteRequest[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+  for (let i = 0; i < items.length; i += 25)
+    batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
   await inParallel(batches, 8, async (batch) => {
     let pending: WriteRequest[] | undefined = batch;
     while (pending?.length) {
-      const result: BatchWriteItemCommandOutput = await dynamo.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+      const result: BatchWriteItemCommandOutput = await dynamo.send(
+        new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+      );
       pending = result.UnprocessedItems?.[table];
     }
   });

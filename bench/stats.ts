@@ -1,7 +1,12 @@
 // What every benchmark figure is reported as: median with min–max over repeated runs.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
-export interface Stat { median: number; min: number; max: number; runs: number[] }
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
 
 export function stat(values: number[]): Stat {
   const sorted = [...values].sort((a, b) => a - b);

@@ -18,8 +18,12 @@ const MS_PER_TICK = 10;
 export function processCpuMs(emulators: { dynalite?: number; s3rver?: number }): ProcessCpu {
   const usage = process.cpuUsage();
   const total = (usage.user + usage.system) / 1000;
-  const [main, dynalite, s3rver] = [process.pid, emulators.dynalite, emulators.s3rver].map((id) => id === undefined ? undefined : taskCpuMs(id));
-  return main === undefined || dynalite === undefined || s3rver === undefined ? { total } : { total, threads: { main, dynalite, s3rver } };
+  const [main, dynalite, s3rver] = [process.pid, emulators.dynalite, emulators.s3rver].map((id) =>
+    id === undefined ? undefined : taskCpuMs(id),
+  );
+  return main === undefined || dynalite === undefined || s3rver === undefined
+    ? { total }
+    : { total, threads: { main, dynalite, s3rver } };
 }
 
 /** CPU time of this process's main thread (its task id is the process id), where /proc is there. */
@@ -40,12 +44,18 @@ function taskCpuMs(task: number): number | undefined {
 }
 
 /** Per post, the CPU milliseconds between two readings: the total, and by thread where known ("others": the rest of the total). */
-export function describeCpuPerPost(before: ProcessCpu, after: ProcessCpu, posts: number): { total: number; text: string } {
+export function describeCpuPerPost(
+  before: ProcessCpu,
+  after: ProcessCpu,
+  posts: number,
+): { total: number; text: string } {
   const total = (after.total - before.total) / posts;
   if (!before.threads || !after.threads) return { total, text: `${total.toFixed(1)} ms` };
   const per = (name: 'main' | 'dynalite' | 's3rver') => (after.threads![name] - before.threads![name]) / posts;
   const split = { main: per('main'), dynalite: per('dynalite'), s3rver: per('s3rver') };
   const others = total - split.main - split.dynalite - split.s3rver;
-  const text = Object.entries({ ...split, others }).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ');
+  const text = Object.entries({ ...split, others })
+    .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+    .join(', ');
   return { total, text: `${total.toFixed(1)} ms: ${text}` };
 }

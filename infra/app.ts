@@ -29,7 +29,9 @@ function whereGiven(key: string): string {
     // No cdk.json here: the value came from the command line.
   }
   const given = app.node.tryGetContext(key);
-  return key in fromFile && JSON.stringify(fromFile[key]) === JSON.stringify(given) ? `as "${key}" in cdk.json` : `with -c ${key}=…`;
+  return key in fromFile && JSON.stringify(fromFile[key]) === JSON.stringify(given)
+    ? `as "${key}" in cdk.json`
+    : `with -c ${key}=…`;
 }
 
 // Synthesis fails on any finding that is neither fixed nor acknowledged on its resource.

@@ -1,4 +1,4 @@
-import { type CfnResource, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -31,8 +31,19 @@ export const HTTP_FUNCTION_TIMEOUT_SECONDS = 10;
 
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
 const SITE_SETTINGS = [
-  'siteUrl', 'siteTitle', 'siteDescription', 'siteLanguage', 'idAuthority', 'feedLength', 'feedMaxBytes',
-  'maxAgeSeconds', 'archiveMaxAgeSeconds', 'feedVersionCacheMs', 'websubHub', 'feedAliases', 'displayNames',
+  'siteUrl',
+  'siteTitle',
+  'siteDescription',
+  'siteLanguage',
+  'idAuthority',
+  'feedLength',
+  'feedMaxBytes',
+  'maxAgeSeconds',
+  'archiveMaxAgeSeconds',
+  'feedVersionCacheMs',
+  'websubHub',
+  'feedAliases',
+  'displayNames',
 ] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
 
@@ -86,12 +97,14 @@ export class PublishingStack extends Stack {
       // under them and abandoned multipart uploads after a week. Lifecycle actions send only
       // s3:LifecycleExpiration:* events, which ingest is not subscribed to, and never touch a
       // key's current version: the site does not change (test/deployed covers the event).
-      lifecycleRules: [{
-        id: 'ExpireOldPostVersions',
-        noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
-        expiredObjectDeleteMarker: true,
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }],
+      lifecycleRules: [
+        {
+          id: 'ExpireOldPostVersions',
+          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+          expiredObjectDeleteMarker: true,
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
       serverAccessLogsBucket: accessLogBucket,
       serverAccessLogsPrefix: 'content-bucket/',
     });
@@ -117,7 +130,8 @@ export class PublishingStack extends Stack {
     });
     Validations.of(this.deadLetterQueue.node.defaultChild!).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the failure destination of the ingest function; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
+      reason:
+        'This queue is itself the failure destination of the ingest function; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
     });
 
     const siteSettings = siteEnvironment(config.site);
@@ -137,7 +151,9 @@ export class PublishingStack extends Stack {
       .bindBucket(this.contentBucket);
 
     for (const event of [EventType.OBJECT_CREATED, EventType.OBJECT_REMOVED]) {
-      this.contentBucket.addEventNotification(event, new LambdaDestination(this.ingestFunction), { prefix: POSTS_PREFIX });
+      this.contentBucket.addEventNotification(event, new LambdaDestination(this.ingestFunction), {
+        prefix: POSTS_PREFIX,
+      });
     }
     acknowledgeBucketNotificationsHandler(this);
     retainBucketNotificationsHandlerLogs(this, this.contentBucket);
@@ -189,7 +205,11 @@ export class PublishingStack extends Stack {
     });
     for (const route of ROUTES) {
       for (const method of ROUTE_METHODS) {
-        for (const httpRoute of this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[method]], integration })) {
+        for (const httpRoute of this.httpApi.addRoutes({
+          path: route.path,
+          methods: [HttpMethod[method]],
+          integration,
+        })) {
           Validations.of(httpRoute.node.defaultChild!).acknowledge({
             id: 'AwsSolutions-APIG4',
             reason: `${routeKey(method, route)} is a public read-only route (${route.view}) that browsers and feed readers fetch anonymously; it has no authorization by design.`,
@@ -203,52 +223,64 @@ export class PublishingStack extends Stack {
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Publishing alarms', enforceSSL: true });
     // The topic's own policy (TLS only) replaces SNS's default one: CloudWatch is let in by name,
     // for this account's alarms only.
-    this.alarmTopic.addToResourcePolicy(new PolicyStatement({
-      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.alarmTopic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': this.account },
-        ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
-      },
-    }));
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+        },
+      }),
+    );
     for (const email of config.alarmEmails) this.alarmTopic.addSubscription(new EmailSubscription(email));
     const notify = new SnsAction(this.alarmTopic);
     const alarms: Alarm[] = [];
 
-    alarms.push(new Alarm(this, 'IngestErrorsAlarm', {
-      alarmDescription: 'The ingest function failed; the event is retried, then lands in the dead-letter queue.',
-      metric: this.ingestFunction.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }));
-    alarms.push(new Alarm(this, 'DeadLetterQueueAlarm', {
-      alarmDescription: 'Ingest events failed after all retries; the posts they name are not published or removed.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }));
-    alarms.push(new Alarm(this, 'HttpApi5xxAlarm', {
-      alarmDescription: 'Over 1 % of HTTP API requests answered with server errors (the read function failed, timed out or was throttled).',
-      // A rate, not a count: one 5xx among a million polls is noise, 1 % is an outage.
-      metric: new MathExpression({
-        label: '5xx rate (%)',
-        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-        usingMetrics: {
-          errors: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-          requests: this.httpApi.metricCount({ period: Duration.minutes(5), statistic: 'Sum' }),
-        },
-        period: Duration.minutes(5),
+    alarms.push(
+      new Alarm(this, 'IngestErrorsAlarm', {
+        alarmDescription: 'The ingest function failed; the event is retried, then lands in the dead-letter queue.',
+        metric: this.ingestFunction.metricErrors({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }));
+    );
+    alarms.push(
+      new Alarm(this, 'DeadLetterQueueAlarm', {
+        alarmDescription: 'Ingest events failed after all retries; the posts they name are not published or removed.',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    alarms.push(
+      new Alarm(this, 'HttpApi5xxAlarm', {
+        alarmDescription:
+          'Over 1 % of HTTP API requests answered with server errors (the read function failed, timed out or was throttled).',
+        // A rate, not a count: one 5xx among a million polls is noise, 1 % is an outage.
+        metric: new MathExpression({
+          label: '5xx rate (%)',
+          expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+          usingMetrics: {
+            errors: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+            requests: this.httpApi.metricCount({ period: Duration.minutes(5), statistic: 'Sum' }),
+          },
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
     for (const alarm of alarms) {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
@@ -287,10 +319,13 @@ function resolveConfig(scope: Construct, props: PublishingStackProps): StackConf
     if (value !== undefined && value !== '') site[key] = String(value);
   }
   return {
-    deletionProtection: props.deletionProtection ?? booleanFrom(context('deletionProtection'), 'deletionProtection') ?? true,
+    deletionProtection:
+      props.deletionProtection ?? booleanFrom(context('deletionProtection'), 'deletionProtection') ?? true,
     throttle: {
-      rateLimit: props.throttle?.rateLimit ?? positiveNumberFrom(context('throttleRateLimit'), 'throttleRateLimit') ?? 100,
-      burstLimit: props.throttle?.burstLimit ?? positiveNumberFrom(context('throttleBurstLimit'), 'throttleBurstLimit') ?? 200,
+      rateLimit:
+        props.throttle?.rateLimit ?? positiveNumberFrom(context('throttleRateLimit'), 'throttleRateLimit') ?? 100,
+      burstLimit:
+        props.throttle?.burstLimit ?? positiveNumberFrom(context('throttleBurstLimit'), 'throttleBurstLimit') ?? 200,
     },
     site,
     alarmEmails: emailsFrom(props.alarmEmails ?? context('alarmEmail')),
@@ -309,7 +344,11 @@ function siteEnvironment(site: Partial<Record<SiteSetting, string>>): Record<str
   } catch (error) {
     const message = (error as Error).message;
     const key = SITE_SETTINGS.find((candidate) => message.startsWith(ENV[candidate]));
-    throw new InvalidSetting(key!, message, `Site setting ${key} (props.site.${key} or -c ${key}=…) is invalid: ${message}`);
+    throw new InvalidSetting(
+      key!,
+      message,
+      `Site setting ${key} (props.site.${key} or -c ${key}=…) is invalid: ${message}`,
+    );
   }
   return environment;
 }
@@ -321,13 +360,21 @@ function siteEnvironment(site: Partial<Record<SiteSetting, string>>): Record<str
  */
 function ingestEnvironment(scope: Construct): Record<string, string> {
   const environment: Record<string, string> = {};
-  const settings = [['maxPostBytes', ENV.maxPostBytes], ['iframeHosts', ENV.iframeHosts], ['legacyHosts', ENV.legacyHosts]] as const;
+  const settings = [
+    ['maxPostBytes', ENV.maxPostBytes],
+    ['iframeHosts', ENV.iframeHosts],
+    ['legacyHosts', ENV.legacyHosts],
+  ] as const;
   for (const [key, name] of settings) {
     const value = scope.node.tryGetContext(key);
     if (value !== undefined && value !== '') environment[name] = Array.isArray(value) ? value.join(',') : String(value);
   }
   try {
-    readIngestSettings(environment, { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts, legacyHosts: ENV.legacyHosts });
+    readIngestSettings(environment, {
+      maxPostBytes: ENV.maxPostBytes,
+      iframeHosts: ENV.iframeHosts,
+      legacyHosts: ENV.legacyHosts,
+    });
   } catch (error) {
     const message = (error as Error).message;
     const key = settings.find(([, name]) => message.startsWith(name))?.[0] ?? 'maxPostBytes';
@@ -338,7 +385,11 @@ function ingestEnvironment(scope: Construct): Record<string, string> {
 
 /** A setting (context key) with a wrong value: `detail` says what is wrong, naming the value. */
 export class InvalidSetting extends Error {
-  constructor(readonly key: string, readonly detail: string, message: string) {
+  constructor(
+    readonly key: string,
+    readonly detail: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'InvalidSetting';
   }
@@ -349,17 +400,27 @@ function booleanFrom(value: unknown, key: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
-  throw new InvalidSetting(key, `must be true or false, not ${JSON.stringify(value)}`, `Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+  throw new InvalidSetting(
+    key,
+    `must be true or false, not ${JSON.stringify(value)}`,
+    `Context ${key} must be true or false, got ${JSON.stringify(value)}`,
+  );
 }
 
 function emailsFrom(value: unknown): string[] {
   if (value === undefined || value === '') return [];
   const given = (Array.isArray(value) ? value.map(String) : String(value).split(',')).map((email) => email.trim());
   // One subscription per mailbox: the same address twice (in any case) would mail twice, or fail synth.
-  const emails = given.filter((email, index) => given.findIndex((other) => other.toLowerCase() === email.toLowerCase()) === index);
+  const emails = given.filter(
+    (email, index) => given.findIndex((other) => other.toLowerCase() === email.toLowerCase()) === index,
+  );
   const wrong = emails.find((email) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email));
   if (wrong !== undefined) {
-    throw new InvalidSetting('alarmEmail', `must be email addresses separated by commas, not ${JSON.stringify(wrong)}`, `Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got ${JSON.stringify(wrong)}`);
+    throw new InvalidSetting(
+      'alarmEmail',
+      `must be email addresses separated by commas, not ${JSON.stringify(wrong)}`,
+      `Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got ${JSON.stringify(wrong)}`,
+    );
   }
   return emails;
 }
@@ -367,7 +428,12 @@ function emailsFrom(value: unknown): string[] {
 function positiveNumberFrom(value: unknown, key: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidSetting(key, `must be a positive number, not ${JSON.stringify(value)}`, `Context ${key} must be a positive number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new InvalidSetting(
+      key,
+      `must be a positive number, not ${JSON.stringify(value)}`,
+      `Context ${key} must be a positive number, got ${JSON.stringify(value)}`,
+    );
   return number;
 }
 
@@ -396,6 +462,7 @@ function acknowledgeBucketNotificationsHandler(stack: Stack): void {
   if (handlers.length !== 1) throw new Error(`Expected one BucketNotificationsHandler, found ${handlers.length}`);
   Validations.of(handlers[0].node.findChild('Role').node.defaultChild!).acknowledge({
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: 'CDK-managed custom resource that configures the bucket notifications at deploy time; CDK fixes its role, which only writes its own logs.',
+    reason:
+      'CDK-managed custom resource that configures the bucket notifications at deploy time; CDK fixes its role, which only writes its own logs.',
   });
 }

@@ -1,24 +1,36 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { allWrites } from '../core/all-writes';
 import { StorageUnavailable } from '../core/errors';
-import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../core/post';
+import { type FeedEntry, type FeedRef, type Post, sameFeedEntry, type TaxonomyKind } from '../core/post';
+import type { SiteDefaults } from '../core/site-config';
 import {
-  feedCursor, type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PageAt, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
-  type SourceInventory, type SourceState,
+  type ClaimStrength,
+  type FeedMeta,
+  type FeedPage,
+  feedCursor,
+  type OwnedRow,
+  type PageAt,
+  type PathClaim,
+  type PostStore,
+  type PostWriter,
+  type PutPostResult,
+  type ShareLink,
+  type ShareLinkWriter,
+  type SourceInventory,
+  type SourceState,
 } from '../core/store';
 import { feedKey, writtenName } from '../core/urls';
-import type { SiteDefaults } from '../core/site-config';
 import { TABLE_SCHEMA } from './table-schema';
 
 type Item = Record<string, AttributeValue>;
@@ -46,9 +58,10 @@ export class DynamoPostStore implements PostStore {
     private readonly tableName: string,
   ) {
     // Every call passes here: transient SDK failures leave the adapter as StorageUnavailable.
-    const send = (command: Parameters<DynamoDBClient['send']>[0]) => client.send(command).catch((error: unknown) => {
-      throw isTransient(error) ? new StorageUnavailable('storage is unavailable', { cause: error }) : error;
-    });
+    const send = (command: Parameters<DynamoDBClient['send']>[0]) =>
+      client.send(command).catch((error: unknown) => {
+        throw isTransient(error) ? new StorageUnavailable('storage is unavailable', { cause: error }) : error;
+      });
     this.client = { send: send as DynamoDBClient['send'] };
   }
 
@@ -57,44 +70,64 @@ export class DynamoPostStore implements PostStore {
     return item && toSourceState(item);
   }
 
-  async commitSourceState(state: SourceState, expected?: SourceState | null): Promise<{ committed: boolean; previous?: SourceState }> {
+  async commitSourceState(
+    state: SourceState,
+    expected?: SourceState | null,
+  ): Promise<{ committed: boolean; previous?: SourceState }> {
     // The FAILURES listing is written before a refusal commits and cleared after a success
     // commits, each conditional on the sequencer: a crash in between leaves at most a stale
     // listing entry, which listFailedSources checks against the key's state.
     if (state.status === 'failed') {
-      await this.conditionally(this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem({ [PK]: 'FAILURES', [SK]: state.key, key: state.key, sequencer: state.sequencer }),
-        ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
-        ExpressionAttributeValues: marshall({ ':sequencer': state.sequencer }),
-      })));
+      await this.conditionally(
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: toItem({ [PK]: 'FAILURES', [SK]: state.key, key: state.key, sequencer: state.sequencer }),
+            ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
+            ExpressionAttributeValues: marshall({ ':sequencer': state.sequencer }),
+          }),
+        ),
+      );
     }
-    const condition = expected === undefined
-      ? { ConditionExpression: `attribute_not_exists(${PK}) OR sequencer < :sequencer`, values: { ':sequencer': state.sequencer } }
-      : expected === null
-        ? { ConditionExpression: `attribute_not_exists(${PK})`, values: undefined }
-        : expected.revision === undefined
-          ? { ConditionExpression: 'attribute_not_exists(revision) AND sequencer = :expected', values: { ':expected': expected.sequencer } }
-          : { ConditionExpression: 'revision = :revision', values: { ':revision': expected.revision } };
+    const condition =
+      expected === undefined
+        ? {
+            ConditionExpression: `attribute_not_exists(${PK}) OR sequencer < :sequencer`,
+            values: { ':sequencer': state.sequencer },
+          }
+        : expected === null
+          ? { ConditionExpression: `attribute_not_exists(${PK})`, values: undefined }
+          : expected.revision === undefined
+            ? {
+                ConditionExpression: 'attribute_not_exists(revision) AND sequencer = :expected',
+                values: { ':expected': expected.sequencer },
+              }
+            : { ConditionExpression: 'revision = :revision', values: { ':revision': expected.revision } };
     const revision = (expected?.revision ?? 0) + 1;
-    const result = await this.conditionally(this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem({ [PK]: `SOURCE#${state.key}`, [SK]: 'STATE', ...state, revision }),
-        ConditionExpression: condition.ConditionExpression,
-        ...(condition.values ? { ExpressionAttributeValues: marshall(condition.values) } : {}),
-        ReturnValues: 'ALL_OLD',
-      }),
-    ));
+    const result = await this.conditionally(
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: `SOURCE#${state.key}`, [SK]: 'STATE', ...state, revision }),
+          ConditionExpression: condition.ConditionExpression,
+          ...(condition.values ? { ExpressionAttributeValues: marshall(condition.values) } : {}),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
     if (!result) return { committed: false };
     const previous = result.Attributes && toSourceState(unmarshall(result.Attributes));
     if (state.status !== 'failed' && previous?.status === 'failed') {
-      await this.conditionally(this.client.send(new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: key('FAILURES', state.key),
-        ConditionExpression: 'sequencer <= :sequencer',
-        ExpressionAttributeValues: marshall({ ':sequencer': state.sequencer }),
-      })));
+      await this.conditionally(
+        this.client.send(
+          new DeleteItemCommand({
+            TableName: this.tableName,
+            Key: key('FAILURES', state.key),
+            ConditionExpression: 'sequencer <= :sequencer',
+            ExpressionAttributeValues: marshall({ ':sequencer': state.sequencer }),
+          }),
+        ),
+      );
     }
     return { committed: true, previous };
   }
@@ -112,14 +145,31 @@ export class DynamoPostStore implements PostStore {
     const inventory: SourceInventory = { states: [], posts: [], rows: [] };
     let startKey: Item | undefined;
     do {
-      const page = await this.client.send(new ScanCommand({
-        TableName: this.tableName,
-        FilterExpression: ['SOURCE#', 'POST#', 'FEED#', 'SHARE#', 'PATH#'].map((_, i) => `begins_with(${PK}, :p${i})`).join(' OR '),
-        ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, #site, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path`,
-        ExpressionAttributeNames: { '#key': 'key', '#status': 'status', '#error': 'error', '#at': 'at', '#path': 'path', '#site': 'site' },
-        ExpressionAttributeValues: marshall({ ':p0': 'SOURCE#', ':p1': 'POST#', ':p2': 'FEED#', ':p3': 'SHARE#', ':p4': 'PATH#' }),
-        ExclusiveStartKey: startKey,
-      }));
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: ['SOURCE#', 'POST#', 'FEED#', 'SHARE#', 'PATH#']
+            .map((_, i) => `begins_with(${PK}, :p${i})`)
+            .join(' OR '),
+          ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, #site, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path`,
+          ExpressionAttributeNames: {
+            '#key': 'key',
+            '#status': 'status',
+            '#error': 'error',
+            '#at': 'at',
+            '#path': 'path',
+            '#site': 'site',
+          },
+          ExpressionAttributeValues: marshall({
+            ':p0': 'SOURCE#',
+            ':p1': 'POST#',
+            ':p2': 'FEED#',
+            ':p3': 'SHARE#',
+            ':p4': 'PATH#',
+          }),
+          ExclusiveStartKey: startKey,
+        }),
+      );
       for (const raw of page.Items ?? []) addToInventory(inventory, unmarshall(raw));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -133,7 +183,14 @@ export class DynamoPostStore implements PostStore {
 
   async getPostWriter(id: string): Promise<PostWriter | undefined> {
     const item = await this.get(`POST#${id}`, 'POST', true);
-    return item && { sourceKey: String(item.sourceKey), sequencer: String(item.sequencer), gone: item.gone === true, ...(item.gone ? {} : { post: toPost(item) }) };
+    return (
+      item && {
+        sourceKey: String(item.sourceKey),
+        sequencer: String(item.sequencer),
+        gone: item.gone === true,
+        ...(item.gone ? {} : { post: toPost(item) }),
+      }
+    );
   }
 
   async putPost(post: Post, sequencer: string): Promise<PutPostResult> {
@@ -141,31 +198,51 @@ export class DynamoPostStore implements PostStore {
       const { Attributes: old } = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: toItem({ [PK]: `POST#${post.id}`, [SK]: 'POST', ...post, [TABLE_SCHEMA.pathIndex.partitionKey]: post.path, sequencer }),
-          ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND gone = :true)`
+          Item: toItem({
+            [PK]: `POST#${post.id}`,
+            [SK]: 'POST',
+            ...post,
+            [TABLE_SCHEMA.pathIndex.partitionKey]: post.path,
+            sequencer,
+          }),
+          ConditionExpression:
+            `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND gone = :true)` +
             // A declared id takes over one another post only found in its body.
-            + (post.idFromBody ? '' : ' OR (sourceKey <> :sourceKey AND idFromBody = :true)'),
+            (post.idFromBody ? '' : ' OR (sourceKey <> :sourceKey AND idFromBody = :true)'),
           ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer, ':true': true }),
           ReturnValues: 'ALL_OLD',
         }),
       );
       const previous = old && unmarshall(old);
-      return previous && previous.sourceKey !== post.sourceKey && !previous.gone ? { displaced: String(previous.sourceKey) } : 'written';
+      return previous && previous.sourceKey !== post.sourceKey && !previous.gone
+        ? { displaced: String(previous.sourceKey) }
+        : 'written';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const current = await this.get(`POST#${post.id}`, 'POST', true);
-      return current && current.sourceKey !== post.sourceKey && !current.gone ? { ownedBy: String(current.sourceKey) } : 'stale';
+      return current && current.sourceKey !== post.sourceKey && !current.gone
+        ? { ownedBy: String(current.sourceKey) }
+        : 'stale';
     }
   }
 
   async deletePost(post: Pick<Post, 'id' | 'sourceKey'>, sequencer: string): Promise<void> {
     await this.conditionally(
-      this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem({ [PK]: `POST#${post.id}`, [SK]: 'POST', id: post.id, sourceKey: post.sourceKey, sequencer, gone: true }),
-        ConditionExpression: 'sourceKey = :sourceKey AND sequencer <= :sequencer',
-        ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer }),
-      })),
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({
+            [PK]: `POST#${post.id}`,
+            [SK]: 'POST',
+            id: post.id,
+            sourceKey: post.sourceKey,
+            sequencer,
+            gone: true,
+          }),
+          ConditionExpression: 'sourceKey = :sourceKey AND sequencer <= :sequencer',
+          ExpressionAttributeValues: marshall({ ':sourceKey': post.sourceKey, ':sequencer': sequencer }),
+        }),
+      ),
     );
   }
 
@@ -198,13 +275,25 @@ export class DynamoPostStore implements PostStore {
     return item && { post: toPost(item) };
   }
 
-  async claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }> {
-    const written = await this.conditionally(this.client.send(new PutItemCommand({
-      TableName: this.tableName,
-      Item: toItem({ [PK]: `PATH#${claim.path}`, [SK]: 'PATH', ...claim, ...writer, gone: false }),
-      ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND (gone = :gone OR postId = :postId))`,
-      ExpressionAttributeValues: marshall({ ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer, ':gone': true, ':postId': claim.postId }),
-    })));
+  async claimPath(
+    claim: Pick<PathClaim, 'path' | 'postId'>,
+    writer: ShareLinkWriter,
+  ): Promise<true | { heldBy: string }> {
+    const written = await this.conditionally(
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: `PATH#${claim.path}`, [SK]: 'PATH', ...claim, ...writer, gone: false }),
+          ConditionExpression: `attribute_not_exists(${PK}) OR (sourceKey = :sourceKey AND sequencer <= :sequencer) OR (sourceKey <> :sourceKey AND (gone = :gone OR postId = :postId))`,
+          ExpressionAttributeValues: marshall({
+            ':sourceKey': writer.sourceKey,
+            ':sequencer': writer.sequencer,
+            ':gone': true,
+            ':postId': claim.postId,
+          }),
+        }),
+      ),
+    );
     if (written !== undefined) return true;
     const current = await this.get(`PATH#${claim.path}`, 'PATH', true);
     // Refused by a newer change of this key (its claim, ours to keep) or by another key's post.
@@ -217,13 +306,22 @@ export class DynamoPostStore implements PostStore {
   }
 
   async releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void> {
-    await this.conditionally(this.client.send(new UpdateItemCommand({
-      TableName: this.tableName,
-      Key: key(`PATH#${path}`, 'PATH'),
-      UpdateExpression: 'SET gone = :gone, sequencer = :sequencer',
-      ConditionExpression: 'postId = :postId AND sourceKey = :sourceKey AND sequencer <= :sequencer',
-      ExpressionAttributeValues: marshall({ ':gone': true, ':postId': postId, ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer }),
-    })));
+    await this.conditionally(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(`PATH#${path}`, 'PATH'),
+          UpdateExpression: 'SET gone = :gone, sequencer = :sequencer',
+          ConditionExpression: 'postId = :postId AND sourceKey = :sourceKey AND sequencer <= :sequencer',
+          ExpressionAttributeValues: marshall({
+            ':gone': true,
+            ':postId': postId,
+            ':sourceKey': writer.sourceKey,
+            ':sequencer': writer.sequencer,
+          }),
+        }),
+      ),
+    );
   }
 
   async removeLeftover(row: OwnedRow): Promise<boolean> {
@@ -231,20 +329,37 @@ export class DynamoPostStore implements PostStore {
     const seen = row.sequencer === undefined ? {} : { ':seen': row.sequencer };
     switch (row.kind) {
       case 'post':
-        return (await this.conditionally(this.client.send(new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ [PK]: `POST#${row.postId}`, [SK]: 'POST', id: row.postId, sourceKey: row.sourceKey, sequencer: row.sequencer, gone: true }),
-          ConditionExpression: `${unchanged} AND sourceKey = :sourceKey`,
-          ExpressionAttributeValues: marshall({ ...seen, ':sourceKey': row.sourceKey }),
-        })))) !== undefined;
+        return (
+          (await this.conditionally(
+            this.client.send(
+              new PutItemCommand({
+                TableName: this.tableName,
+                Item: toItem({
+                  [PK]: `POST#${row.postId}`,
+                  [SK]: 'POST',
+                  id: row.postId,
+                  sourceKey: row.sourceKey,
+                  sequencer: row.sequencer,
+                  gone: true,
+                }),
+                ConditionExpression: `${unchanged} AND sourceKey = :sourceKey`,
+                ExpressionAttributeValues: marshall({ ...seen, ':sourceKey': row.sourceKey }),
+              }),
+            ),
+          )) !== undefined
+        );
       case 'entry': {
-        const deleted = await this.conditionally(this.client.send(new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: key(`FEED#${feedKey(row.feed)}`, row.cursor),
-          ConditionExpression: unchanged,
-          ...(row.sequencer === undefined ? {} : { ExpressionAttributeValues: marshall(seen) }),
-          ReturnValues: 'ALL_OLD',
-        })));
+        const deleted = await this.conditionally(
+          this.client.send(
+            new DeleteItemCommand({
+              TableName: this.tableName,
+              Key: key(`FEED#${feedKey(row.feed)}`, row.cursor),
+              ConditionExpression: unchanged,
+              ...(row.sequencer === undefined ? {} : { ExpressionAttributeValues: marshall(seen) }),
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
+        );
         if (!deleted?.Attributes) return false;
         // The row's feed is known by its key (a URL name); the count is kept by the name as written.
         const entry = unmarshall(deleted.Attributes) as { categories: string[]; tags: string[] };
@@ -253,41 +368,62 @@ export class DynamoPostStore implements PostStore {
       }
       case 'share':
       case 'path':
-        return (await this.conditionally(this.client.send(new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: row.kind === 'share' ? key(`SHARE#${row.code}`, 'SHARE') : key(`PATH#${row.path}`, 'PATH'),
-          UpdateExpression: 'SET gone = :gone',
-          ConditionExpression: `${unchanged} AND postId = :postId`,
-          ExpressionAttributeValues: marshall({ ...seen, ':gone': true, ':postId': row.postId }),
-        })))) !== undefined;
+        return (
+          (await this.conditionally(
+            this.client.send(
+              new UpdateItemCommand({
+                TableName: this.tableName,
+                Key: row.kind === 'share' ? key(`SHARE#${row.code}`, 'SHARE') : key(`PATH#${row.path}`, 'PATH'),
+                UpdateExpression: 'SET gone = :gone',
+                ConditionExpression: `${unchanged} AND postId = :postId`,
+                ExpressionAttributeValues: marshall({ ...seen, ':gone': true, ':postId': row.postId }),
+              }),
+            ),
+          )) !== undefined
+        );
     }
   }
 
   async putFeedEntry(ref: FeedRef, entry: FeedEntry, sequencer: string, sourceKey?: string): Promise<boolean> {
     const written = await this.conditionally(
-      this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem({ [PK]: `FEED#${feedKey(ref)}`, [SK]: feedCursor(entry), ...entry, sequencer, sourceKey }),
-        // Another key's entry in the same place: the post item already decided who owns the id.
-        ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer${sourceKey === undefined ? '' : ' OR sourceKey <> :sourceKey'}`,
-        ExpressionAttributeValues: marshall({ ':sequencer': sequencer, ...(sourceKey === undefined ? {} : { ':sourceKey': sourceKey }) }),
-        ReturnValues: 'ALL_OLD',
-      })),
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: `FEED#${feedKey(ref)}`, [SK]: feedCursor(entry), ...entry, sequencer, sourceKey }),
+          // Another key's entry in the same place: the post item already decided who owns the id.
+          ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer${sourceKey === undefined ? '' : ' OR sourceKey <> :sourceKey'}`,
+          ExpressionAttributeValues: marshall({
+            ':sequencer': sequencer,
+            ...(sourceKey === undefined ? {} : { ':sourceKey': sourceKey }),
+          }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
     );
     if (!written) return false;
     if (!written.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
     return !written.Attributes || !sameFeedEntry(unmarshall(written.Attributes) as FeedEntry, entry);
   }
 
-  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string, sourceKey?: string): Promise<boolean> {
+  async deleteFeedEntry(
+    ref: FeedRef,
+    entry: Pick<FeedEntry, 'id' | 'date'>,
+    sequencer: string,
+    sourceKey?: string,
+  ): Promise<boolean> {
     const deleted = await this.conditionally(
-      this.client.send(new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: key(`FEED#${feedKey(ref)}`, feedCursor(entry)),
-        ConditionExpression: `sequencer <= :sequencer${sourceKey === undefined ? '' : ' AND (attribute_not_exists(sourceKey) OR sourceKey = :sourceKey)'}`,
-        ExpressionAttributeValues: marshall({ ':sequencer': sequencer, ...(sourceKey === undefined ? {} : { ':sourceKey': sourceKey }) }),
-        ReturnValues: 'ALL_OLD',
-      })),
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: key(`FEED#${feedKey(ref)}`, feedCursor(entry)),
+          ConditionExpression: `sequencer <= :sequencer${sourceKey === undefined ? '' : ' AND (attribute_not_exists(sourceKey) OR sourceKey = :sourceKey)'}`,
+          ExpressionAttributeValues: marshall({
+            ':sequencer': sequencer,
+            ...(sourceKey === undefined ? {} : { ':sourceKey': sourceKey }),
+          }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
     );
     if (!deleted?.Attributes) return false;
     if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
@@ -303,7 +439,10 @@ export class DynamoPostStore implements PostStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: before === undefined ? `${PK} = :pk` : `${PK} = :pk AND ${SK} < :before`,
-        ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}`, ...(before === undefined ? {} : { ':before': before }) }),
+        ExpressionAttributeValues: marshall({
+          ':pk': `FEED#${feedKey(ref)}`,
+          ...(before === undefined ? {} : { ':before': before }),
+        }),
         ScanIndexForward: false,
         // The meta item (newest page only) and one entry more than asked, to know whether older ones exist.
         Limit: limit + (before === undefined ? 2 : 1),
@@ -316,7 +455,9 @@ export class DynamoPostStore implements PostStore {
       entries: page.map(toFeedEntry),
       ...(metaItem ? { meta: toFeedMeta(metaItem) } : {}),
       // More items than asked, or a Query cut short by DynamoDB's 1 MB page: older entries exist.
-      ...((items.length > limit || result.LastEvaluatedKey) && page.length ? { older: String(page[page.length - 1][SK]) } : {}),
+      ...((items.length > limit || result.LastEvaluatedKey) && page.length
+        ? { older: String(page[page.length - 1][SK]) }
+        : {}),
     };
   }
 
@@ -343,19 +484,29 @@ export class DynamoPostStore implements PostStore {
   async recountNames(names: Array<{ kind: TaxonomyKind; name: string }>): Promise<number> {
     let corrected = 0;
     for (const kind of ['category', 'tag'] as const) {
-      const stored = new Map((await this.queryAll(`NAMES#${kind}`)).map((item) => [String(item[SK]), Number(item.count)]));
+      const stored = new Map(
+        (await this.queryAll(`NAMES#${kind}`)).map((item) => [String(item[SK]), Number(item.count)]),
+      );
       const all = new Set([...stored.keys(), ...names.filter((ref) => ref.kind === kind).map((ref) => ref.name)]);
       for (const name of all) {
         const entries = await this.countFeedEntries({ kind, name });
         if (stored.get(name) === entries) continue;
-        const updated = await this.conditionally(this.client.send(new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: key(`NAMES#${kind}`, name),
-          UpdateExpression: 'SET #name = :name, #count = :count',
-          ConditionExpression: stored.has(name) ? '#count = :old' : `attribute_not_exists(${PK})`,
-          ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
-          ExpressionAttributeValues: marshall({ ':name': name, ':count': entries, ...(stored.has(name) ? { ':old': stored.get(name) } : {}) }),
-        })));
+        const updated = await this.conditionally(
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: key(`NAMES#${kind}`, name),
+              UpdateExpression: 'SET #name = :name, #count = :count',
+              ConditionExpression: stored.has(name) ? '#count = :old' : `attribute_not_exists(${PK})`,
+              ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
+              ExpressionAttributeValues: marshall({
+                ':name': name,
+                ':count': entries,
+                ...(stored.has(name) ? { ':old': stored.get(name) } : {}),
+              }),
+            }),
+          ),
+        );
         if (updated) corrected++;
       }
     }
@@ -366,13 +517,15 @@ export class DynamoPostStore implements PostStore {
     let total = 0;
     let startKey: Item | undefined;
     do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: `${PK} = :pk AND ${SK} < :meta`,
-        ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}`, ':meta': FEED_META }),
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }));
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: `${PK} = :pk AND ${SK} < :meta`,
+          ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}`, ':meta': FEED_META }),
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
       total += page.Count ?? 0;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -385,23 +538,38 @@ export class DynamoPostStore implements PostStore {
       .filter(({ count }) => count > 0);
   }
 
-  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter, strength?: ClaimStrength): Promise<boolean> {
+  async claimShareLink(
+    link: Omit<ShareLink, 'gone'>,
+    writer?: ShareLinkWriter,
+    strength?: ClaimStrength,
+  ): Promise<boolean> {
     // Sequencers order the changes of one object key only: a link last written by another
     // key (the id moved) is taken over whatever its sequencer. A declared legacy code takes one
     // that another post only found in its body.
     const written = await this.conditionally(
-      this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem({ [PK]: `SHARE#${link.code}`, [SK]: 'SHARE', ...link, gone: false, ...writer, ...(strength === 'found' ? { fromBody: true } : {}) }),
-        ConditionExpression: (writer
-          ? `attribute_not_exists(${PK}) OR (postId = :postId AND (attribute_not_exists(sequencer) OR sourceKey <> :sourceKey OR sequencer <= :sequencer))`
-          : `attribute_not_exists(${PK}) OR postId = :postId`) + (strength === 'declared' ? ' OR fromBody = :true' : ''),
-        ExpressionAttributeValues: marshall({
-          ':postId': link.postId,
-          ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}),
-          ...(strength === 'declared' ? { ':true': true } : {}),
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({
+            [PK]: `SHARE#${link.code}`,
+            [SK]: 'SHARE',
+            ...link,
+            gone: false,
+            ...writer,
+            ...(strength === 'found' ? { fromBody: true } : {}),
+          }),
+          ConditionExpression:
+            (writer
+              ? `attribute_not_exists(${PK}) OR (postId = :postId AND (attribute_not_exists(sequencer) OR sourceKey <> :sourceKey OR sequencer <= :sequencer))`
+              : `attribute_not_exists(${PK}) OR postId = :postId`) +
+            (strength === 'declared' ? ' OR fromBody = :true' : ''),
+          ExpressionAttributeValues: marshall({
+            ':postId': link.postId,
+            ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}),
+            ...(strength === 'declared' ? { ':true': true } : {}),
+          }),
         }),
-      })),
+      ),
     );
     if (written !== undefined) return true;
     if (!writer) return false;
@@ -412,18 +580,21 @@ export class DynamoPostStore implements PostStore {
 
   async markShareLinkGone(code: string, postId: string, writer?: ShareLinkWriter): Promise<void> {
     await this.conditionally(
-      this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: key(`SHARE#${code}`, 'SHARE'),
-        UpdateExpression: writer ? 'SET gone = :gone, sequencer = :sequencer' : 'SET gone = :gone',
-        ConditionExpression: writer
-          ? 'postId = :postId AND (attribute_not_exists(sequencer) OR (sourceKey = :sourceKey AND sequencer <= :sequencer))'
-          : 'postId = :postId',
-        ExpressionAttributeValues: marshall({
-          ':gone': true, ':postId': postId,
-          ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}),
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(`SHARE#${code}`, 'SHARE'),
+          UpdateExpression: writer ? 'SET gone = :gone, sequencer = :sequencer' : 'SET gone = :gone',
+          ConditionExpression: writer
+            ? 'postId = :postId AND (attribute_not_exists(sequencer) OR (sourceKey = :sourceKey AND sequencer <= :sequencer))'
+            : 'postId = :postId',
+          ExpressionAttributeValues: marshall({
+            ':gone': true,
+            ':postId': postId,
+            ...(writer ? { ':sourceKey': writer.sourceKey, ':sequencer': writer.sequencer } : {}),
+          }),
         }),
-      })),
+      ),
     );
   }
 
@@ -438,12 +609,21 @@ export class DynamoPostStore implements PostStore {
   }
 
   async recordIdAuthority(authority: string): Promise<string> {
-    const written = await this.conditionally(this.client.send(new PutItemCommand({
-      TableName: this.tableName,
-      Item: toItem({ [PK]: 'SITE', [SK]: 'IDENTITY', idAuthority: authority, recordedAt: new Date().toISOString() }),
-      ConditionExpression: `attribute_not_exists(${PK})`,
-    })));
-    return written !== undefined ? authority : (await this.getIdAuthority()) ?? authority;
+    const written = await this.conditionally(
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({
+            [PK]: 'SITE',
+            [SK]: 'IDENTITY',
+            idAuthority: authority,
+            recordedAt: new Date().toISOString(),
+          }),
+          ConditionExpression: `attribute_not_exists(${PK})`,
+        }),
+      ),
+    );
+    return written !== undefined ? authority : ((await this.getIdAuthority()) ?? authority);
   }
 
   async getSiteDefaults(): Promise<SiteDefaults | undefined> {
@@ -452,12 +632,16 @@ export class DynamoPostStore implements PostStore {
   }
 
   async putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void> {
-    await this.conditionally(this.client.send(new PutItemCommand({
-      TableName: this.tableName,
-      Item: toItem({ [PK]: 'SITE', [SK]: 'CONFIG', ...defaults, sequencer }),
-      ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
-      ExpressionAttributeValues: marshall({ ':sequencer': sequencer }),
-    })));
+    await this.conditionally(
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: 'SITE', [SK]: 'CONFIG', ...defaults, sequencer }),
+          ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer`,
+          ExpressionAttributeValues: marshall({ ':sequencer': sequencer }),
+        }),
+      ),
+    );
   }
 
   private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {
@@ -475,7 +659,11 @@ export class DynamoPostStore implements PostStore {
   /** `consistent` for the reads ingest decides on (a state, who owns a post or a link). */
   private async get(pk: string, sk: string, consistent = false): Promise<Record<string, unknown> | undefined> {
     const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: key(pk, sk), ...(consistent ? { ConsistentRead: true } : {}) }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: key(pk, sk),
+        ...(consistent ? { ConsistentRead: true } : {}),
+      }),
     );
     return result.Item && unmarshall(result.Item);
   }
@@ -511,23 +699,54 @@ export class DynamoPostStore implements PostStore {
 
 /** Error names the SDK gives a throttled, failing or timed-out DynamoDB call. */
 const TRANSIENT_ERRORS = new Set([
-  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError',
-  'ServiceUnavailable', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
 ]);
 /** Node's socket errors: nothing answered, or the connection broke. */
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const { code, $metadata, $retryable } = error as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  return TRANSIENT_ERRORS.has(error.name)
-    || (code !== undefined && NETWORK_ERRORS.has(code))
-    || $retryable !== undefined
-    || ($metadata?.httpStatusCode !== undefined && $metadata.httpStatusCode >= 500);
+  const { code, $metadata, $retryable } = error as Error & {
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
+  return (
+    TRANSIENT_ERRORS.has(error.name) ||
+    (code !== undefined && NETWORK_ERRORS.has(code)) ||
+    $retryable !== undefined ||
+    ($metadata?.httpStatusCode !== undefined && $metadata.httpStatusCode >= 500)
+  );
 }
 
 const SOURCE_STATE_FIELDS = [
-  'key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'site', 'published', 'rowsSequencer', 'revision',
+  'key',
+  'sequencer',
+  'status',
+  'postId',
+  'error',
+  'at',
+  'etag',
+  'site',
+  'published',
+  'rowsSequencer',
+  'revision',
 ] as const;
 
 /** One scanned item into reindex's inventory (see OwnedRow). */
@@ -538,22 +757,44 @@ export function addToInventory(inventory: SourceInventory, item: Record<string, 
     inventory.states.push(toSourceState(item));
   } else if (pk.startsWith('POST#')) {
     const postId = pk.slice('POST#'.length);
-    if (!item.gone) inventory.posts.push(pick(item, ['id', 'sourceKey', 'contentHash']) as unknown as SourceInventory['posts'][number]);
-    inventory.rows.push({ kind: 'post', postId, sourceKey: String(item.sourceKey), sequencer: String(sequencer), gone: item.gone === true });
+    if (!item.gone)
+      inventory.posts.push(
+        pick(item, ['id', 'sourceKey', 'contentHash']) as unknown as SourceInventory['posts'][number],
+      );
+    inventory.rows.push({
+      kind: 'post',
+      postId,
+      sourceKey: String(item.sourceKey),
+      sequencer: String(sequencer),
+      gone: item.gone === true,
+    });
   } else if (pk.startsWith('FEED#')) {
     if (item[SK] === FEED_META) return;
     const feed = feedRefOf(pk.slice('FEED#'.length));
     inventory.rows.push({
-      kind: 'entry', postId: String(item.id), feed, cursor: String(item[SK]), sequencer: String(sequencer),
+      kind: 'entry',
+      postId: String(item.id),
+      feed,
+      cursor: String(item[SK]),
+      sequencer: String(sequencer),
       ...(item.sourceKey === undefined ? {} : { sourceKey: String(item.sourceKey) }),
     });
   } else if (pk.startsWith('SHARE#') && item.gone !== true) {
     inventory.rows.push({
-      kind: 'share', postId: String(item.postId), code: pk.slice('SHARE#'.length),
-      ...(item.sourceKey === undefined ? {} : { sourceKey: String(item.sourceKey) }), ...(sequencer === undefined ? {} : { sequencer }),
+      kind: 'share',
+      postId: String(item.postId),
+      code: pk.slice('SHARE#'.length),
+      ...(item.sourceKey === undefined ? {} : { sourceKey: String(item.sourceKey) }),
+      ...(sequencer === undefined ? {} : { sequencer }),
     });
   } else if (pk.startsWith('PATH#') && item.gone !== true) {
-    inventory.rows.push({ kind: 'path', postId: String(item.postId), path: pk.slice('PATH#'.length), sourceKey: String(item.sourceKey), sequencer: String(sequencer) });
+    inventory.rows.push({
+      kind: 'path',
+      postId: String(item.postId),
+      path: pk.slice('PATH#'.length),
+      sourceKey: String(item.sourceKey),
+      sequencer: String(sequencer),
+    });
   }
 }
 
@@ -577,10 +818,37 @@ function toItem(value: Record<string, unknown>): Item {
 }
 
 const POST_FIELDS = [
-  'id', 'idFromBody', 'infoCode', 'infoCodeFromBody', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
-  'shortCode', 'html', 'summary', 'contentHash', 'extra',
+  'id',
+  'idFromBody',
+  'infoCode',
+  'infoCodeFromBody',
+  'sourceKey',
+  'title',
+  'date',
+  'updated',
+  'categories',
+  'tags',
+  'author',
+  'path',
+  'shortCode',
+  'html',
+  'summary',
+  'contentHash',
+  'extra',
 ] as const;
-const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;
+const ENTRY_FIELDS = [
+  'id',
+  'title',
+  'date',
+  'updated',
+  'categories',
+  'tags',
+  'author',
+  'path',
+  'shortCode',
+  'html',
+  'summary',
+] as const;
 
 function toPost(item: Item | Record<string, unknown>): Post {
   return pick(isMarshalled(item) ? unmarshall(item as Item) : item, POST_FIELDS) as unknown as Post;

@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { PostRejected } from '../core/errors';
-import { readPostInProcess, type ReadPost } from '../core/ingest';
+import { type ReadPost, readPostInProcess } from '../core/ingest';
 
 /*
  * Reading a post (decoding, front matter, Markdown, sanitizing) is bounded by its own limits
@@ -45,9 +45,10 @@ if (!isMainThread && (workerData as { role?: string } | undefined)?.role === ROL
     try {
       answer = { id: request.id, parsed: await readPostInProcess(request.key, request.bytes, request.options) };
     } catch (error) {
-      answer = error instanceof PostRejected
-        ? { id: request.id, rejected: { message: error.message, line: error.line, column: error.column } }
-        : { id: request.id, failed: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+      answer =
+        error instanceof PostRejected
+          ? { id: request.id, rejected: { message: error.message, line: error.line, column: error.column } }
+          : { id: request.id, failed: error instanceof Error ? (error.stack ?? error.message) : String(error) };
     }
     parentPort!.postMessage(answer);
   });
@@ -70,7 +71,10 @@ export function budgetedReader(limits: { heapMb?: number; deadlineMs?: number } 
   const deadlineMs = limits.deadlineMs ?? PARSE_DEADLINE_MS;
   let worker: { thread: Worker; ready: Promise<void> } | undefined;
   let next = 0;
-  const pending = new Map<number, { settle: (answer: Answer) => void; fail: (reason: 'memory' | 'time' | string) => void }>();
+  const pending = new Map<
+    number,
+    { settle: (answer: Answer) => void; fail: (reason: 'memory' | 'time' | string) => void }
+  >();
 
   const start = (): { thread: Worker; ready: Promise<void> } => {
     const started = new Worker(__filename, {
@@ -83,8 +87,12 @@ export function budgetedReader(limits: { heapMb?: number; deadlineMs?: number } 
     started.unref();
     // The deadline counts from when the worker has loaded, not from a cold start.
     let loaded: () => void = () => {};
-    const ready = new Promise<void>((resolve) => { loaded = resolve; });
-    started.on('message', (answer: Answer | 'ready') => (answer === 'ready' ? loaded() : pending.get(answer.id)?.settle(answer)));
+    const ready = new Promise<void>((resolve) => {
+      loaded = resolve;
+    });
+    started.on('message', (answer: Answer | 'ready') =>
+      answer === 'ready' ? loaded() : pending.get(answer.id)?.settle(answer),
+    );
     let why: string | undefined;
     started.on('error', (error: Error & { code?: string }) => {
       why = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : error.message;
@@ -117,8 +125,16 @@ export function budgetedReader(limits: { heapMb?: number; deadlineMs?: number } 
       }, deadlineMs);
       timer.unref();
       pending.set(id, {
-        settle: (answer) => { clearTimeout(timer); pending.delete(id); resolve(answer); },
-        fail: (reason) => { clearTimeout(timer); pending.delete(id); resolve({ died: reason }); },
+        settle: (answer) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          resolve(answer);
+        },
+        fail: (reason) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          resolve({ died: reason });
+        },
       });
       current.thread.postMessage({ id, key, bytes, options } satisfies Request);
     });
@@ -130,11 +146,14 @@ export function budgetedReader(limits: { heapMb?: number; deadlineMs?: number } 
     let answer = await readOnce(key, bytes, options);
     if ('died' in answer && answer.died !== 'time') answer = await alone(() => readOnce(key, bytes, options, true));
     if ('died' in answer) {
-      if (answer.died === 'memory') throw new PostRejected(`file needs more than ${heapMb} MB of memory to read; nothing was published from it`);
-      if (answer.died === 'time') throw new PostRejected(`file takes more than ${deadlineMs / 1000} s to read; nothing was published from it`);
+      if (answer.died === 'memory')
+        throw new PostRejected(`file needs more than ${heapMb} MB of memory to read; nothing was published from it`);
+      if (answer.died === 'time')
+        throw new PostRejected(`file takes more than ${deadlineMs / 1000} s to read; nothing was published from it`);
       throw new Error(`the worker reading ${key} stopped: ${answer.died}`);
     }
-    if ('rejected' in answer) throw new PostRejected(answer.rejected.message, answer.rejected.line, answer.rejected.column);
+    if ('rejected' in answer)
+      throw new PostRejected(answer.rejected.message, answer.rejected.line, answer.rejected.column);
     if ('failed' in answer) throw new Error(`reading ${key} failed: ${answer.failed}`);
     return answer.parsed;
   };
@@ -145,7 +164,10 @@ export function budgetedReader(limits: { heapMb?: number; deadlineMs?: number } 
       while (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
       return read();
     });
-    gate = run.then(() => {}, () => {});
+    gate = run.then(
+      () => {},
+      () => {},
+    );
     return run;
   };
 

@@ -1,4 +1,10 @@
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { ReadObject } from '../core/ingest';
 
 export interface ListedObject {
@@ -16,7 +22,9 @@ export interface ListedObject {
 export function s3ObjectReader(s3: S3Client, bucket: string): ReadObject {
   return async (key, versionId, maxBytes = Number.POSITIVE_INFINITY) => {
     try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+      );
       const described = {
         ...(object.ContentLength !== undefined ? { size: object.ContentLength } : {}),
         ...(object.ETag ? { etag: unquote(object.ETag) } : {}),
@@ -33,7 +41,11 @@ export function s3ObjectReader(s3: S3Client, bucket: string): ReadObject {
     } catch (error) {
       // A missing key, or a version expired by a lifecycle rule: the object is gone.
       if (error instanceof NoSuchKey) return undefined;
-      if (error instanceof S3ServiceException && (error.name === 'NoSuchVersion' || error.$metadata.httpStatusCode === 404)) return undefined;
+      if (
+        error instanceof S3ServiceException &&
+        (error.name === 'NoSuchVersion' || error.$metadata.httpStatusCode === 404)
+      )
+        return undefined;
       throw error;
     }
   };

@@ -5,8 +5,8 @@ import type { HttpResponse } from './http';
 import type { FeedEntry, FeedRef } from './post';
 import { SharedReads } from './shared-reads';
 import type { Site } from './site';
-import { feedCursor, type FeedMeta, type PostStore } from './store';
-import { absoluteUrl, archiveUrl, feedKey, feedPath, writtenName, type FeedFormat } from './urls';
+import { type FeedMeta, feedCursor, type PostStore } from './store';
+import { absoluteUrl, archiveUrl, type FeedFormat, feedKey, feedPath, writtenName } from './urls';
 
 /** Bump when the renderer's output changes for the same entries, so ETags change with it. */
 const RENDERER_REVISION = 2;
@@ -67,22 +67,36 @@ export class FeedDocuments {
         const version = meta?.version ?? 0;
         const etag = etagFor(key, version, site);
         const lastModified = meta && httpDate(meta.lastModified);
-        if (notModified(headers, etag, lastModified)) return notModifiedResponse(etag, lastModified, site.maxAgeSeconds);
+        if (notModified(headers, etag, lastModified))
+          return notModifiedResponse(etag, lastModified, site.maxAgeSeconds);
         if (cached?.version === version) return this.respond(cached, site.maxAgeSeconds, site, headers);
       }
     }
-    const rendered = await this.renders.read(key, () => this.renderCurrent(key, ref, format, site), site.feedVersionCacheMs);
+    const rendered = await this.renders.read(
+      key,
+      () => this.renderCurrent(key, ref, format, site),
+      site.feedVersionCacheMs,
+    );
     if (!rendered) throw new NotFound(ref.kind === 'site' ? 'no such feed' : `no ${ref.kind} named "${ref.name}"`);
     return this.respond(rendered, site.maxAgeSeconds, site, headers);
   }
 
   /** An RFC 5005 archive page: the entries older than `before`. Full pages change only when an old post does. */
-  async archive(ref: FeedRef, format: FeedFormat, before: string, site: Site, headers: Record<string, string>): Promise<HttpResponse> {
+  async archive(
+    ref: FeedRef,
+    format: FeedFormat,
+    before: string,
+    site: Site,
+    headers: Record<string, string>,
+  ): Promise<HttpResponse> {
     const page = await this.store.readFeed(ref, site.feedLength, before);
     if (page.entries.length === 0) throw new NotFound('no posts older than this page');
     const shown = writtenName(ref, page.entries);
-    const body = fitToBudget(page.entries, page.older, site, (entries, older) =>
-      renderFeed(format, shown, entries, site, { before, older, hub: site.websubHub }).body,
+    const body = fitToBudget(
+      page.entries,
+      page.older,
+      site,
+      (entries, older) => renderFeed(format, shown, entries, site, { before, older, hub: site.websubHub }).body,
     );
     const full = page.entries.length === site.feedLength;
     const rendered: Rendered = {
@@ -107,12 +121,16 @@ export class FeedDocuments {
     const key = feedKey(ref);
     const known = this.knownVersions.get(key);
     if (known && performance.now() - known.readAt < site.feedVersionCacheMs) return known.meta;
-    return this.versions.read(key, async () => {
-      const readAt = performance.now();
-      const meta = await this.store.getFeedMeta(ref);
-      this.rememberVersion(key, meta, readAt);
-      return meta;
-    }, site.feedVersionCacheMs);
+    return this.versions.read(
+      key,
+      async () => {
+        const readAt = performance.now();
+        const meta = await this.store.getFeedMeta(ref);
+        this.rememberVersion(key, meta, readAt);
+        return meta;
+      },
+      site.feedVersionCacheMs,
+    );
   }
 
   /** Only existing feeds: a poll of a made-up name must not grow the map. */
@@ -122,7 +140,12 @@ export class FeedDocuments {
   }
 
   /** `undefined` when a category or tag has no entries: no such feed. */
-  private async renderCurrent(key: string, ref: FeedRef, format: FeedFormat, site: Site): Promise<Rendered | undefined> {
+  private async renderCurrent(
+    key: string,
+    ref: FeedRef,
+    format: FeedFormat,
+    site: Site,
+  ): Promise<Rendered | undefined> {
     const readAt = performance.now();
     const page = await this.store.readFeed(ref, site.feedLength);
     this.rememberVersion(feedKey(ref), page.meta, readAt);
@@ -133,8 +156,11 @@ export class FeedDocuments {
     const version = meta?.version ?? 0;
     // Looked up by its URL name: titled with the name as posts write it.
     const shown = writtenName(ref, page.entries);
-    const body = fitToBudget(page.entries, page.older, site, (entries, older) =>
-      renderFeed(format, shown, entries, site, { older, hub: site.websubHub }).body,
+    const body = fitToBudget(
+      page.entries,
+      page.older,
+      site,
+      (entries, older) => renderFeed(format, shown, entries, site, { older, hub: site.websubHub }).body,
     );
     const rendered: Rendered = {
       version,
@@ -223,7 +249,10 @@ function etagFor(key: string, version: number, site: Site): string {
   if (digest === undefined) {
     // Everything but how the instance caches: the same bytes keep the same validator.
     const { feedVersionCacheMs: _notInTheBytes, ...rendering } = site;
-    digest = createHash('sha256').update(`${RENDERER_REVISION}\n${key}\n${JSON.stringify(rendering)}`).digest('base64url').slice(0, 16);
+    digest = createHash('sha256')
+      .update(`${RENDERER_REVISION}\n${key}\n${JSON.stringify(rendering)}`)
+      .digest('base64url')
+      .slice(0, 16);
     digests.set(key, digest);
   }
   return `"${version}-${digest}"`;
@@ -251,7 +280,11 @@ function notModified(headers: Record<string, string>, etag: string, lastModified
 function notModifiedResponse(etag: string, lastModified: string | undefined, maxAge: number): HttpResponse {
   return {
     status: 304,
-    headers: { etag, 'cache-control': cacheControl(maxAge), ...(lastModified ? { 'last-modified': lastModified } : {}) },
+    headers: {
+      etag,
+      'cache-control': cacheControl(maxAge),
+      ...(lastModified ? { 'last-modified': lastModified } : {}),
+    },
     body: '',
   };
 }

@@ -33,7 +33,11 @@ export const RETRY_AFTER_SECONDS = 5;
 export function htmlResponse(body: string, site: Site, status = 200): HttpResponse {
   return {
     status,
-    headers: { 'content-type': HTML_TYPE, 'cache-control': `public, max-age=${site.maxAgeSeconds}`, ...PAGE_SECURITY_HEADERS },
+    headers: {
+      'content-type': HTML_TYPE,
+      'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+      ...PAGE_SECURITY_HEADERS,
+    },
     body,
   };
 }
@@ -49,16 +53,29 @@ export function redirectResponse(location: string): HttpResponse {
  */
 export function errorResponse(error: unknown, site: Site, log: Logger, request: HttpRequest): HttpResponse {
   if (error instanceof StorageUnavailable) {
-    log.error('storage unavailable', { path: request.path, view: request.view, error: String((error.cause as Error)?.message ?? error.cause) });
+    log.error('storage unavailable', {
+      path: request.path,
+      view: request.view,
+      error: String((error.cause as Error)?.message ?? error.cause),
+    });
     // Short and plain: the client is told to come back, and nothing about why.
     return {
       status: 503,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': String(RETRY_AFTER_SECONDS) },
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        'retry-after': String(RETRY_AFTER_SECONDS),
+      },
       body: 'Service temporarily unavailable; retry shortly.\n',
     };
   }
   const known = knownStatus(error);
-  if (!known) log.error('request failed', { path: request.path, view: request.view, error: String((error as Error)?.stack ?? error) });
+  if (!known)
+    log.error('request failed', {
+      path: request.path,
+      view: request.view,
+      error: String((error as Error)?.stack ?? error),
+    });
   // The page's heading names the status; the message says what was not found or why.
   const [status, message] = known ?? [500, '请稍后再试。 Please try again later.'];
   const response = htmlResponse(renderErrorPage(status, message, site), site, status);
@@ -82,10 +99,11 @@ function knownStatus(error: unknown): [number, string] | undefined {
 export function finishResponse(request: HttpRequest, response: HttpResponse): HttpResponse {
   if (response.status === 200) {
     // Feed documents bring an ETag derived from their feed's version; other bodies are hashed.
-    const etag = response.headers.etag ?? `"${createHash('sha256').update(response.body).digest('base64url').slice(0, 27)}"`;
+    const etag =
+      response.headers.etag ?? `"${createHash('sha256').update(response.body).digest('base64url').slice(0, 27)}"`;
     response.headers.etag = etag;
     const ifNoneMatch = request.headers['if-none-match'];
-    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+    if (ifNoneMatch?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
       return { status: 304, headers: { etag, 'cache-control': response.headers['cache-control'] }, body: '' };
     }
   }

@@ -29,7 +29,9 @@ export function readIngestSettings(
     maxPostBytes = Number(maxText);
     // Above 4 MiB a post could not be stored anyway (DynamoDB items hold 400 KB).
     if (!Number.isInteger(maxPostBytes) || maxPostBytes < 1024 || maxPostBytes > 4 * 1024 * 1024) {
-      throw new ConfigError(`${names.maxPostBytes} must be a whole number of bytes from 1024 to 4194304, not "${maxText}"`);
+      throw new ConfigError(
+        `${names.maxPostBytes} must be a whole number of bytes from 1024 to 4194304, not "${maxText}"`,
+      );
     }
   }
   const iframeHosts = hostNames(env, names.iframeHosts, 'www.youtube.com');
@@ -43,7 +45,10 @@ function hostNames(env: Record<string, string | undefined>, name: string, exampl
     .map((host) => host.trim().toLowerCase())
     .filter((host) => host !== '');
   for (const host of hosts) {
-    if (!HOST_NAME.test(host)) throw new ConfigError(`${name} must list host names such as ${example}, separated by commas; "${host}" is not one`);
+    if (!HOST_NAME.test(host))
+      throw new ConfigError(
+        `${name} must list host names such as ${example}, separated by commas; "${host}" is not one`,
+      );
   }
   return [...new Set(hosts)];
 }

@@ -2,15 +2,13 @@ import { createHash } from 'node:crypto';
 import { allWrites } from './all-writes';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
-import { keyDerivedId, parsePost, type JekyllSite, type ParsedPost } from './parse-post';
-import { MAX_CONFIG_BYTES, readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
-import { feedsOf, toFeedEntry, type FeedRef, type Post } from './post';
+import { type JekyllSite, keyDerivedId, type ParsedPost, parsePost } from './parse-post';
+import { type FeedRef, feedsOf, type Post, toFeedEntry } from './post';
 import { decodePostText, postTooLarge } from './post-text';
-import { shortCodeCandidate } from './short-code';
 import { eventPart, eventPartOf, isNewerEvent } from './sequencer';
-import {
-  feedCursor, type PostStore, type PublishedVersion, type ShareLinkWriter, type SourceState,
-} from './store';
+import { shortCodeCandidate } from './short-code';
+import { MAX_CONFIG_BYTES, readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
+import { feedCursor, type PostStore, type PublishedVersion, type ShareLinkWriter, type SourceState } from './store';
 import { feedKey } from './urls';
 
 export { decodePostText } from './post-text';
@@ -54,7 +52,13 @@ export type ReadObject = (key: string, versionId?: string, maxBytes?: number) =>
 export type ReadPost = (
   key: string,
   bytes: Uint8Array,
-  options: { now: string; maxPostBytes: number; iframeHosts?: readonly string[]; legacyHosts?: readonly string[]; site?: JekyllSite },
+  options: {
+    now: string;
+    maxPostBytes: number;
+    iframeHosts?: readonly string[];
+    legacyHosts?: readonly string[];
+    site?: JekyllSite;
+  },
 ) => Promise<ParsedPost>;
 
 export const readPostInProcess: ReadPost = async (key, bytes, { now, maxPostBytes, iframeHosts, legacyHosts, site }) =>
@@ -78,7 +82,6 @@ export interface IngestDeps {
   readSite?: () => Promise<JekyllSite | undefined>;
 }
 
-
 /** The site's _config.yml in the bucket, read as Jekyll reads it (functions/core/site-config.ts). */
 export async function readSiteFromBucket(readObject: ReadObject): Promise<JekyllSite | undefined> {
   const object = await readObject(SITE_CONFIG_KEY, undefined, MAX_CONFIG_BYTES);
@@ -97,7 +100,9 @@ export async function readSiteFromBucket(readObject: ReadObject): Promise<Jekyll
 }
 
 /** The site config as it is now; `fingerprint` is `unreadable` while it is refused. */
-export async function currentSite(deps: Pick<IngestDeps, 'readSite' | 'readObject'>): Promise<{ site?: JekyllSite; fingerprint?: string; refusal?: PostRejected }> {
+export async function currentSite(
+  deps: Pick<IngestDeps, 'readSite' | 'readObject'>,
+): Promise<{ site?: JekyllSite; fingerprint?: string; refusal?: PostRejected }> {
   try {
     const site = await (deps.readSite ? deps.readSite() : readSiteFromBucket(deps.readObject));
     return { site, fingerprint: siteFingerprint(site) };
@@ -175,7 +180,11 @@ export async function ingestChange(change: ObjectChange, deps: IngestDeps): Prom
     // ordered by this event's sequencer.
     const current = await deps.readObject(change.key, undefined, maxPostBytes(deps));
     if (!current) return settle({ ...context, token: sequencer }, { status: 'deleted' }, undefined);
-    return applyObject({ ...context, token: `${sequencer}.${contentHash(current)}`, etag: current.etag }, current, deps);
+    return applyObject(
+      { ...context, token: `${sequencer}.${contentHash(current)}`, etag: current.etag },
+      current,
+      deps,
+    );
   }
   const object = await deps.readObject(change.key, change.versionId, maxPostBytes(deps));
   // Deleted since the event was sent; its own ObjectRemoved event follows.
@@ -198,7 +207,12 @@ function appliesTo(state: SourceState, sequencer: string): boolean {
  * that was overtaken and then failed before taking them back: take them back now. They are
  * the rows the same bytes give (the same version, on a versioned bucket).
  */
-async function clearLeftovers(change: ObjectChange, sequencer: string, observed: SourceState, deps: IngestDeps): Promise<void> {
+async function clearLeftovers(
+  change: ObjectChange,
+  sequencer: string,
+  observed: SourceState,
+  deps: IngestDeps,
+): Promise<void> {
   const object = await deps.readObject(change.key, change.versionId, maxPostBytes(deps));
   // Not read, so never published: it left nothing behind.
   if (!object?.bytes) return;
@@ -209,16 +223,23 @@ async function clearLeftovers(change: ObjectChange, sequencer: string, observed:
     const { site, refusal } = await currentSite(deps);
     if (refusal) throw refusal;
     parsed = await (deps.readPost ?? readPostInProcess)(change.key, object.bytes, {
-      now: change.eventTime, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site,
+      now: change.eventTime,
+      maxPostBytes: maxPostBytes(deps),
+      iframeHosts: deps.iframeHosts,
+      legacyHosts: deps.legacyHosts,
+      site,
     });
   } catch (error) {
     if (error instanceof PostRejected) return;
     throw error;
   }
-  if (parsed.published) await takeBack(parsed.post, change.key, token, deps.store, shortCodeCandidates(parsed.post.id, undefined));
+  if (parsed.published)
+    await takeBack(parsed.post, change.key, token, deps.store, shortCodeCandidates(parsed.post.id, undefined));
 }
 
-export type ReconcileOutcome = IngestOutcome | { key: string; result: 'unchanged'; status: SourceState['status']; feeds: FeedRef[] };
+export type ReconcileOutcome =
+  | IngestOutcome
+  | { key: string; result: 'unchanged'; status: SourceState['status']; feeds: FeedRef[] };
 
 /**
  * Makes a key's state match its object as it is now, for reindex: a key whose state already
@@ -235,7 +256,12 @@ export async function reconcileKey(
   const observed = await readState(store, key);
   // Read after the state: whatever changes the object from now on has a newer S3 sequencer.
   const object = await deps.readObject(key, undefined, maxPostBytes(deps));
-  const unchanged = (status: SourceState['status']): ReconcileOutcome => ({ key, result: 'unchanged', status, feeds: [] });
+  const unchanged = (status: SourceState['status']): ReconcileOutcome => ({
+    key,
+    result: 'unchanged',
+    status,
+    feeds: [],
+  });
   // Rows newer than the state were written by a change cut short (or still running): this
   // change is ordered after them too, so that it replaces them and the sweep can take back the rest.
   const after = deps.after?.token;
@@ -248,7 +274,15 @@ export async function reconcileKey(
     return settle({ ...context, token: `${token}.-` }, { status: 'deleted' }, undefined);
   }
   const readWithSite = async () => observed?.site === (await currentSite(deps)).fingerprint;
-  if (!deps.force && !newerRows && observed && observed.status !== 'deleted' && object.etag !== undefined && observed.etag === object.etag && await readWithSite()) {
+  if (
+    !deps.force &&
+    !newerRows &&
+    observed &&
+    observed.status !== 'deleted' &&
+    object.etag !== undefined &&
+    observed.etag === object.etag &&
+    (await readWithSite())
+  ) {
     const post = observed.postId ? await store.getPost(observed.postId) : undefined;
     if (!observed.postId || post?.sourceKey === key) return unchanged(observed.status);
   }
@@ -271,7 +305,11 @@ export async function reconcileKey(
   const writer = await store.getPostWriter(applied.postId);
   if (!writer || writer.gone || writer.sourceKey !== key || !writer.sequencer.endsWith(`.${hash}`)) return applied;
   // One token, one set of rows: the change stamped its post with its event's time, not this one.
-  return applyObject({ ...context, at: writer.post?.updated ?? context.at, token: writer.sequencer, etag: object.etag }, object, deps);
+  return applyObject(
+    { ...context, at: writer.post?.updated ?? context.at, token: writer.sequencer, etag: object.etag },
+    object,
+    deps,
+  );
 }
 
 /** `base/000001`: after the state read (`base` is the real event's token, or none), before any later event. */
@@ -302,7 +340,11 @@ async function applyObject(readContext: ChangeContext, object: StoredObject, dep
     if (!object.bytes) throw postTooLarge(object.size ?? Number.NaN, maxPostBytes(deps));
     if (refusal) throw refusal;
     parsed = await (deps.readPost ?? readPostInProcess)(context.key, object.bytes, {
-      now: context.at, maxPostBytes: maxPostBytes(deps), iframeHosts: deps.iframeHosts, legacyHosts: deps.legacyHosts, site,
+      now: context.at,
+      maxPostBytes: maxPostBytes(deps),
+      iframeHosts: deps.iframeHosts,
+      legacyHosts: deps.legacyHosts,
+      site,
     });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;
@@ -329,7 +371,13 @@ async function applyObject(readContext: ChangeContext, object: StoredObject, dep
   if (written === 'stale') {
     // A newer change of this key wrote the post: rows an earlier attempt of this one left are stale.
     await takeBack(post, context.key, context.token, context.store, shortCodeCandidates(post.id, base));
-    return { key: context.key, result: 'skipped', reason: 'a newer event already wrote this post', feeds: [], postId: post.id };
+    return {
+      key: context.key,
+      result: 'skipped',
+      reason: 'a newer event already wrote this post',
+      feeds: [],
+      postId: post.id,
+    };
   }
   if ('rejected' in written) return settle(context, { status: 'failed', error: written.rejected }, KEEP);
   const outcome = await settle(context, { status: 'published' }, written.version, post, written.entriesChanged);
@@ -344,7 +392,9 @@ async function writePost(
   post: Post,
   { key, token, store }: ChangeContext,
   base: PublishedVersion | undefined,
-): Promise<'stale' | { rejected: string } | { version: PublishedVersion; entriesChanged: FeedRef[]; displaced?: string }> {
+): Promise<
+  'stale' | { rejected: string } | { version: PublishedVersion; entriesChanged: FeedRef[]; displaced?: string }
+> {
   const refusal = await heldByAnother(post, key, store);
   if (refusal) return { rejected: refusal };
   const writer: ShareLinkWriter = { sourceKey: key, sequencer: token };
@@ -375,7 +425,9 @@ async function writePost(
   if (!claimed) {
     // The post item is this key's already: take it back, its page must not show a held code.
     await takeBack(post, key, token, store, []);
-    return { rejected: `could not find a free short code for post id "${post.id}": ${candidates.length} candidates are held by other posts` };
+    return {
+      rejected: `could not find a free short code for post id "${post.id}": ${candidates.length} candidates are held by other posts`,
+    };
   }
   // The page path, exclusively: a post never takes another's page (a permalink that names it).
   const path = await store.claimPath({ path: post.path, postId: post.id }, writer);
@@ -391,7 +443,9 @@ async function writePost(
   const strength = post.infoCodeFromBody ? 'found' : 'declared';
   const [legacyClaimed, ...changed] = await allWrites([
     // A code found in the body and held by another post stays with it; this post keeps its short code.
-    infoCode && infoCode !== post.shortCode ? store.claimShareLink({ code: infoCode, postId: post.id, path: post.path }, writer, strength) : Promise.resolve(false),
+    infoCode && infoCode !== post.shortCode
+      ? store.claimShareLink({ code: infoCode, postId: post.id, path: post.path }, writer, strength)
+      : Promise.resolve(false),
     ...feeds.map((ref) => store.putFeedEntry(ref, entry, token, key)),
   ]);
   if (infoCode && infoCode !== post.shortCode && !legacyClaimed && strength === 'declared') {
@@ -407,7 +461,11 @@ async function writePost(
   if (!writerNow || writerNow.gone || writerNow.sourceKey !== key || writerNow.sequencer !== token) return 'stale';
   // Feeds whose stored entry this change replaced with other content: usually feeds the commit
   // touches anyway, but not when it overwrote rows of an overtaken change that never committed.
-  return { version: versionOf(post, shareCodes), entriesChanged: feeds.filter((_, index) => changed[index]), ...(displaced ? { displaced } : {}) };
+  return {
+    version: versionOf(post, shareCodes),
+    entriesChanged: feeds.filter((_, index) => changed[index]),
+    ...(displaced ? { displaced } : {}),
+  };
 }
 
 /** Short codes a post may hold, in the order they are tried: the one it has, then its candidates. */
@@ -436,10 +494,19 @@ async function settle(
     if (target === KEEP) {
       // A refusal changes the status only; the rows (and what they publish) stay.
       if (base && base.sequencer >= token) {
-        return skipped(key, base.sequencer === token ? 'another delivery of the same event applied it' : 'a newer event for this key was applied meanwhile');
+        return skipped(
+          key,
+          base.sequencer === token
+            ? 'another delivery of the same event applied it'
+            : 'a newer event for this key was applied meanwhile',
+        );
       }
       state = {
-        key, sequencer: token, status: 'failed', error: next.error, at: context.at,
+        key,
+        sequencer: token,
+        status: 'failed',
+        error: next.error,
+        at: context.at,
         ...(context.etag ? { etag: context.etag } : {}),
         ...(context.site ? { site: context.site } : {}),
         ...(base?.published ? { postId: base.published.id, published: base.published } : {}),
@@ -459,7 +526,10 @@ async function settle(
       state = adopted
         ? { ...withoutRows(base!), ...rowsPart, rowsSequencer: token }
         : {
-            key, sequencer: token, status: next.status, at: context.at,
+            key,
+            sequencer: token,
+            status: next.status,
+            at: context.at,
             ...(context.etag ? { etag: context.etag } : {}),
             ...(context.site ? { site: context.site } : {}),
             ...rowsPart,
@@ -467,7 +537,8 @@ async function settle(
     }
     // Readers' cached documents follow the feed versions: move them on before the commit, so
     // that a failure between the row writes and the commit is repaired by the retry.
-    if (target !== KEEP) await store.touchFeeds(uniqueFeeds([...changedFeeds(base?.published, target), ...entriesChanged]));
+    if (target !== KEEP)
+      await store.touchFeeds(uniqueFeeds([...changedFeeds(base?.published, target), ...entriesChanged]));
     if (await store.commitSourceState(state, base ?? null).then((result) => result.committed)) {
       return target === KEEP
         ? { key, result: 'rejected', error: next.error!, feeds: [] }
@@ -497,7 +568,12 @@ function outcome(
 ): IngestOutcome {
   const feeds = changedFeeds(before, after);
   if (status === 'published') return { key, result: 'published', postId: after!.id, path: after!.path, feeds };
-  return { key, result: status === 'unpublished' ? 'unpublished' : 'deleted', ...(before ? { postId: before.id } : {}), feeds };
+  return {
+    key,
+    result: status === 'unpublished' ? 'unpublished' : 'deleted',
+    ...(before ? { postId: before.id } : {}),
+    feeds,
+  };
 }
 
 function uniqueFeeds(refs: FeedRef[]): FeedRef[] {
@@ -532,8 +608,12 @@ async function retract(
   const keptCodes = new Set(keep?.id === base.id ? keep.shareCodes : []);
   // The feeds' versions move on in settle, before the commit.
   await allWrites<unknown>([
-    ...base.feeds.filter((ref) => !kept.has(slot(ref, base))).map((ref) => store.deleteFeedEntry(ref, base, token, key)),
-    ...base.shareCodes.filter((code) => !keptCodes.has(code)).map((code) => store.markShareLinkGone(code, base.id, writer)),
+    ...base.feeds
+      .filter((ref) => !kept.has(slot(ref, base)))
+      .map((ref) => store.deleteFeedEntry(ref, base, token, key)),
+    ...base.shareCodes
+      .filter((code) => !keptCodes.has(code))
+      .map((code) => store.markShareLinkGone(code, base.id, writer)),
     // A path kept by a new id was claimed anew already; release would not find the old id on it.
     ...(keep?.path === base.path ? [] : [store.releasePath(base.path, base.id, writer)]),
   ]);
@@ -553,7 +633,8 @@ async function heldByAnother(post: Post, key: string, store: PostStore): Promise
     declared ? store.getShareLink(declared) : undefined,
   ]);
   // What claimPath would refuse: a live claim of another post and another object key.
-  if (claim && !claim.gone && claim.postId !== post.id && claim.sourceKey !== key) return `page path ${post.path} is already published by ${claim.sourceKey}`;
+  if (claim && !claim.gone && claim.postId !== post.id && claim.sourceKey !== key)
+    return `page path ${post.path} is already published by ${claim.sourceKey}`;
   if (legacy && legacy.postId !== post.id && !legacy.fromBody) {
     const holderKey = (await store.getPostWriter(legacy.postId))?.sourceKey;
     return `infoCode "${declared}" is already published by ${holderKey ?? `post ${legacy.postId}`}`;
@@ -572,7 +653,9 @@ async function takeBack(post: Post, key: string, token: string, store: PostStore
   const writer = { sourceKey: key, sequencer: token };
   await allWrites<unknown>([
     ...feedsOf(post).map((ref) => store.deleteFeedEntry(ref, post, token, key)),
-    ...[...new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])].map((code) => store.markShareLinkGone(code, post.id, writer)),
+    ...[...new Set([...shortCodes, ...(post.infoCode ? [post.infoCode] : [])])].map((code) =>
+      store.markShareLinkGone(code, post.id, writer),
+    ),
     store.releasePath(post.path, post.id, writer),
   ]);
   await store.touchFeeds(feedsOf(post));
@@ -587,7 +670,13 @@ async function readState(store: PostStore, key: string): Promise<SourceState | u
   if (!state?.postId || state.published) return state;
   const post = await store.getPost(state.postId);
   if (!post || post.sourceKey !== key) return state;
-  return { ...state, published: versionOf(post, [post.shortCode, ...(post.infoCode && post.infoCode !== post.shortCode ? [post.infoCode] : [])]) };
+  return {
+    ...state,
+    published: versionOf(post, [
+      post.shortCode,
+      ...(post.infoCode && post.infoCode !== post.shortCode ? [post.infoCode] : []),
+    ]),
+  };
 }
 
 function versionOf(post: Post, shareCodes: string[]): PublishedVersion {

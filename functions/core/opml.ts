@@ -1,8 +1,8 @@
+import { cleanXmlText, escapeXml as escapeXmlText } from './feeds/text';
 import type { FeedRef } from './post';
 import { displayName } from './settings';
 import type { Site } from './site';
-import { cleanXmlText, escapeXml as escapeXmlText } from './feeds/text';
-import { absoluteUrl, FEED_FORMATS, feedPagePath, feedPath, type FeedFormat } from './urls';
+import { absoluteUrl, FEED_FORMATS, type FeedFormat, feedPagePath, feedPath } from './urls';
 
 const escapeXml = (text: string): string => escapeXmlText(cleanXmlText(text));
 
@@ -23,7 +23,9 @@ export function renderOpml(
       absoluteUrl(site.baseUrl, feedPath(ref, format)),
     )}" htmlUrl="${escapeXml(absoluteUrl(site.baseUrl, feedPagePath(ref)))}"/>`;
   const group = (title: string, lines: string[]) =>
-    lines.length ? [`    <outline text="${escapeXml(title)}" title="${escapeXml(title)}">`, ...lines, '    </outline>'] : [];
+    lines.length
+      ? [`    <outline text="${escapeXml(title)}" title="${escapeXml(title)}">`, ...lines, '    </outline>']
+      : [];
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<opml version="2.0">',
@@ -34,8 +36,14 @@ export function renderOpml(
     '  </head>',
     '  <body>',
     outline({ kind: 'site' }, site.title).replace(/^ {6}/, '    '),
-    ...group('分类 Categories', names.categories.map(({ name }) => outline({ kind: 'category', name }, displayName('category', name, site)))),
-    ...group('标签 Tags', names.tags.map(({ name }) => outline({ kind: 'tag', name }, displayName('tag', name, site)))),
+    ...group(
+      '分类 Categories',
+      names.categories.map(({ name }) => outline({ kind: 'category', name }, displayName('category', name, site))),
+    ),
+    ...group(
+      '标签 Tags',
+      names.tags.map(({ name }) => outline({ kind: 'tag', name }, displayName('tag', name, site))),
+    ),
     '  </body>',
     '</opml>',
     '',

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
-import { html, trusted, type Html } from './html';
+import { type Html, html, trusted } from './html';
 import type { FeedEntry, FeedRef, Post } from './post';
 import { postCardHead, postDescription, siteCardHead } from './preview';
 import { displayName } from './settings';
 import type { Site } from './site';
-import { absoluteUrl, encodeCursor, FEED_FORMATS, feedPagePath, feedPath, shareLinkPath, type FeedFormat } from './urls';
+import {
+  absoluteUrl,
+  encodeCursor,
+  FEED_FORMATS,
+  type FeedFormat,
+  feedPagePath,
+  feedPath,
+  shareLinkPath,
+} from './urls';
 
 /** The site's one stylesheet. Inline, so a page is one request; the CSP allows it by hash and nothing else. */
 const STYLE = `
@@ -64,8 +72,14 @@ function layout({ title, head, site, feeds, main }: Layout): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${pageTitle}</title>
-${head ?? ''}${feeds.map((feed) => FEED_FORMATS.map((format) => html`<link rel="alternate" type="${FORMAT_LABELS[format].type}" title="${feedLabel(feed, site)} (${FORMAT_LABELS[format].label})" href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">
-`))}<style>${trusted(STYLE)}</style>
+${head ?? ''}${feeds.map((feed) =>
+  FEED_FORMATS.map(
+    (
+      format,
+    ) => html`<link rel="alternate" type="${FORMAT_LABELS[format].type}" title="${feedLabel(feed, site)} (${FORMAT_LABELS[format].label})" href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">
+`,
+  ),
+)}<style>${trusted(STYLE)}</style>
 </head>
 <body>
 <header class="site"><a class="title" href="${site.baseUrl}/">${site.title}</a>${feedLinks(feeds[0], site)}</header>
@@ -100,14 +114,23 @@ function postList(ref: FeedRef, listing: Listing, site: Site): Html {
     const section = entry.categories[0];
     return html`
 <li><a class="headline" href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><span class="meta"><time datetime="${entry.date}">${displayDate(entry.date)}</time>${
-      section && !(ref.kind === 'category' && ref.name === section) ? html` · ${nameLink('category', section, site)}` : ''}</span>${lede ? html`
-<p class="lede">${lede}</p>` : ''}</li>`;
+      section && !(ref.kind === 'category' && ref.name === section)
+        ? html` · ${nameLink('category', section, site)}`
+        : ''
+    }</span>${
+      lede
+        ? html`
+<p class="lede">${lede}</p>`
+        : ''
+    }</li>`;
   });
-  const pages = listing.later || listing.older
-    ? html`
+  const pages =
+    listing.later || listing.older
+      ? html`
 <nav class="pages" aria-label="分页 Pages">${listing.later ? html`<a href="${listingUrl(ref, site)}">← 最新 Newest</a>` : ''}${
-      listing.older ? html`<a rel="next" href="${listingUrl(ref, site, listing.older)}">更早 Older →</a>` : ''}</nav>`
-    : '';
+          listing.older ? html`<a rel="next" href="${listingUrl(ref, site, listing.older)}">更早 Older →</a>` : ''
+        }</nav>`
+      : '';
   return listing.entries.length === 0
     ? html`<p>还没有文章。 No posts yet.</p>`
     : html`<ol class="posts">${items}
@@ -118,7 +141,11 @@ function nameLink(kind: 'category' | 'tag', name: string, site: Site): Html {
   return html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind, name }))}">${displayName(kind, name, site)}</a>`;
 }
 
-export function renderHomePage(listing: Listing, categories: Array<{ name: string; count: number }>, site: Site): string {
+export function renderHomePage(
+  listing: Listing,
+  categories: Array<{ name: string; count: number }>,
+  site: Site,
+): string {
   const feed: FeedRef = { kind: 'site' };
   return layout({
     title: listing.later ? `更早的文章 Older posts` : site.title,
@@ -133,7 +160,8 @@ export function renderHomePage(listing: Listing, categories: Array<{ name: strin
 ${postList(feed, listing, site)}</section>
 <section><h2>订阅 Subscribe</h2>
 <p class="feeds">${FEED_FORMATS.map(
-      (format) => html`<a href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">${FORMAT_LABELS[format].label}</a>`,
+      (format) =>
+        html`<a href="${absoluteUrl(site.baseUrl, feedPath(feed, format))}">${FORMAT_LABELS[format].label}</a>`,
     )}<a href="${absoluteUrl(site.baseUrl, OPML_PATH)}">OPML（全部订阅源 all feeds）</a></p></section>`,
   });
 }
@@ -164,9 +192,9 @@ export function renderPostPage(post: Post, site: Site): string {
     head: postCardHead(post, site),
     site,
     feeds,
-    main: html`<nav class="crumbs" aria-label="位置 Breadcrumb"><a href="${home}">${site.title}</a>${post.categories.slice(0, 1).map(
-      (name) => html` › ${nameLink('category', name, site)}`,
-    )}</nav>
+    main: html`<nav class="crumbs" aria-label="位置 Breadcrumb"><a href="${home}">${site.title}</a>${post.categories
+      .slice(0, 1)
+      .map((name) => html` › ${nameLink('category', name, site)}`)}</nav>
 <article>
 <h1>${post.title}</h1>
 <p class="meta"><time datetime="${post.date}">${displayDate(post.date)}</time>${post.author ? html` · ${post.author}` : ''}</p>
@@ -177,7 +205,8 @@ ${trusted(post.html)}
 </article>
 <p class="share"><label>分享链接 Share link<br><input readonly value="${shareUrl}" type="text"></label><br><a href="${shareUrl}">${shareUrl}</a></p>
 <nav aria-label="返回 Back">${post.categories.map(
-      (name) => html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">返回${displayName('category', name, site)}</a> ｜ `,
+      (name) =>
+        html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">返回${displayName('category', name, site)}</a> ｜ `,
     )}<a href="${home}">返回首页</a></nav>`,
   });
 }

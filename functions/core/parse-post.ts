@@ -3,21 +3,23 @@ import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { PostRejected } from './errors';
 import { nameProblem, normalizeName, showName } from './names';
-import { nameInUrl } from './urls';
 import { DEFAULT_PERMALINK, jekyllPath, slugify, titleFromSlug } from './permalink';
-import { parsePostDate, type DateReading, type PostDate } from './post-date';
 import type { Post } from './post';
+import { type DateReading, type PostDate, parsePostDate } from './post-date';
 import { removeXmlUnsafeCharacters } from './post-text';
-import { bodyFormatOf, firstParagraph, renderBody, renderInlineText, type BodyOptions } from './render-body';
+import { type BodyOptions, bodyFormatOf, firstParagraph, renderBody, renderInlineText } from './render-body';
 import { feedAliasOf, MAX_PATH_BYTES, matchRoute } from './routes';
 import { isPlausibleShareCode, shortCodeCandidate } from './short-code';
+import { nameInUrl } from './urls';
 
 /** What parsing a file yields: a post ready to store, or `published: false`. */
 /**
  * `updatedGiven`: the post's `updated` is its `last_modified_at` from front matter (else it is
  * `now`, and ingest decides: see functions/core/ingest.ts).
  */
-export type ParsedPost = { published: true; post: Post; updatedGiven?: true } | { published: false; id: string; reason?: string };
+export type ParsedPost =
+  | { published: true; post: Post; updatedGiven?: true }
+  | { published: false; id: string; reason?: string };
 
 /**
  * What a site's _config.yml decides for its posts (functions/core/site-config.ts). Present when
@@ -76,8 +78,23 @@ export const MAX_FRONT_MATTER_CHARS = MAX_STORED_POST_BYTES;
 
 // Fields this module interprets; everything else is kept on the post as given.
 const KNOWN_FIELDS = new Set([
-  'layout', 'title', 'date', 'categories', 'category', 'tags', 'tag', 'published', 'permalink',
-  'excerpt', 'description', 'excerpt_separator', 'author', 'id', 'infoCode', 'slug', 'last_modified_at',
+  'layout',
+  'title',
+  'date',
+  'categories',
+  'category',
+  'tags',
+  'tag',
+  'published',
+  'permalink',
+  'excerpt',
+  'description',
+  'excerpt_separator',
+  'author',
+  'id',
+  'infoCode',
+  'slug',
+  'last_modified_at',
 ]);
 
 /**
@@ -117,7 +134,8 @@ export function jekyllSkips(key: string): string | undefined {
   if (place.kind !== 'post') return undefined;
   const name = baseName(key);
   if (/^[._#]|~$/.test(name)) return 'Jekyll ignores files in _posts whose name starts with . _ or # or ends with ~';
-  if (!DATED_NAME.test(name)) return 'Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)';
+  if (!DATED_NAME.test(name))
+    return 'Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)';
   return undefined;
 }
 
@@ -131,9 +149,13 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   if (skipped) return { published: false, id: keyDerivedId(sourceKey), reason: skipped };
   const source = removeXmlUnsafeCharacters(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
   // Jekyll publishes a file of a site's _posts without front matter too (its title from the file name).
-  const { fields, content, bodyLine } = place.kind === 'post' && !FRONT_MATTER_START.test(source) ? { fields: new FrontMatter({}, new Map()), content: source, bodyLine: 1 } : readFrontMatter(source);
+  const { fields, content, bodyLine } =
+    place.kind === 'post' && !FRONT_MATTER_START.test(source)
+      ? { fields: new FrontMatter({}, new Map()), content: source, bodyLine: 1 }
+      : readFrontMatter(source);
   const fileName = baseName(sourceKey);
-  const fromFileName = place.kind === 'post' ? DATED_NAME.exec(fileName) : LOOSE_DATED_NAME.exec(fileName.replace(/\.[^.]+$/, ''));
+  const fromFileName =
+    place.kind === 'post' ? DATED_NAME.exec(fileName) : LOOSE_DATED_NAME.exec(fileName.replace(/\.[^.]+$/, ''));
 
   const explicitId = identityField(fields, 'id') ?? identityField(fields, 'infoCode');
   const givenInfoCode = identityField(fields, 'infoCode');
@@ -146,7 +168,8 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   const infoCode = givenInfoCode ?? foundInfoCode;
   const id = explicitId ?? infoCode ?? keyDerivedId(sourceKey);
 
-  if (fields.data.published === false) return { published: false, id, reason: 'published: false in its front matter: Jekyll does not publish it' };
+  if (fields.data.published === false)
+    return { published: false, id, reason: 'published: false in its front matter: Jekyll does not publish it' };
 
   // Jekyll's slug: the file name's title part, trailing dots dropped (a post's `slug:` replaces it in URLs).
   const fileSlug = (fromFileName?.[2] ?? fileName.replace(/\.[^.]+$/, '')).replace(/\.+$/, '');
@@ -154,7 +177,10 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   const title = fields.text('title')?.trim() ?? (place.kind === 'post' ? titleFromSlug(fileSlug) : undefined);
   if (!title) throw new PostRejected('front matter has no title', fields.lineOf('title') ?? 1);
 
-  const dates: DateReading = { defaultOffsetMinutes: options.defaultOffsetMinutes ?? 0, ...(options.site ? { timeZone: options.site.timeZone } : {}) };
+  const dates: DateReading = {
+    defaultOffsetMinutes: options.defaultOffsetMinutes ?? 0,
+    ...(options.site ? { timeZone: options.site.timeZone } : {}),
+  };
   const date = readDate(fields, fromFileName?.[1], dates);
   // jekyll-seo-tag's and jekyll-feed's field: when the content last changed, as the publisher says.
   const lastModified = readOptionalDate(fields, 'last_modified_at', dates);
@@ -165,13 +191,24 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
     ...nameList(fields, 'category', 'whole'),
   ]);
   // Jekyll's rule for tags: `tag` when given, else `tags`.
-  const tags = uniqueNames(fields.data.tag !== undefined && fields.data.tag !== null ? nameList(fields, 'tag', 'whole') : nameList(fields, 'tags', 'split'));
+  const tags = uniqueNames(
+    fields.data.tag !== undefined && fields.data.tag !== null
+      ? nameList(fields, 'tag', 'whole')
+      : nameList(fields, 'tags', 'split'),
+  );
   const permalink = fields.text('permalink') ?? options.site?.permalink ?? DEFAULT_PERMALINK;
   const parts = { categories, date, slug, basename: fileName.replace(/\.[^.]+$/, '') };
-  const path = fields.text('permalink') !== undefined
-    ? fields.at('permalink', () => buildPermalink(permalink, parts))
-    : buildPermalink(permalink, parts);
-  const bodyOptions: BodyOptions = { postPath: path, iframeHosts: options.iframeHosts ?? [], legacyHosts: options.legacyHosts ?? [], firstLine: bodyLine, maxBytes: MAX_STORED_POST_BYTES };
+  const path =
+    fields.text('permalink') !== undefined
+      ? fields.at('permalink', () => buildPermalink(permalink, parts))
+      : buildPermalink(permalink, parts);
+  const bodyOptions: BodyOptions = {
+    postPath: path,
+    iframeHosts: options.iframeHosts ?? [],
+    legacyHosts: options.legacyHosts ?? [],
+    firstLine: bodyLine,
+    maxBytes: MAX_STORED_POST_BYTES,
+  };
   const format = bodyFormatOf(sourceKey);
   const html = renderBody(content, format, bodyOptions);
   const author = readAuthor(fields);
@@ -180,9 +217,12 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
   for (const [field, value] of Object.entries(fields.data)) if (!KNOWN_FIELDS.has(field)) extra[field] = value;
 
   const contentHash = createHash('sha256')
-    .update(sourceKey).update('\0')
-    .update((options.iframeHosts ?? []).join(',')).update('\0')
-    .update((options.legacyHosts ?? []).join(',')).update('\0')
+    .update(sourceKey)
+    .update('\0')
+    .update((options.iframeHosts ?? []).join(','))
+    .update('\0')
+    .update((options.legacyHosts ?? []).join(','))
+    .update('\0')
     .update(source)
     // Only with a site config, so that the hash of a post without one is what it always was.
     .update(options.site ? `\0site\0${options.site.permalink}\0${options.site.timeZone}` : '')
@@ -244,7 +284,8 @@ class FrontMatter {
   text(field: string): string | undefined {
     const value = this.data[field];
     if (value === undefined || value === null) return undefined;
-    if (typeof value === 'object') this.fail(field, `front matter field "${field}" must be text, not a list or mapping`);
+    if (typeof value === 'object')
+      this.fail(field, `front matter field "${field}" must be text, not a list or mapping`);
     return String(value);
   }
 }
@@ -260,7 +301,8 @@ export class YamlTimestamp {
 }
 
 /** Psych's ScalarScanner::TIME: the plain scalars it reads as a Time. */
-const PSYCH_TIME = /^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$/;
+const PSYCH_TIME =
+  /^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$/;
 
 const TIMESTAMP = new yaml.Type('tag:yaml.org,2002:timestamp', {
   kind: 'scalar',
@@ -273,7 +315,10 @@ const TIMESTAMP = new yaml.Type('tag:yaml.org,2002:timestamp', {
 // js-yaml's maxDepth counts the front matter mapping and the text inside the deepest list;
 // it keeps the parser's recursion short, and copyFrontMatter counts depth again, aliases expanded.
 // CORE_SCHEMA keeps every other date as the string written, offset included.
-const YAML_OPTIONS = { schema: yaml.CORE_SCHEMA.extend({ implicit: [TIMESTAMP] }), maxDepth: MAX_FRONT_MATTER_DEPTH + 2 };
+const YAML_OPTIONS = {
+  schema: yaml.CORE_SCHEMA.extend({ implicit: [TIMESTAMP] }),
+  maxDepth: MAX_FRONT_MATTER_DEPTH + 2,
+};
 
 /** Jekyll's test for front matter (Document::YAML_FRONT_MATTER_REGEXP): a first line of `---`. */
 const FRONT_MATTER_START = /^---[ \t]*(\n|$)/;
@@ -288,10 +333,16 @@ function readFrontMatter(source: string): { fields: FrontMatter; content: string
   const text = lines.slice(0, end).join('\n').slice(3);
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_FRONT_MATTER_BYTES) {
-    throw new PostRejected(`front matter (lines 2 to ${end}) is ${bytes} bytes, over the ${MAX_FRONT_MATTER_BYTES} bytes it may have`, 1);
+    throw new PostRejected(
+      `front matter (lines 2 to ${end}) is ${bytes} bytes, over the ${MAX_FRONT_MATTER_BYTES} bytes it may have`,
+      1,
+    );
   }
   if (end - 1 > MAX_FRONT_MATTER_LINES) {
-    throw new PostRejected(`front matter (lines 2 to ${end}) has ${end - 1} lines, over the ${MAX_FRONT_MATTER_LINES} it may have`, 1);
+    throw new PostRejected(
+      `front matter (lines 2 to ${end}) has ${end - 1} lines, over the ${MAX_FRONT_MATTER_LINES} it may have`,
+      1,
+    );
   }
   const lineOfField = fieldLines(lines.slice(1, end));
   let parsed: unknown;
@@ -299,14 +350,21 @@ function readFrontMatter(source: string): { fields: FrontMatter; content: string
     // gray-matter is given the front matter only, closed by the line found above, so the body
     // starts where the line numbers say. An explicit engine: js-yaml's CORE_SCHEMA keeps dates as
     // the strings written, offset included. Options also keep gray-matter from caching every input.
-    parsed = matter(`${lines.slice(0, end + 1).join('\n')}\n`, { engines: { yaml: (block: string) => (yaml.load(block, YAML_OPTIONS) ?? {}) as object } }).data;
+    parsed = matter(`${lines.slice(0, end + 1).join('\n')}\n`, {
+      engines: { yaml: (block: string) => (yaml.load(block, YAML_OPTIONS) ?? {}) as object },
+    }).data;
   } catch (error) {
     if (!(error instanceof yaml.YAMLException)) throw error;
     const line = error.mark ? error.mark.line + 1 : undefined;
     const column = error.mark ? error.mark.column + 1 : undefined;
     if (error.reason.startsWith('nesting exceeded maxDepth')) throw new PostRejected(TOO_DEEP, line, column);
     const opening = line === undefined ? undefined : unclosedOpening(error.reason, lines, Math.min(line, end + 1));
-    if (opening) throw new PostRejected(`front matter is not valid YAML: ${error.reason} (opened here, never closed)`, opening.line, opening.column);
+    if (opening)
+      throw new PostRejected(
+        `front matter is not valid YAML: ${error.reason} (opened here, never closed)`,
+        opening.line,
+        opening.column,
+      );
     throw new PostRejected(`front matter is not valid YAML: ${error.reason}`, line, column);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -333,7 +391,9 @@ function copyFrontMatter(data: Record<string, unknown>, lineOfField: Map<string,
   const text = (value: string): string => {
     chars += value.length;
     if (chars > MAX_FRONT_MATTER_CHARS) {
-      fail(`front matter holds more than ${MAX_FRONT_MATTER_CHARS} characters once its aliases are expanded, more than a post can hold`);
+      fail(
+        `front matter holds more than ${MAX_FRONT_MATTER_CHARS} characters once its aliases are expanded, more than a post can hold`,
+      );
     }
     return removeXmlUnsafeCharacters(value);
   };
@@ -343,7 +403,8 @@ function copyFrontMatter(data: Record<string, unknown>, lineOfField: Map<string,
     }
     if (typeof value === 'string') return text(value);
     // A timestamp stays one where it is a date Jekyll reads; elsewhere it is the text written.
-    if (value instanceof YamlTimestamp) return depth === 1 && (field === 'date' || field === 'last_modified_at') ? value : text(value.text);
+    if (value instanceof YamlTimestamp)
+      return depth === 1 && (field === 'date' || field === 'last_modified_at') ? value : text(value.text);
     if (typeof value !== 'object' || value === null) return value;
     if (depth > MAX_FRONT_MATTER_DEPTH) fail(TOO_DEEP);
     if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
@@ -370,8 +431,10 @@ function fieldLines(frontMatterLines: string[]): Map<string, number> {
 function readOptionalDate(fields: FrontMatter, field: string, reading: DateReading): PostDate | undefined {
   const written = fields.data[field];
   if (written === undefined || written === null) return undefined;
-  if (written instanceof YamlTimestamp) return fields.at(field, () => parsePostDate(written.text, { ...reading, yamlTimestamp: true }));
-  if (typeof written !== 'string') fields.fail(field, `${field} must be a date such as 2022-01-12 02:44:46 +0800, not ${JSON.stringify(written)}`);
+  if (written instanceof YamlTimestamp)
+    return fields.at(field, () => parsePostDate(written.text, { ...reading, yamlTimestamp: true }));
+  if (typeof written !== 'string')
+    fields.fail(field, `${field} must be a date such as 2022-01-12 02:44:46 +0800, not ${JSON.stringify(written)}`);
   return fields.at(field, () => parsePostDate(written, reading));
 }
 
@@ -387,7 +450,11 @@ function readDate(fields: FrontMatter, fileNameDate: string | undefined, reading
  * The names of one field, normalized (normalizeName) and checked: a YAML list, or text — split at
  * white space for `categories` and `tags`, whole for `category` and `tag`, as Jekyll reads them.
  */
-function nameList(fields: FrontMatter, field: 'categories' | 'category' | 'tags' | 'tag', text: 'split' | 'whole'): string[] {
+function nameList(
+  fields: FrontMatter,
+  field: 'categories' | 'category' | 'tags' | 'tag',
+  text: 'split' | 'whole',
+): string[] {
   const raw = fields.data[field];
   if (raw === undefined || raw === null) return [];
   const plural = field.startsWith('categor') ? 'categories' : 'tags';
@@ -405,7 +472,8 @@ function nameList(fields: FrontMatter, field: 'categories' | 'category' | 'tags'
   for (const name of names) {
     if (NOT_IN_A_PATH.test(name)) fields.fail(field, `${plural} name ${showName(name)} contains a control character`);
     // A name with / ? # % or \\ is in URLs as its slug (functions/core/urls.ts): it must have one.
-    if (nameInUrl(name) === '') fields.fail(field, `${plural} name "${name}" has no letter or digit to make its URL of`);
+    if (nameInUrl(name) === '')
+      fields.fail(field, `${plural} name "${name}" has no letter or digit to make its URL of`);
     const problem = nameProblem(name);
     if (problem) fields.fail(field, `${plural} name ${showName(name)} ${problem}`);
     if (name.length > 200) fields.fail(field, `${plural} name "${name.slice(0, 20)}…" is longer than 200 characters`);
@@ -424,11 +492,14 @@ function uniqueNames(names: string[]): string[] {
 function readSlug(fields: FrontMatter, fromFileName: string): string {
   const written = fields.text('slug');
   if (written !== undefined) {
-    if (slugify(written, 'pretty', true) === '') fields.fail('slug', `slug "${written}" has no letter or digit to make a URL of`);
+    if (slugify(written, 'pretty', true) === '')
+      fields.fail('slug', `slug "${written}" has no letter or digit to make a URL of`);
     return written;
   }
   if (slugify(fromFileName, 'pretty', true) === '' && fromFileName !== '') {
-    throw new PostRejected(`file name gives an empty slug (Jekyll keeps letters, digits and ._~!$&'()+,;=@ of it): give slug: or permalink: in front matter`);
+    throw new PostRejected(
+      `file name gives an empty slug (Jekyll keeps letters, digits and ._~!$&'()+,;=@ of it): give slug: or permalink: in front matter`,
+    );
   }
   return fromFileName;
 }
@@ -436,21 +507,33 @@ function readSlug(fields: FrontMatter, fromFileName: string): string {
 /** The page path Jekyll gives the post (functions/core/permalink.ts), refused where no request could reach it. */
 function buildPermalink(template: string, parts: Parameters<typeof jekyllPath>[1]): string {
   const normalized = jekyllPath(template, parts);
-  if (/[?#]/.test(normalized)) throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
+  if (/[?#]/.test(normalized))
+    throw new PostRejected(`permalink "${template}" contains ? or #, which cannot be part of a page's path`);
   if (normalized.includes('%')) {
-    throw new PostRejected(`permalink "${template}" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached`);
+    throw new PostRejected(
+      `permalink "${template}" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached`,
+    );
   }
-  if (normalized.includes('\\')) throw new PostRejected(`permalink "${normalized}" contains \\, which browsers read as /`);
-  if (NOT_IN_A_PATH.test(normalized)) throw new PostRejected(`permalink "${template}" contains a control character or an unpaired surrogate`);
+  if (normalized.includes('\\'))
+    throw new PostRejected(`permalink "${normalized}" contains \\, which browsers read as /`);
+  if (NOT_IN_A_PATH.test(normalized))
+    throw new PostRejected(`permalink "${template}" contains a control character or an unpaired surrogate`);
   const bytes = Buffer.byteLength(normalized);
-  if (bytes > MAX_PATH_BYTES) throw new PostRejected(`permalink "${normalized.slice(0, 40)}…" is ${bytes} bytes, over the ${MAX_PATH_BYTES} bytes a page's path may have`);
+  if (bytes > MAX_PATH_BYTES)
+    throw new PostRejected(
+      `permalink "${normalized.slice(0, 40)}…" is ${bytes} bytes, over the ${MAX_PATH_BYTES} bytes a page's path may have`,
+    );
   // A post page is served only by the greedy route; a path another route takes is never its page.
   const route = matchRoute(normalized)?.route;
   if (route && route.view !== 'postPage') {
-    throw new PostRejected(`permalink "${normalized}" is the site's own route ${route.path}, so the post's page could never be reached there`);
+    throw new PostRejected(
+      `permalink "${normalized}" is the site's own route ${route.path}, so the post's page could never be reached there`,
+    );
   }
   if (feedAliasOf(normalized)) {
-    throw new PostRejected(`permalink "${normalized}" is a feed address the site answers (for readers of sites moved here), so the post's page could never be reached there`);
+    throw new PostRejected(
+      `permalink "${normalized}" is a feed address the site answers (for readers of sites moved here), so the post's page could never be reached there`,
+    );
   }
   return normalized;
 }
@@ -459,14 +542,22 @@ function buildPermalink(template: string, parts: Parameters<typeof jekyllPath>[1
  * Characters no name or path may hold. YAML escapes (`"\ud800"`, `"\x07"`) produce them after the
  * text itself was cleaned, and an unpaired surrogate cannot be percent-encoded into a URL.
  */
-const NOT_IN_A_PATH = /[\u0000-\u001f\u007f-\u009f\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NOT_IN_A_PATH =
+  /[\u0000-\u001f\u007f-\u009f\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function readSummary(fields: FrontMatter, content: string, html: string, format: 'html' | 'markdown', options: BodyOptions): string {
+function readSummary(
+  fields: FrontMatter,
+  content: string,
+  html: string,
+  format: 'html' | 'markdown',
+  options: BodyOptions,
+): string {
   const field = fields.text('excerpt') !== undefined ? 'excerpt' : 'description';
   const given = fields.text(field);
   if (given) return `<p>${fields.at(field, () => renderInlineText(given, options))}</p>`;
   const separator = fields.text('excerpt_separator');
-  if (separator && content.includes(separator)) return renderBody(content.slice(0, content.indexOf(separator)), format, options);
+  if (separator && content.includes(separator))
+    return renderBody(content.slice(0, content.indexOf(separator)), format, options);
   // No paragraph to take: no summary. Cutting HTML at a length would cut through a tag; the
   // feeds make a plain-text excerpt of the body instead.
   return firstParagraph(html);
@@ -476,7 +567,8 @@ function readSummary(fields: FrontMatter, content: string, html: string, format:
 function readAuthor(fields: FrontMatter): string | undefined {
   const value = fields.data.author;
   if (value === undefined || value === null) return undefined;
-  const refuse = () => fields.fail('author', 'front matter field "author" must be a name, a list of names or a mapping with a name');
+  const refuse = () =>
+    fields.fail('author', 'front matter field "author" must be a name, a list of names or a mapping with a name');
   // An author is shown, never a key: refused when it hides or reorders text, not folded.
   const checked = (name: unknown): string => {
     const text = String(name).trim();
@@ -501,7 +593,8 @@ function identityField(fields: FrontMatter, field: 'id' | 'infoCode'): string | 
   const value = fields.text(field)?.trim();
   if (value === undefined) return undefined;
   if (value === '') fields.fail(field, `front matter field "${field}" is empty`);
-  if (value.length > MAX_ID_LENGTH) fields.fail(field, `front matter field "${field}" is longer than ${MAX_ID_LENGTH} characters`);
+  if (value.length > MAX_ID_LENGTH)
+    fields.fail(field, `front matter field "${field}" is longer than ${MAX_ID_LENGTH} characters`);
   return value;
 }
 
@@ -532,7 +625,11 @@ function baseName(key: string): string {
  * out, often the closing `---`; the place to fix is where it opens: the last line before that
  * one (file lines, 1-based) whose quote or bracket is not closed on it.
  */
-function unclosedOpening(reason: string, lines: string[], reportedLine: number): { line: number; column: number } | undefined {
+function unclosedOpening(
+  reason: string,
+  lines: string[],
+  reportedLine: number,
+): { line: number; column: number } | undefined {
   const quote = /within a (double|single) quoted scalar/.exec(reason)?.[1];
   const flow = /flow collection/.test(reason);
   if (!quote && !flow) return undefined;
@@ -544,7 +641,8 @@ function unclosedOpening(reason: string, lines: string[], reportedLine: number):
       const start = new RegExp(`^(\\s*(?:-\\s+)*(?:[^\\s#'"][^#]*?:\\s+)?)${mark}`).exec(text);
       if (!start) continue;
       const rest = text.slice(start[0].length);
-      const closed = quote === 'double' ? rest.replace(/\\./g, '').includes('"') : rest.replace(/''/g, '').includes("'");
+      const closed =
+        quote === 'double' ? rest.replace(/\\./g, '').includes('"') : rest.replace(/''/g, '').includes("'");
       if (!closed) return { line: index + 1, column: start[1].length + 1 };
     } else {
       const openers: number[] = [];
@@ -563,4 +661,3 @@ function unclosedOpening(reason: string, lines: string[], reportedLine: number):
   }
   return undefined;
 }
-

@@ -56,7 +56,20 @@ export interface PermalinkParts {
   basename: string;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** Every placeholder Jekyll 4 gives a post's URL, as Ruby's strftime writes it, in the date's own offset. */
@@ -64,7 +77,8 @@ function placeholders({ categories, date, slug, basename }: PermalinkParts): Rec
   const local = new Date(date.epochMs + date.offsetMinutes * 60_000);
   const year = local.getUTCFullYear();
   const startOfYear = Date.UTC(year, 0, 1);
-  const dayOfYear = Math.floor((Date.UTC(year, local.getUTCMonth(), local.getUTCDate()) - startOfYear) / 86_400_000) + 1;
+  const dayOfYear =
+    Math.floor((Date.UTC(year, local.getUTCMonth(), local.getUTCDate()) - startOfYear) / 86_400_000) + 1;
   const weekday = local.getUTCDay();
   const iso = isoWeek(local);
   const pad = (value: number, width = 2) => String(value).padStart(width, '0');
@@ -122,7 +136,9 @@ export function jekyllPath(template: string, parts: PermalinkParts): string {
     const name = match[1];
     const winner = [name, ...(name.endsWith('_') ? [name.slice(0, -1)] : [])].find((key) => key in values);
     if (winner === undefined) {
-      throw new PostRejected(`permalink "${template}" has the placeholder :${name}, which Jekyll does not know for posts`);
+      throw new PostRejected(
+        `permalink "${template}" has the placeholder :${name}, which Jekyll does not know for posts`,
+      );
     }
     filled += values[winner] + name.slice(winner.length);
   }
@@ -130,7 +146,10 @@ export function jekyllPath(template: string, parts: PermalinkParts): string {
   if (`/${filled}`.split('/').some((segment) => segment === '..' || segment === '.')) {
     throw new PostRejected(`permalink "${template}" contains . or .. segments`);
   }
-  return `/${filled}`.replaceAll('..', '/').replaceAll('./', '').replace(/\/{2,}/g, '/');
+  return `/${filled}`
+    .replaceAll('..', '/')
+    .replaceAll('./', '')
+    .replace(/\/{2,}/g, '/');
 }
 
 /** `%20` in a template is the space a request path arrives with (an undecodable run stays as written, and is refused later). */
@@ -146,8 +165,11 @@ function decodeEscapes(literal: string): string {
 
 /** Jekyll's `titleize_slug`: the title of a post that gives none (`my-first-post` is `My First Post`). */
 export function titleFromSlug(slug: string): string {
-  return slug.split('-').map((word) => {
-    const [first = '', ...rest] = [...word];
-    return first.toUpperCase() + rest.join('').toLowerCase();
-  }).join(' ');
+  return slug
+    .split('-')
+    .map((word) => {
+      const [first = '', ...rest] = [...word];
+      return first.toUpperCase() + rest.join('').toLowerCase();
+    })
+    .join(' ');
 }

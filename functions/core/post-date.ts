@@ -47,16 +47,25 @@ export interface DateReading {
  * the next day: a typing mistake, not a date); offsets beyond ±14:00.
  */
 const DATE_PATTERN = new RegExp(
-  '^(\\d{4}|\\d{2})-(\\d{1,2})-(\\d{1,2})'
-  + '(?:[Tt ]\\s*(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?)?'
-  + '(?:\\s*((?:GMT|UTC)?[+-]\\d{1,2}(?::?\\d{2})?|[A-Za-z][A-Za-z_/]*))?'
-  + '(?:\\s+(\\d{4})(?:\\s+[+-]\\d{1,2}(?::?\\d{2})?)?)?$',
+  '^(\\d{4}|\\d{2})-(\\d{1,2})-(\\d{1,2})' +
+    '(?:[Tt ]\\s*(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d{1,9}))?)?)?' +
+    '(?:\\s*((?:GMT|UTC)?[+-]\\d{1,2}(?::?\\d{2})?|[A-Za-z][A-Za-z_/]*))?' +
+    '(?:\\s+(\\d{4})(?:\\s+[+-]\\d{1,2}(?::?\\d{2})?)?)?$',
 );
 
 /** Zone names Ruby's `Time.zone_offset` knows, in minutes east of UTC. */
 const ZONE_NAMES: Record<string, number> = {
-  Z: 0, UTC: 0, UT: 0, GMT: 0,
-  EST: -300, EDT: -240, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420,
+  Z: 0,
+  UTC: 0,
+  UT: 0,
+  GMT: 0,
+  EST: -300,
+  EDT: -240,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
 };
 
 /**
@@ -65,7 +74,11 @@ const ZONE_NAMES: Record<string, number> = {
  * time zone.
  */
 export function parsePostDate(text: string, reading: number | DateReading = 0): PostDate {
-  const { defaultOffsetMinutes = 0, timeZone, yamlTimestamp = false } = typeof reading === 'number' ? { defaultOffsetMinutes: reading } : reading;
+  const {
+    defaultOffsetMinutes = 0,
+    timeZone,
+    yamlTimestamp = false,
+  } = typeof reading === 'number' ? { defaultOffsetMinutes: reading } : reading;
   const match = DATE_PATTERN.exec(text.trim());
   if (!match) {
     throw new PostRejected(`date "${text}" is not a date Jekyll understands (expected e.g. 2022-01-12 02:44:46 +0800)`);
@@ -80,7 +93,9 @@ export function parsePostDate(text: string, reading: number | DateReading = 0): 
     check.getUTCFullYear() !== fields[0] ||
     check.getUTCMonth() !== fields[1] - 1 ||
     check.getUTCDate() !== fields[2] ||
-    fields[3] > 23 || fields[4] > 59 || fields[5] > 59
+    fields[3] > 23 ||
+    fields[4] > 59 ||
+    fields[5] > 59
   ) {
     throw new PostRejected(`date "${text}" does not exist in the calendar`);
   }
@@ -98,7 +113,10 @@ export function parsePostDate(text: string, reading: number | DateReading = 0): 
   else epochMs = wallMs + millis - defaultOffsetMinutes * 60_000;
 
   // Shown in the site's zone when there is one (Jekyll's `localtime`), else in the offset written.
-  const offsetMinutes = timeZone !== undefined ? zoneOffsetAt(epochMs, timeZone) : (written ?? (yamlTimestamp && match[4] !== undefined ? 0 : defaultOffsetMinutes));
+  const offsetMinutes =
+    timeZone !== undefined
+      ? zoneOffsetAt(epochMs, timeZone)
+      : (written ?? (yamlTimestamp && match[4] !== undefined ? 0 : defaultOffsetMinutes));
   return postDateAt(epochMs, offsetMinutes);
 }
 
@@ -151,12 +169,26 @@ export function zoneOffsetAt(epochMs: number, timeZone: string): number {
   let format = zoneFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     zoneFormats.set(timeZone, format);
   }
   const parts = Object.fromEntries(format.formatToParts(new Date(epochMs)).map((part) => [part.type, part.value]));
-  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const wall = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return Math.round((wall - Math.floor(epochMs / 1000) * 1000) / 60_000);
 }
 
@@ -169,7 +201,9 @@ function instantOfWallTime(wallMs: number, timeZone: string): number {
   const DAY = 86_400_000;
   const before = zoneOffsetAt(wallMs - DAY, timeZone);
   const offsets = new Set([before, zoneOffsetAt(wallMs, timeZone), zoneOffsetAt(wallMs + DAY, timeZone)]);
-  const exact = [...offsets].map((offset) => wallMs - offset * 60_000).filter((at) => at + zoneOffsetAt(at, timeZone) * 60_000 === wallMs);
+  const exact = [...offsets]
+    .map((offset) => wallMs - offset * 60_000)
+    .filter((at) => at + zoneOffsetAt(at, timeZone) * 60_000 === wallMs);
   return exact.length > 0 ? Math.min(...exact) : wallMs - before * 60_000;
 }
 

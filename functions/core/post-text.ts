@@ -35,14 +35,22 @@ export function decodePostText(bytes: Uint8Array, maxBytes: number): string {
     // a few characters often do both ways. Then the reading whose characters fall in its
     // encoding's everyday tier wins (Big5's 新聞 reads 穝籇 in GBK), GBK when in doubt.
     const [gbk, big5] = (['gb18030', 'big5'] as const).map((encoding) => legacyDecoder(encoding).decode(bytes));
-    if (isPlausibleChinese(big5) && (!isPlausibleChinese(gbk) || commonShare(bytes, isBig5Common) > commonShare(bytes, isGb2312Common))) return big5;
+    if (
+      isPlausibleChinese(big5) &&
+      (!isPlausibleChinese(gbk) || commonShare(bytes, isBig5Common) > commonShare(bytes, isGb2312Common))
+    )
+      return big5;
     if (isPlausibleChinese(gbk)) return gbk;
   }
   const before = new TextDecoder('utf-8').decode(bytes.subarray(0, invalid));
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   const byte = bytes[invalid].toString(16).toUpperCase().padStart(2, '0');
-  throw new PostRejected(`file is neither UTF-8 text (byte 0x${byte} is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text`, line, column);
+  throw new PostRejected(
+    `file is neither UTF-8 text (byte 0x${byte} is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text`,
+    line,
+    column,
+  );
 }
 
 type LegacyEncoding = 'gb18030' | 'big5' | 'shift_jis' | 'euc-kr';
@@ -55,7 +63,10 @@ function legacyDecoder(encoding: LegacyEncoding): InstanceType<typeof TextDecode
     try {
       decoder = new TextDecoder(encoding, { fatal: false });
     } catch (error) {
-      throw new Error(`this Node.js ${process.version} has no ${encoding} decoder (it was built without full ICU), so it cannot read posts that are not UTF-8`, { cause: error });
+      throw new Error(
+        `this Node.js ${process.version} has no ${encoding} decoder (it was built without full ICU), so it cannot read posts that are not UTF-8`,
+        { cause: error },
+      );
     }
     legacyDecoders.set(encoding, decoder);
   }
@@ -69,7 +80,9 @@ function legacyDecoder(encoding: LegacyEncoding): InstanceType<typeof TextDecode
 const MIN_EVIDENCE = 20;
 
 /** Korean's commonest syllables (particles, endings, 하다 and 있다): 25–60 % of those in the Korean sentences tried. */
-const COMMON_HANGUL = new Set('이다는의에을를하고가지서한로기사도자리나시대어수있정여인해일전상으보부아제주들국것구조게만세성우적니습었했요');
+const COMMON_HANGUL = new Set(
+  '이다는의에을를하고가지서한로기사도자리나시대어수있정여인해일전상으보부아제주들국것구조게만세성우적니습었했요',
+);
 
 /**
  * Japanese (Shift_JIS) or Korean (EUC-KR) text, which GBK also decodes without error. Japanese
@@ -80,7 +93,8 @@ const COMMON_HANGUL = new Set('이다는의에을를하고가지서한로기사�
 function japaneseOrKorean(bytes: Uint8Array): string | undefined {
   const japanese = legacyDecoder('shift_jis').decode(bytes);
   const kana = nonAsciiMatching(japanese, /[\u3040-\u30FF]/u);
-  if (!japanese.includes('\uFFFD') && kana.matching.length >= MIN_EVIDENCE && share(kana) >= 0.3) return 'Shift_JIS (Japanese)';
+  if (!japanese.includes('\uFFFD') && kana.matching.length >= MIN_EVIDENCE && share(kana) >= 0.3)
+    return 'Shift_JIS (Japanese)';
   const korean = legacyDecoder('euc-kr').decode(bytes);
   const hangul = nonAsciiMatching(korean, /[\uAC00-\uD7A3]/u);
   if (korean.includes('\uFFFD') || hangul.matching.length < MIN_EVIDENCE || share(hangul) < 0.5) return undefined;
@@ -109,7 +123,8 @@ function share({ nonAscii, matching }: { nonAscii: number; matching: string[] })
  * controls; U+FFFE/U+FFFF; unpaired surrogates): removed from every post, so no feed or page
  * can be made not well-formed by an invisible character.
  */
-const XML_UNSAFE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const XML_UNSAFE =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function removeXmlUnsafeCharacters(text: string): string {
   return text.replace(XML_UNSAFE, '');
@@ -145,7 +160,11 @@ function utf8SequenceLength(bytes: Uint8Array, i: number): number {
   if (lead >= 0xf0 && lead <= 0xf4) {
     const low = lead === 0xf0 ? 0x90 : 0x80;
     const high = lead === 0xf4 ? 0x8f : 0xbf;
-    return isContinuation(bytes, i + 1, low, high) && isContinuation(bytes, i + 2, 0x80, 0xbf) && isContinuation(bytes, i + 3, 0x80, 0xbf) ? 4 : 0;
+    return isContinuation(bytes, i + 1, low, high) &&
+      isContinuation(bytes, i + 2, 0x80, 0xbf) &&
+      isContinuation(bytes, i + 3, 0x80, 0xbf)
+      ? 4
+      : 0;
   }
   return 0;
 }
@@ -177,7 +196,8 @@ function looksLikeDamagedUtf8(bytes: Uint8Array): boolean {
   return valid > invalid * 4;
 }
 
-const CHINESE_TEXT = /[\p{Script=Han}\u3000-\u303F\uFF00-\uFFEF\u2010-\u206F\u00B7\u00D7\u00F7\u2460-\u24FF\u2500-\u257F\u25A0-\u26FF]/u;
+const CHINESE_TEXT =
+  /[\p{Script=Han}\u3000-\u303F\uFF00-\uFFEF\u2010-\u206F\u00B7\u00D7\u00F7\u2460-\u24FF\u2500-\u257F\u25A0-\u26FF]/u;
 
 /** GB2312's first level: the 3,755 commonest hanzi, where nearly all of simplified Chinese text falls. */
 function isGb2312Common(lead: number, trail: number): boolean {

@@ -46,10 +46,7 @@ export type FeedEntry = Pick<
 >;
 
 /** A feed is the posts of one category, one tag, or the whole site. */
-export type FeedRef =
-  | { kind: 'category'; name: string }
-  | { kind: 'tag'; name: string }
-  | { kind: 'site' };
+export type FeedRef = { kind: 'category'; name: string } | { kind: 'tag'; name: string } | { kind: 'site' };
 
 export function feedsOf(post: Pick<Post, 'categories' | 'tags'>): FeedRef[] {
   return [

@@ -3,8 +3,8 @@
  * (https://ogp.me), Twitter Cards, the canonical link, and schema.org `NewsArticle` in JSON-LD
  * (the properties Google's Article rich results document). Kept apart from the page bodies.
  */
-import { truncateText, htmlToText } from './feeds/text';
-import { html, trusted, type Html } from './html';
+import { htmlToText, truncateText } from './feeds/text';
+import { type Html, html, trusted } from './html';
 import type { Post } from './post';
 import type { Site } from './site';
 import { absoluteUrl } from './urls';
@@ -43,7 +43,10 @@ export function postImage(post: Pick<Post, 'extra' | 'html'>, site: Pick<Site, '
   }
   if (!image?.url) return undefined;
   // A site path, decoded (front matter) or encoded (the body's HTML): encoded once either way.
-  const url = image.url.startsWith('/') && !image.url.startsWith('//') ? site.baseUrl + encodeURI(safelyDecoded(image.url)) : image.url;
+  const url =
+    image.url.startsWith('/') && !image.url.startsWith('//')
+      ? site.baseUrl + encodeURI(safelyDecoded(image.url))
+      : image.url;
   return /^https?:\/\//i.test(url) ? { ...image, url } : undefined;
 }
 
@@ -66,7 +69,9 @@ export function postCardHead(post: Post, site: Site): Html {
     datePublished: post.date,
     dateModified: modified,
     ...(image ? { image: [image.url] } : {}),
-    ...(post.author ? { author: [{ '@type': 'Person', name: post.author }] } : { author: [{ '@type': 'Organization', name: site.title, url: `${site.baseUrl}/` }] }),
+    ...(post.author
+      ? { author: [{ '@type': 'Person', name: post.author }] }
+      : { author: [{ '@type': 'Organization', name: site.title, url: `${site.baseUrl}/` }] }),
     publisher: { '@type': 'Organization', name: site.title, url: `${site.baseUrl}/` },
     mainEntityOfPage: { '@type': 'WebPage', '@id': url },
     ...(post.categories[0] ? { articleSection: post.categories[0] } : {}),
@@ -75,13 +80,23 @@ export function postCardHead(post: Post, site: Site): Html {
   };
   return html`${commonTags('article', post.title, description, url, site)}<meta property="article:published_time" content="${post.date}">
 <meta property="article:modified_time" content="${modified}">
-${post.categories[0] ? html`<meta property="article:section" content="${post.categories[0]}">
-` : ''}${post.tags.map((tag) => html`<meta property="article:tag" content="${tag}">
-`)}${image ? imageTags(image) : ''}<meta name="twitter:card" content="${image ? 'summary_large_image' : 'summary'}">
+${
+  post.categories[0]
+    ? html`<meta property="article:section" content="${post.categories[0]}">
+`
+    : ''
+}${post.tags.map(
+  (tag) => html`<meta property="article:tag" content="${tag}">
+`,
+)}${image ? imageTags(image) : ''}<meta name="twitter:card" content="${image ? 'summary_large_image' : 'summary'}">
 <meta name="twitter:title" content="${post.title}">
 <meta name="twitter:description" content="${description}">
-${image ? html`<meta name="twitter:image" content="${image.url}">
-` : ''}<script type="application/ld+json">${jsonLd(article)}</script>
+${
+  image
+    ? html`<meta name="twitter:image" content="${image.url}">
+`
+    : ''
+}<script type="application/ld+json">${jsonLd(article)}</script>
 `;
 }
 
@@ -107,10 +122,22 @@ function commonTags(type: 'article' | 'website', title: string, description: str
 
 function imageTags(image: PostImage): Html {
   return html`<meta property="og:image" content="${image.url}">
-${image.width ? html`<meta property="og:image:width" content="${String(image.width)}">
-` : ''}${image.height ? html`<meta property="og:image:height" content="${String(image.height)}">
-` : ''}${image.alt ? html`<meta property="og:image:alt" content="${image.alt}">
-` : ''}`;
+${
+  image.width
+    ? html`<meta property="og:image:width" content="${String(image.width)}">
+`
+    : ''
+}${
+  image.height
+    ? html`<meta property="og:image:height" content="${String(image.height)}">
+`
+    : ''
+}${
+  image.alt
+    ? html`<meta property="og:image:alt" content="${image.alt}">
+`
+    : ''
+}`;
 }
 
 /** Open Graph locales are language_TERRITORY (`zh_CN`), not BCP 47's `zh-CN`. */
@@ -129,7 +156,12 @@ export function inOffsetOf(instant: string, dated: string): string {
 
 /** JSON inside <script>: `<` escaped, so no text in it can close the element. */
 function jsonLd(value: unknown): Html {
-  return trusted(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+  return trusted(
+    JSON.stringify(value)
+      .replace(/</g, '\\u003c')
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029'),
+  );
 }
 
 function safelyDecoded(path: string): string {
@@ -145,5 +177,10 @@ function positive(value: unknown): boolean {
 }
 
 function decodeAttribute(value: string): string {
-  return value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

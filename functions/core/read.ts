@@ -1,18 +1,22 @@
 import { BadRequest, Gone, NotFound } from './errors';
 import type { FeedDocuments } from './feed-documents';
-import { renderOpml } from './opml';
 import {
-  errorResponse, finishResponse, htmlResponse, redirectResponse,
-  type HttpRequest, type HttpResponse, type Logger,
+  errorResponse,
+  finishResponse,
+  type HttpRequest,
+  type HttpResponse,
+  htmlResponse,
+  type Logger,
+  redirectResponse,
 } from './http';
-import { renderHomePage, renderListPage, renderPostPage, type Listing } from './pages';
+import { renderOpml } from './opml';
+import { type Listing, renderHomePage, renderListPage, renderPostPage } from './pages';
 import type { FeedRef } from './post';
-import { MAX_PATH_BYTES } from './routes';
+import { feedAliasOf, MAX_PATH_BYTES } from './routes';
 import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
 import type { PostStore } from './store';
-import { feedAliasOf } from './routes';
-import { absoluteUrl, decodeCursor, feedPath, writtenName, type FeedFormat } from './urls';
+import { absoluteUrl, decodeCursor, type FeedFormat, feedPath, writtenName } from './urls';
 
 export interface ReadDeps {
   store: PostStore;
@@ -27,7 +31,8 @@ const MAX_NAME_LENGTH = 200;
 /** Answers one public request. Never throws: every failure becomes a response here. */
 export async function handleRead(request: HttpRequest, deps: ReadDeps): Promise<HttpResponse> {
   try {
-    if (request.method !== 'GET' && request.method !== 'HEAD') throw new BadRequest(`method ${request.method} is not supported`);
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      throw new BadRequest(`method ${request.method} is not supported`);
     return finishResponse(request, await VIEWS[request.view](request, deps));
   } catch (error) {
     return finishResponse(request, errorResponse(error, deps.site, deps.log, request));
@@ -54,7 +59,11 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     const [categories, tags] = await Promise.all([store.listNames('category'), store.listNames('tag')]);
     return {
       status: 200,
-      headers: { 'content-type': 'text/x-opml; charset=utf-8', 'cache-control': `public, max-age=${site.maxAgeSeconds}`, 'x-content-type-options': 'nosniff' },
+      headers: {
+        'content-type': 'text/x-opml; charset=utf-8',
+        'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+        'x-content-type-options': 'nosniff',
+      },
       body: renderOpml({ categories, tags }, site),
     };
   },
@@ -110,7 +119,12 @@ async function listView(kind: 'category' | 'tag', request: HttpRequest, deps: Re
  * prev-archive link) an RFC 5005 archive page. A category or tag that never had a post is a 404,
  * not an empty feed a reader would subscribe to; one whose posts all left is an empty feed.
  */
-async function feedResponse(ref: FeedRef, format: FeedFormat, request: HttpRequest, { feeds, site }: ReadDeps): Promise<HttpResponse> {
+async function feedResponse(
+  ref: FeedRef,
+  format: FeedFormat,
+  request: HttpRequest,
+  { feeds, site }: ReadDeps,
+): Promise<HttpResponse> {
   const cursorText = request.query.before;
   if (cursorText === undefined) return feeds.current(ref, format, site, request.headers);
   const cursor = decodeCursor(cursorText);

@@ -1,9 +1,23 @@
 import { inParallel } from './in-parallel';
-import { SITE_CONFIG_KEY } from './site-config';
-import { currentSite, readSiteFromBucket, reconcileKey, type ReadObject, type ReadPost, type ReconcileOutcome } from './ingest';
+import {
+  currentSite,
+  type ReadObject,
+  type ReadPost,
+  type ReconcileOutcome,
+  readSiteFromBucket,
+  reconcileKey,
+} from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { FeedRef, TaxonomyKind } from './post';
-import { feedCursor, type OwnedRow, type PostStore, type PublishedVersion, type SourceInventory, type SourceState } from './store';
+import { SITE_CONFIG_KEY } from './site-config';
+import {
+  feedCursor,
+  type OwnedRow,
+  type PostStore,
+  type PublishedVersion,
+  type SourceInventory,
+  type SourceState,
+} from './store';
 import { feedKey } from './urls';
 
 /** An object as a bucket listing gives it. */
@@ -60,7 +74,17 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   const inventory = await store.listSources();
   const states = new Map(inventory.states.map((state) => [state.key, state]));
   const owners = new Map(inventory.posts.map((post) => [post.id, post.sourceKey]));
-  const summary: ReindexSummary = { objects: 0, published: 0, unpublished: 0, deleted: 0, unchanged: 0, failed: 0, skipped: 0, recounted: 0, swept: 0 };
+  const summary: ReindexSummary = {
+    objects: 0,
+    published: 0,
+    unpublished: 0,
+    deleted: 0,
+    unchanged: 0,
+    failed: 0,
+    skipped: 0,
+    recounted: 0,
+    swept: 0,
+  };
 
   // The site's _config.yml, read once for the whole run (a change of it during the run brings its own reindex).
   let site: ReturnType<typeof readSiteFromBucket> | undefined;
@@ -93,7 +117,14 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   let done = 0;
   const total = todo.length;
   deps.onProgress?.(done, total);
-  const ingestDeps = { store, readObject: deps.readObject, readPost: deps.readPost, readSite, ...deps.settings, force: deps.force };
+  const ingestDeps = {
+    store,
+    readObject: deps.readObject,
+    readPost: deps.readPost,
+    readSite,
+    ...deps.settings,
+    force: deps.force,
+  };
   await inParallel(todo, deps.concurrency ?? 8, async (key) => {
     count(summary, await reconcileKey(key, { ...ingestDeps, after: newest.get(key) }));
     deps.onProgress?.(++done, total);
@@ -125,7 +156,12 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
  * sweep took them meanwhile, that state describes rows the table lacks until the next reindex
  * finds it incomplete and re-applies the key.
  */
-async function sweep(inventory: SourceInventory, listed: Set<string>, deps: ReindexDeps, summary: ReindexSummary): Promise<string[]> {
+async function sweep(
+  inventory: SourceInventory,
+  listed: Set<string>,
+  deps: ReindexDeps,
+  summary: ReindexSummary,
+): Promise<string[]> {
   const { store } = deps;
   const states = new Map(inventory.states.map((state) => [state.key, state]));
   const postOwners = new Map<string, string>();
@@ -143,7 +179,10 @@ async function sweep(inventory: SourceInventory, listed: Set<string>, deps: Rein
       found.add(`${owner}\n${slotOf(row)}`);
       continue;
     }
-    if (state ? row.sequencer !== undefined && row.sequencer > state.sequencer : owner !== undefined && listed.has(owner)) continue;
+    if (
+      state ? row.sequencer !== undefined && row.sequencer > state.sequencer : owner !== undefined && listed.has(owner)
+    )
+      continue;
     leftovers.push({ row, owner, stateless: !state });
   }
 
@@ -163,7 +202,8 @@ async function sweep(inventory: SourceInventory, listed: Set<string>, deps: Rein
     const published = state.published;
     if (!published) continue;
     const wanted = [
-      'post', `path\n${published.path}`,
+      'post',
+      `path\n${published.path}`,
       ...published.shareCodes.map((code) => `share\n${code}`),
       ...published.feeds.map((ref) => `entry\n${feedKey(ref)}\n${feedCursor(published)}`),
     ];
@@ -185,7 +225,8 @@ function newestRows(inventory: SourceInventory): Map<string, { token: string; po
     if (owner === undefined || row.sequencer === undefined) continue;
     const known = newest.get(owner);
     if (known && row.sequencer < known.token) continue;
-    const post = row.kind === 'post' && !row.gone ? row.postId : known?.token === row.sequencer ? known.postId : undefined;
+    const post =
+      row.kind === 'post' && !row.gone ? row.postId : known?.token === row.sequencer ? known.postId : undefined;
     newest.set(owner, { token: row.sequencer, ...(post ? { postId: post } : {}) });
   }
   return newest;
@@ -193,29 +234,36 @@ function newestRows(inventory: SourceInventory): Map<string, { token: string; po
 
 /** The object key whose change wrote a row: its own record of it, else its post's (rows written before they kept it). */
 function ownerOf(row: OwnedRow, postOwners: Map<string, string>): string | undefined {
-  return row.kind === 'post' || row.kind === 'path' ? row.sourceKey : row.sourceKey ?? postOwners.get(row.postId);
+  return row.kind === 'post' || row.kind === 'path' ? row.sourceKey : (row.sourceKey ?? postOwners.get(row.postId));
 }
 
 /** Whether a row is one of those a published version occupies. */
 function describes(published: PublishedVersion, row: OwnedRow): boolean {
   if (row.postId !== published.id) return false;
   switch (row.kind) {
-    case 'post': return true;
-    case 'path': return row.path === published.path;
-    case 'share': return published.shareCodes.includes(row.code);
-    case 'entry': return row.cursor === feedCursor(published) && published.feeds.some((ref) => feedKey(ref) === feedKey(row.feed));
+    case 'post':
+      return true;
+    case 'path':
+      return row.path === published.path;
+    case 'share':
+      return published.shareCodes.includes(row.code);
+    case 'entry':
+      return row.cursor === feedCursor(published) && published.feeds.some((ref) => feedKey(ref) === feedKey(row.feed));
   }
 }
 
 function slotOf(row: OwnedRow): string {
   switch (row.kind) {
-    case 'post': return 'post';
-    case 'path': return `path\n${row.path}`;
-    case 'share': return `share\n${row.code}`;
-    case 'entry': return `entry\n${feedKey(row.feed)}\n${row.cursor}`;
+    case 'post':
+      return 'post';
+    case 'path':
+      return `path\n${row.path}`;
+    case 'share':
+      return `share\n${row.code}`;
+    case 'entry':
+      return `entry\n${feedKey(row.feed)}\n${row.cursor}`;
   }
 }
-
 
 function upToDate(state: SourceState, etag: string, owners: Map<string, string>): boolean {
   if (state.status === 'deleted' || state.etag !== etag) return false;
@@ -224,11 +272,21 @@ function upToDate(state: SourceState, etag: string, owners: Map<string, string>)
 
 function count(summary: ReindexSummary, outcome: ReconcileOutcome): void {
   switch (outcome.result) {
-    case 'published': summary.published++; break;
-    case 'unpublished': summary.unpublished++; break;
-    case 'deleted': summary.deleted++; break;
-    case 'rejected': summary.failed++; break;
-    case 'skipped': summary.skipped++; break;
+    case 'published':
+      summary.published++;
+      break;
+    case 'unpublished':
+      summary.unpublished++;
+      break;
+    case 'deleted':
+      summary.deleted++;
+      break;
+    case 'rejected':
+      summary.failed++;
+      break;
+    case 'skipped':
+      summary.skipped++;
+      break;
     case 'unchanged':
       if (outcome.status === 'failed') summary.failed++;
       else summary.unchanged++;

@@ -1,10 +1,10 @@
-import MarkdownIt from 'markdown-it';
 import type { Env, Token } from 'markdown-it';
+import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { PostRejected } from './errors';
 import { feedAliasOf, matchRoute } from './routes';
-import { encodePath } from './urls';
 import { mapSrcset } from './srcset';
+import { encodePath } from './urls';
 
 /*
  * Limits on rendering a body. Without them a 1 MiB post of `*a *a …`, of table rows or of
@@ -49,7 +49,12 @@ export const MAX_HTML_NESTING = 512;
 // addresses become links), HTML blocks passed through. Jekyll's kramdown does not link bare
 // URLs (kramdown/parser-gfm#17); the issue asks for GitHub's autolinks, and a bare URL that
 // a reader cannot click helps nobody. Text inside HTML blocks is never linkified, as on GitHub.
-const markdown = new MarkdownIt('default', { html: true, linkify: true, typographer: false, maxNesting: MAX_MARKDOWN_NESTING });
+const markdown = new MarkdownIt('default', {
+  html: true,
+  linkify: true,
+  typographer: false,
+  maxNesting: MAX_MARKDOWN_NESTING,
+});
 markdown.linkify
   .set({ fuzzyLink: false, fuzzyEmail: true, fuzzyIP: false })
   // GitHub links neither `//host` nor ftp:, but does link `www.host` (as http://).
@@ -58,13 +63,13 @@ markdown.linkify
   .add('www.', {
     validate(text, pos, self) {
       const validator = (self.re as unknown as { get_http_validator(): RegExp }).get_http_validator();
-      const candidate = '//www.' + text.slice(pos);
+      const candidate = `//www.${text.slice(pos)}`;
       validator.lastIndex = 0;
       const match = validator.exec(candidate);
       return match && match[0].length > '//www.'.length + 2 ? match[0].length - '//www.'.length : 0;
     },
     normalize(match) {
-      match.url = 'http://' + match.url;
+      match.url = `http://${match.url}`;
     },
   });
 
@@ -84,7 +89,10 @@ function refuse(message: string, env: RenderEnv): never {
 function countTokens(env: RenderEnv, count = 1): void {
   env.tokens += count;
   if (env.tokens > MAX_MARKDOWN_TOKENS) {
-    refuse(`Markdown body has more than ${MAX_MARKDOWN_TOKENS} parts (paragraphs, table cells, links, emphasis marks…)`, env);
+    refuse(
+      `Markdown body has more than ${MAX_MARKDOWN_TOKENS} parts (paragraphs, table cells, links, emphasis marks…)`,
+      env,
+    );
   }
 }
 
@@ -96,7 +104,10 @@ class BoundedBlockState extends markdown.block.State {
     const env = this.env as RenderEnv;
     countTokens(env);
     if (this.level >= MAX_MARKDOWN_NESTING) {
-      refuse(`Markdown nests lists, list items and block quotes more than ${MAX_MARKDOWN_NESTING - 1} levels deep`, env);
+      refuse(
+        `Markdown nests lists, list items and block quotes more than ${MAX_MARKDOWN_NESTING - 1} levels deep`,
+        env,
+      );
     }
     return token;
   }
@@ -155,7 +166,17 @@ const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'];
 
 const BASE_ALLOWED_TAGS = [
   ...sanitizeHtml.defaults.allowedTags,
-  'img', 'figure', 'figcaption', 'picture', 'source', 'video', 'audio', 'del', 'ins', 'sup', 'sub',
+  'img',
+  'figure',
+  'figcaption',
+  'picture',
+  'source',
+  'video',
+  'audio',
+  'del',
+  'ins',
+  'sup',
+  'sub',
 ];
 
 const BASE_OPTIONS: sanitizeHtml.IOptions = {
@@ -203,7 +224,10 @@ function renderMarkdown(body: string, { firstLine, maxBytes }: BodyOptions): str
   const env: RenderEnv = { tokens: 0, line: 0, firstLine };
   const bytes = Buffer.byteLength(body);
   if (bytes > MAX_MARKDOWN_BYTES) {
-    refuse(`Markdown body is ${bytes} bytes, over the ${MAX_MARKDOWN_BYTES} bytes a Markdown body may have (it would render larger than a post can hold)`, env);
+    refuse(
+      `Markdown body is ${bytes} bytes, over the ${MAX_MARKDOWN_BYTES} bytes a Markdown body may have (it would render larger than a post can hold)`,
+      env,
+    );
   }
   const tokens = markdown.parse(body, env);
   checkRenderedSize(tokens, env, maxBytes);
@@ -229,12 +253,17 @@ function checkRenderedSize(tokens: Token[], env: RenderEnv, maxBytes = Infinity)
       size += token.tag.length * 2 + 5 + renderedLength(token);
       for (const [name, value] of token.attrs ?? []) size += name.length + 4 + escapedLength(String(value));
       if (size > MAX_MARKDOWN_HTML) {
-        refuse(`Markdown body renders to more than ${MAX_MARKDOWN_HTML} characters of HTML, more than a post can hold (a link or image used many times?)`, env);
+        refuse(
+          `Markdown body renders to more than ${MAX_MARKDOWN_HTML} characters of HTML, more than a post can hold (a link or image used many times?)`,
+          env,
+        );
       }
       if (token.type.startsWith('html_') && HIDES_TEXT.test(token.content)) textKept = false;
       if (textKept && TEXT_TOKENS.has(token.type)) text += keptTextBytes(token.content);
       if (text > maxBytes) {
-        throw new PostRejected(`the text of the Markdown body alone takes more than ${maxBytes} bytes once rendered, more than one post can hold in the table`);
+        throw new PostRejected(
+          `the text of the Markdown body alone takes more than ${maxBytes} bytes once rendered, more than one post can hold in the table`,
+        );
       }
     }
   }
@@ -300,7 +329,9 @@ function nestedTooDeep(open: string[]): PostRejected {
   const counts = new Map<string, number>();
   for (const name of open) counts.set(name, (counts.get(name) ?? 0) + 1);
   const [name, times] = [...counts].reduce((most, next) => (next[1] > most[1] ? next : most));
-  return new PostRejected(`body nests HTML elements more than ${MAX_HTML_NESTING} deep (${times} open <${name}> elements: a missing </${name}>?)`);
+  return new PostRejected(
+    `body nests HTML elements more than ${MAX_HTML_NESTING} deep (${times} open <${name}> elements: a missing </${name}>?)`,
+  );
 }
 
 /** The first paragraph of rendered HTML: bodies like the seed have no blank lines to split on. */
@@ -309,7 +340,10 @@ export function firstParagraph(html: string): string {
   return match ? match[0] : '';
 }
 
-function sanitizeOptions({ postPath, iframeHosts = [], legacyHosts = [] }: BodyOptions, countUrl: () => void): sanitizeHtml.IOptions {
+function sanitizeOptions(
+  { postPath, iframeHosts = [], legacyHosts = [] }: BodyOptions,
+  countUrl: () => void,
+): sanitizeHtml.IOptions {
   return {
     ...BASE_OPTIONS,
     allowedTags: iframeHosts.length > 0 ? [...BASE_ALLOWED_TAGS, 'iframe'] : BASE_ALLOWED_TAGS,
@@ -328,15 +362,23 @@ function sanitizeOptions({ postPath, iframeHosts = [], legacyHosts = [] }: BodyO
 }
 
 /** `countUrl` is called for each srcset candidate: one element can hold any number of them. */
-function resolveAttributes(attribs: sanitizeHtml.Attributes, postPath: string, legacyHosts: readonly string[], countUrl: () => void): sanitizeHtml.Attributes {
+function resolveAttributes(
+  attribs: sanitizeHtml.Attributes,
+  postPath: string,
+  legacyHosts: readonly string[],
+  countUrl: () => void,
+): sanitizeHtml.Attributes {
   let resolved: sanitizeHtml.Attributes | undefined;
   const resolve = (url: string) => ownPath(resolveAgainstPost(url, postPath), legacyHosts);
   for (const name of Object.keys(attribs)) {
     const attribute = name.toLowerCase();
     const value = attribs[name];
-    const next = attribute === 'srcset'
-      ? mapSrcset(value, (url) => (countUrl(), resolve(url)))
-      : URL_ATTRIBUTES.includes(attribute) ? resolve(value) : value;
+    const next =
+      attribute === 'srcset'
+        ? mapSrcset(value, (url) => (countUrl(), resolve(url)))
+        : URL_ATTRIBUTES.includes(attribute)
+          ? resolve(value)
+          : value;
     if (next !== value) (resolved ??= { ...attribs })[name] = next;
   }
   return resolved ?? attribs;
@@ -391,4 +433,3 @@ export function resolveAgainstPost(reference: string, postPath: string): string 
     return reference;
   }
 }
-

@@ -40,12 +40,15 @@ export interface RouteMatch {
 type Part = { literal: string } | { variable: string } | { greedy: string };
 
 function compile(template: string): Part[] {
-  return template.split('/').slice(1).map((part) => {
-    const greedy = /^\{(\w+)\+\}$/.exec(part);
-    if (greedy) return { greedy: greedy[1] };
-    const variable = /^\{(\w+)\}$/.exec(part);
-    return variable ? { variable: variable[1] } : { literal: part };
-  });
+  return template
+    .split('/')
+    .slice(1)
+    .map((part) => {
+      const greedy = /^\{(\w+)\+\}$/.exec(part);
+      if (greedy) return { greedy: greedy[1] };
+      const variable = /^\{(\w+)\}$/.exec(part);
+      return variable ? { variable: variable[1] } : { literal: part };
+    });
 }
 
 function specificity(route: Route): number {
@@ -103,7 +106,12 @@ export function routeKey(method: string, route: Route): string {
  * RSS). On HTTP API they all fall to the greedy route, whose view answers them before looking
  * for a page, and no permalink may take one (functions/core/parse-post.ts).
  */
-export const FEED_ALIASES: ReadonlyArray<{ pattern: RegExp; kind: 'site' | 'category' | 'tag'; format: 'rss' | 'atom'; from: string }> = [
+export const FEED_ALIASES: ReadonlyArray<{
+  pattern: RegExp;
+  kind: 'site' | 'category' | 'tag';
+  format: 'rss' | 'atom';
+  from: string;
+}> = [
   { pattern: /^\/feed\.xml$/, kind: 'site', format: 'atom', from: 'jekyll-feed' },
   { pattern: /^\/atom\.xml$/, kind: 'site', format: 'atom', from: 'Jekyll themes, Hexo' },
   { pattern: /^\/rss\.xml$/, kind: 'site', format: 'rss', from: 'Jekyll themes, Gatsby' },
@@ -121,7 +129,8 @@ export function feedAliasOf(path: string): { ref: FeedRef; format: 'rss' | 'atom
   for (const alias of FEED_ALIASES) {
     const match = alias.pattern.exec(path);
     if (!match) continue;
-    const ref: FeedRef = alias.kind === 'site' ? { kind: 'site' } : { kind: alias.kind, name: match[1].normalize('NFC') };
+    const ref: FeedRef =
+      alias.kind === 'site' ? { kind: 'site' } : { kind: alias.kind, name: match[1].normalize('NFC') };
     return { ref, format: alias.format };
   }
   return undefined;

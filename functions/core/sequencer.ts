@@ -33,7 +33,9 @@ export function isSequencer(text: string): boolean {
 export function eventPart(sequencer: string): string {
   if (!isSequencer(sequencer)) throw new Error(`not an S3 sequencer: ${JSON.stringify(sequencer)}`);
   const digits = sequencer.toUpperCase().padEnd(WIDTH, '0');
-  return RIGHT_PADDED + (digits.length > WIDTH ? digits.slice(0, WIDTH) + digits.slice(WIDTH).replace(/0+$/, '') : digits);
+  return (
+    RIGHT_PADDED + (digits.length > WIDTH ? digits.slice(0, WIDTH) + digits.slice(WIDTH).replace(/0+$/, '') : digits)
+  );
 }
 
 /** The event part of a stored write token (new or legacy): everything before the first `.` or `/`. */

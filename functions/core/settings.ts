@@ -30,7 +30,11 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     const value = env[names[key]]?.trim();
     return value === '' ? undefined : value;
   };
-  const integer = (key: 'feedLength' | 'feedMaxBytes' | 'maxAgeSeconds' | 'archiveMaxAgeSeconds' | 'feedVersionCacheMs', min: number, max: number): number => {
+  const integer = (
+    key: 'feedLength' | 'feedMaxBytes' | 'maxAgeSeconds' | 'archiveMaxAgeSeconds' | 'feedVersionCacheMs',
+    min: number,
+    max: number,
+  ): number => {
     const value = text(key);
     if (value === undefined) return DEFAULT_SETTINGS[key];
     const parsed = Number(value);
@@ -41,7 +45,9 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
   };
   const siteUrl = text('siteUrl')?.replace(/\/$/, '');
   if (siteUrl !== undefined && !/^https?:\/\/[^/?#\s]+$/.test(siteUrl)) {
-    throw new ConfigError(`${names.siteUrl} must be an origin such as https://news.example.com (no path), not "${text('siteUrl')}"`);
+    throw new ConfigError(
+      `${names.siteUrl} must be an origin such as https://news.example.com (no path), not "${text('siteUrl')}"`,
+    );
   }
   const language = text('language') ?? DEFAULT_SETTINGS.language;
   if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
@@ -81,10 +87,15 @@ const OWN_FEED = /^\/(feed|category\/[^/]+|tag\/[^/]+)\.(rss|atom|json)$/;
 function readFeedAliases(text: string | undefined, name: string): Record<string, string> | undefined {
   if (text === undefined) return undefined;
   const aliases: Record<string, string> = Object.create(null);
-  for (const pair of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [from, to, extra] = pair.split('=').map((part) => part.trim());
     if (extra !== undefined || !from?.startsWith('/') || !to || !OWN_FEED.test(to)) {
-      throw new ConfigError(`${name} must list old=new pairs such as /rss/news.xml=/category/news.rss (new: one of this site's feeds), not "${pair}"`);
+      throw new ConfigError(
+        `${name} must list old=new pairs such as /rss/news.xml=/category/news.rss (new: one of this site's feeds), not "${pair}"`,
+      );
     }
     aliases[from] = to;
   }
@@ -95,7 +106,10 @@ function readFeedAliases(text: string | undefined, name: string): Record<string,
 function readDisplayNames(text: string | undefined, name: string): Record<string, string> | undefined {
   if (text === undefined) return undefined;
   const names: Record<string, string> = Object.create(null);
-  for (const pair of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [slug, shown, extra] = pair.split('=').map((part) => part.trim());
     if (extra !== undefined || !slug || !shown) {
       throw new ConfigError(`${name} must list name=display pairs such as chengduribao=成都日报, not "${pair}"`);
@@ -120,7 +134,7 @@ const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
 export function siteForRequest(settings: Settings, headers: Record<string, string>): Site {
   const { siteUrl, ...rest } = settings;
   if (siteUrl) return { ...rest, baseUrl: siteUrl };
-  const host = headers['host'] ?? '';
+  const host = headers.host ?? '';
   const proto = headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   return { ...rest, baseUrl: HOST.test(host) ? `${proto}://${host.toLowerCase()}` : 'http://localhost' };
 }

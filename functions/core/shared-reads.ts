@@ -15,7 +15,8 @@ export class SharedReads<T> {
     const running = this.running.get(key);
     if (!running) return this.start(key, read);
     const arrivedAt = performance.now();
-    if (arrivedAt - running.startedAt < toleranceMs) return running.promise.catch(() => this.afterFailure(key, read, arrivedAt));
+    if (arrivedAt - running.startedAt < toleranceMs)
+      return running.promise.catch(() => this.afterFailure(key, read, arrivedAt));
     const next = running.promise.then(
       () => this.startQueued(key, read),
       () => this.startQueued(key, read),

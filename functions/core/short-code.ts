@@ -8,7 +8,9 @@ export const SHORT_CODE_LENGTH = 7;
  * from the id so it is stable across re-uploads. Attempt 1, 2, … resolve collisions.
  */
 export function shortCodeCandidate(postId: string, attempt: number): string {
-  const digest = createHash('sha256').update(attempt === 0 ? postId : `${postId}#${attempt}`).digest();
+  const digest = createHash('sha256')
+    .update(attempt === 0 ? postId : `${postId}#${attempt}`)
+    .digest();
   let value = digest.readBigUInt64BE(0);
   let code = '';
   for (let i = 0; i < SHORT_CODE_LENGTH; i++) {

@@ -62,15 +62,21 @@ export function readSiteConfig(text: string): SiteConfig {
     data = yaml.load(text.replace(/^\uFEFF/, ''), { schema: yaml.CORE_SCHEMA });
   } catch (error) {
     const mark = (error as { mark?: { line: number; column: number } }).mark;
-    throw new PostRejected(`_config.yml is not valid YAML: ${(error as { reason?: string }).reason ?? String(error)}`, mark ? mark.line + 1 : undefined, mark ? mark.column + 1 : undefined);
+    throw new PostRejected(
+      `_config.yml is not valid YAML: ${(error as { reason?: string }).reason ?? String(error)}`,
+      mark ? mark.line + 1 : undefined,
+      mark ? mark.column + 1 : undefined,
+    );
   }
   // An empty config is Jekyll's defaults.
   const config = (data ?? {}) as Record<string, unknown>;
-  if (typeof config !== 'object' || Array.isArray(config)) throw new PostRejected('_config.yml must be a mapping of settings');
+  if (typeof config !== 'object' || Array.isArray(config))
+    throw new PostRejected('_config.yml must be a mapping of settings');
   const text_ = (key: string): string | undefined => {
     const value = config[key];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string' && typeof value !== 'number') throw new PostRejected(`_config.yml: ${key} must be text, not ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new PostRejected(`_config.yml: ${key} must be text, not ${JSON.stringify(value)}`);
     return String(value);
   };
   const permalink = permalinkTemplate(text_('permalink') ?? 'date');
@@ -82,9 +88,16 @@ export function readSiteConfig(text: string): SiteConfig {
     throw error;
   }
   const timeZone = text_('timezone') ?? 'UTC';
-  if (!isTimeZone(timeZone)) throw new PostRejected(`_config.yml: timezone "${timeZone}" is not a time zone name such as Asia/Shanghai`);
+  if (!isTimeZone(timeZone))
+    throw new PostRejected(`_config.yml: timezone "${timeZone}" is not a time zone name such as Asia/Shanghai`);
   const title = text_('title');
   const description = text_('description');
   const url = text_('url')?.replace(/\/+$/, '');
-  return { permalink, timeZone, ...(title ? { title } : {}), ...(description ? { description } : {}), ...(url ? { url } : {}) };
+  return {
+    permalink,
+    timeZone,
+    ...(title ? { title } : {}),
+    ...(description ? { description } : {}),
+    ...(url ? { url } : {}),
+  };
 }

@@ -35,8 +35,10 @@ export class IdAuthority {
     this.recorded = recorded;
     if (recorded !== this.configured && this.explicit && !this.warned) {
       this.warned = true;
-      this.warn(`SITE_ID_AUTHORITY is "${this.configured}", but this site's feeds have used "${recorded}" since it first published; `
-        + 'item ids keep that authority (changing it would make every reader show every post again)');
+      this.warn(
+        `SITE_ID_AUTHORITY is "${this.configured}", but this site's feeds have used "${recorded}" since it first published; ` +
+          'item ids keep that authority (changing it would make every reader show every post again)',
+      );
     }
     return recorded;
   }

@@ -1,5 +1,5 @@
-import type { SiteDefaults } from './site-config';
 import type { FeedEntry, FeedRef, Post, TaxonomyKind } from './post';
+import type { SiteDefaults } from './site-config';
 
 /** What ingest last did with an object key. Kept after a delete, as a tombstone. */
 export interface SourceState {
@@ -150,7 +150,10 @@ export interface PostStore {
    * stored), or, without `expected`, unless a newer event was already committed for the key.
    * Maintains the FAILURES listing.
    */
-  commitSourceState(state: SourceState, expected?: SourceState | null): Promise<{ committed: boolean; previous?: SourceState }>;
+  commitSourceState(
+    state: SourceState,
+    expected?: SourceState | null,
+  ): Promise<{ committed: boolean; previous?: SourceState }>;
   /** Keys whose last upload was refused, with the reason (checked against each key's state). */
   listFailedSources(): Promise<SourceState[]>;
   /** Every key's state and every post's owner: one pass over the table, for reindex. */
@@ -202,7 +205,12 @@ export interface PostStore {
    * `sourceKey`, by that object key: tokens order one key's changes only); true when it did.
    * Versions: touchFeeds.
    */
-  deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string, sourceKey?: string): Promise<boolean>;
+  deleteFeedEntry(
+    ref: FeedRef,
+    entry: Pick<FeedEntry, 'id' | 'date'>,
+    sequencer: string,
+    sourceKey?: string,
+  ): Promise<boolean>;
   /** Newest first, at most `limit`: one Query, whatever the size of the site. */
   queryFeed(ref: FeedRef, limit: number): Promise<FeedEntry[]>;
   /**

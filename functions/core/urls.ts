@@ -13,10 +13,15 @@ export function nameInUrl(name: string): string {
 }
 
 /** The name as a post wrote it, for a feed looked up by its URL name: found in the entries' own categories or tags. */
-export function writtenName<T extends FeedRef>(ref: T, entries: ReadonlyArray<{ categories: string[]; tags: string[] }>): T {
+export function writtenName<T extends FeedRef>(
+  ref: T,
+  entries: ReadonlyArray<{ categories: string[]; tags: string[] }>,
+): T {
   if (ref.kind === 'site') return ref;
   for (const entry of entries) {
-    const found = (ref.kind === 'category' ? entry.categories : entry.tags).find((name) => nameInUrl(name) === ref.name);
+    const found = (ref.kind === 'category' ? entry.categories : entry.tags).find(
+      (name) => nameInUrl(name) === ref.name,
+    );
     if (found !== undefined) return { ...ref, name: found };
   }
   return ref;

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoPostStore } from '../adapters/dynamo-store';
 import { dynamoClient } from '../adapters/clients';
+import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';
 import { ENV } from '../config-names';
@@ -8,12 +8,12 @@ import { FeedDocuments } from '../core/feed-documents';
 import type { HttpRequest } from '../core/http';
 import { errorResponse, finishResponse } from '../core/http';
 import { handleRead } from '../core/read';
-import { SiteDefaultsReader } from '../core/site-defaults';
-import { IdAuthority } from '../core/site-identity';
 import { ROUTES } from '../core/routes';
 import type { Settings } from '../core/settings';
-import type { Site } from '../core/site';
 import { siteForRequest } from '../core/settings';
+import type { Site } from '../core/site';
+import { SiteDefaultsReader } from '../core/site-defaults';
+import { IdAuthority } from '../core/site-identity';
 import type { PostStore } from '../core/store';
 
 export interface HttpHandlerDeps {
@@ -63,14 +63,16 @@ function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
   const routePath = event.routeKey.slice(event.routeKey.indexOf(' ') + 1);
   const route = ROUTES.find((candidate) => candidate.path === routePath) ?? ROUTES[ROUTES.length - 1];
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(event.headers ?? {}))
+    if (value !== undefined) headers[name.toLowerCase()] = value;
   const query: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
     // API Gateway joins repeated parameters with commas; the first one is the one links carry.
     if (value !== undefined) query[name] = value.split(',')[0];
   }
   const pathParameters: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.pathParameters ?? {})) if (value !== undefined) pathParameters[name] = value;
+  for (const [name, value] of Object.entries(event.pathParameters ?? {}))
+    if (value !== undefined) pathParameters[name] = value;
   return {
     method: event.requestContext.http.method,
     // As API Gateway hands paths over: already decoded (rawPath too, despite its name), never to be
@@ -91,9 +93,13 @@ export function httpHandlerFromEnv(env: Record<string, string | undefined>) {
   return createHttpHandler({
     store,
     settings,
-    idAuthority: new IdAuthority(store, settings.idAuthority, Boolean(env[ENV.idAuthority]?.trim()), (message) => logger.warn(message, {})),
+    idAuthority: new IdAuthority(store, settings.idAuthority, Boolean(env[ENV.idAuthority]?.trim()), (message) =>
+      logger.warn(message, {}),
+    ),
     siteDefaults: new SiteDefaultsReader(store, {
-      title: Boolean(env[ENV.siteTitle]?.trim()), description: Boolean(env[ENV.siteDescription]?.trim()), siteUrl: Boolean(env[ENV.siteUrl]?.trim()),
+      title: Boolean(env[ENV.siteTitle]?.trim()),
+      description: Boolean(env[ENV.siteDescription]?.trim()),
+      siteUrl: Boolean(env[ENV.siteUrl]?.trim()),
     }),
   });
 }

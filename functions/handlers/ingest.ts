@@ -1,16 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { dynamoClient } from '../adapters/clients';
-import { s3Client } from '../adapters/s3-client';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';
+import { budgetedReader } from '../adapters/parse-worker';
+import { s3Client } from '../adapters/s3-client';
 import { listObjects, s3ObjectReader } from '../adapters/s3-objects';
 import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
-import { budgetedReader } from '../adapters/parse-worker';
-import { ingestChange, type IngestOutcome, type ObjectChange, type ReadPost } from '../core/ingest';
-import { readIngestSettings, type IngestSettings } from '../core/ingest-settings';
+import { type IngestOutcome, ingestChange, type ObjectChange, type ReadPost } from '../core/ingest';
+import { type IngestSettings, readIngestSettings } from '../core/ingest-settings';
 import { reindex } from '../core/reindex';
 import { eventPart, isSequencer } from '../core/sequencer';
 import { readSiteDefaults, SITE_CONFIG_KEY } from '../core/site-config';
@@ -59,7 +59,12 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       settings: { maxPostBytes, iframeHosts, legacyHosts },
     });
     logger.info('site configuration applied', { key, ...summary });
-    return { key, result: 'skipped', reason: `the site configuration: ${summary.published} posts published again, ${summary.failed} refused`, feeds: [] };
+    return {
+      key,
+      result: 'skipped',
+      reason: `the site configuration: ${summary.published} posts published again, ${summary.failed} refused`,
+      feeds: [],
+    };
   };
 
   let authorityRecorded = false;
@@ -69,12 +74,22 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       if (!change.key.startsWith(POSTS_PREFIX)) continue;
       let outcome: IngestOutcome;
       try {
-        outcome = change.key === SITE_CONFIG_KEY
-          ? await applySiteConfig(change)
-          : await ingestChange(change, { store: deps.store, readObject, readPost: deps.readPost, maxPostBytes, iframeHosts, legacyHosts });
+        outcome =
+          change.key === SITE_CONFIG_KEY
+            ? await applySiteConfig(change)
+            : await ingestChange(change, {
+                store: deps.store,
+                readObject,
+                readPost: deps.readPost,
+                maxPostBytes,
+                iframeHosts,
+                legacyHosts,
+              });
       } catch (error) {
         logger.error('ingest failed; the event will be retried', {
-          key: change.key, sequencer: change.sequencer, error: error instanceof Error ? error.message : String(error),
+          key: change.key,
+          sequencer: change.sequencer,
+          error: error instanceof Error ? error.message : String(error),
         });
         throw error;
       }
@@ -111,23 +126,33 @@ function toChanges(event: S3Event): ObjectChange[] {
     const { versionId, sequencer } = record.s3.object;
     if (typeof sequencer !== 'string' || !isSequencer(sequencer)) {
       // Not from S3 (which always sends one): nothing orders it, so it cannot be applied safely.
-      logger.warn('event ignored: no S3 sequencer', { eventName: record.eventName, key: record.s3.object.key, sequencer });
+      logger.warn('event ignored: no S3 sequencer', {
+        eventName: record.eventName,
+        key: record.s3.object.key,
+        sequencer,
+      });
       return [];
     }
-    return [{
-      key: decodeEventKey(record.s3.object.key),
-      kind,
-      sequencer,
-      eventTime: new Date(record.eventTime).toISOString(),
-      // Created: the version to read. Removed: a version deleted for good (ObjectRemoved:Delete on a
-      // versioned bucket); a delete marker (DeleteMarkerCreated) is a plain delete, and an unversioned
-      // bucket's events carry no versionId.
-      ...(versionId && record.eventName !== 'ObjectRemoved:DeleteMarkerCreated' ? { versionId } : {}),
-    }];
+    return [
+      {
+        key: decodeEventKey(record.s3.object.key),
+        kind,
+        sequencer,
+        eventTime: new Date(record.eventTime).toISOString(),
+        // Created: the version to read. Removed: a version deleted for good (ObjectRemoved:Delete on a
+        // versioned bucket); a delete marker (DeleteMarkerCreated) is a plain delete, and an unversioned
+        // bucket's events carry no versionId.
+        ...(versionId && record.eventName !== 'ObjectRemoved:DeleteMarkerCreated' ? { versionId } : {}),
+      },
+    ];
   });
 }
 
-export const INGEST_SETTING_NAMES = { maxPostBytes: ENV.maxPostBytes, iframeHosts: ENV.iframeHosts, legacyHosts: ENV.legacyHosts };
+export const INGEST_SETTING_NAMES = {
+  maxPostBytes: ENV.maxPostBytes,
+  iframeHosts: ENV.iframeHosts,
+  legacyHosts: ENV.legacyHosts,
+};
 
 /** MAX_POST_BYTES and IFRAME_HOSTS, refused with the variable's name when wrong. */
 export function ingestSettingsFromEnv(env: Record<string, string | undefined>): IngestSettings {
@@ -138,7 +163,10 @@ export function ingestSettingsFromEnv(env: Record<string, string | undefined>): 
  * Wires the handler from environment variables: what Lambda runs, and what the local stack runs.
  * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts).
  */
-export function ingestHandlerFromEnv(env: Record<string, string | undefined>, readPost: ReadPost = budgetedReader().readPost) {
+export function ingestHandlerFromEnv(
+  env: Record<string, string | undefined>,
+  readPost: ReadPost = budgetedReader().readPost,
+) {
   const { siteUrl, websubHub, idAuthority } = settingsFromEnv(env);
   return createIngestHandler({
     readPost,

@@ -48,7 +48,9 @@ async function main(): Promise<number> {
         console.log(`${file.path}: not published: ${result.skipped}`);
       }
     }
-    console.log(`${files.length} post${files.length === 1 ? '' : 's'} checked, ${refused} refused${skipped ? `, ${skipped} not published` : ''}`);
+    console.log(
+      `${files.length} post${files.length === 1 ? '' : 's'} checked, ${refused} refused${skipped ? `, ${skipped} not published` : ''}`,
+    );
     return refused > 0 ? 1 : 0;
   } catch (error) {
     return commandFailed('check', error);

@@ -56,8 +56,12 @@ async function main(): Promise<number> {
     if (/cdk-bootstrap\/[^/\s]+\/version not found|Has the environment been bootstrapped/i.test(errors)) {
       const named = /aws:\/\/(\d{12})\/([a-z0-9-]+)/.exec(errors) ?? /deploy-role-(\d{12})-([a-z0-9-]+)'/.exec(errors);
       const environment = named ? `aws://${named[1]}/${named[2]}` : undefined;
-      const command = environment ? `npx cdk bootstrap ${environment}` : 'npx cdk bootstrap   (the account of your credentials, in your region)';
-      console.error(`\nnpm run deploy: this account and region are not bootstrapped for CDK. Once per account and region, run:\n  ${command}\nthen npm run deploy again.`);
+      const command = environment
+        ? `npx cdk bootstrap ${environment}`
+        : 'npx cdk bootstrap   (the account of your credentials, in your region)';
+      console.error(
+        `\nnpm run deploy: this account and region are not bootstrapped for CDK. Once per account and region, run:\n  ${command}\nthen npm run deploy again.`,
+      );
     }
     return code;
   }
@@ -75,9 +79,12 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = (error as NodeJS.ErrnoException).code === 'ENOENT'
-      ? 'cdk not found: run it as `npm run deploy` after `npm ci` (aws-cdk is a dev dependency)'
-      : error instanceof Error ? error.message : String(error);
+    const message =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'cdk not found: run it as `npm run deploy` after `npm ci` (aws-cdk is a dev dependency)'
+        : error instanceof Error
+          ? error.message
+          : String(error);
     console.error(`npm run deploy: ${message}`);
     process.exit(1);
   },

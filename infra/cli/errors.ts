@@ -8,7 +8,7 @@
  *
  * Exits 1 when it lists any refused post (so a script can tell), 0 when there is none.
  */
-import { commandFailed, parseCommandLine, resolveTarget, TARGET_OPTIONS, type CliTarget } from './target';
+import { type CliTarget, commandFailed, parseCommandLine, resolveTarget, TARGET_OPTIONS } from './target';
 
 const USAGE = 'usage: npm run errors [-- --aws [--outputs FILE] | --table NAME] [--json]';
 
@@ -24,7 +24,8 @@ async function main(): Promise<number> {
     target = resolveTarget(values);
     const failures = (await target.store.listFailedSources()).sort((a, b) => (a.key < b.key ? -1 : 1));
     if (values.json) {
-      for (const { key, error, at, postId } of failures) console.log(JSON.stringify({ key, error, at, ...(postId ? { keeps: postId } : {}) }));
+      for (const { key, error, at, postId } of failures)
+        console.log(JSON.stringify({ key, error, at, ...(postId ? { keeps: postId } : {}) }));
       return failures.length > 0 ? 1 : 0;
     }
     if (failures.length === 0) {

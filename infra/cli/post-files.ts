@@ -4,12 +4,12 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
+import { POSTS_PREFIX } from '../../functions/config-names';
 import { PostRejected } from '../../functions/core/errors';
 import type { IngestSettings } from '../../functions/core/ingest-settings';
-import { parsePost, type JekyllSite } from '../../functions/core/parse-post';
-import { readSiteConfig, SITE_CONFIG_KEY } from '../../functions/core/site-config';
+import { type JekyllSite, parsePost } from '../../functions/core/parse-post';
 import { decodePostText } from '../../functions/core/post-text';
-import { POSTS_PREFIX } from '../../functions/config-names';
+import { readSiteConfig, SITE_CONFIG_KEY } from '../../functions/core/site-config';
 import { listFiles, postKeyOf } from '../local/sync-content';
 import { UsageError } from './target';
 
@@ -38,7 +38,10 @@ export interface PostFiles {
 function inPostsFolder(path: string): boolean {
   const folders = path.split(sep).slice(0, -1);
   const at = folders.findIndex((folder) => folder === '_posts' || folder === '_drafts');
-  return at !== -1 && !folders.slice(0, at).some((folder) => /^[_.]/.test(folder) || folder === 'node_modules' || folder === 'vendor');
+  return (
+    at !== -1 &&
+    !folders.slice(0, at).some((folder) => /^[_.]/.test(folder) || folder === 'node_modules' || folder === 'vendor')
+  );
 }
 
 /**
@@ -59,8 +62,12 @@ export async function collectPostFiles(paths: string[]): Promise<PostFiles> {
     const found: PostFile[] = [];
     if (info.isDirectory()) {
       folders = true;
-      const site = await stat(join(given, '_config.yml')).then((file) => file.isFile(), () => false);
-      if (site && config) throw new UsageError(`${config.path} and ${join(given, '_config.yml')}: give one site folder at a time`);
+      const site = await stat(join(given, '_config.yml')).then(
+        (file) => file.isFile(),
+        () => false,
+      );
+      if (site && config)
+        throw new UsageError(`${config.path} and ${join(given, '_config.yml')}: give one site folder at a time`);
       if (site) config = { path: join(given, '_config.yml'), key: SITE_CONFIG_KEY };
       for (const file of await listFiles(given)) {
         const path = relative(given, file);
@@ -75,7 +82,8 @@ export async function collectPostFiles(paths: string[]): Promise<PostFiles> {
     }
     for (const file of found) {
       const owner = owners.get(file.key);
-      if (owner !== undefined && owner !== file.path) throw new UsageError(`${owner} and ${file.path} would both be published as ${file.key}`);
+      if (owner !== undefined && owner !== file.path)
+        throw new UsageError(`${owner} and ${file.path} would both be published as ${file.key}`);
       if (owner === undefined) files.push(file);
       owners.set(file.key, file.path);
     }
@@ -102,7 +110,10 @@ export type CheckResult = { published: true } | { skipped: string } | { refused:
 export function checkPost(key: string, bytes: Uint8Array, settings: IngestSettings, site?: JekyllSite): CheckResult {
   try {
     const parsed = parsePost(key, decodePostText(bytes, settings.maxPostBytes), {
-      now: new Date().toISOString(), iframeHosts: settings.iframeHosts, legacyHosts: settings.legacyHosts, ...(site ? { site } : {}),
+      now: new Date().toISOString(),
+      iframeHosts: settings.iframeHosts,
+      legacyHosts: settings.legacyHosts,
+      ...(site ? { site } : {}),
     });
     return parsed.published ? { published: true } : { skipped: parsed.reason ?? 'not published' };
   } catch (error) {

@@ -12,30 +12,36 @@
  * the values the stack was deployed with.
  */
 import { SingleBar } from 'cli-progress';
-import { budgetedReader, type BudgetedReader } from '../../functions/adapters/parse-worker';
+import { type BudgetedReader, budgetedReader } from '../../functions/adapters/parse-worker';
 import { listObjects, s3ObjectReader } from '../../functions/adapters/s3-objects';
 import { POSTS_PREFIX } from '../../functions/config-names';
 import { describeSummary, reindex } from '../../functions/core/reindex';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
-import { commandFailed, parseCommandLine, resolveTarget, TARGET_OPTIONS, UsageError, type CliTarget } from './target';
+import { type CliTarget, commandFailed, parseCommandLine, resolveTarget, TARGET_OPTIONS, UsageError } from './target';
 
-const USAGE = 'usage: npm run reindex [-- --aws [--outputs FILE] | --table NAME --bucket NAME] [--force] [--concurrency N]';
+const USAGE =
+  'usage: npm run reindex [-- --aws [--outputs FILE] | --table NAME --bucket NAME] [--force] [--concurrency N]';
 
 async function main(): Promise<number> {
   let target: CliTarget | undefined;
   let bar: SingleBar | undefined;
   let reader: BudgetedReader | undefined;
   try {
-    const { values } = parseCommandLine({ ...TARGET_OPTIONS, force: { type: 'boolean' }, concurrency: { type: 'string' } }, USAGE);
+    const { values } = parseCommandLine(
+      { ...TARGET_OPTIONS, force: { type: 'boolean' }, concurrency: { type: 'string' } },
+      USAGE,
+    );
     if (values.help) {
       console.log(USAGE);
       return 0;
     }
     const settings = ingestSettingsFromEnv(process.env);
     target = resolveTarget(values);
-    if (!target.bucket) throw new UsageError('no bucket: pass --bucket NAME (or --outputs FILE with ContentBucketName)');
+    if (!target.bucket)
+      throw new UsageError('no bucket: pass --bucket NAME (or --outputs FILE with ContentBucketName)');
     const concurrency = Number(values.concurrency ?? 8);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number from 1');
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new UsageError('--concurrency must be a whole number from 1');
 
     console.log(`Reindexing ${target.description} from ${POSTS_PREFIX}…`);
     reader = budgetedReader();
@@ -59,7 +65,7 @@ async function main(): Promise<number> {
     });
     bar?.stop();
     console.log(describeSummary(summary));
-    if (summary.failed > 0) console.log('Refused posts: npm run errors' + (target.local ? '' : ' -- --aws'));
+    if (summary.failed > 0) console.log(`Refused posts: npm run errors${target.local ? '' : ' -- --aws'}`);
     return 0;
   } catch (error) {
     bar?.stop();

@@ -32,10 +32,21 @@ import type { PostStore, SourceState } from '../../functions/core/store';
 import { absoluteUrl, shareLinkPath } from '../../functions/core/urls';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { contentTypeOf, listETags, md5Hex } from '../local/sync-content';
-import { checkPost, collectPostFiles, describeProblem, readSiteFile, type PostFile } from './post-files';
-import { commandFailed, parseCommandLine, readOutputs, resolveBucketTarget, resolveTarget, TARGET_OPTIONS, UsageError, type BucketTarget, type CliTarget } from './target';
+import { checkPost, collectPostFiles, describeProblem, type PostFile, readSiteFile } from './post-files';
+import {
+  type BucketTarget,
+  type CliTarget,
+  commandFailed,
+  parseCommandLine,
+  readOutputs,
+  resolveBucketTarget,
+  resolveTarget,
+  TARGET_OPTIONS,
+  UsageError,
+} from './target';
 
-const USAGE = 'usage: npm run upload -- <files or folders> [--aws [--outputs FILE] | --bucket NAME [--table NAME]] [--delete] [--no-wait]';
+const USAGE =
+  'usage: npm run upload -- <files or folders> [--aws [--outputs FILE] | --bucket NAME [--table NAME]] [--delete] [--no-wait]';
 /** How long to wait for ingest's outcomes: ingest takes seconds; a backlog of thousands takes longer. */
 const WAIT_SECONDS = 120;
 const POLL_MS = 500;
@@ -50,7 +61,11 @@ async function main(): Promise<number> {
   let table: CliTarget | undefined;
   let bar: SingleBar | undefined;
   try {
-    const { values, positionals } = parseCommandLine({ ...TARGET_OPTIONS, delete: { type: 'boolean' }, 'no-wait': { type: 'boolean' } }, USAGE, true);
+    const { values, positionals } = parseCommandLine(
+      { ...TARGET_OPTIONS, delete: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
+      USAGE,
+      true,
+    );
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -63,7 +78,10 @@ async function main(): Promise<number> {
       console.log(`${config!.path} is refused, and with it every post of the site: nothing was uploaded`);
       return 1;
     }
-    if (values.delete && !folders) throw new UsageError('--delete needs a folder: it removes objects under posts/ whose files are no longer in the folders given');
+    if (values.delete && !folders)
+      throw new UsageError(
+        '--delete needs a folder: it removes objects under posts/ whose files are no longer in the folders given',
+      );
     target = resolveBucketTarget(values);
     const { s3, bucket } = target;
     // Where ingest's outcomes are read: the stack's table (none known for a bare --bucket).
@@ -71,20 +89,38 @@ async function main(): Promise<number> {
     if (waitFor) table = waitFor;
 
     console.log(`Uploading ${files.length} file${files.length === 1 ? '' : 's'} to ${target.description}…`);
-    if (leftOut > 0) console.log(`  (${leftOut} file${leftOut === 1 ? '' : 's'} of the site outside _posts and _drafts left out: pages, layouts and assets are not published here)`);
+    if (leftOut > 0)
+      console.log(
+        `  (${leftOut} file${leftOut === 1 ? '' : 's'} of the site outside _posts and _drafts left out: pages, layouts and assets are not published here)`,
+      );
     const existing = await listETags(s3, bucket);
     if (config) {
       // Before the posts, so that each is read with it; a change re-publishes the posts already there.
       const body = await readFile(config.path);
       const etag = existing.get(config.key);
-      if (etag !== md5Hex(body)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: config.key, Body: body, ContentType: 'text/yaml; charset=utf-8' }));
-      console.log(`  ${etag === undefined ? 'new      ' : etag === md5Hex(body) ? 'unchanged' : 'updated  '} ${config.key}`);
+      if (etag !== md5Hex(body))
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: config.key,
+            Body: body,
+            ContentType: 'text/yaml; charset=utf-8',
+          }),
+        );
+      console.log(
+        `  ${etag === undefined ? 'new      ' : etag === md5Hex(body) ? 'unchanged' : 'updated  '} ${config.key}`,
+      );
     }
     const counts: Record<Result, number> = { new: 0, updated: 0, unchanged: 0, deleted: 0, refused: 0 };
     const problems: string[] = [];
     if (files.length > LINES_UP_TO) {
       // Also when not on a terminal (CI logs, pipes): one line at the start, one at the end.
-      bar = new SingleBar({ format: '  {bar} {value}/{total} files', hideCursor: true, noTTYOutput: true, stream: process.stdout });
+      bar = new SingleBar({
+        format: '  {bar} {value}/{total} files',
+        hideCursor: true,
+        noTTYOutput: true,
+        stream: process.stdout,
+      });
       bar.start(files.length, 0);
     }
     const report = (result: Result, label: string, problem?: string) => {
@@ -103,7 +139,9 @@ async function main(): Promise<number> {
       const label = 'skipped' in result ? `${file.key} (not published: ${result.skipped})` : file.key;
       const etag = existing.get(file.key);
       if (etag === md5Hex(body)) return report('unchanged', label);
-      const answer = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: body, ContentType: contentTypeOf(file.key) }));
+      const answer = await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: body, ContentType: contentTypeOf(file.key) }),
+      );
       put.push({ file, etag: unquote(answer.ETag ?? md5Hex(body)) });
       report(etag === undefined ? 'new' : 'updated', label);
     };
@@ -123,16 +161,28 @@ async function main(): Promise<number> {
     }
 
     if (files.length > LINES_UP_TO) for (const problem of problems) console.log(`  refused   ${problem}`);
-    console.log(`${files.length} file${files.length === 1 ? '' : 's'}: ${counts.new} new, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.deleted} deleted, ${counts.refused} refused`);
-    if (counts.refused > 0) console.log('Refused files were not uploaded; fix them (npm run check -- <path> says what is wrong) and upload again.');
+    console.log(
+      `${files.length} file${files.length === 1 ? '' : 's'}: ${counts.new} new, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.deleted} deleted, ${counts.refused} refused`,
+    );
+    if (counts.refused > 0)
+      console.log(
+        'Refused files were not uploaded; fix them (npm run check -- <path> says what is wrong) and upload again.',
+      );
 
     let ingestFailed = false;
-    if (put.length > 0 && values['no-wait']) console.log('Not waiting for ingest (--no-wait): npm run errors lists what it refuses.');
-    else if (put.length > 0 && !table) console.log('Not waiting for ingest: no table to read its outcomes from (give --table NAME, or --outputs FILE).');
+    if (put.length > 0 && values['no-wait'])
+      console.log('Not waiting for ingest (--no-wait): npm run errors lists what it refuses.');
+    else if (put.length > 0 && !table)
+      console.log('Not waiting for ingest: no table to read its outcomes from (give --table NAME, or --outputs FILE).');
     else if (put.length > 0) {
       console.log(`Waiting for ingest (at most ${WAIT_SECONDS} s)…`);
       if (put.length > LINES_UP_TO) {
-        bar = new SingleBar({ format: '  {bar} {value}/{total} ingested', hideCursor: true, noTTYOutput: true, stream: process.stdout });
+        bar = new SingleBar({
+          format: '  {bar} {value}/{total} ingested',
+          hideCursor: true,
+          noTTYOutput: true,
+          stream: process.stdout,
+        });
         bar.start(put.length, 0);
       }
       const outcomes = await waitForIngest(table!.store, put, () => bar?.increment());
@@ -151,16 +201,24 @@ async function main(): Promise<number> {
         } else if (state.status === 'published' && state.published) {
           tally.published++;
           const share = state.published.shareCodes[0];
-          console.log(`  published ${absoluteUrl(base, state.published.path)}${share ? `  share ${absoluteUrl(base, shareLinkPath(share))}` : ''}`);
+          console.log(
+            `  published ${absoluteUrl(base, state.published.path)}${share ? `  share ${absoluteUrl(base, shareLinkPath(share))}` : ''}`,
+          );
         } else {
           tally.unpublished++;
           console.log(`  ${state.status.padEnd(9)} ${file.key}`);
         }
       }
-      console.log(`Ingest: ${tally.published} published, ${tally.unpublished} not published (published: false or deleted), ${tally.refused} refused, ${tally.waiting} still waiting`);
+      console.log(
+        `Ingest: ${tally.published} published, ${tally.unpublished} not published (published: false or deleted), ${tally.refused} refused, ${tally.waiting} still waiting`,
+      );
       const errors = `npm run errors${target.local ? '' : ' -- --aws'}`;
-      if (tally.refused > 0) console.log(`Ingest keeps the version published before, if any; fix the files and upload again (${errors} lists the refusals).`);
-      if (tally.waiting > 0) console.log(`Files still waiting are ingested in the background; ${errors} will list any refusal.`);
+      if (tally.refused > 0)
+        console.log(
+          `Ingest keeps the version published before, if any; fix the files and upload again (${errors} lists the refusals).`,
+        );
+      if (tally.waiting > 0)
+        console.log(`Files still waiting are ingested in the background; ${errors} will list any refusal.`);
       ingestFailed = tally.refused > 0 || tally.waiting > 0;
     }
     return counts.refused > 0 || ingestFailed ? 1 : 0;
@@ -185,7 +243,9 @@ function tableOf(values: { aws?: boolean; outputs?: string; table?: string; buck
 
 /** The origin printed links start with: SITE_URL, else the deployed API's URL, else the local site's. */
 function siteBase(values: { outputs?: string }, local: boolean): string {
-  const configured = process.env.SITE_URL || (local ? `http://localhost:${process.env.PORT || 3000}` : readOutputs(values.outputs)?.ApiUrl);
+  const configured =
+    process.env.SITE_URL ||
+    (local ? `http://localhost:${process.env.PORT || 3000}` : readOutputs(values.outputs)?.ApiUrl);
   return (configured ?? '').replace(/\/+$/, '');
 }
 
@@ -193,7 +253,11 @@ function siteBase(values: { outputs?: string }, local: boolean): string {
  * Each key's state once ingest applied the version put (its ETag), polled until all are or the
  * time is up; keys not applied by then are missing from the answer.
  */
-async function waitForIngest(store: PostStore, put: Array<{ file: PostFile; etag: string }>, onSettled: () => void): Promise<Map<string, SourceState>> {
+async function waitForIngest(
+  store: PostStore,
+  put: Array<{ file: PostFile; etag: string }>,
+  onSettled: () => void,
+): Promise<Map<string, SourceState>> {
   const settled = new Map<string, SourceState>();
   const deadline = Date.now() + WAIT_SECONDS * 1000;
   let pending = put;
@@ -215,7 +279,9 @@ async function waitForIngest(store: PostStore, put: Array<{ file: PostFile; etag
 /** A refusal as recorded (`line 4, column 6: …`), in the `file:line:column: message` form of `npm run check`. */
 function describeRecorded(path: string, error: string): string {
   const where = /^line (\d+)(?:, column (\d+))?: ([\s\S]*)$/.exec(error);
-  const rejection = where ? new PostRejected(where[3], Number(where[1]), where[2] === undefined ? undefined : Number(where[2])) : new PostRejected(error);
+  const rejection = where
+    ? new PostRejected(where[3], Number(where[1]), where[2] === undefined ? undefined : Number(where[2]))
+    : new PostRejected(error);
   return describeProblem(path, rejection);
 }
 

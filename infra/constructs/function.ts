@@ -1,8 +1,14 @@
 import * as path from 'node:path';
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type DestinationConfig, type IDestination, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type DestinationConfig,
+  type IDestination,
+  type IFunction,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -138,10 +144,12 @@ export class PublishingFunction extends NodejsFunction {
    * s3:GetObject* (ACLs, tagging, attributes) on the bucket and the prefix.
    */
   bindBucket(bucket: IBucket): this {
-    this.addToRolePolicy(new PolicyStatement({
-      actions: [...BUCKET_ACTIONS.objects],
-      resources: [bucket.arnForObjects(`${POSTS_PREFIX}*`)],
-    }));
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...BUCKET_ACTIONS.objects],
+        resources: [bucket.arnForObjects(`${POSTS_PREFIX}*`)],
+      }),
+    );
     this.addToRolePolicy(new PolicyStatement({ actions: [...BUCKET_ACTIONS.bucket], resources: [bucket.bucketArn] }));
     this.addEnvironment(ENV.bucketName, bucket.bucketName);
 

@@ -1,6 +1,7 @@
 // s3rver and dynalite ship no type declarations; these cover what the local stack uses.
 declare module 's3rver' {
   import type { EventEmitter } from 'node:events';
+
   interface S3rverOptions {
     address?: string;
     port?: number;
@@ -18,6 +19,7 @@ declare module 's3rver' {
 
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   interface DynaliteOptions {
     path?: string;
     createTableMs?: number;

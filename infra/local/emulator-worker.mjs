@@ -18,7 +18,13 @@ async function start() {
     await once(server, 'listening');
     return { port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
   }
-  const s3rver = new S3rver({ address: '127.0.0.1', port: options.port, silent: true, directory: options.directory, configureBuckets: [{ name: options.bucket }] });
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: options.port,
+    silent: true,
+    directory: options.directory,
+    configureBuckets: [{ name: options.bucket }],
+  });
   // Every request reaches the files through this one object (./s3-store.mjs says why).
   const store = new LocalS3Store(options.directory);
   s3rver.store = s3rver.context.store = store;
@@ -86,7 +92,12 @@ start().then(
       await emulator.close();
       parentPort.close();
     });
-    parentPort.postMessage({ type: 'listening', port: emulator.port, threadId: linuxThreadId(), setAside: emulator.setAside });
+    parentPort.postMessage({
+      type: 'listening',
+      port: emulator.port,
+      threadId: linuxThreadId(),
+      setAside: emulator.setAside,
+    });
   },
   (error) => parentPort.postMessage({ type: 'failed', error: String(error?.message ?? error) }),
 );

@@ -6,8 +6,8 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
-  ResourceNotFoundException,
   type DynamoDBClient,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { TABLE_SCHEMA } from '../../functions/adapters/table-schema';
@@ -60,7 +60,9 @@ async function startThread(
   options: Record<string, unknown>,
   onError: (error: Error) => void = (error) => console.error(error),
 ): Promise<EmulatorThread> {
-  const worker = new Worker(new URL('./emulator-worker.mjs', pathToFileURL(__filename)), { workerData: { kind, options } });
+  const worker = new Worker(new URL('./emulator-worker.mjs', pathToFileURL(__filename)), {
+    workerData: { kind, options },
+  });
   type Listening = { port: number; threadId?: number; setAside?: SetAsideObject[] };
   const { port, threadId, setAside } = await new Promise<Listening>((resolve, reject) => {
     const failed = (reason: string) => reject(new Error(`${kind} did not start: ${reason}`));
@@ -105,18 +107,26 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   await mkdir(options.s3Directory, { recursive: true });
   if (options.dynamoDirectory) await mkdir(options.dynamoDirectory, { recursive: true });
 
-  const dynamo = await startThread('dynalite', { path: options.dynamoDirectory, port: options.dynamoPort }, options.onError);
+  const dynamo = await startThread(
+    'dynalite',
+    { path: options.dynamoDirectory, port: options.dynamoPort },
+    options.onError,
+  );
   // How many object events this thread has taken; s3rver's thread waits on it (emulator-worker.mjs).
   const eventsTaken = new Int32Array(new SharedArrayBuffer(4));
   let s3: EmulatorThread;
   try {
-    s3 = await startThread('s3rver', {
-      port: options.s3Port,
-      directory: options.s3Directory,
-      damagedDirectory: options.s3DamagedDirectory ?? `${options.s3Directory}-damaged`,
-      bucket: options.bucket,
-      eventsTaken: eventsTaken.buffer,
-    }, options.onError);
+    s3 = await startThread(
+      's3rver',
+      {
+        port: options.s3Port,
+        directory: options.s3Directory,
+        damagedDirectory: options.s3DamagedDirectory ?? `${options.s3Directory}-damaged`,
+        bucket: options.bucket,
+        eventsTaken: eventsTaken.buffer,
+      },
+      options.onError,
+    );
   } catch (error) {
     await dynamo.stop();
     throw error;

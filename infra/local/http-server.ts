@@ -55,9 +55,10 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   headers['x-forwarded-for'] = request.socket.remoteAddress ?? '127.0.0.1';
   const domainName = ownDomainName(request.socket.localPort, headers.host);
   const queryStringParameters: Record<string, string> = {};
-  if (rawQueryString) for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
-  }
+  if (rawQueryString)
+    for (const [name, value] of new URLSearchParams(rawQueryString)) {
+      queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+    }
   const key = routeKey(method, match.route);
   const now = Date.now();
   const event: APIGatewayProxyEventV2 = {

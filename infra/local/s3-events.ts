@@ -50,13 +50,15 @@ export class S3EventBridge {
     while (this.running < limit && this.waiting.length > 0) {
       const event = this.waiting.shift()!;
       this.running++;
-      void this.deliver(event).catch((error) => this.options.onDeadLetter?.(event, error)).finally(() => {
-        this.running--;
-        this.startNext();
-        if (this.running === 0 && this.waiting.length === 0) {
-          for (const resolve of this.idleWaiters.splice(0)) resolve();
-        }
-      });
+      void this.deliver(event)
+        .catch((error) => this.options.onDeadLetter?.(event, error))
+        .finally(() => {
+          this.running--;
+          this.startNext();
+          if (this.running === 0 && this.waiting.length === 0) {
+            for (const resolve of this.idleWaiters.splice(0)) resolve();
+          }
+        });
     }
   }
 
@@ -93,7 +95,7 @@ export class S3EventBridge {
       } catch (error) {
         if (attempt >= retries) {
           if (this.options.deadLetterFile) {
-            await appendFile(this.options.deadLetterFile, JSON.stringify({ event, error: String(error) }) + '\n');
+            await appendFile(this.options.deadLetterFile, `${JSON.stringify({ event, error: String(error) })}\n`);
           }
           this.options.onDeadLetter?.(event, error);
           return;

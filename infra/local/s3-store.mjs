@@ -32,9 +32,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 import S3Error from 's3rver/lib/models/error.js';
 import S3Object from 's3rver/lib/models/object.js';
+import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 
 const OBJECT = '._S3rver_object';
 const METADATA = '._S3rver_metadata.json';
@@ -60,19 +60,27 @@ function s3Order(a, b) {
 export function refuseUnstorableKey(key) {
   const keyBytes = Buffer.byteLength(key);
   if (keyBytes > KEY_MAX) {
-    throw new S3Error('KeyTooLongError', `Your key is too long: ${keyBytes} bytes, where S3 allows ${KEY_MAX}.`, { Size: keyBytes, MaxSizeAllowed: KEY_MAX });
+    throw new S3Error('KeyTooLongError', `Your key is too long: ${keyBytes} bytes, where S3 allows ${KEY_MAX}.`, {
+      Size: keyBytes,
+      MaxSizeAllowed: KEY_MAX,
+    });
   }
   const parts = key.split('/');
   const last = parts.pop();
   for (const part of parts) {
     if (part === '' || part === '.' || part === '..') {
-      throw new S3Error('InvalidArgument', `The local S3 cannot store this key: it keeps keys as files, and a folder part that is empty, "." or ".." would name another key's files.`, { ArgumentName: 'key', ArgumentValue: key });
+      throw new S3Error(
+        'InvalidArgument',
+        `The local S3 cannot store this key: it keeps keys as files, and a folder part that is empty, "." or ".." would name another key's files.`,
+        { ArgumentName: 'key', ArgumentValue: key },
+      );
     }
     const bytes = Buffer.byteLength(part);
     if (bytes > NAME_MAX) throw tooLongForFiles(bytes, NAME_MAX, 'a part of it before a slash');
   }
   const lastBytes = Buffer.byteLength(last);
-  if (lastBytes > NAME_MAX - NAME_ADDED) throw tooLongForFiles(lastBytes, NAME_MAX - NAME_ADDED, 'its part after the last slash');
+  if (lastBytes > NAME_MAX - NAME_ADDED)
+    throw tooLongForFiles(lastBytes, NAME_MAX - NAME_ADDED, 'its part after the last slash');
 }
 
 function tooLongForFiles(bytes, limit, which) {
@@ -137,7 +145,8 @@ async function syncFolder(path) {
 /** Makes a folder and its missing parents; a new folder's name is an entry in its parent, synced too. */
 async function makeFolder(path) {
   const first = await mkdir(path, { recursive: true });
-  for (let folder = path; first && folder !== dirname(first); folder = dirname(folder)) await syncFolder(dirname(folder));
+  for (let folder = path; first && folder !== dirname(first); folder = dirname(folder))
+    await syncFolder(dirname(folder));
 }
 
 /** Writes a whole file in one step: temp file, sync, rename, sync the folder. */
@@ -163,7 +172,9 @@ function parseMetadata(bytes) {
 /** The headers s3rver keeps with an object (its own list and x-amz-meta-*). */
 function storedHeaders(headers) {
   return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => S3Object.ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')),
+    Object.entries(headers).filter(
+      ([name]) => S3Object.ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-'),
+    ),
   );
 }
 
@@ -194,7 +205,11 @@ export class LocalS3Store extends FilesystemStore {
       await makeFolder(dirname(objectPath));
       const { size, md5 } = await writeTemp(objectPath, id, content);
       // The ETag goes in the metadata, so the two files say everything (s3rver kept a third).
-      await writeTemp(metadataPath, id, JSON.stringify({ ...storedHeaders(headers), etag: JSON.stringify(md5) }, null, 2));
+      await writeTemp(
+        metadataPath,
+        id,
+        JSON.stringify({ ...storedHeaders(headers), etag: JSON.stringify(md5) }, null, 2),
+      );
       await this.#inTurn(bucket, key, async () => {
         await rename(tempPath(objectPath, id), objectPath);
         committed = true;
@@ -205,9 +220,16 @@ export class LocalS3Store extends FilesystemStore {
       return { size, md5 };
     } catch (error) {
       // Before the commit the temp files are dropped; after it, recover() finishes the write.
-      if (!committed) await Promise.all([unlinkIfPresent(tempPath(objectPath, id)), unlinkIfPresent(tempPath(metadataPath, id))]).catch(() => {});
+      if (!committed)
+        await Promise.all([
+          unlinkIfPresent(tempPath(objectPath, id)),
+          unlinkIfPresent(tempPath(metadataPath, id)),
+        ]).catch(() => {});
       if (error.code === 'ENAMETOOLONG') {
-        throw new S3Error('KeyTooLongError', `Your key is too long for the local S3: the file system here refused a file name this long. S3 itself allows keys of up to ${KEY_MAX} bytes.`);
+        throw new S3Error(
+          'KeyTooLongError',
+          `Your key is too long for the local S3: the file system here refused a file name this long. S3 itself allows keys of up to ${KEY_MAX} bytes.`,
+        );
       }
       throw error;
     }
@@ -349,7 +371,10 @@ export class LocalS3Store extends FilesystemStore {
     const children = [];
     for (const entry of entries) {
       if (entry.isDirectory() && !(base === '' && entry.name === UPLOADS)) {
-        children.push({ key: `${base}${FilesystemStore.decodeKeyPath(entry.name)}/`, folder: join(folder, entry.name) });
+        children.push({
+          key: `${base}${FilesystemStore.decodeKeyPath(entry.name)}/`,
+          folder: join(folder, entry.name),
+        });
       } else if (entry.isFile() && entry.name.endsWith(OBJECT)) {
         children.push({ key: base + FilesystemStore.decodeKeyPath(entry.name.slice(0, -OBJECT.length)) });
       }
@@ -360,7 +385,8 @@ export class LocalS3Store extends FilesystemStore {
       const afterStart = s3Order(child.key, bounds.startAfter) > 0;
       if (child.folder) {
         const mayHoldPrefix = child.key.startsWith(bounds.prefix) || bounds.prefix.startsWith(child.key);
-        if (mayHoldPrefix && (afterStart || bounds.startAfter.startsWith(child.key))) yield* this.#keysInOrder(child.folder, child.key, bounds);
+        if (mayHoldPrefix && (afterStart || bounds.startAfter.startsWith(child.key)))
+          yield* this.#keysInOrder(child.folder, child.key, bounds);
       } else if (afterStart && child.key.startsWith(bounds.prefix)) {
         yield child.key;
       }
@@ -403,7 +429,12 @@ export class LocalS3Store extends FilesystemStore {
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (error) {
-      setAside.push({ bucket, key: base, reason: `folder could not be read, left in place: ${error.message}`, files: [] });
+      setAside.push({
+        bucket,
+        key: base,
+        reason: `folder could not be read, left in place: ${error.message}`,
+        files: [],
+      });
       return;
     }
     const files = new Set(entries.filter((entry) => entry.isFile()).map((entry) => entry.name));
@@ -431,10 +462,19 @@ export class LocalS3Store extends FilesystemStore {
           await syncFolder(folder);
           files.add(only.final);
         } else {
-          await report(name, temps.map(({ temp }) => temp), 'an upload cut short before it was answered (its temp files)');
+          await report(
+            name,
+            temps.map(({ temp }) => temp),
+            'an upload cut short before it was answered (its temp files)',
+          );
         }
       } catch (error) {
-        setAside.push({ bucket, key: base + name, reason: `could not be checked, left in place: ${error.message}`, files: [] });
+        setAside.push({
+          bucket,
+          key: base + name,
+          reason: `could not be checked, left in place: ${error.message}`,
+          files: [],
+        });
       }
     }
 
@@ -447,7 +487,10 @@ export class LocalS3Store extends FilesystemStore {
     }
     const problemOf = async (name, names) => {
       const hasObject = names.includes(name + OBJECT);
-      if (!names.includes(name + METADATA)) return hasObject ? 'object without metadata: an upload (or a delete) cut short' : 'files left without an object';
+      if (!names.includes(name + METADATA))
+        return hasObject
+          ? 'object without metadata: an upload (or a delete) cut short'
+          : 'files left without an object';
       const { problem } = parseMetadata(await readFile(join(folder, name + METADATA)));
       return problem ?? (hasObject ? undefined : 'metadata without its object');
     };
@@ -467,7 +510,13 @@ export class LocalS3Store extends FilesystemStore {
 
     for (const entry of entries) {
       if (entry.isDirectory() && !(base === '' && entry.name === UPLOADS)) {
-        await this.#recoverFolder(bucket, join(folder, entry.name), `${base}${FilesystemStore.decodeKeyPath(entry.name)}/`, aside, setAside);
+        await this.#recoverFolder(
+          bucket,
+          join(folder, entry.name),
+          `${base}${FilesystemStore.decodeKeyPath(entry.name)}/`,
+          aside,
+          setAside,
+        );
       }
     }
   }

@@ -19,7 +19,7 @@ import { POSTS_PREFIX } from '../../functions/config-names';
 import { inParallel } from '../../functions/core/in-parallel';
 import type { FeedRef } from '../../functions/core/post';
 import { encodePath, feedPath } from '../../functions/core/urls';
-import { startLocalStack, type LocalStack } from './local-stack';
+import { type LocalStack, startLocalStack } from './local-stack';
 
 export interface SoakOptions {
   seconds: number;
@@ -63,10 +63,18 @@ interface SoakPost {
 
 function soakPost(index: number): SoakPost {
   const infoCode = `NW2023${String(index).padStart(10, '0')}`;
-  const categories = [CATEGORIES[index % CATEGORIES.length], ...(index % 4 === 0 ? [CATEGORIES[(index + 1) % CATEGORIES.length]] : [])];
-  const tags = [TAGS[index % TAGS.length], TAGS[(index * 3 + 1) % TAGS.length]].filter((tag, i, all) => all.indexOf(tag) === i);
+  const categories = [
+    CATEGORIES[index % CATEGORIES.length],
+    ...(index % 4 === 0 ? [CATEGORIES[(index + 1) % CATEGORIES.length]] : []),
+  ];
+  const tags = [TAGS[index % TAGS.length], TAGS[(index * 3 + 1) % TAGS.length]].filter(
+    (tag, i, all) => all.indexOf(tag) === i,
+  );
   const minute = new Date(Date.UTC(2023, 0, 1) + index * 60_000).toISOString().slice(0, 16).replace('T', ' ');
-  const paragraphs = Array.from({ length: 6 }, (_, p) => `<p>第${p + 1}段：成都日报记者报道，第 ${index} 篇稿件的正文内容，用于压力测试。</p>`).join('\n');
+  const paragraphs = Array.from(
+    { length: 6 },
+    (_, p) => `<p>第${p + 1}段：成都日报记者报道，第 ${index} 篇稿件的正文内容，用于压力测试。</p>`,
+  ).join('\n');
   const text = [
     '---',
     `title: "压力测试 ${index}: Tom & Jerry <load>"`,
@@ -97,7 +105,9 @@ function describeRef(ref: FeedRef): string {
 
 async function upload(stack: LocalStack, posts: SoakPost[], concurrency: number): Promise<void> {
   await inParallel(posts, concurrency, async (post) => {
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: post.key, Body: post.text, ContentType: 'text/markdown' }));
+    await stack.s3.send(
+      new PutObjectCommand({ Bucket: stack.bucket, Key: post.key, Body: post.text, ContentType: 'text/markdown' }),
+    );
   });
 }
 
@@ -109,8 +119,14 @@ interface Targets {
 }
 
 async function targetsOf(stack: LocalStack, seeds: SoakPost[]): Promise<Targets> {
-  const refs: FeedRef[] = [{ kind: 'site' }, ...CATEGORIES.map((name) => ({ kind: 'category' as const, name })), ...TAGS.map((name) => ({ kind: 'tag' as const, name }))];
-  const feeds = refs.flatMap((ref) => (['rss', 'atom', 'json'] as const).map((format) => encodePath(feedPath(ref, format))));
+  const refs: FeedRef[] = [
+    { kind: 'site' },
+    ...CATEGORIES.map((name) => ({ kind: 'category' as const, name })),
+    ...TAGS.map((name) => ({ kind: 'tag' as const, name })),
+  ];
+  const feeds = refs.flatMap((ref) =>
+    (['rss', 'atom', 'json'] as const).map((format) => encodePath(feedPath(ref, format))),
+  );
   const entries = await stack.store.queryFeed({ kind: 'site' }, seeds.length);
   const pages = [
     '/',
@@ -159,7 +175,13 @@ export async function runSoak(options: SoakOptions, progress: (line: string) => 
     if (level === 'error') errorLogs.push(`${message} ${JSON.stringify(fields)}`.slice(0, 500));
   });
   const dataDir = await mkdtemp(join(tmpdir(), 'publishing-soak-'));
-  const stack = await startLocalStack({ dataDir, port: 0, s3Port: 0, dynamoPort: 0, onError: (error) => errorLogs.push(String(error)) });
+  const stack = await startLocalStack({
+    dataDir,
+    port: 0,
+    s3Port: 0,
+    dynamoPort: 0,
+    onError: (error) => errorLogs.push(String(error)),
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   try {
     const posts = Array.from({ length: options.posts }, (_, index) => soakPost(index));
@@ -180,36 +202,45 @@ export async function runSoak(options: SoakOptions, progress: (line: string) => 
     const uploadStarted = Date.now();
     const uploading = upload(stack, posts.slice(seeds.length), 4).then(() => stack.idle());
     let ingestSeconds = 0;
-    void uploading.then(() => { ingestSeconds = (Date.now() - uploadStarted) / 1000; }, () => {});
-    progress(`${options.connections} connections for ${options.seconds} s while ${posts.length - seeds.length} more posts are uploaded`);
+    void uploading.then(
+      () => {
+        ingestSeconds = (Date.now() - uploadStarted) / 1000;
+      },
+      () => {},
+    );
+    progress(
+      `${options.connections} connections for ${options.seconds} s while ${posts.length - seeds.length} more posts are uploaded`,
+    );
 
     const loadStarted = Date.now();
     const deadline = loadStarted + options.seconds * 1000;
     const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
-    await Promise.all(Array.from({ length: options.connections }, async () => {
-      while (Date.now() < deadline) {
-        const roll = Math.random();
-        const path = roll < 0.7 ? pick(targets.feeds) : roll < 0.9 ? pick(targets.pages) : pick(targets.shareLinks);
-        const headers: Record<string, string> = {};
-        const etag = etags.get(path);
-        if (roll < 0.7 && etag && Math.random() < 0.5) headers['if-none-match'] = etag;
-        const started = performance.now();
-        try {
-          const response = await request(agent, stack.url + path, headers);
-          latencies.push(performance.now() - started);
-          const status = response.statusCode ?? 0;
-          count(String(status));
-          if (status >= 500) errors++;
-          if (![200, 301, 304].includes(status) && unexpected.length < 20) unexpected.push(`${status} ${path}`);
-          const tag = response.headers.etag;
-          if (status === 200 && typeof tag === 'string') etags.set(path, tag);
-        } catch (error) {
-          errors++;
-          connectionErrors++;
-          count(`connection error: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    await Promise.all(
+      Array.from({ length: options.connections }, async () => {
+        while (Date.now() < deadline) {
+          const roll = Math.random();
+          const path = roll < 0.7 ? pick(targets.feeds) : roll < 0.9 ? pick(targets.pages) : pick(targets.shareLinks);
+          const headers: Record<string, string> = {};
+          const etag = etags.get(path);
+          if (roll < 0.7 && etag && Math.random() < 0.5) headers['if-none-match'] = etag;
+          const started = performance.now();
+          try {
+            const response = await request(agent, stack.url + path, headers);
+            latencies.push(performance.now() - started);
+            const status = response.statusCode ?? 0;
+            count(String(status));
+            if (status >= 500) errors++;
+            if (![200, 301, 304].includes(status) && unexpected.length < 20) unexpected.push(`${status} ${path}`);
+            const tag = response.headers.etag;
+            if (status === 200 && typeof tag === 'string') etags.set(path, tag);
+          } catch (error) {
+            errors++;
+            connectionErrors++;
+            count(`connection error: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+          }
         }
-      }
-    }));
+      }),
+    );
     const elapsed = (Date.now() - loadStarted) / 1000;
     progress(`load done in ${elapsed.toFixed(1)} s; waiting for ingest to finish`);
     await uploading;
@@ -257,7 +288,9 @@ export function describeReport(report: SoakReport, options: SoakOptions): string
     `soak: ${options.seconds} s, ${options.connections} connections, ${report.postsUploaded} posts uploaded`,
     `  requests:    ${report.requests} (${report.requestsPerSecond.toFixed(0)} req/s)`,
     `  latency:     p50 ${report.p50Ms.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms`,
-    `  statuses:    ${Object.entries(report.statuses).map(([status, n]) => `${status}: ${n}`).join(', ')}`,
+    `  statuses:    ${Object.entries(report.statuses)
+      .map(([status, n]) => `${status}: ${n}`)
+      .join(', ')}`,
     `  errors:      ${report.errors} (5xx and connection errors)`,
     `  ingest:      ${report.postsDuringLoad} posts uploaded under load, all ingested ${report.ingestSeconds.toFixed(1)} s after the first of them`,
     `  missing:     ${report.missing.length} (post → feed pairs not found)`,
@@ -283,7 +316,11 @@ if (require.main === module) {
   // The SDK warns on Node 20 at every start; it is not something a user of this command can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const args = process.argv.slice(2);
-  const options = { seconds: option(args, 'seconds', 60), connections: option(args, 'connections', 64), posts: option(args, 'posts', 1000) };
+  const options = {
+    seconds: option(args, 'seconds', 60),
+    connections: option(args, 'connections', 64),
+    posts: option(args, 'posts', 1000),
+  };
   runSoak(options, (line) => console.log(line)).then(
     (report) => {
       console.log(describeReport(report, options));

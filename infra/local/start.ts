@@ -9,9 +9,9 @@ import { resolve } from 'node:path';
 import { setLogSink } from '../../functions/adapters/logger';
 import { listObjects, s3ObjectReader } from '../../functions/adapters/s3-objects';
 import { ENV, POSTS_PREFIX } from '../../functions/config-names';
-import { describeSummary, reindex } from '../../functions/core/reindex';
 import type { FeedRef } from '../../functions/core/post';
-import { FEED_FORMATS, absoluteUrl, feedPagePath, feedPath, shareLinkPath } from '../../functions/core/urls';
+import { describeSummary, reindex } from '../../functions/core/reindex';
+import { absoluteUrl, FEED_FORMATS, feedPagePath, feedPath, shareLinkPath } from '../../functions/core/urls';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { dataPaths } from './emulators';
 import { startLocalStack } from './local-stack';
@@ -36,8 +36,19 @@ function port(name: string, fallback: number): number {
 
 // Every setting the stack takes as context (infra/stack.ts), so both run with the same configuration.
 const SITE_SETTINGS = [
-  ENV.siteUrl, ENV.siteTitle, ENV.siteDescription, ENV.siteLanguage, ENV.idAuthority, ENV.feedLength, ENV.feedMaxBytes,
-  ENV.maxAgeSeconds, ENV.archiveMaxAgeSeconds, ENV.feedVersionCacheMs, ENV.websubHub, ENV.feedAliases, ENV.displayNames,
+  ENV.siteUrl,
+  ENV.siteTitle,
+  ENV.siteDescription,
+  ENV.siteLanguage,
+  ENV.idAuthority,
+  ENV.feedLength,
+  ENV.feedMaxBytes,
+  ENV.maxAgeSeconds,
+  ENV.archiveMaxAgeSeconds,
+  ENV.feedVersionCacheMs,
+  ENV.websubHub,
+  ENV.feedAliases,
+  ENV.displayNames,
 ];
 
 const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts];
@@ -47,7 +58,9 @@ function portInUse(error: unknown, ports: Record<string, number>): Error | undef
   const taken = /EADDRINUSE\b.*?:(\d+)\b/.exec(error instanceof Error ? error.message : String(error));
   const setting = taken && Object.entries(ports).find(([, value]) => value === Number(taken[1]))?.[0];
   if (!setting) return undefined;
-  return new Error(`port ${taken[1]} (${setting}) is already in use, perhaps by another npm start: stop it, or set ${setting} to a free port (${setting}=0 takes any)`);
+  return new Error(
+    `port ${taken[1]} (${setting}) is already in use, perhaps by another npm start: stop it, or set ${setting} to a free port (${setting}=0 takes any)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -58,19 +71,33 @@ async function main(): Promise<void> {
 
   setLogSink((level, message, fields) => {
     if (message === 'post refused') console.log(`  refused   ${fields.key}: ${fields.error}`);
-    else if (message.startsWith('post ')) console.log(`  ${String(fields.result).padEnd(9)} ${fields.key}${fields.path ? ` → ${fields.path}` : ''}${fields.reason ? ` (${fields.reason})` : ''}`);
+    else if (message.startsWith('post '))
+      console.log(
+        `  ${String(fields.result).padEnd(9)} ${fields.key}${fields.path ? ` → ${fields.path}` : ''}${fields.reason ? ` (${fields.reason})` : ''}`,
+      );
     else (level === 'error' ? console.error : console.log)(`  ${level}: ${message} ${JSON.stringify(fields)}`);
   });
 
   console.log(`Starting the local stack (data in ${dataDir})…`);
-  const ports = { PORT: port('PORT', 3000), S3_PORT: port('S3_PORT', 4569), DYNAMODB_PORT: port('DYNAMODB_PORT', 4567) };
-  const stack = await startLocalStack({ dataDir, port: ports.PORT, s3Port: ports.S3_PORT, dynamoPort: ports.DYNAMODB_PORT, env })
-    .catch((error: unknown) => {
-      throw portInUse(error, ports) ?? error;
-    });
+  const ports = {
+    PORT: port('PORT', 3000),
+    S3_PORT: port('S3_PORT', 4569),
+    DYNAMODB_PORT: port('DYNAMODB_PORT', 4567),
+  };
+  const stack = await startLocalStack({
+    dataDir,
+    port: ports.PORT,
+    s3Port: ports.S3_PORT,
+    dynamoPort: ports.DYNAMODB_PORT,
+    env,
+  }).catch((error: unknown) => {
+    throw portInUse(error, ports) ?? error;
+  });
   // Damaged objects (an upload cut short by a crash) were moved out of the bucket, not deleted.
   if (stack.setAside.length > 0) {
-    console.log(`  ${stack.setAside.length} damaged object(s) set aside in ${dataPaths(dataDir).s3Damaged} (moved there, not deleted):`);
+    console.log(
+      `  ${stack.setAside.length} damaged object(s) set aside in ${dataPaths(dataDir).s3Damaged} (moved there, not deleted):`,
+    );
     for (const object of stack.setAside) console.log(`  set aside ${object.bucket}/${object.key}: ${object.reason}`);
   }
 
@@ -94,7 +121,9 @@ async function main(): Promise<void> {
     manifestFile: dataPaths(dataDir).contentManifest,
   });
   await stack.idle();
-  console.log(`  ${synced.uploaded.length} uploaded, ${synced.unchanged.length} unchanged, ${synced.deleted.length} deleted`);
+  console.log(
+    `  ${synced.uploaded.length} uploaded, ${synced.unchanged.length} unchanged, ${synced.deleted.length} deleted`,
+  );
 
   // Events lost when the stack stopped abruptly, and objects written while it was down, leave
   // the table behind the bucket: the same reconciliation as `npm run reindex` catches up.
@@ -119,7 +148,8 @@ async function main(): Promise<void> {
   const [newest] = await stack.store.queryFeed({ kind: 'site' }, 1);
   const feeds = (ref: FeedRef) => FEED_FORMATS.map((format) => absoluteUrl(base, feedPath(ref, format))).join('  ');
   console.log(`\nSite:        ${base}/`);
-  if (publicUrl) console.log(`             stands for ${publicUrl.replace(/\/+$/, '')}/ (SITE_URL), where pages and feeds link`);
+  if (publicUrl)
+    console.log(`             stands for ${publicUrl.replace(/\/+$/, '')}/ (SITE_URL), where pages and feeds link`);
   console.log(`Subscribe:   ${base}/feeds.opml  (every category and tag feed, for a feed reader)`);
   console.log(`All posts:   ${feeds({ kind: 'site' })}`);
   for (const { name, count } of categories) {
@@ -135,8 +165,12 @@ async function main(): Promise<void> {
   if (newest) console.log(`Share link:  ${absoluteUrl(base, shareLinkPath(newest.shortCode))}  (${newest.title})`);
   const seed = await stack.store.getShareLink('NW202201122244036113');
   if (seed) console.log(`Legacy link: ${base}/html_News/NewsShare.html?infoCode=NW202201122244036113`);
-  console.log(`\nS3 endpoint: ${stack.s3Endpoint}  bucket: ${stack.bucket}  (credentials S3RVER/S3RVER, path-style; keys under posts/)`);
-  console.log(`  e.g. AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${stack.s3Endpoint} s3 cp my-post.md s3://${stack.bucket}/posts/`);
+  console.log(
+    `\nS3 endpoint: ${stack.s3Endpoint}  bucket: ${stack.bucket}  (credentials S3RVER/S3RVER, path-style; keys under posts/)`,
+  );
+  console.log(
+    `  e.g. AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${stack.s3Endpoint} s3 cp my-post.md s3://${stack.bucket}/posts/`,
+  );
   console.log('Ready. Press Ctrl-C to stop.');
 }
 

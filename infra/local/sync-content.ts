@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import {
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { POSTS_PREFIX } from '../../functions/config-names';
 
 export interface SyncSummary {
@@ -51,7 +46,7 @@ export async function syncContent(options: {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     summary.deleted.push(key);
   }
-  await writeFile(manifestFile, JSON.stringify([...keys].sort(), null, 2) + '\n');
+  await writeFile(manifestFile, `${JSON.stringify([...keys].sort(), null, 2)}\n`);
   return summary;
 }
 
@@ -60,7 +55,13 @@ export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
   return entries
     .map((entry) => ({ entry, path: join(entry.parentPath, entry.name) }))
-    .filter(({ entry, path }) => entry.isFile() && !relative(dir, path).split(sep).some((part) => part.startsWith('.')))
+    .filter(
+      ({ entry, path }) =>
+        entry.isFile() &&
+        !relative(dir, path)
+          .split(sep)
+          .some((part) => part.startsWith('.')),
+    )
     .map(({ path }) => path)
     .sort();
 }
@@ -79,7 +80,9 @@ export async function listETags(s3: S3Client, bucket: string): Promise<Map<strin
   const etags = new Map<string, string>();
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: POSTS_PREFIX, ContinuationToken: token }));
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: POSTS_PREFIX, ContinuationToken: token }),
+    );
     for (const object of page.Contents ?? []) {
       if (object.Key && object.ETag) etags.set(object.Key, object.ETag.replace(/"/g, ''));
     }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/local-stack';
 import { publishSampleContent, startTestStack } from '../support/local-stack';
@@ -18,14 +18,23 @@ const policyViolations: string[] = [];
 beforeAll(async () => {
   // A missing browser fails the suite: skipping would let CI pass without ever running it.
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (as npm test does when it runs as root) to run the browser test`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (as npm test does when it runs as root) to run the browser test`,
+    );
   }
   [stack, browser] = await Promise.all([
     startTestStack(),
     chromium.launch({
       executablePath: CHROMIUM,
       // Playwright adds --headless, --no-sandbox and a fresh profile; these keep Chromium off the (closed) network.
-      args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     }),
   ]);
   await publishSampleContent(stack);

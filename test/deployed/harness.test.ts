@@ -41,7 +41,10 @@ function fakeFunction(memorySize = 256): DeployedFunction {
 
 const twins: LambdaTwin[] = [];
 function twin(options: { memorySize?: number; timeoutMs?: number } = {}): LambdaTwin {
-  const started = new LambdaTwin(fakeFunction(options.memorySize), { extraEnvironment: { EXTRA: 'endpoint' }, timeoutMs: options.timeoutMs });
+  const started = new LambdaTwin(fakeFunction(options.memorySize), {
+    extraEnvironment: { EXTRA: 'endpoint' },
+    timeoutMs: options.timeoutMs,
+  });
   twins.push(started);
   return started;
 }
@@ -74,7 +77,11 @@ describe('the Lambda stand-in of test/deployed', () => {
     const lambda = twin();
     const thrown = await lambda.invoke({ kind: 'throw' });
     expect(thrown).toMatchObject({ outcome: 'error', error: { name: 'NotThere', message: 'no such thing' } });
-    expect(await lambda.invoke({ kind: 'echo' })).toMatchObject({ outcome: 'result', pid: thrown.pid, result: { invocations: 2 } });
+    expect(await lambda.invoke({ kind: 'echo' })).toMatchObject({
+      outcome: 'result',
+      pid: thrown.pid,
+      result: { invocations: 2 },
+    });
   });
 
   it('kills an invocation that outlives the timeout, and starts the next one cold', async () => {
@@ -104,7 +111,9 @@ describe('the Lambda stand-in of test/deployed', () => {
 
   it('runs in the asset folder with the template environment, the Lambda variables and no NODE_PATH', async () => {
     const lambda = twin();
-    const { result } = (await lambda.invoke({ kind: 'environment' })) as { result: { cwd: string; env: Record<string, string> } };
+    const { result } = (await lambda.invoke({ kind: 'environment' })) as {
+      result: { cwd: string; env: Record<string, string> };
+    };
     expect(result.cwd).toBe(dir);
     expect(result.env).toMatchObject({
       SOMETHING: 'from the template',

@@ -5,8 +5,8 @@ import type { IngestOutcome } from '../../functions/core/ingest';
 import { encodePath } from '../../functions/core/urls';
 import { REPO_ROOT } from '../../infra/constructs/bundling';
 import { gatewayPath } from '../../infra/local/http-server';
-import { DOMAIN, fixture, httpApiEvent, type ClientRequest, type ClientResponse } from './support/events';
-import { deliver, describeInvocation, request, startTwin, VersionedKey, type Twin } from './support/twin';
+import { type ClientRequest, type ClientResponse, DOMAIN, fixture, httpApiEvent } from './support/events';
+import { deliver, describeInvocation, request, startTwin, type Twin, VersionedKey } from './support/twin';
 
 // The http function as deployed (the bundle in cdk.out every HTTP API route integrates), asked
 // with payload 2.0 events as HTTP API builds them from a client's request: every route with GET,
@@ -18,7 +18,12 @@ const routeKeysAsked = new Set<string>();
 
 const SEED_PATH = '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html';
 const SEED_ID = 'NW202201122244036113';
-const CONTENT = ['000_7402dedd91baa3ec.txt', '2022-01-13-metro-line-opens.md', '2022-01-14-tianfu-art-park.html', '2022-01-16-english-brief.md'];
+const CONTENT = [
+  '000_7402dedd91baa3ec.txt',
+  '2022-01-13-metro-line-opens.md',
+  '2022-01-14-tianfu-art-park.html',
+  '2022-01-16-english-brief.md',
+];
 const CHINESE_KEY = 'posts/2022-02-11-成都 夜景.md';
 let chinesePath: string;
 let seedShortCode: string;
@@ -30,7 +35,10 @@ beforeAll(async () => {
     await publish(key, readFileSync(join(REPO_ROOT, 'content/posts', name), 'utf8'));
   }
   const chinese = new VersionedKey(CHINESE_KEY);
-  chinesePath = await publish(chinese, '---\ntitle: 成都夜景\ndate: 2022-02-11 20:00:00 +0800\ncategories: 城市\ntags: [夜景]\n---\n锦江两岸灯火通明。\n');
+  chinesePath = await publish(
+    chinese,
+    '---\ntitle: 成都夜景\ndate: 2022-02-11 20:00:00 +0800\ncategories: 城市\ntags: [夜景]\n---\n锦江两岸灯火通明。\n',
+  );
   seedShortCode = (await twin.store.getPost(SEED_ID))!.shortCode!;
 }, 300_000);
 
@@ -74,27 +82,38 @@ const PAGES: Array<[what: string, target: string, contentType: string]> = [
 ];
 
 describe('every route: GET, HEAD and conditional GET', () => {
-  it.each(PAGES)('%s (%s) answers 200, HEAD the same headers with the GET body length, If-None-Match 304', async (_what, target, contentType) => {
-    const get = await ask({ target });
-    expect(get.status, get.body.slice(0, 300)).toBe(200);
-    expect(get.headers['content-type']).toBe(contentType);
-    expect(get.headers.etag).toMatch(/^"[^"]+"$/);
-    expect(Number(get.headers['content-length'])).toBe(Buffer.byteLength(get.body));
-    expect(Number(get.headers['content-length'])).toBeGreaterThan(0);
+  it.each(PAGES)(
+    '%s (%s) answers 200, HEAD the same headers with the GET body length, If-None-Match 304',
+    async (_what, target, contentType) => {
+      const get = await ask({ target });
+      expect(get.status, get.body.slice(0, 300)).toBe(200);
+      expect(get.headers['content-type']).toBe(contentType);
+      expect(get.headers.etag).toMatch(/^"[^"]+"$/);
+      expect(Number(get.headers['content-length'])).toBe(Buffer.byteLength(get.body));
+      expect(Number(get.headers['content-length'])).toBeGreaterThan(0);
 
-    const head = await ask({ method: 'HEAD', target });
-    expect(head.status).toBe(200);
-    expect(head.headers).toEqual(get.headers);
-    expect(head.body).toBe('');
+      const head = await ask({ method: 'HEAD', target });
+      expect(head.status).toBe(200);
+      expect(head.headers).toEqual(get.headers);
+      expect(head.body).toBe('');
 
-    const conditional = await ask({ target, headers: { 'If-None-Match': get.headers.etag } });
-    expect(conditional.status).toBe(304);
-    expect(conditional.headers.etag).toBe(get.headers.etag);
-    expect(conditional.body).toBe('');
-  });
+      const conditional = await ask({ target, headers: { 'If-None-Match': get.headers.etag } });
+      expect(conditional.status).toBe(304);
+      expect(conditional.headers.etag).toBe(get.headers.etag);
+      expect(conditional.body).toBe('');
+    },
+  );
 
   it('answers an unknown category, tag, page or cursor with 404, HEAD alike', async () => {
-    for (const target of ['/category/nonexistent.rss', '/category/nonexistent.html', tagPath('没有', 'atom'), '/2030/01/01/nothing.html', '/?before=bogus', '/feed.rss?before=bogus', '/category/chengduribao.txt']) {
+    for (const target of [
+      '/category/nonexistent.rss',
+      '/category/nonexistent.html',
+      tagPath('没有', 'atom'),
+      '/2030/01/01/nothing.html',
+      '/?before=bogus',
+      '/feed.rss?before=bogus',
+      '/category/chengduribao.txt',
+    ]) {
       const get = await ask({ target });
       expect(get.status, target).toBe(404);
       const head = await ask({ method: 'HEAD', target });
@@ -105,7 +124,10 @@ describe('every route: GET, HEAD and conditional GET', () => {
 
   it('serves the same page to a request with cookies and repeated headers (cookies arrive apart, as payload 2.0 puts them)', async () => {
     const plain = await ask({ target: SEED_PATH });
-    const client: ClientRequest = { target: SEED_PATH, headers: { Cookie: 'session=abc; theme=dark', Accept: ['text/html', 'application/xhtml+xml'] } };
+    const client: ClientRequest = {
+      target: SEED_PATH,
+      headers: { Cookie: 'session=abc; theme=dark', Accept: ['text/html', 'application/xhtml+xml'] },
+    };
     const event = httpApiEvent(client, twin.stack.routeKeys);
     expect(event.cookies).toEqual(['session=abc', 'theme=dark']);
     expect(event.headers.cookie).toBeUndefined();
@@ -127,7 +149,11 @@ describe('share links', () => {
   });
 
   it('the legacy link /html_News/NewsShare.html?infoCode=… answers 301 to the seed post, with other parameters too', async () => {
-    for (const query of [`infoCode=${SEED_ID}`, `infoCode=${SEED_ID}&from=groupmessage`, `from=timeline&infoCode=${SEED_ID}&isappinstalled=0`]) {
+    for (const query of [
+      `infoCode=${SEED_ID}`,
+      `infoCode=${SEED_ID}&from=groupmessage`,
+      `from=timeline&infoCode=${SEED_ID}&isappinstalled=0`,
+    ]) {
       const legacy = await ask({ target: `/html_News/NewsShare.html?${query}` });
       expect(legacy.status, query).toBe(301);
       expect(legacy.headers.location, query).toBe(`https://${DOMAIN}${SEED_PATH}`);
@@ -137,15 +163,25 @@ describe('share links', () => {
   });
 
   it('a legacy link with infoCode repeated (HTTP API joins the values with a comma) redirects by the first', async () => {
-    const client: ClientRequest = { target: `/html_News/NewsShare.html?infoCode=${SEED_ID}&infoCode=NW000000000000000000` };
-    expect(httpApiEvent(client, twin.stack.routeKeys).queryStringParameters).toEqual({ infoCode: `${SEED_ID},NW000000000000000000` });
+    const client: ClientRequest = {
+      target: `/html_News/NewsShare.html?infoCode=${SEED_ID}&infoCode=NW000000000000000000`,
+    };
+    expect(httpApiEvent(client, twin.stack.routeKeys).queryStringParameters).toEqual({
+      infoCode: `${SEED_ID},NW000000000000000000`,
+    });
     const legacy = await ask(client);
     expect(legacy.status).toBe(301);
     expect(legacy.headers.location).toBe(`https://${DOMAIN}${SEED_PATH}`);
   });
 
   it('an unknown code, or a legacy link without infoCode, answers 404', async () => {
-    for (const target of ['/s/ZZZZZZZ', '/s/not%20a%20code', '/html_News/NewsShare.html', '/html_News/NewsShare.html?infoCode=', '/html_News/NewsShare.html?infoCode=NW999']) {
+    for (const target of [
+      '/s/ZZZZZZZ',
+      '/s/not%20a%20code',
+      '/html_News/NewsShare.html',
+      '/html_News/NewsShare.html?infoCode=',
+      '/html_News/NewsShare.html?infoCode=NW999',
+    ]) {
       expect((await ask({ target })).status, target).toBe(404);
     }
   });
@@ -153,9 +189,13 @@ describe('share links', () => {
 
 describe('paths as HTTP API delivers them (decoded)', () => {
   it('gatewayPath, which builds rawPath and pathParameters here, agrees with every live HTTP API capture', () => {
-    const captures = fixture<Array<{ sentPath: string; httpAPIPath?: string; httpAPIRejected?: boolean }>>('apigw-v2-http-api-path-captures-voker.json');
+    const captures = fixture<Array<{ sentPath: string; httpAPIPath?: string; httpAPIRejected?: boolean }>>(
+      'apigw-v2-http-api-path-captures-voker.json',
+    );
     for (const capture of captures) {
-      expect(gatewayPath(capture.sentPath), capture.sentPath).toBe(capture.httpAPIRejected ? undefined : capture.httpAPIPath);
+      expect(gatewayPath(capture.sentPath), capture.sentPath).toBe(
+        capture.httpAPIRejected ? undefined : capture.httpAPIPath,
+      );
     }
   });
 
@@ -164,8 +204,10 @@ describe('paths as HTTP API delivers them (decoded)', () => {
     const event = httpApiEvent({ target: `${SEED_PATH}?a=1`, headers: { cookie: 'a=b' } }, twin.stack.routeKeys);
     expect(twin.stack.payloadFormatVersion).toBe('2.0');
     for (const field of Object.keys(event)) expect(documented, field).toHaveProperty([field]);
-    for (const field of Object.keys(event.requestContext)) expect(documented.requestContext, field).toHaveProperty([field]);
-    for (const field of Object.keys(event.requestContext.http)) expect(documented.requestContext.http, field).toHaveProperty([field]);
+    for (const field of Object.keys(event.requestContext))
+      expect(documented.requestContext, field).toHaveProperty([field]);
+    for (const field of Object.keys(event.requestContext.http))
+      expect(documented.requestContext.http, field).toHaveProperty([field]);
   });
 
   it('a Chinese post page is found from its percent-encoded path (decoded by HTTP API; pathParameters.proxy decoded too)', async () => {
@@ -184,7 +226,15 @@ describe('paths as HTTP API delivers them (decoded)', () => {
   it('a post page is found from pathParameters.proxy, whatever rawPath carries before it (a named stage: `/prod/…`)', async () => {
     // On a stage other than $default, rawPath starts with the stage's name; the route's proxy variable does not.
     const event = httpApiEvent({ target: encodePath(chinesePath) }, twin.stack.routeKeys);
-    const staged = { ...event, rawPath: `/prod${event.rawPath}`, requestContext: { ...event.requestContext, stage: 'prod', http: { ...event.requestContext.http, path: `/prod${event.rawPath}` } } };
+    const staged = {
+      ...event,
+      rawPath: `/prod${event.rawPath}`,
+      requestContext: {
+        ...event.requestContext,
+        stage: 'prod',
+        http: { ...event.requestContext.http, path: `/prod${event.rawPath}` },
+      },
+    };
     const invocation = await twin.http.invoke(staged);
     expect(invocation.outcome, describeInvocation(invocation)).toBe('result');
     expect((invocation as { result: { statusCode: number } }).result.statusCode).toBe(200);
@@ -199,8 +249,14 @@ describe('paths as HTTP API delivers them (decoded)', () => {
 
   it('`..` segments, encoded or not, answer 404', async () => {
     for (const target of [
-      '/chengduribao/../../../etc/passwd', '/category/..%2F..%2Fetc%2Fpasswd.rss', '/%2e%2e/%2e%2e/feed.rss', '/tag/..', '/s/..',
-      '/news/./jinniu-2022-goals.html', '/chengduribao/2022/01/12/../12/000_7402dedd91baa3ec.html', '/..%252F..%252Ffeed.rss',
+      '/chengduribao/../../../etc/passwd',
+      '/category/..%2F..%2Fetc%2Fpasswd.rss',
+      '/%2e%2e/%2e%2e/feed.rss',
+      '/tag/..',
+      '/s/..',
+      '/news/./jinniu-2022-goals.html',
+      '/chengduribao/2022/01/12/../12/000_7402dedd91baa3ec.html',
+      '/..%252F..%252Ffeed.rss',
     ]) {
       const answer = await ask({ target });
       expect(answer.status, target).toBe(404);
@@ -210,8 +266,12 @@ describe('paths as HTTP API delivers them (decoded)', () => {
 
   it('very long paths answer 404', async () => {
     for (const target of [
-      `/${'a'.repeat(8000)}`, `/category/${encodeURIComponent('成'.repeat(900))}.rss`, `/tag/${'x'.repeat(3000)}.html`,
-      `/s/${'A'.repeat(5000)}`, '/a'.repeat(3000), `${SEED_PATH}${'/x'.repeat(2000)}`,
+      `/${'a'.repeat(8000)}`,
+      `/category/${encodeURIComponent('成'.repeat(900))}.rss`,
+      `/tag/${'x'.repeat(3000)}.html`,
+      `/s/${'A'.repeat(5000)}`,
+      '/a'.repeat(3000),
+      `${SEED_PATH}${'/x'.repeat(2000)}`,
     ]) {
       expect((await ask({ target })).status, `${target.slice(0, 40)}… (${target.length})`).toBe(404);
     }
@@ -220,8 +280,20 @@ describe('paths as HTTP API delivers them (decoded)', () => {
   it('NUL-free garbage paths (control characters, emoji, bidi marks, dots, Chinese) answer 404, never 500', async () => {
     const random = mulberry32(20240501);
     const pool = [
-      ...Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)), '\x7f',
-      ...' !"$&\'()*+,-./:;<=>@[\\]^_`{|}~', 'aZ09', '成都日报', '😀', '\u202e', '\u200b', '\ufeff', '\ufffd', 'e\u0301', '..', '.', '%',
+      ...Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)),
+      '\x7f',
+      ...' !"$&\'()*+,-./:;<=>@[\\]^_`{|}~',
+      'aZ09',
+      '成都日报',
+      '😀',
+      '\u202e',
+      '\u200b',
+      '\ufeff',
+      '\ufffd',
+      'e\u0301',
+      '..',
+      '.',
+      '%',
     ];
     const statuses = new Map<number, number>();
     for (let n = 0; n < 60; n++) {
@@ -246,7 +318,9 @@ describe('the function', () => {
 
   it('answered every request in one warm environment and logged no error', () => {
     expect(twin.http.coldStarts).toBe(1);
-    const errors = twin.http.logs.map((line) => JSON.parse(line) as { level: string; message: string }).filter((line) => line.level === 'error');
+    const errors = twin.http.logs
+      .map((line) => JSON.parse(line) as { level: string; message: string })
+      .filter((line) => line.level === 'error');
     expect(errors).toEqual([]);
   });
 });

@@ -3,11 +3,20 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestOutcome } from '../../functions/core/ingest';
 import { encodePath } from '../../functions/core/urls';
+import { REPO_ROOT } from '../../infra/constructs/bundling';
 import { encodeEventKey } from '../../infra/local/s3-events';
 import { HOSTILE_POSTS } from '../support/hostile-posts';
-import { REPO_ROOT } from '../../infra/constructs/bundling';
 import { DOMAIN, fixture, objectRemovedDelete, s3TestEvent } from './support/events';
-import { BUCKET, deliver, describeInvocation, request, startTwin, VersionedKey, type Delivery, type Twin } from './support/twin';
+import {
+  BUCKET,
+  type Delivery,
+  deliver,
+  describeInvocation,
+  request,
+  startTwin,
+  type Twin,
+  VersionedKey,
+} from './support/twin';
 
 // The ingest function as deployed (the bundle in cdk.out the bucket notification targets), fed S3
 // events shaped as S3 sends them, checked through the table and the deployed http function: the
@@ -32,7 +41,16 @@ function content(name: string): string {
 }
 
 function post(title: string, body = '正文。', fields: string[] = []): string {
-  return ['---', `title: "${title}"`, 'date: 2022-02-10 08:00:00 +0800', 'categories: deployed', ...fields, '---', body, ''].join('\n');
+  return [
+    '---',
+    `title: "${title}"`,
+    'date: 2022-02-10 08:00:00 +0800',
+    'categories: deployed',
+    ...fields,
+    '---',
+    body,
+    '',
+  ].join('\n');
 }
 
 /** Delivers one change to the deployed ingest function; it must answer (not throw, time out or die). */
@@ -88,7 +106,9 @@ describe('publishing (ObjectCreated:Put)', () => {
     expect(encodeEventKey('a@b')).toBe(fixture('s3-key-encoding-a-at-b.json').Records[0].s3.object.key);
     const key = new VersionedKey('posts/2022-02-10-成都 新闻+快讯.md');
     const delivery = key.put(post('成都新闻快讯'));
-    expect(delivery.event.Records[0].s3.object.key).toBe('posts/2022-02-10-%E6%88%90%E9%83%BD+%E6%96%B0%E9%97%BB%2B%E5%BF%AB%E8%AE%AF.md');
+    expect(delivery.event.Records[0].s3.object.key).toBe(
+      'posts/2022-02-10-%E6%88%90%E9%83%BD+%E6%96%B0%E9%97%BB%2B%E5%BF%AB%E8%AE%AF.md',
+    );
     const [outcome] = await ingest(key, delivery);
     expect(outcome).toMatchObject({ key: key.key, result: 'published' });
     expect((await page((outcome as { path: string }).path)).body).toContain('成都新闻快讯');
@@ -139,8 +159,12 @@ describe('order (each key applied in the order of its S3 sequencer)', () => {
   it('a newer 16-digit sequencer after an 18-digit one publishes the newer version (right-padded comparison)', async () => {
     const key = new VersionedKey('posts/2022-02-10-sequencer-lengths.md');
     // 0055AED6DCD9028200 (padded) > 0055AED6DCD90281E5: newer, though shorter and smaller left-padded.
-    expect(await ingest(key, key.put(post('Eighteen digits'), '0055AED6DCD90281E5'))).toMatchObject([{ result: 'published' }]);
-    expect(await ingest(key, key.put(post('Sixteen digits, newer'), '0055AED6DCD90282'))).toMatchObject([{ result: 'published' }]);
+    expect(await ingest(key, key.put(post('Eighteen digits'), '0055AED6DCD90281E5'))).toMatchObject([
+      { result: 'published' },
+    ]);
+    expect(await ingest(key, key.put(post('Sixteen digits, newer'), '0055AED6DCD90282'))).toMatchObject([
+      { result: 'published' },
+    ]);
     expect((await page('/deployed/2022/02/10/sequencer-lengths.html')).body).toContain('Sixteen digits, newer');
   });
 });
@@ -178,7 +202,10 @@ describe('removal (ObjectRemoved:*)', () => {
 
     // The twin's bucket holds the version below the marker again; no created event comes for it.
     const undelete = key.deleteVersion(marker.versionId);
-    expect(undelete.event.Records[0]).toMatchObject({ eventName: 'ObjectRemoved:Delete', s3: { object: { versionId: marker.versionId } } });
+    expect(undelete.event.Records[0]).toMatchObject({
+      eventName: 'ObjectRemoved:Delete',
+      s3: { object: { versionId: marker.versionId } },
+    });
     expect(await ingest(key, undelete)).toMatchObject([{ result: 'published' }]);
     expect((await page('/deployed/2022/02/10/undeleted.html')).body).toContain('Back from the dead');
     expect((await request(twin, { target: `/s/${code}` })).status).toBe(301);
@@ -227,10 +254,15 @@ describe('refusals', () => {
     await ingest(key, key.put(post('Good version')));
     const bad = ['---', 'title: [unclosed', 'date: 2022-02-10', '---', 'Body', ''].join('\n');
     const [refused] = await ingest(key, key.put(bad));
-    expect(refused).toMatchObject({ result: 'rejected', error: expect.stringMatching(/^line \d+, column \d+: front matter is not valid YAML/) });
+    expect(refused).toMatchObject({
+      result: 'rejected',
+      error: expect.stringMatching(/^line \d+, column \d+: front matter is not valid YAML/),
+    });
 
     const failed = await twin.store.listFailedSources();
-    expect(failed).toContainEqual(expect.objectContaining({ key: key.key, status: 'failed', error: (refused as { error: string }).error }));
+    expect(failed).toContainEqual(
+      expect.objectContaining({ key: key.key, status: 'failed', error: (refused as { error: string }).error }),
+    );
     expect((await page('/deployed/2022/02/10/refused.html')).body).toContain('Good version');
 
     await ingest(key, key.put(post('Fixed version')));
@@ -244,10 +276,14 @@ describe('refusals', () => {
     const before = await twin.ingest.invoke(s3TestEvent(BUCKET));
     const invocation = await deliver(twin, key.key, key.put(huge));
     expect(invocation.outcome, describeInvocation(invocation)).toBe('result');
-    expect((invocation as { result: IngestOutcome[] }).result).toMatchObject([{ result: 'rejected', error: expect.stringMatching(/MiB|bytes/) }]);
+    expect((invocation as { result: IngestOutcome[] }).result).toMatchObject([
+      { result: 'rejected', error: expect.stringMatching(/MiB|bytes/) },
+    ]);
     // The same warm process: it did not die (or run out of memory) on the way.
     expect(invocation.pid).toBe(before.pid);
-    expect(await twin.store.listFailedSources()).toContainEqual(expect.objectContaining({ key: key.key, status: 'failed' }));
+    expect(await twin.store.listFailedSources()).toContainEqual(
+      expect.objectContaining({ key: key.key, status: 'failed' }),
+    );
   });
 
   it('refuses every hostile file (alias bombs, pathological Markdown and HTML) within the budget, each recorded, in the same warm process', async () => {
@@ -256,9 +292,12 @@ describe('refusals', () => {
       const key = new VersionedKey(hostile.key);
       const invocation = await deliver(twin, key.key, key.put(hostile.text()));
       expect(invocation.outcome, `${hostile.name}: ${describeInvocation(invocation)}`).toBe('result');
-      expect((invocation as { result: IngestOutcome[] }).result, hostile.name).toMatchObject([{
-        result: 'rejected', error: typeof hostile.outcome === 'string' ? hostile.outcome : expect.stringMatching(hostile.outcome),
-      }]);
+      expect((invocation as { result: IngestOutcome[] }).result, hostile.name).toMatchObject([
+        {
+          result: 'rejected',
+          error: typeof hostile.outcome === 'string' ? hostile.outcome : expect.stringMatching(hostile.outcome),
+        },
+      ]);
       expect(invocation.pid, hostile.name).toBe(before.pid);
     }
   }, 120_000);

@@ -1,18 +1,27 @@
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoClient } from '../../functions/adapters/clients';
 import { ENV } from '../../functions/config-names';
 import type { IngestOutcome } from '../../functions/core/ingest';
 import { ensureTable } from '../../infra/local/emulators';
-import { dynamoClient } from '../../functions/adapters/clients';
-import { httpApiEvent, type ClientResponse } from './support/events';
-import { LambdaTwin, type Invocation } from './support/lambda';
-import { deliver, describeInvocation, request, setObject, startTwin, TABLE, VersionedKey, type Twin } from './support/twin';
+import { type ClientResponse, httpApiEvent } from './support/events';
+import { type Invocation, LambdaTwin } from './support/lambda';
+import {
+  deliver,
+  describeInvocation,
+  request,
+  setObject,
+  startTwin,
+  TABLE,
+  type Twin,
+  VersionedKey,
+} from './support/twin';
 
 // Storage failing under the deployed functions, as docs/testing.md promises: DynamoDB refusing
 // (stopped, or nothing listening) or hanging (accepts, never answers). The http function answers
@@ -27,7 +36,12 @@ const extraTwins: LambdaTwin[] = [];
 
 /** dynalite on this thread, kept on disk, so that it can be stopped and started again with its data. */
 async function startDynalite(): Promise<void> {
-  const server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as HttpServer;
+  const server = dynalite({
+    path: join(dataDir, 'dynamodb'),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  }) as HttpServer;
   server.listen(dynamoPort, '127.0.0.1');
   await once(server, 'listening');
   dynamoPort = (server.address() as AddressInfo).port;
@@ -62,7 +76,15 @@ function post(title: string): string {
   return `---\ntitle: ${title}\ndate: 2022-03-01 09:00:00 +0800\ncategories: outage\n---\nBody of ${title}.\n`;
 }
 
-const READS = ['/category/outage.rss', '/category/outage.html', '/feed.atom', '/', '/outage/2022/03/01/before.html', '/s/AbCdEfG', '/feeds.opml'];
+const READS = [
+  '/category/outage.rss',
+  '/category/outage.html',
+  '/feed.atom',
+  '/',
+  '/outage/2022/03/01/before.html',
+  '/s/AbCdEfG',
+  '/feeds.opml',
+];
 
 /** A 503 as README promises it: Retry-After, not cached, a one-line body that says nothing of the cause. */
 function expectUnavailable(answer: ClientResponse, target: string): void {
@@ -167,19 +189,26 @@ describe('DynamoDB accepting connections and never answering', () => {
     await setObject(twin, key.key, delivery.readsAs);
 
     // At once: each waits out the clients' timeouts (about 6 s), on its own process.
-    const [read, ingested] = await Promise.all([invokeHttp(http, '/category/outage.rss'), ingest.invoke(delivery.event)]);
+    const [read, ingested] = await Promise.all([
+      invokeHttp(http, '/category/outage.rss'),
+      ingest.invoke(delivery.event),
+    ]);
 
     expect(read.outcome, describeInvocation(read)).toBe('result');
     expectUnavailable(asResponse(read), '/category/outage.rss');
     expect(read.durationMs).toBeLessThan(twin.stack.http.timeoutSeconds * 1000);
 
     expectThrownForRetry(ingested);
-    if (process.env.LOG) console.log(`hanging DynamoDB: http answered 503 after ${read.durationMs} ms, ingest threw after ${ingested.durationMs} ms`);
+    if (process.env.LOG)
+      console.log(
+        `hanging DynamoDB: http answered 503 after ${read.durationMs} ms, ingest threw after ${ingested.durationMs} ms`,
+      );
     expect(ingested.durationMs).toBeLessThan(twin.stack.ingest.timeoutSeconds * 1000);
   }, 60_000);
 });
 
 function asResponse(invocation: Invocation): ClientResponse {
-  const result = (invocation as { result: { statusCode: number; headers: Record<string, string>; body: string } }).result;
+  const result = (invocation as { result: { statusCode: number; headers: Record<string, string>; body: string } })
+    .result;
   return { status: result.statusCode, headers: result.headers, body: result.body };
 }

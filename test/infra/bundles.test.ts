@@ -31,15 +31,25 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bundles-'));
   await Promise.all([
     ...HANDLERS.map((name) =>
-      build({ ...esbuildOptions(), entryPoints: [join(REPO_ROOT, 'functions/handlers', `${name}.ts`)], outfile: join(dir, `${name}.js`) }),
+      build({
+        ...esbuildOptions(),
+        entryPoints: [join(REPO_ROOT, 'functions/handlers', `${name}.ts`)],
+        outfile: join(dir, `${name}.js`),
+      }),
     ),
     ...HANDLERS.map((name) =>
-      build({ ...esbuildOptions(), external: ['@aws-sdk/*'], entryPoints: [join(REPO_ROOT, 'functions/handlers', `${name}.ts`)], outfile: join(dir, `${name}-own.js`) }),
+      build({
+        ...esbuildOptions(),
+        external: ['@aws-sdk/*'],
+        entryPoints: [join(REPO_ROOT, 'functions/handlers', `${name}.ts`)],
+        outfile: join(dir, `${name}-own.js`),
+      }),
     ),
     build({
       ...esbuildOptions(),
       stdin: {
-        contents: "export { parsePost } from './functions/core/parse-post'; export { decodePostText } from './functions/core/post-text';",
+        contents:
+          "export { parsePost } from './functions/core/parse-post'; export { decodePostText } from './functions/core/post-text';",
         resolveDir: REPO_ROOT,
         loader: 'ts',
         sourcefile: 'parse-bundle.ts',
@@ -68,7 +78,8 @@ function outcome(parser: typeof bundled, key: string, body: string | Uint8Array)
 
 function bundledPost(key: string, body: string | Uint8Array) {
   const parsed = outcome(bundled, key, body) as ReturnType<typeof parsePost>;
-  if (!parsed || !('published' in parsed) || !parsed.published) throw new Error(`not published: ${JSON.stringify(parsed)}`);
+  if (!parsed || !('published' in parsed) || !parsed.published)
+    throw new Error(`not published: ${JSON.stringify(parsed)}`);
   return parsed.post;
 }
 
@@ -78,12 +89,18 @@ describe('Lambda bundles (infra/constructs/bundling.ts)', () => {
     expect((await stat(join(dir, `${name}-own.js`))).size).toBeLessThanOrEqual(MAX_OWN_CODE_BYTES);
   });
 
-  it.each(HANDLERS)('the %s bundle loads in a fresh Node process with nothing else to require, and exports its handler', async (name) => {
-    const script = `const m = require(${JSON.stringify(join(dir, `${name}.js`))}); process.stdout.write(typeof m.handler);`;
-    // No node_modules within reach: the bundle carries the AWS SDK it was tested with.
-    const { stdout } = await run(process.execPath, ['-e', script], { cwd: tmpdir(), env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' } });
-    expect(stdout).toBe('function');
-  });
+  it.each(HANDLERS)(
+    'the %s bundle loads in a fresh Node process with nothing else to require, and exports its handler',
+    async (name) => {
+      const script = `const m = require(${JSON.stringify(join(dir, `${name}.js`))}); process.stdout.write(typeof m.handler);`;
+      // No node_modules within reach: the bundle carries the AWS SDK it was tested with.
+      const { stdout } = await run(process.execPath, ['-e', script], {
+        cwd: tmpdir(),
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' },
+      });
+      expect(stdout).toBe('function');
+    },
+  );
 
   it('leaves the S3 client out of the http bundle: the read function never loads what it never calls', async () => {
     const source = await readFile(join(dir, 'http.js'), 'utf8');
@@ -94,7 +111,10 @@ describe('Lambda bundles (infra/constructs/bundling.ts)', () => {
   it('bundled, parses Markdown and HTML with entities (markdown-it and htmlparser2 share entities@8 and entities@4)', () => {
     const markdown = bundledPost(
       'posts/2022-01-12-entities.md',
-      postFile(['title: Fish & chips', 'date: 2022-01-12 02:44:46 +0800'], 'Fish &amp; chips &copy; 2022 &#x4e2d;文 &lt;b&gt;\n'),
+      postFile(
+        ['title: Fish & chips', 'date: 2022-01-12 02:44:46 +0800'],
+        'Fish &amp; chips &copy; 2022 &#x4e2d;文 &lt;b&gt;\n',
+      ),
     );
     expect(markdown.title).toBe('Fish & chips');
     expect(markdown.html).toBe('<p>Fish &amp; chips © 2022 中文 &lt;b&gt;</p>');
@@ -115,7 +135,10 @@ describe('Lambda bundles (infra/constructs/bundling.ts)', () => {
     expect(gbk.title).toBe('成都日报：春节假期出行指南');
     expect(gbk.html).toBe('<p>春运期间，成都东站每日开行列车。</p>');
 
-    const fourByte = iconv.encode(postFile(['title: 𠮷野家 €', 'date: 2022-01-20 08:00:00 +0800'], '<p>𠮷野家的牛肉饭。</p>\n'), 'gb18030');
+    const fourByte = iconv.encode(
+      postFile(['title: 𠮷野家 €', 'date: 2022-01-20 08:00:00 +0800'], '<p>𠮷野家的牛肉饭。</p>\n'),
+      'gb18030',
+    );
     const post = bundledPost('posts/2022-01-20-gb18030.html', fourByte);
     expect(post.title).toBe('𠮷野家 €');
     expect(post.html).toBe('<p>𠮷野家的牛肉饭。</p>');
@@ -123,7 +146,12 @@ describe('Lambda bundles (infra/constructs/bundling.ts)', () => {
 
   it('bundled, accepts and refuses the post cases exactly as the source does (front-matter YAML errors included)', () => {
     const cases = [...VALID_POSTS, ...BAD_POSTS.filter((bad) => !/renders too large/.test(bad.name))];
-    cases.push({ name: 'bad YAML', key: 'posts/bad/yaml.md', body: postFile(['title: [unclosed', 'date: 2022-01-12']), error: '' });
+    cases.push({
+      name: 'bad YAML',
+      key: 'posts/bad/yaml.md',
+      body: postFile(['title: [unclosed', 'date: 2022-01-12']),
+      error: '',
+    });
     for (const { key, body } of cases) {
       expect(outcome(bundled, key, body), key).toEqual(outcome({ parsePost, decodePostText }, key, body));
     }

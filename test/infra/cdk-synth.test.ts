@@ -25,7 +25,9 @@ describe('npx cdk synth', () => {
       { cwd: REPO_ROOT, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' }, maxBuffer: 16 * 1024 * 1024 },
     );
     expect(stderr).not.toMatch(/docker/i);
-    const bundles = readdirSync(outDir).filter((name) => name.startsWith('asset.') && existsSync(join(outDir!, name, 'index.js')));
+    const bundles = readdirSync(outDir).filter(
+      (name) => name.startsWith('asset.') && existsSync(join(outDir!, name, 'index.js')),
+    );
     const sources = bundles.map((name) => readFileSync(join(outDir!, name, 'index.js'), 'utf8'));
     const read = sources.filter((source) => source.includes('legacyShare') && !source.includes('ObjectRemoved:'));
     // Ingest knows the route table too (permalinks may not fall on a route), not the reading of S3 events the other way round.

@@ -9,7 +9,9 @@ import { PublishingStack } from '../../infra/stack';
 // CloudFormation's built-in validation adds seconds per synth and checks nothing of ours.
 process.env.CDK_VALIDATION = 'false';
 
-const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
 
 /**
  * Every cdk-nag acknowledgement the stack may carry, reviewed one by one: the finding (with
@@ -18,11 +20,23 @@ const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.j
  */
 const REVIEWED_ACKNOWLEDGEMENTS: Array<{ id: string; path: RegExp }> = [
   { id: 'AwsSolutions-SQS3', path: /^PublishingStack\/IngestDeadLetterQueue\/Resource$/ },
-  { id: 'AwsSolutions-IAM5[Resource::<Table.Arn>/index/*]', path: /^PublishingStack\/(Ingest|Http)FunctionRole\/DefaultPolicy\/Resource$/ },
-  { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/ },
-  { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/ },
+  {
+    id: 'AwsSolutions-IAM5[Resource::<Table.Arn>/index/*]',
+    path: /^PublishingStack\/(Ingest|Http)FunctionRole\/DefaultPolicy\/Resource$/,
+  },
+  {
+    id: 'AwsSolutions-IAM5[Action::s3:GetObject*]',
+    path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/,
+  },
+  {
+    id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+    path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/,
+  },
   { id: 'AwsSolutions-IAM5[Action::s3:List*]', path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/ },
-  { id: 'AwsSolutions-IAM5[Resource::<Bucket.Arn>/posts/*]', path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/ },
+  {
+    id: 'AwsSolutions-IAM5[Resource::<Bucket.Arn>/posts/*]',
+    path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/,
+  },
   {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     path: /^PublishingStack\/BucketNotificationsHandler[0-9a-f]+\/Role\/Resource$/,
@@ -41,19 +55,27 @@ function acknowledgementsOf(app: App): Acknowledgement[] {
   return app.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, unknown>).map(([id, reason]) => ({
-        path: construct.node.path,
-        id: id.replace(/^annotation::/i, '').replace(/<PostsTable[0-9A-F]{8}\./, '<Table.').replace(/<ContentBucket[0-9A-F]{8}\./, '<Bucket.'),
-        reason: typeof reason === 'string' ? reason : '',
-      }))),
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, unknown>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id
+            .replace(/^annotation::/i, '')
+            .replace(/<PostsTable[0-9A-F]{8}\./, '<Table.')
+            .replace(/<ContentBucket[0-9A-F]{8}\./, '<Bucket.'),
+          reason: typeof reason === 'string' ? reason : '',
+        })),
+      ),
   );
 }
 
 /** Why an acknowledgement is refused, or undefined when it is one of the reviewed ones with a real reason. */
 function refusal({ path: where, id, reason }: Acknowledgement): string | undefined {
-  if (reason.trim().length < MIN_REASON_LENGTH) return `${where} ${id}: reason missing or shorter than ${MIN_REASON_LENGTH} characters`;
-  if (/\*$|^AwsSolutions-?$|^AwsSolutions-[A-Z]+$/.test(id.replace(/\[.*\]$/, ''))) return `${where} ${id}: a whole rule pack or a wildcard rule`;
-  if (!REVIEWED_ACKNOWLEDGEMENTS.some((reviewed) => reviewed.id === id && reviewed.path.test(where))) return `${where} ${id}: not in the reviewed list`;
+  if (reason.trim().length < MIN_REASON_LENGTH)
+    return `${where} ${id}: reason missing or shorter than ${MIN_REASON_LENGTH} characters`;
+  if (/\*$|^AwsSolutions-?$|^AwsSolutions-[A-Z]+$/.test(id.replace(/\[.*\]$/, '')))
+    return `${where} ${id}: a whole rule pack or a wildcard rule`;
+  if (!REVIEWED_ACKNOWLEDGEMENTS.some((reviewed) => reviewed.id === id && reviewed.path.test(where)))
+    return `${where} ${id}: not in the reviewed list`;
   return undefined;
 }
 
@@ -78,7 +100,8 @@ function statementsOf(template: Template, functionId: string): Statement[] {
 }
 
 const actions = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const resources = (statement: Statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
+const resources = (statement: Statement) =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 
 let synthesized: ReturnType<typeof synthesize>;
 
@@ -98,7 +121,8 @@ describe('cdk-nag acknowledgements', () => {
     const stack = new PublishingStack(app, 'PublishingStack');
     Validations.of(stack.postsTable.node.defaultChild!).acknowledge({ id: 'AwsSolutions-DDB3', reason: 'not needed' });
     Validations.of(stack.deadLetterQueue.node.defaultChild!).acknowledge({
-      id: 'AwsSolutions-SQS4', reason: 'A long enough reason that still names a finding nobody has reviewed here.',
+      id: 'AwsSolutions-SQS4',
+      reason: 'A long enough reason that still names a finding nobody has reviewed here.',
     });
     const refused = acknowledgementsOf(app).map(refusal).filter(Boolean);
     expect(refused).toEqual([
@@ -121,7 +145,12 @@ describe('least privilege', () => {
   it('lets the read function get and query the table (and its index), and write its own logs: nothing else', () => {
     const { template, stack } = synthesized;
     const statements = statementsOf(template, logicalId(stack.httpFunction));
-    expect(statements.flatMap(actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(statements.flatMap(actions).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     const tableArn = { 'Fn::GetAtt': [logicalId(stack.postsTable), 'Arn'] };
     for (const statement of statements.filter((s) => actions(s)[0].startsWith('dynamodb:'))) {
       expect(resources(statement)).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }]);
@@ -135,15 +164,27 @@ describe('least privilege', () => {
     const grants = statements
       .filter((statement) => !actions(statement).some((action) => action.startsWith('logs:')))
       .map((statement) => ({ actions: actions(statement).sort(), resources: resources(statement) }));
-    expect(grants).toEqual(expect.arrayContaining([
-      { actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [{ 'Fn::Join': ['', [bucketArn, '/posts/*']] }] },
-      { actions: ['s3:ListBucket'], resources: [bucketArn] },
-      { actions: ['sqs:SendMessage'], resources: [{ 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'Arn'] }] },
-    ]));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        {
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [{ 'Fn::Join': ['', [bucketArn, '/posts/*']] }],
+        },
+        { actions: ['s3:ListBucket'], resources: [bucketArn] },
+        { actions: ['sqs:SendMessage'], resources: [{ 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'Arn'] }] },
+      ]),
+    );
     expect(statements.flatMap(actions).sort()).toEqual([
-      'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-      'logs:CreateLogStream', 'logs:PutLogEvents',
-      's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:ListBucket',
       'sqs:SendMessage',
     ]);
   });
@@ -151,7 +192,9 @@ describe('least privilege', () => {
   it('grants no function an action on every resource', () => {
     const { template, stack } = synthesized;
     for (const fn of [stack.ingestFunction, stack.httpFunction]) {
-      const open = statementsOf(template, logicalId(fn)).filter((statement) => statement.Effect === 'Allow' && resources(statement).includes('*'));
+      const open = statementsOf(template, logicalId(fn)).filter(
+        (statement) => statement.Effect === 'Allow' && resources(statement).includes('*'),
+      );
       expect(open).toEqual([]);
     }
   });
@@ -165,22 +208,36 @@ describe('operations', () => {
   });
 
   it('gives every Lambda of the stack, the notifications handler CDK adds included, a log group with retention', () => {
-    const resources = synthesized.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+    const resources = synthesized.template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, any>; DependsOn?: string[] }
+    >;
     const groups = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
-    for (const [id, fn] of Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')) {
-      const named = groups.find(([groupId, group]) =>
-        fn.Properties.LoggingConfig?.LogGroup?.Ref === groupId
-        || JSON.stringify(group.Properties.LogGroupName) === JSON.stringify({ 'Fn::Join': ['', ['/aws/lambda/', { Ref: id }]] }));
+    for (const [id, fn] of Object.entries(resources).filter(
+      ([, resource]) => resource.Type === 'AWS::Lambda::Function',
+    )) {
+      const named = groups.find(
+        ([groupId, group]) =>
+          fn.Properties.LoggingConfig?.LogGroup?.Ref === groupId ||
+          JSON.stringify(group.Properties.LogGroupName) ===
+            JSON.stringify({ 'Fn::Join': ['', ['/aws/lambda/', { Ref: id }]] }),
+      );
       expect(named, id).toBeDefined();
       expect(named![1].Properties.RetentionInDays, id).toBe(30);
     }
     // Created before the notifications handler first runs, or Lambda would create it without retention.
-    const notifications = Object.values(resources).find((resource) => resource.Type === 'Custom::S3BucketNotifications')!;
-    expect(notifications.DependsOn?.filter((id) => id.startsWith('BucketNotificationsHandlerLogGroup'))).toHaveLength(1);
+    const notifications = Object.values(resources).find(
+      (resource) => resource.Type === 'Custom::S3BucketNotifications',
+    )!;
+    expect(notifications.DependsOn?.filter((id) => id.startsWith('BucketNotificationsHandlerLogGroup'))).toHaveLength(
+      1,
+    );
   });
 
   it('lets deletion protection of the table be switched off for throw-away stacks', () => {
     synthesized.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
-    synthesize({ deletionProtection: false }).template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    synthesize({ deletionProtection: false }).template.hasResourceProperties('AWS::DynamoDB::Table', {
+      DeletionProtectionEnabled: false,
+    });
   });
 });

@@ -50,13 +50,16 @@ function allStatements(template: Template): Array<{ where: string; statement: St
   const add = (where: string, document: { Statement?: Statement[] } | undefined) => {
     for (const statement of document?.Statement ?? []) found.push({ where, statement });
   };
-  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) add(id, policy.Properties.PolicyDocument);
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy')))
+    add(id, policy.Properties.PolicyDocument);
   for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
     add(`${id} trust`, role.Properties.AssumeRolePolicyDocument);
     for (const inline of role.Properties.Policies ?? []) add(id, inline.PolicyDocument);
   }
-  for (const [id, policy] of Object.entries(template.findResources('AWS::S3::BucketPolicy'))) add(id, policy.Properties.PolicyDocument);
-  for (const [id, policy] of Object.entries(template.findResources('AWS::SQS::QueuePolicy'))) add(id, policy.Properties.PolicyDocument);
+  for (const [id, policy] of Object.entries(template.findResources('AWS::S3::BucketPolicy')))
+    add(id, policy.Properties.PolicyDocument);
+  for (const [id, policy] of Object.entries(template.findResources('AWS::SQS::QueuePolicy')))
+    add(id, policy.Properties.PolicyDocument);
   return found;
 }
 
@@ -113,12 +116,15 @@ describe('content bucket', () => {
   it('expires old versions of posts, never current ones: noncurrent after 90 days, orphaned delete markers, abandoned uploads', () => {
     const bucket = template.toJSON().Resources[logicalId(stack.contentBucket)].Properties;
     expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.LifecycleConfiguration.Rules).toEqual([{
-      Id: 'ExpireOldPostVersions', Status: 'Enabled',
-      NoncurrentVersionExpiration: { NoncurrentDays: 90 },
-      ExpiredObjectDeleteMarker: true,
-      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
-    }]);
+    expect(bucket.LifecycleConfiguration.Rules).toEqual([
+      {
+        Id: 'ExpireOldPostVersions',
+        Status: 'Enabled',
+        NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+        ExpiredObjectDeleteMarker: true,
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+      },
+    ]);
     // Nothing that expires current versions.
     expect(JSON.stringify(bucket.LifecycleConfiguration)).not.toMatch(/"ExpirationInDays"|"ExpirationDate"/);
   });
@@ -221,7 +227,9 @@ describe('functions', () => {
 describe('permissions', () => {
   it('never allow every action', () => {
     const statements = allStatements(template).filter(({ statement }) => statement.Effect === 'Allow');
-    const everything = statements.filter(({ statement }) => actionsOf(statement).some((action) => /^(\*|[\w-]+:\*)$/.test(action)));
+    const everything = statements.filter(({ statement }) =>
+      actionsOf(statement).some((action) => /^(\*|[\w-]+:\*)$/.test(action)),
+    );
     expect(everything).toEqual([]);
   });
 
@@ -230,14 +238,22 @@ describe('permissions', () => {
     for (const write of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
       expect(actions).not.toContain(`dynamodb:${write}`);
     }
-    expect(actions.filter((action) => !action.startsWith('logs:')).every((action) => action.startsWith('dynamodb:'))).toBe(true);
+    expect(
+      actions.filter((action) => !action.startsWith('logs:')).every((action) => action.startsWith('dynamodb:')),
+    ).toBe(true);
     expect(actions).toContain('dynamodb:Query');
   });
 
   it('let the ingest function write the table, read posts and send to the dead-letter queue', () => {
     const actions = actionsGrantedTo(template, logicalId(stack.ingestFunction));
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 's3:GetObject', 'sqs:SendMessage']));
-    expect(actions.filter((action) => action.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 's3:GetObject', 'sqs:SendMessage']),
+    );
+    expect(actions.filter((action) => action.startsWith('s3:')).sort()).toEqual([
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:ListBucket',
+    ]);
   });
 
   it('limit the ingest function to objects under the posts prefix', () => {
@@ -248,7 +264,9 @@ describe('permissions', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: ['s3:GetObject', 's3:GetObjectVersion'],
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.contentBucket), 'Arn'] }, `/${POSTS_PREFIX}*`]] },
+            Resource: {
+              'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.contentBucket), 'Arn'] }, `/${POSTS_PREFIX}*`]],
+            },
           }),
         ]),
       },
@@ -265,7 +283,9 @@ describe('permissions', () => {
 
 describe('HTTP API', () => {
   it('registers exactly one route per shared route and method', () => {
-    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.RouteKey);
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => route.Properties.RouteKey,
+    );
     const expected = ROUTES.flatMap((route) => ROUTE_METHODS.map((method) => routeKey(method, route)));
     expect(expected).toContain('HEAD /category/{file}');
     expect([...routeKeys].sort()).toEqual([...expected].sort());
@@ -301,10 +321,15 @@ describe('HTTP API', () => {
 
 describe('operations', () => {
   it('keeps failed ingest events in an encrypted, TLS-only queue', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
       },
     });
   });
@@ -331,12 +356,16 @@ describe('operations', () => {
           Id: 'errors',
           MetricStat: Match.objectLike({
             Metric: Match.objectLike({
-              Namespace: 'AWS/ApiGateway', MetricName: '5xx',
+              Namespace: 'AWS/ApiGateway',
+              MetricName: '5xx',
               Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(stack.httpApi) } }],
             }),
           }),
         }),
-        Match.objectLike({ Id: 'requests', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Count' }) }) }),
+        Match.objectLike({
+          Id: 'requests',
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Count' }) }),
+        }),
       ]),
     });
   });
@@ -355,8 +384,14 @@ describe('operations', () => {
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           // That policy replaces SNS's default one: CloudWatch publishes for this account's alarms only.
           Match.objectLike({
-            Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: topic,
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: topic,
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+            },
           }),
         ]),
       },
@@ -365,19 +400,33 @@ describe('operations', () => {
   });
 
   it('mails the addresses in context alarmEmail, and refuses one that is not an address', () => {
-    const { stack: configured, template: configuredTemplate } = synthesize({ alarmEmail: 'ops@example.com, editor@example.com,OPS@example.com' });
+    const { stack: configured, template: configuredTemplate } = synthesize({
+      alarmEmail: 'ops@example.com, editor@example.com,OPS@example.com',
+    });
     const topic = { Ref: logicalId(configured.alarmTopic) };
     configuredTemplate.resourceCountIs('AWS::SNS::Subscription', 2);
     for (const email of ['ops@example.com', 'editor@example.com']) {
-      configuredTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: topic });
+      configuredTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: email,
+        TopicArn: topic,
+      });
     }
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com,ops' } });
-    expect(() => new PublishingStack(app, 'Invalid')).toThrow('Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got "ops"');
+    expect(() => new PublishingStack(app, 'Invalid')).toThrow(
+      'Setting alarmEmail (props.alarmEmails or -c alarmEmail=…) must be email addresses separated by commas, got "ops"',
+    );
   }, 30_000);
 
   it('outputs what a publisher needs after deploying', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
-    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'ApiUrl', 'ContentBucketName', 'DeadLetterQueueUrl', 'PostsTableName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'ApiUrl',
+      'ContentBucketName',
+      'DeadLetterQueueUrl',
+      'PostsTableName',
+    ]);
     template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic) } });
     template.hasOutput('ContentBucketName', { Value: { Ref: logicalId(stack.contentBucket) } });
     template.hasOutput('PostsTableName', { Value: { Ref: logicalId(stack.postsTable) } });
@@ -398,7 +447,8 @@ describe('configuration', () => {
     configuredTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     });
-    const variables = configuredTemplate.toJSON().Resources[logicalId(configured.httpFunction)].Properties.Environment.Variables;
+    const variables =
+      configuredTemplate.toJSON().Resources[logicalId(configured.httpFunction)].Properties.Environment.Variables;
     expect(variables).toMatchObject({ [ENV.siteUrl]: 'https://news.example.com', [ENV.siteTitle]: '成都日报新闻' });
     expect(variables).not.toHaveProperty(ENV.siteDescription);
   }, 30_000);
@@ -430,7 +480,8 @@ describe('cdk-nag AwsSolutions checks', () => {
   it('report no finding that is neither fixed nor acknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(synthesized.app);
     const findings = report.violations.map(
-      (violation) => `${violation.severity} ${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      (violation) =>
+        `${violation.severity} ${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
     );
     expect(findings).toEqual([]);
   });
@@ -439,8 +490,13 @@ describe('cdk-nag AwsSolutions checks', () => {
     const acknowledged = acknowledgements(synthesized.app);
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const acknowledgement of acknowledged) {
-      expect(acknowledgement, 'acknowledged on a resource, not on a stack or a construct tree').toMatchObject({ onResource: true });
-      expect(acknowledgement.reason.trim().length, `${acknowledgement.path} ${acknowledgement.id}`).toBeGreaterThanOrEqual(20);
+      expect(acknowledgement, 'acknowledged on a resource, not on a stack or a construct tree').toMatchObject({
+        onResource: true,
+      });
+      expect(
+        acknowledgement.reason.trim().length,
+        `${acknowledgement.path} ${acknowledgement.id}`,
+      ).toBeGreaterThanOrEqual(20);
       expect(acknowledgement.id, 'one finding, not a whole rule pack').toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
     }
     // A new kind of acknowledgement deserves a review: extend this list deliberately.
@@ -459,7 +515,9 @@ describe('cdk-nag AwsSolutions checks', () => {
     const findings = new Set(
       blind
         .validateScope(synthesized.app)
-        .violations.flatMap((violation) => violation.violatingResources.map((resource) => `${resource.constructPath} ${violation.ruleName}`)),
+        .violations.flatMap((violation) =>
+          violation.violatingResources.map((resource) => `${resource.constructPath} ${violation.ruleName}`),
+        ),
     );
     const stale = acknowledgements(synthesized.app)
       .map(({ path: where, id }) => `${where} ${id}`)
@@ -468,12 +526,16 @@ describe('cdk-nag AwsSolutions checks', () => {
   });
 
   it('record every acknowledgement and its reason in the template metadata', () => {
-    const suppressions = Object.entries(template.toJSON().Resources as Record<string, { Metadata?: Record<string, unknown> }>)
-      .flatMap(([id, resource]) => {
-        const nag = resource.Metadata?.cdk_nag as { rules_to_suppress: Array<{ id: string; reason: string }> } | undefined;
-        return (nag?.rules_to_suppress ?? []).map((rule) => ({ resource: id, ...rule }));
-      });
+    const suppressions = Object.entries(
+      template.toJSON().Resources as Record<string, { Metadata?: Record<string, unknown> }>,
+    ).flatMap(([id, resource]) => {
+      const nag = resource.Metadata?.cdk_nag as
+        | { rules_to_suppress: Array<{ id: string; reason: string }> }
+        | undefined;
+      return (nag?.rules_to_suppress ?? []).map((rule) => ({ resource: id, ...rule }));
+    });
     expect(suppressions.length).toBeGreaterThanOrEqual(ROUTES.length * ROUTE_METHODS.length);
-    for (const suppression of suppressions) expect(suppression.reason.trim().length, suppression.resource).toBeGreaterThanOrEqual(20);
+    for (const suppression of suppressions)
+      expect(suppression.reason.trim().length, suppression.resource).toBeGreaterThanOrEqual(20);
   });
 });

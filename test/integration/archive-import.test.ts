@@ -27,7 +27,16 @@ function archivePost(n: number): { key: string; body: string; date: string } {
   const modified = n % 10 === 0 ? [`last_modified_at: ${date} 23:00:00 +0800`] : [];
   return {
     key: `posts/archive/${date}-story-${n}.md`,
-    body: ['---', `title: "旧闻 ${n}"`, `date: ${date} 08:00:00 +0800`, `categories: ${CATEGORIES[n % CATEGORIES.length]}`, ...modified, '---', `Story ${n}.`, ''].join('\n'),
+    body: [
+      '---',
+      `title: "旧闻 ${n}"`,
+      `date: ${date} 08:00:00 +0800`,
+      `categories: ${CATEGORIES[n % CATEGORIES.length]}`,
+      ...modified,
+      '---',
+      `Story ${n}.`,
+      '',
+    ].join('\n'),
     date: new Date(`${date}T${n % 10 === 0 ? '23:00:00' : '08:00:00'}+08:00`).toISOString(),
   };
 }
@@ -35,14 +44,27 @@ function archivePost(n: number): { key: string; body: string; date: string } {
 describe(`an archive of ${POSTS} posts moved here`, () => {
   it('dates each item by its own date, and reindex --force afterwards leaves every feed and its ETag as they were', async () => {
     const posts = Array.from({ length: POSTS }, (_, n) => archivePost(n));
-    await inParallel(posts, 8, async (post) => void (await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: post.key, Body: post.body }))));
+    await inParallel(
+      posts,
+      8,
+      async (post) =>
+        void (await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: post.key, Body: post.body }))),
+    );
     await stack.idle();
 
-    const feeds = ['/feed.atom', '/feed.json', '/feed.rss', ...CATEGORIES.flatMap((name) => [`/category/${name}.atom`, `/category/${name}.json`])];
-    const snapshot = async () => Promise.all(feeds.map(async (path) => {
-      const response = await get(stack, encodePath(path));
-      return { path, status: response.status, etag: response.headers.get('etag'), body: await response.text() };
-    }));
+    const feeds = [
+      '/feed.atom',
+      '/feed.json',
+      '/feed.rss',
+      ...CATEGORIES.flatMap((name) => [`/category/${name}.atom`, `/category/${name}.json`]),
+    ];
+    const snapshot = async () =>
+      Promise.all(
+        feeds.map(async (path) => {
+          const response = await get(stack, encodePath(path));
+          return { path, status: response.status, etag: response.headers.get('etag'), body: await response.text() };
+        }),
+      );
     const before = await snapshot();
 
     // Every item of every feed and archive page: updated is the post's own (UTC) date or last_modified_at.
@@ -50,12 +72,18 @@ describe(`an archive of ${POSTS} posts moved here`, () => {
     const site = await stack.store.queryFeed({ kind: 'site' }, POSTS);
     expect(site).toHaveLength(POSTS);
     for (const entry of site) expect(entry.updated, entry.id).toBe(wanted.get(entry.id));
-    const updated = [...before[0].body.matchAll(/<entry>[\s\S]*?<updated>([^<]+)<\/updated>/g)].map((match) => match[1]);
+    const updated = [...before[0].body.matchAll(/<entry>[\s\S]*?<updated>([^<]+)<\/updated>/g)].map(
+      (match) => match[1],
+    );
     expect(new Set(updated).size, 'distinct <updated> in the Atom feed (no DuplicateUpdated)').toBe(updated.length);
 
     const summary = await reindex({
-      store: stack.store, listObjects: () => listObjects(stack.s3, stack.bucket, 'posts/'), readObject: s3ObjectReader(stack.s3, stack.bucket),
-      readPost: stack.readPost, settings: ingestSettingsFromEnv(stack.functionEnv), force: true,
+      store: stack.store,
+      listObjects: () => listObjects(stack.s3, stack.bucket, 'posts/'),
+      readObject: s3ObjectReader(stack.s3, stack.bucket),
+      readPost: stack.readPost,
+      settings: ingestSettingsFromEnv(stack.functionEnv),
+      force: true,
     });
     expect(summary).toMatchObject({ objects: POSTS, published: POSTS, failed: 0 });
     const after = await snapshot();

@@ -42,12 +42,21 @@ describe('AWS configuration missing', () => {
       // Before cdk runs: no synth, no "Unable to resolve AWS account to use".
       withoutAws('deploy', [], { AWS_REGION: 'us-east-1' }),
     ]);
-    for (const [command, outcome] of [['errors', noRegion], ['upload', noUploadRegion], ['deploy', noDeployRegion]] as const) {
+    for (const [command, outcome] of [
+      ['errors', noRegion],
+      ['upload', noUploadRegion],
+      ['deploy', noDeployRegion],
+    ] as const) {
       expect(outcome.stderr, command).toContain(`npm run ${command}: no AWS region: set AWS_REGION`);
       expect(outcome.code, command).toBe(1);
     }
-    for (const [command, outcome] of [['errors', noCredentials], ['deploy', noDeployCredentials]] as const) {
-      expect(outcome.stderr, command).toContain(`npm run ${command}: no AWS credentials: run \`aws configure\`, or set AWS_PROFILE`);
+    for (const [command, outcome] of [
+      ['errors', noCredentials],
+      ['deploy', noDeployCredentials],
+    ] as const) {
+      expect(outcome.stderr, command).toContain(
+        `npm run ${command}: no AWS credentials: run \`aws configure\`, or set AWS_PROFILE`,
+      );
       expect(outcome.code, command).toBe(1);
     }
     for (const outcome of [noRegion, noUploadRegion, noDeployRegion, noCredentials, noDeployCredentials]) {

@@ -29,10 +29,14 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 async function check(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/cli/check.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, [ENV.maxPostBytes]: String(CASE_MAX_POST_BYTES) },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/cli/check.ts', ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, [ENV.maxPostBytes]: String(CASE_MAX_POST_BYTES) },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -50,7 +54,9 @@ function asCheckLine(path: string, recorded: string): string {
 describe('npm run check', () => {
   it('passes a Jekyll _posts folder that ingest publishes, skipping dotfiles, with exit code 0', async () => {
     const { code, stdout } = await check([join(scratch, '_posts')]);
-    expect(stdout).toBe(`${join(scratch, '_posts/2022-01-20-draft-report.md')}: not published: published: false in its front matter: Jekyll does not publish it\n7 posts checked, 0 refused, 1 not published\n`);
+    expect(stdout).toBe(
+      `${join(scratch, '_posts/2022-01-20-draft-report.md')}: not published: published: false in its front matter: Jekyll does not publish it\n7 posts checked, 0 refused, 1 not published\n`,
+    );
     expect(code).toBe(0);
   }, 20_000);
 
@@ -62,10 +68,15 @@ describe('npm run check', () => {
     for (const bad of BAD_POSTS) {
       const path = join(scratch, 'cases', bad.key.replace(/^posts\//, ''));
       if (typeof bad.error === 'string') expect(lines, bad.name).toContain(asCheckLine(path, bad.error));
-      else expect(lines.find((line) => line.startsWith(`${path}: `))?.slice(path.length + 2), bad.name).toMatch(bad.error);
+      else
+        expect(lines.find((line) => line.startsWith(`${path}: `))?.slice(path.length + 2), bad.name).toMatch(bad.error);
     }
-    expect(stdout).toContain(`${join(scratch, 'cases/bad/indent.md')}:4:6: front matter is not valid YAML: bad indentation of a mapping entry\n`);
-    expect(stdout).toContain(`${join(scratch, 'cases/bad/feb30.md')}:3: date "2022-02-30 10:00:00 +0800" does not exist in the calendar\n`);
+    expect(stdout).toContain(
+      `${join(scratch, 'cases/bad/indent.md')}:4:6: front matter is not valid YAML: bad indentation of a mapping entry\n`,
+    );
+    expect(stdout).toContain(
+      `${join(scratch, 'cases/bad/feb30.md')}:3: date "2022-02-30 10:00:00 +0800" does not exist in the calendar\n`,
+    );
     expect(code).toBe(1);
   }, 20_000);
 
@@ -73,15 +84,23 @@ describe('npm run check', () => {
     const site = join(scratch, 'jekyll-site');
     await cp(join(REPO_ROOT, 'test', 'fixtures', 'jekyll-site'), site, { recursive: true });
     const { code, stdout } = await check([site]);
-    expect(stdout).toContain(`${join(site, '_drafts/a-draft.md')}: not published: a draft (in _drafts): Jekyll publishes drafts only when asked to (--drafts)\n`);
-    expect(stdout).toContain(`${join(site, '_posts/undated.md')}: not published: Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)\n`);
-    expect(stdout).toContain(`${join(site, '_posts/2022-05-01-unpublished.md')}: not published: published: false in its front matter: Jekyll does not publish it\n`);
+    expect(stdout).toContain(
+      `${join(site, '_drafts/a-draft.md')}: not published: a draft (in _drafts): Jekyll publishes drafts only when asked to (--drafts)\n`,
+    );
+    expect(stdout).toContain(
+      `${join(site, '_posts/undated.md')}: not published: Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)\n`,
+    );
+    expect(stdout).toContain(
+      `${join(site, '_posts/2022-05-01-unpublished.md')}: not published: published: false in its front matter: Jekyll does not publish it\n`,
+    );
     expect(stdout).toMatch(/^\d+ posts checked, 0 refused, 3 not published$/m);
     expect(code).toBe(0);
 
     await writeFile(join(site, '_config.yml'), 'timezone: Asia/Chengdu\n');
     const broken = await check([site]);
-    expect(broken.stdout).toBe(`${join(site, '_config.yml')}: _config.yml: timezone "Asia/Chengdu" is not a time zone name such as Asia/Shanghai\n${join(site, '_config.yml')} is refused, and with it every post of the site\n`);
+    expect(broken.stdout).toBe(
+      `${join(site, '_config.yml')}: _config.yml: timezone "Asia/Chengdu" is not a time zone name such as Asia/Shanghai\n${join(site, '_config.yml')} is refused, and with it every post of the site\n`,
+    );
     expect(broken.code).toBe(1);
   }, 20_000);
 
@@ -91,7 +110,9 @@ describe('npm run check', () => {
       check([join(scratch, 'nowhere')]),
       check([]),
     ]);
-    expect(one.stdout).toBe(`${join(scratch, 'cases/bad/untitled.md')}:1: front matter has no title\n2 posts checked, 1 refused\n`);
+    expect(one.stdout).toBe(
+      `${join(scratch, 'cases/bad/untitled.md')}:1: front matter has no title\n2 posts checked, 1 refused\n`,
+    );
     expect(one.code).toBe(1);
     expect(missing.stderr).toContain('nowhere does not exist');
     expect(missing.code).toBe(2);

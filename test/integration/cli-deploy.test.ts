@@ -38,17 +38,31 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-async function cli(tool: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  tool: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const options = {
     cwd: scratch,
     env: {
-      ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`,
-      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', ...env,
+      ...process.env,
+      PATH: `${bin}${delimiter}${process.env.PATH}`,
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      ...env,
     },
   };
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, `infra/cli/${tool}.ts`), ...args], options);
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, `infra/cli/${tool}.ts`), ...args],
+      options,
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -59,10 +73,17 @@ async function cli(tool: string, args: string[], env: Record<string, string> = {
 describe('npm run deploy', () => {
   it('says how to bootstrap an account and region CDK was never bootstrapped in, with the environment cdk named', async () => {
     // CDK's own words, in the forms its releases print (AWS CDK Developer Guide, Bootstrapping).
-    const notFound = '❌  PublishingStack failed: Error: PublishingStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found. Has the environment been bootstrapped? Please run \'cdk bootstrap\' (see https://docs.aws.amazon.com/cdk/latest/guide/bootstrapping.html)';
+    const notFound =
+      "❌  PublishingStack failed: Error: PublishingStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found. Has the environment been bootstrapped? Please run 'cdk bootstrap' (see https://docs.aws.amazon.com/cdk/latest/guide/bootstrapping.html)";
     const cases = [
-      [`PublishingStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found in aws://123456789012/eu-west-1.\nHas the environment been bootstrapped? Please run 'cdk bootstrap'`, 'npx cdk bootstrap aws://123456789012/eu-west-1\n'],
-      [`current credentials could not be used to assume 'arn:aws:iam::210987654321:role/cdk-hnb659fds-deploy-role-210987654321-ap-east-1', but are for the right account. Proceeding anyway.\n${notFound}`, 'npx cdk bootstrap aws://210987654321/ap-east-1\n'],
+      [
+        `PublishingStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found in aws://123456789012/eu-west-1.\nHas the environment been bootstrapped? Please run 'cdk bootstrap'`,
+        'npx cdk bootstrap aws://123456789012/eu-west-1\n',
+      ],
+      [
+        `current credentials could not be used to assume 'arn:aws:iam::210987654321:role/cdk-hnb659fds-deploy-role-210987654321-ap-east-1', but are for the right account. Proceeding anyway.\n${notFound}`,
+        'npx cdk bootstrap aws://210987654321/ap-east-1\n',
+      ],
       [notFound, 'npx cdk bootstrap   (the account of your credentials, in your region)'],
     ];
     for (const [printed, advice] of cases) {
@@ -77,7 +98,14 @@ describe('npm run deploy', () => {
     const { code, stdout } = await cli('deploy', ['--require-approval', 'never', '-c', 'siteTitle=成都日报']);
     expect(code).toBe(0);
     expect((await readFile(join(scratch, 'cdk-arguments.txt'), 'utf8')).split('\n')).toEqual([
-      'deploy', '--outputs-file', 'cdk-outputs.json', '--require-approval', 'never', '-c', 'siteTitle=成都日报', '',
+      'deploy',
+      '--outputs-file',
+      'cdk-outputs.json',
+      '--require-approval',
+      'never',
+      '-c',
+      'siteTitle=成都日报',
+      '',
     ]);
     expect(stdout).toContain('Site:       https://abc123.execute-api.us-east-1.amazonaws.com/\n');
     expect(stdout).toContain('Subscribe:  https://abc123.execute-api.us-east-1.amazonaws.com/feeds.opml');
@@ -86,16 +114,21 @@ describe('npm run deploy', () => {
 
   it('after which `npm run upload -- --aws` uploads to the bucket named in cdk-outputs.json', async () => {
     await mkdir(join(scratch, '_posts'));
-    await writeFile(join(scratch, '_posts', '2022-06-01-deployed.md'), postFile(['title: Deployed', 'categories: deployed']));
+    await writeFile(
+      join(scratch, '_posts', '2022-06-01-deployed.md'),
+      postFile(['title: Deployed', 'categories: deployed']),
+    );
     const { code, stdout } = await cli('upload', ['_posts', '--aws']);
     expect(stdout).toContain('Uploading 1 file to AWS (bucket content)…\n  new       posts/2022-06-01-deployed.md\n');
     // It waits for ingest through the table named there, and links the post at the API's URL.
-    expect(stdout).toMatch(/^  published https:\/\/abc123\.execute-api\.us-east-1\.amazonaws\.com\/deployed\/2022\/06\/01\/deployed\.html  share /m);
+    expect(stdout).toMatch(
+      /^ {2}published https:\/\/abc123\.execute-api\.us-east-1\.amazonaws\.com\/deployed\/2022\/06\/01\/deployed\.html {2}share /m,
+    );
     expect(code).toBe(0);
     expect((await get(stack, '/category/deployed.rss')).status).toBe(200);
   }, 20_000);
 
-  it('exits with cdk deploy\'s code when it fails', async () => {
+  it("exits with cdk deploy's code when it fails", async () => {
     const { code, stdout } = await cli('deploy', [], { FAKE_CDK_EXIT: '3' });
     expect(code).toBe(3);
     expect(stdout).not.toContain('Subscribe:');

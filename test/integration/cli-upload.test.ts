@@ -25,12 +25,25 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-async function upload(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function upload(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/cli/upload.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, [ENV.s3Endpoint]: stack.s3Endpoint, [ENV.dynamoEndpoint]: stack.dynamoEndpoint, PORT: new URL(stack.url).port, ...env },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/cli/upload.ts', ...args],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          [ENV.s3Endpoint]: stack.s3Endpoint,
+          [ENV.dynamoEndpoint]: stack.dynamoEndpoint,
+          PORT: new URL(stack.url).port,
+          ...env,
+        },
+      },
+    );
     await stack.idle();
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -53,8 +66,14 @@ describe('npm run upload of a Jekyll _posts folder', () => {
     posts = join(scratch, 'site', '_posts');
     await mkdir(join(posts, '2022', 'january'), { recursive: true });
     await cp(join(CONTENT_DIR, 'posts', '000_7402dedd91baa3ec.txt'), join(posts, '2022-01-12-jinniu.md'));
-    await cp(join(CONTENT_DIR, 'posts', '2022-01-13-metro-line-opens.md'), join(posts, '2022', 'january', '2022-01-13-metro-line-opens.md'));
-    await writeFile(join(posts, '2022', '2022-02-01-imported.md'), postFile(['title: Imported', 'categories: imports']));
+    await cp(
+      join(CONTENT_DIR, 'posts', '2022-01-13-metro-line-opens.md'),
+      join(posts, '2022', 'january', '2022-01-13-metro-line-opens.md'),
+    );
+    await writeFile(
+      join(posts, '2022', '2022-02-01-imported.md'),
+      postFile(['title: Imported', 'categories: imports']),
+    );
     await writeFile(join(posts, '2022-03-01-untitled.md'), postFile(['categories: imports']));
     await writeFile(join(posts, '.DS_Store'), Buffer.from([0, 1, 0]));
     await mkdir(join(posts, '.git'));
@@ -70,13 +89,21 @@ describe('npm run upload of a Jekyll _posts folder', () => {
     expect(stdout).toContain('4 files: 3 new, 0 updated, 0 unchanged, 0 deleted, 1 refused\n');
     // Then ingest's outcome of each file put: its page and share link.
     const site = stack.url;
-    expect(stdout).toMatch(new RegExp(`^  published ${site}/chengduribao/2022/01/12/jinniu\\.html  share ${site}/s/\\w+$`, 'm'));
-    expect(stdout).toMatch(new RegExp(`^  published ${site}/imports/2022/02/01/imported\\.html  share ${site}/s/\\w+$`, 'm'));
-    expect(stdout).toContain('Ingest: 3 published, 0 not published (published: false or deleted), 0 refused, 0 still waiting\n');
+    expect(stdout).toMatch(
+      new RegExp(`^  published ${site}/chengduribao/2022/01/12/jinniu\\.html  share ${site}/s/\\w+$`, 'm'),
+    );
+    expect(stdout).toMatch(
+      new RegExp(`^  published ${site}/imports/2022/02/01/imported\\.html  share ${site}/s/\\w+$`, 'm'),
+    );
+    expect(stdout).toContain(
+      'Ingest: 3 published, 0 not published (published: false or deleted), 0 refused, 0 still waiting\n',
+    );
     expect(code).toBe(1);
 
     expect(await keys('posts/')).toEqual([
-      'posts/2022-01-12-jinniu.md', 'posts/2022/2022-02-01-imported.md', 'posts/2022/january/2022-01-13-metro-line-opens.md',
+      'posts/2022-01-12-jinniu.md',
+      'posts/2022/2022-02-01-imported.md',
+      'posts/2022/january/2022-01-13-metro-line-opens.md',
     ]);
     // Published as Jekyll would: the seed keeps its own permalink, date and share link.
     expect((await get(stack, '/chengduribao/2022/01/12/jinniu.html')).status).toBe(200);
@@ -87,7 +114,10 @@ describe('npm run upload of a Jekyll _posts folder', () => {
 
   it('skips unchanged files, updates changed ones, and with --delete removes objects whose files are gone', async () => {
     await writeFile(join(posts, '2022-03-01-untitled.md'), postFile(['title: Now titled', 'categories: imports']));
-    await writeFile(join(posts, '2022', '2022-02-01-imported.md'), postFile(['title: Imported, edited', 'categories: imports']));
+    await writeFile(
+      join(posts, '2022', '2022-02-01-imported.md'),
+      postFile(['title: Imported, edited', 'categories: imports']),
+    );
     await rm(join(posts, '2022', 'january'), { recursive: true });
     const { code, stdout } = await upload([posts, '--delete']);
     expect(stdout).toMatch(/^ {2}unchanged posts\/2022-01-12-jinniu\.md$/m);
@@ -104,7 +134,10 @@ describe('npm run upload of a Jekyll _posts folder', () => {
     const many = join(scratch, 'many');
     await mkdir(many);
     for (let day = 1; day <= 25; day++) {
-      await writeFile(join(many, `2022-04-${String(day).padStart(2, '0')}-day.md`), postFile([`title: Day ${day}`, 'categories: daily']));
+      await writeFile(
+        join(many, `2022-04-${String(day).padStart(2, '0')}-day.md`),
+        postFile([`title: Day ${day}`, 'categories: daily']),
+      );
     }
     const first = await upload([many]);
     expect(first.stdout).not.toMatch(/^ {2}new /m);
@@ -124,34 +157,60 @@ describe('npm run upload and what only ingest can refuse', () => {
   it('prints the refusal in the form check uses and exits 1, locally and with --aws', async () => {
     const holder = join(scratch, 'holder');
     await mkdir(holder);
-    await writeFile(join(holder, '2022-06-01-holder.md'), postFile(['title: Holder', 'id: held-id', 'categories: claims']));
+    await writeFile(
+      join(holder, '2022-06-01-holder.md'),
+      postFile(['title: Holder', 'id: held-id', 'categories: claims']),
+    );
     expect((await upload([holder])).code).toBe(0);
 
     // Another file claiming the held id: check cannot know (it needs the table), ingest refuses.
     const local = join(scratch, 'claims-local');
     await mkdir(local);
-    await writeFile(join(local, '2022-06-02-thief.md'), postFile(['title: Thief', 'id: held-id', 'categories: claims']));
+    await writeFile(
+      join(local, '2022-06-02-thief.md'),
+      postFile(['title: Thief', 'id: held-id', 'categories: claims']),
+    );
     await writeFile(join(local, '2022-06-03-fine.md'), postFile(['title: Fine', 'categories: claims']));
     const first = await upload([local]);
-    expect(first.stdout).toContain(`  refused   ${join(local, '2022-06-02-thief.md')}: post id "held-id" is already published by posts/2022-06-01-holder.md\n`);
+    expect(first.stdout).toContain(
+      `  refused   ${join(local, '2022-06-02-thief.md')}: post id "held-id" is already published by posts/2022-06-01-holder.md\n`,
+    );
     expect(first.stdout).toMatch(new RegExp(`^  published ${stack.url}/claims/2022/06/03/fine\\.html  share `, 'm'));
-    expect(first.stdout).toContain('Ingest: 1 published, 0 not published (published: false or deleted), 1 refused, 0 still waiting\n');
+    expect(first.stdout).toContain(
+      'Ingest: 1 published, 0 not published (published: false or deleted), 1 refused, 0 still waiting\n',
+    );
     expect(first.code).toBe(1);
 
     // The deployed stack, named by the outputs file; the SDK's own endpoint variables stand in for AWS.
     const outputs = join(scratch, 'cdk-outputs.json');
     const api = 'https://abc123.execute-api.us-east-1.amazonaws.com';
-    await writeFile(outputs, JSON.stringify({ PublishingStack: { ApiUrl: `${api}/`, PostsTableName: stack.tableName, ContentBucketName: stack.bucket } }));
+    await writeFile(
+      outputs,
+      JSON.stringify({
+        PublishingStack: { ApiUrl: `${api}/`, PostsTableName: stack.tableName, ContentBucketName: stack.bucket },
+      }),
+    );
     const deployed = join(scratch, 'claims-aws');
     await mkdir(deployed);
-    await writeFile(join(deployed, '2022-06-04-thief.md'), postFile(['title: Thief again', 'id: held-id', 'categories: claims']));
+    await writeFile(
+      join(deployed, '2022-06-04-thief.md'),
+      postFile(['title: Thief again', 'id: held-id', 'categories: claims']),
+    );
     await writeFile(join(deployed, '2022-06-05-fine.md'), postFile(['title: Fine again', 'categories: claims']));
     const second = await upload([deployed, '--aws', '--outputs', outputs], {
-      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
     });
-    expect(second.stdout).toContain(`  refused   ${join(deployed, '2022-06-04-thief.md')}: post id "held-id" is already published by posts/2022-06-01-holder.md\n`);
-    expect(second.stdout).toMatch(new RegExp(`^  published ${api}/claims/2022/06/05/fine\\.html  share ${api}/s/\\w+$`, 'm'));
+    expect(second.stdout).toContain(
+      `  refused   ${join(deployed, '2022-06-04-thief.md')}: post id "held-id" is already published by posts/2022-06-01-holder.md\n`,
+    );
+    expect(second.stdout).toMatch(
+      new RegExp(`^  published ${api}/claims/2022/06/05/fine\\.html  share ${api}/s/\\w+$`, 'm'),
+    );
     expect(second.stdout).toContain('npm run errors -- --aws lists the refusals');
     expect(second.code).toBe(1);
 
@@ -171,8 +230,11 @@ describe('npm run upload of single files', () => {
     await writeFile(file, postFile(['title: Single', 'categories: singles']));
     // --bucket means AWS: the SDK's own endpoint variable stands in for it (s3rver computes no checksums).
     const { code, stdout } = await upload([file, '--bucket', stack.bucket], {
-      AWS_ENDPOINT_URL_S3: stack.s3Endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
     });
     expect(stdout).toContain('Uploading 1 file to AWS (bucket content)…\n  new       posts/2022-05-01-single.md\n');
     expect(code).toBe(0);
@@ -199,11 +261,16 @@ describe('npm run upload of a Jekyll site folder', () => {
     const site = join(scratch, 'jekyll-site');
     await cp(join(REPO_ROOT, 'test', 'fixtures', 'jekyll-site'), site, { recursive: true });
     const first = await upload([site]);
-    expect(first.stdout).toMatch(/^ {2}\(1 file of the site outside _posts and _drafts left out: pages, layouts and assets are not published here\)$/m);
+    expect(first.stdout).toMatch(
+      /^ {2}\(1 file of the site outside _posts and _drafts left out: pages, layouts and assets are not published here\)$/m,
+    );
     expect(first.stdout).toMatch(/^ {2}new {7}posts\/_config\.yml$/m);
     expect(first.stdout).toMatch(/^\d+ files: \d+ new, 0 updated, 0 unchanged, 0 deleted, 0 refused$/m);
     expect(first.code).toBe(0);
-    expect(await keys('posts/news/')).toEqual(['posts/news/_posts/2022-02-03-local-story.md', 'posts/news/local/_posts/2022-02-04-nested.md']);
+    expect(await keys('posts/news/')).toEqual([
+      'posts/news/_posts/2022-02-03-local-story.md',
+      'posts/news/local/_posts/2022-02-04-nested.md',
+    ]);
     expect(await keys('posts/_drafts/')).toEqual(['posts/_drafts/a-draft.md']);
     expect(await keys('posts/post-urls')).toEqual([]);
 
@@ -216,7 +283,10 @@ describe('npm run upload of a Jekyll site folder', () => {
     expect(await feed.text()).toContain('UX/UI');
     expect((await get(stack, '/2022/03/05/why-100-1.html')).status).toBe(200);
 
-    await writeFile(join(site, '_config.yml'), `${await readFile(join(site, '_config.yml'), 'utf8')}permalink: pretty\n`);
+    await writeFile(
+      join(site, '_config.yml'),
+      `${await readFile(join(site, '_config.yml'), 'utf8')}permalink: pretty\n`,
+    );
     const second = await upload([site]);
     expect(second.stdout).toMatch(/^ {2}updated {3}posts\/_config\.yml$/m);
     expect(second.stdout).toMatch(/0 new, 0 updated, \d+ unchanged, 0 deleted, 0 refused\n/);
@@ -225,6 +295,8 @@ describe('npm run upload of a Jekyll site folder', () => {
     expect(moved.headers.get('location')).toBe(`${stack.url}/news/local/extra/2022/02/04/nested/`);
     expect((await get(stack, '/news/local/extra/2022/02/04/nested/')).status).toBe(200);
     // None of the site's files refused (earlier tests leave refused files of their own).
-    expect((await stack.store.listFailedSources()).filter((state) => /\/_(posts|drafts)\//.test(state.key))).toEqual([]);
+    expect((await stack.store.listFailedSources()).filter((state) => /\/_(posts|drafts)\//.test(state.key))).toEqual(
+      [],
+    );
   }, 60_000);
 });

@@ -62,7 +62,10 @@ describe('category feeds of the seed post', () => {
     const response = await get(stack, '/category/chengduribao.json');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/feed+json; charset=utf-8');
-    const feed = (await response.json()) as { version: string; items: Array<{ title: string; url: string; date_published: string }> };
+    const feed = (await response.json()) as {
+      version: string;
+      items: Array<{ title: string; url: string; date_published: string }>;
+    };
     expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
     const seed = feed.items.find((item) => item.title === SEED_TITLE)!;
     expect(seed.url).toBe(stack.url + SEED_PATH);

@@ -48,11 +48,16 @@ describe('feed addresses of other generators', () => {
 
   it('answers HEAD alike, and is no permalink a post may take', async () => {
     expect((await get(stack, '/feed.xml', { method: 'HEAD' })).status).toBe(301);
-    await stack.s3.send(new (await import('@aws-sdk/client-s3')).PutObjectCommand({
-      Bucket: stack.bucket, Key: 'posts/2022-07-01-takes-feed.md', Body: '---\ntitle: X\ndate: 2022-07-01\npermalink: /index.xml\n---\nx\n',
-    }));
+    await stack.s3.send(
+      new (await import('@aws-sdk/client-s3')).PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: 'posts/2022-07-01-takes-feed.md',
+        Body: '---\ntitle: X\ndate: 2022-07-01\npermalink: /index.xml\n---\nx\n',
+      }),
+    );
     await stack.idle();
-    expect((await stack.store.listFailedSources()).find((state) => state.key === 'posts/2022-07-01-takes-feed.md')?.error)
-      .toMatch(/permalink "\/index\.xml" is a feed address the site answers/);
+    expect(
+      (await stack.store.listFailedSources()).find((state) => state.key === 'posts/2022-07-01-takes-feed.md')?.error,
+    ).toMatch(/permalink "\/index\.xml" is a feed address the site answers/);
   });
 });

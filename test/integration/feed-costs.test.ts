@@ -1,6 +1,6 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { type GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { NoSuchKey, type GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/clients';
@@ -31,24 +31,43 @@ const partitions: string[] = [];
 function entry(index: number): FeedEntry {
   const date = new Date(Date.UTC(2020, 0, 1) + index * 3_600_000).toISOString().replace('.000Z', 'Z');
   return {
-    id: `post-${index}`, title: `Post ${index}`, date, updated: date, categories: [index === 0 ? 'small' : 'big'], tags: [],
-    path: `/p/${index}.html`, shortCode: `c${index}`, html: `<p>${'正文'.repeat(200)}</p>`, summary: '<p>正文</p>',
+    id: `post-${index}`,
+    title: `Post ${index}`,
+    date,
+    updated: date,
+    categories: [index === 0 ? 'small' : 'big'],
+    tags: [],
+    path: `/p/${index}.html`,
+    shortCode: `c${index}`,
+    html: `<p>${'正文'.repeat(200)}</p>`,
+    summary: '<p>正文</p>',
   };
 }
 
 /** Writes the feed items as the store lays them out, in batches: the storage floor for seeding. */
 async function seed(): Promise<void> {
   const items: Array<Record<string, unknown>> = [];
-  const version = (ref: FeedRef) => ({ pk: `FEED#${feedKey(ref)}`, sk: '~META', version: 1, lastModified: '2020-03-01T00:00:00Z' });
+  const version = (ref: FeedRef) => ({
+    pk: `FEED#${feedKey(ref)}`,
+    sk: '~META',
+    version: 1,
+    lastModified: '2020-03-01T00:00:00Z',
+  });
   for (let index = 0; index < POSTS; index++) {
     const post = entry(index);
     for (const ref of [{ kind: 'site' }, { kind: 'category', name: post.categories[0] }] as FeedRef[]) {
       items.push({ pk: `FEED#${feedKey(ref)}`, sk: feedCursor(post), ...post, sequencer: '0'.repeat(32) });
     }
   }
-  items.push(version({ kind: 'site' }), version({ kind: 'category', name: 'big' }), version({ kind: 'category', name: 'small' }));
+  items.push(
+    version({ kind: 'site' }),
+    version({ kind: 'category', name: 'big' }),
+    version({ kind: 'category', name: 'small' }),
+  );
   for (let start = 0; start < items.length; start += 25) {
-    const requests: WriteRequest[] = items.slice(start, start + 25).map((item) => ({ PutRequest: { Item: marshall(item) } }));
+    const requests: WriteRequest[] = items
+      .slice(start, start + 25)
+      .map((item) => ({ PutRequest: { Item: marshall(item) } }));
     await stack.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [stack.tableName]: requests } }));
   }
 }
@@ -89,7 +108,11 @@ function event(path: string, headers: Record<string, string> = {}): APIGatewayPr
   } as unknown as APIGatewayProxyEventV2;
 }
 
-async function costOf(handler: ReturnType<typeof createHttpHandler>, path: string, headers: Record<string, string> = {}) {
+async function costOf(
+  handler: ReturnType<typeof createHttpHandler>,
+  path: string,
+  headers: Record<string, string> = {},
+) {
   calls.length = 0;
   const response = await handler(event(path, headers));
   return { status: response.statusCode, etag: String(response.headers?.etag ?? ''), calls: [...calls] };
@@ -101,7 +124,10 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
     for (const path of ['/feed.rss', '/category/big.atom', '/category/small.json']) {
       const miss = await costOf(handler, path);
       expect(miss.status, path).toBe(200);
-      expect(miss.calls.map((call) => call.command), path).toEqual(['QueryCommand']);
+      expect(
+        miss.calls.map((call) => call.command),
+        path,
+      ).toEqual(['QueryCommand']);
       // The feed's version plus one entry more than shown (to know whether older ones exist).
       expect(miss.calls[0].items, path).toBeLessThanOrEqual(FEED_LENGTH + 2);
 
@@ -129,35 +155,56 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
     { feedVersionCacheMs: 0, queries: 2 },
     // A window far longer than starting 16 requests takes, so the count does not depend on the machine's speed.
     { feedVersionCacheMs: 60_000, queries: 1 },
-  ])('shares Queries among concurrent misses for the same document (FEED_VERSION_CACHE_MS=$feedVersionCacheMs: $queries)', async ({ feedVersionCacheMs, queries }) => {
-    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs } });
-    calls.length = 0;
-    const responses = await Promise.all(Array.from({ length: 16 }, () => handler(event('/category/big.rss'))));
-    expect(new Set(responses.map((response) => response.statusCode))).toEqual(new Set([200]));
-    expect(calls.filter((call) => call.command === 'QueryCommand')).toHaveLength(queries);
-  });
+  ])(
+    'shares Queries among concurrent misses for the same document (FEED_VERSION_CACHE_MS=$feedVersionCacheMs: $queries)',
+    async ({ feedVersionCacheMs, queries }) => {
+      const handler = createHttpHandler({
+        store: new DynamoPostStore(counted, stack.tableName),
+        settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs },
+      });
+      calls.length = 0;
+      const responses = await Promise.all(Array.from({ length: 16 }, () => handler(event('/category/big.rss'))));
+      expect(new Set(responses.map((response) => response.statusCode))).toEqual(new Set([200]));
+      expect(calls.filter((call) => call.command === 'QueryCommand')).toHaveLength(queries);
+    },
+  );
 
   it('lets a burst of concurrent polls share version reads: never more reads than polls, two for a burst', async () => {
     const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
     const { etag } = await costOf(handler, '/category/big.atom');
     calls.length = 0;
-    const responses = await Promise.all(Array.from({ length: 32 }, (_, index) =>
-      handler(event('/category/big.atom', index % 2 ? { 'if-none-match': etag } : {}))));
-    expect(responses.map((response) => response.statusCode).sort()).toEqual([...Array(16).fill(200), ...Array(16).fill(304)]);
+    const responses = await Promise.all(
+      Array.from({ length: 32 }, (_, index) =>
+        handler(event('/category/big.atom', index % 2 ? { 'if-none-match': etag } : {})),
+      ),
+    );
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([
+      ...Array(16).fill(200),
+      ...Array(16).fill(304),
+    ]);
     // The first poll's read, then one read queued behind it for everyone who arrived meanwhile.
-    expect(calls).toEqual([{ command: 'GetItemCommand', items: 1 }, { command: 'GetItemCommand', items: 1 }]);
+    expect(calls).toEqual([
+      { command: 'GetItemCommand', items: 1 },
+      { command: 'GetItemCommand', items: 1 },
+    ]);
   });
 
   it('answers polls within FEED_VERSION_CACHE_MS of a version read without reading, and reads again after it', async () => {
     // Windows far from the time a request takes, so the test does not depend on the machine's speed.
-    const long = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 60_000 } });
+    const long = createHttpHandler({
+      store: new DynamoPostStore(counted, stack.tableName),
+      settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 60_000 },
+    });
     const miss = await costOf(long, '/category/small.rss');
     expect(miss.calls.map((call) => call.command)).toEqual(['QueryCommand']);
     const within = await costOf(long, '/category/small.rss', { 'if-none-match': miss.etag });
     expect(within.status).toBe(304);
     expect(within.calls).toEqual([]);
 
-    const short = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 1 } });
+    const short = createHttpHandler({
+      store: new DynamoPostStore(counted, stack.tableName),
+      settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 1 },
+    });
     await costOf(short, '/category/small.rss');
     await new Promise((resolve) => setTimeout(resolve, 20));
     const after = await costOf(short, '/category/small.rss', { 'if-none-match': miss.etag });
@@ -167,13 +214,22 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
 
   it('with FEED_VERSION_CACHE_MS, lets a burst after that time share the one version read it starts', async () => {
     // A window far longer than the burst takes to start, so the test does not depend on the machine's speed.
-    const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 200 } });
+    const handler = createHttpHandler({
+      store: new DynamoPostStore(counted, stack.tableName),
+      settings: { ...DEFAULT_SETTINGS, feedVersionCacheMs: 200 },
+    });
     const { etag } = await costOf(handler, '/category/big.atom');
     await new Promise((resolve) => setTimeout(resolve, 250));
     calls.length = 0;
-    const responses = await Promise.all(Array.from({ length: 32 }, (_, index) =>
-      handler(event('/category/big.atom', index % 2 ? { 'if-none-match': etag } : {}))));
-    expect(responses.map((response) => response.statusCode).sort()).toEqual([...Array(16).fill(200), ...Array(16).fill(304)]);
+    const responses = await Promise.all(
+      Array.from({ length: 32 }, (_, index) =>
+        handler(event('/category/big.atom', index % 2 ? { 'if-none-match': etag } : {})),
+      ),
+    );
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([
+      ...Array(16).fill(200),
+      ...Array(16).fill(304),
+    ]);
     // Every poll's answer comes from a read begun less than FEED_VERSION_CACHE_MS before it arrived.
     expect(calls).toEqual([{ command: 'GetItemCommand', items: 1 }]);
   });
@@ -183,7 +239,11 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
     const body = String((await handler(event('/category/big.json'))).body);
     const next = new URL(JSON.parse(body).next_url as string);
     calls.length = 0;
-    const response = await handler({ ...event('/category/big.json'), rawQueryString: next.search.slice(1), queryStringParameters: { before: next.searchParams.get('before')! } });
+    const response = await handler({
+      ...event('/category/big.json'),
+      rawQueryString: next.search.slice(1),
+      queryStringParameters: { before: next.searchParams.get('before')! },
+    });
     expect(response.statusCode).toBe(200);
     expect(calls).toHaveLength(1);
     expect(calls[0].command).toBe('QueryCommand');
@@ -194,16 +254,26 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
 
 describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
   // A post with a legacy infoCode (which is then its id), like the seed.
-  const post = (infoCode: string, category: string, date: string) => Buffer.from([
-    '---', `title: Cost of ${infoCode}`, `date: ${date} +0800`, `categories: [${category}]`, 'tags: [甲, 乙]', `infoCode: ${infoCode}`, '---',
-    `<p>${'正文'.repeat(300)}</p>`,
-  ].join('\n'));
+  const post = (infoCode: string, category: string, date: string) =>
+    Buffer.from(
+      [
+        '---',
+        `title: Cost of ${infoCode}`,
+        `date: ${date} +0800`,
+        `categories: [${category}]`,
+        'tags: [甲, 乙]',
+        `infoCode: ${infoCode}`,
+        '---',
+        `<p>${'正文'.repeat(300)}</p>`,
+      ].join('\n'),
+    );
 
   async function upload(key: string, bytes: Buffer | undefined, sequencer: string) {
     // The post's bytes; no site _config.yml.
     const s3 = {
       send: async (command: GetObjectCommand) => {
-        if (command.input.Key === SITE_CONFIG_KEY) throw new NoSuchKey({ message: 'no such key', $metadata: { httpStatusCode: 404 } });
+        if (command.input.Key === SITE_CONFIG_KEY)
+          throw new NoSuchKey({ message: 'no such key', $metadata: { httpStatusCode: 404 } });
         return { Body: { transformToByteArray: async () => new Uint8Array(bytes!) }, ETag: '"cost"' };
       },
     } as unknown as S3Client;
@@ -211,7 +281,13 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
     calls.length = 0;
     partitions.length = 0;
     const [outcome] = await ingest({
-      Records: [{ eventName: bytes ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete', eventTime: '2024-05-01T00:00:00.000Z', s3: { object: { key, sequencer } } }],
+      Records: [
+        {
+          eventName: bytes ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete',
+          eventTime: '2024-05-01T00:00:00.000Z',
+          s3: { object: { key, sequencer } },
+        },
+      ],
     } as unknown as S3Event);
     return { outcome, commands: calls.map((call) => call.command), partitions: [...new Set(partitions)].sort() };
   }
@@ -219,15 +295,29 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
   // What one post in one category and two tags may touch: its own object key's state, its post
   // item, its page path's claim, its two share codes, and its four feeds with the names of its
   // category and tags.
-  const ownPartitions = (key: string, postId: string, category: string, shortCode: string) => [
-    `FEED#category#${category}`, 'FEED#site', 'FEED#tag#乙', 'FEED#tag#甲', 'NAMES#category', 'NAMES#tag',
-    `PATH#/${category}/2024/05/01/cost-small.html`, `POST#${postId}`, `SHARE#${postId}`, `SHARE#${shortCode}`, `SOURCE#${key}`,
-  ].sort();
+  const ownPartitions = (key: string, postId: string, category: string, shortCode: string) =>
+    [
+      `FEED#category#${category}`,
+      'FEED#site',
+      'FEED#tag#乙',
+      'FEED#tag#甲',
+      'NAMES#category',
+      'NAMES#tag',
+      `PATH#/${category}/2024/05/01/cost-small.html`,
+      `POST#${postId}`,
+      `SHARE#${postId}`,
+      `SHARE#${shortCode}`,
+      `SOURCE#${key}`,
+    ].sort();
   const shortCodeOf = (partitions: string[], postId: string) =>
     partitions.find((pk) => pk.startsWith('SHARE#') && pk !== `SHARE#${postId}`)!.slice('SHARE#'.length);
 
   it('publishes a new post with a fixed number of single-item calls, touching only its own items and its feeds', async () => {
-    const result = await upload('posts/2024-05-01-cost-small.html', post('NW202405010800000001', 'small', '2024-05-01 08:00:00'), '0A');
+    const result = await upload(
+      'posts/2024-05-01-cost-small.html',
+      post('NW202405010800000001', 'small', '2024-05-01 08:00:00'),
+      '0A',
+    );
     expect(result.outcome.result).toBe('published');
     // No Query or Scan: nothing that grows with the site.
     expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
@@ -237,11 +327,17 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
     const published = result.outcome as { postId: string; feeds: FeedRef[] };
     expect(published.feeds.map(feedKey).sort()).toEqual(['category#small', 'site', 'tag#乙', 'tag#甲']);
     const id = 'NW202405010800000001';
-    expect(result.partitions).toEqual(ownPartitions('posts/2024-05-01-cost-small.html', id, 'small', shortCodeOf(result.partitions, id)));
+    expect(result.partitions).toEqual(
+      ownPartitions('posts/2024-05-01-cost-small.html', id, 'small', shortCodeOf(result.partitions, id)),
+    );
   });
 
   it('costs the same in a category of 2,000 posts as in a category of one', async () => {
-    const result = await upload('posts/2024-05-02-cost-big.html', post('NW202405020800000001', 'big', '2024-05-02 08:00:00'), '0B');
+    const result = await upload(
+      'posts/2024-05-02-cost-big.html',
+      post('NW202405020800000001', 'big', '2024-05-02 08:00:00'),
+      '0B',
+    );
     expect(result.outcome.result).toBe('published');
     expect(result.commands).toHaveLength(19);
     expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
@@ -251,7 +347,9 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
     const key = 'posts/2024-05-01-cost-small.html';
     const result = await upload(key, undefined, '0C');
     expect(result.outcome.result).toBe('deleted');
-    expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'UpdateItemCommand']));
+    expect(new Set(result.commands)).toEqual(
+      new Set(['GetItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'UpdateItemCommand']),
+    );
     // State read + post tombstone + 4 entries + 3 name counts + 2 links gone + path released + 4 feed versions + commit.
     expect(result.commands).toHaveLength(17);
     const id = 'NW202405010800000001';

@@ -16,8 +16,18 @@ let stack: LocalStack;
 const rssParser = new Parser();
 
 const hostile = [
-  { key: 'posts/2023-05-01-amp.md', title: 'Tom & Jerry <b>bold</b> ]]> \u0001 😀', category: 'hostile', tags: 'a<b c&d' },
-  { key: 'posts/2023-05-02-cdata.md', title: '<![CDATA[ not markup ]]> &amp; "quotes" \'single\'', category: 'hostile', tags: 'e' },
+  {
+    key: 'posts/2023-05-01-amp.md',
+    title: 'Tom & Jerry <b>bold</b> ]]> \u0001 😀',
+    category: 'hostile',
+    tags: 'a<b c&d',
+  },
+  {
+    key: 'posts/2023-05-02-cdata.md',
+    title: '<![CDATA[ not markup ]]> &amp; "quotes" \'single\'',
+    category: 'hostile',
+    tags: 'e',
+  },
   { key: 'posts/2023-05-03-long.md', title: '长'.repeat(300), category: 'hostile', tags: 'f' },
 ];
 
@@ -82,7 +92,8 @@ describe('every feed the site serves', () => {
       const byFeedparser = parseWithFeedparser(body);
       expect(byFeedparser.bozo, `${path}: ${byFeedparser.bozo_exception}`).toBe(false);
       // feedparser reads RSS titles as HTML (see the hostile-titles test); Atom says they are text.
-      if (format === 'atom') expect(byFeedparser.entries.map((entry) => entry.title)).toEqual(byRssParser.items.map((item) => item.title));
+      if (format === 'atom')
+        expect(byFeedparser.entries.map((entry) => entry.title)).toEqual(byRssParser.items.map((item) => item.title));
       expect(byFeedparser.entries.map((entry) => entry.link)).toEqual(byRssParser.items.map((item) => item.link));
       for (const entry of byFeedparser.entries) {
         expect(entry.id, path).toMatch(/^tag:publishing-backend\.invalid,2022:post:/);
@@ -107,7 +118,9 @@ describe('every feed the site serves', () => {
 
   it('writes the seed date in its own offset in every format', async () => {
     const [rss, atom, json] = await Promise.all(
-      ['rss', 'atom', 'json'].map(async (format) => (await get(stack, `/tag/%E6%88%90%E9%83%BD%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB.${format}`)).text()),
+      ['rss', 'atom', 'json'].map(async (format) =>
+        (await get(stack, `/tag/%E6%88%90%E9%83%BD%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB.${format}`)).text(),
+      ),
     );
     expect(rss).toContain('<pubDate>Wed, 12 Jan 2022 02:44:46 +0800</pubDate>');
     expect(atom).toContain('<published>2022-01-12T02:44:46+08:00</published>');
@@ -138,7 +151,8 @@ describe('archives (RFC 5005)', () => {
       pages++;
       if (pages > 1) {
         expect(response.headers.get('cache-control'), url).toMatch(/max-age=(86400|300)\b/);
-        if (format !== 'json') expect(body, url).toContain('<fh:archive xmlns:fh="http://purl.org/syndication/history/1.0"/>');
+        if (format !== 'json')
+          expect(body, url).toContain('<fh:archive xmlns:fh="http://purl.org/syndication/history/1.0"/>');
       }
       if (format === 'json') {
         const feed = JSON.parse(body) as { items: Array<{ title: string }>; next_url?: string };
@@ -175,7 +189,9 @@ describe('archives (RFC 5005)', () => {
 
   it('answers 404 for a cursor it could not have written', async () => {
     expect((await get(stack, '/category/archive-test.rss?before=not-a-cursor')).status).toBe(404);
-    expect((await get(stack, '/category/archive-test.rss?before=' + Buffer.from('../../x').toString('base64url'))).status).toBe(404);
+    expect(
+      (await get(stack, `/category/archive-test.rss?before=${Buffer.from('../../x').toString('base64url')}`)).status,
+    ).toBe(404);
   });
 });
 
@@ -190,7 +206,10 @@ describe('conditional GET', () => {
     expect((await get(stack, '/category/weather.rss', conditional)).status).toBe(304);
 
     // A change to a post in another feed leaves this one alone.
-    await upload('posts/2023-08-01-elsewhere.md', '---\ntitle: elsewhere\ndate: 2023-08-01\ncategories: elsewhere\n---\nx\n');
+    await upload(
+      'posts/2023-08-01-elsewhere.md',
+      '---\ntitle: elsewhere\ndate: 2023-08-01\ncategories: elsewhere\n---\nx\n',
+    );
     expect((await get(stack, '/category/weather.rss', conditional)).status).toBe(304);
 
     // Re-uploading the same bytes changes nothing a reader can see.
@@ -210,8 +229,13 @@ describe('conditional GET', () => {
   it('answers If-Modified-Since with 304 when nothing changed since', async () => {
     const first = await get(stack, '/category/news.atom');
     const lastModified = first.headers.get('last-modified')!;
-    expect((await get(stack, '/category/news.atom', { headers: { 'if-modified-since': lastModified } })).status).toBe(304);
-    expect((await get(stack, '/category/news.atom', { headers: { 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' } })).status).toBe(200);
+    expect((await get(stack, '/category/news.atom', { headers: { 'if-modified-since': lastModified } })).status).toBe(
+      304,
+    );
+    expect(
+      (await get(stack, '/category/news.atom', { headers: { 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' } }))
+        .status,
+    ).toBe(200);
   });
 
   it('answers HEAD with the headers of GET and no body, and names itself in a Link header', async () => {
@@ -241,16 +265,24 @@ describe('discovery', () => {
     };
     const categories = await stack.store.listNames('category');
     const tags = await stack.store.listNames('tag');
-    expect(listed('分类 Categories').sort()).toEqual(categories.map(({ name }) => `${stack.url}/category/${encodeURIComponent(name)}.rss`).sort());
-    expect(listed('标签 Tags').sort()).toEqual(tags.map(({ name }) => `${stack.url}/tag/${encodeURIComponent(name)}.rss`).sort());
+    expect(listed('分类 Categories').sort()).toEqual(
+      categories.map(({ name }) => `${stack.url}/category/${encodeURIComponent(name)}.rss`).sort(),
+    );
+    expect(listed('标签 Tags').sort()).toEqual(
+      tags.map(({ name }) => `${stack.url}/tag/${encodeURIComponent(name)}.rss`).sort(),
+    );
     for (const url of listed('标签 Tags').slice(0, 5)) expect((await fetch(url)).status, url).toBe(200);
   });
 
   it('links all three formats of a page’s feed from every HTML page', async () => {
-    for (const [path, feed] of [['/', '/feed'], ['/category/weather.html', '/category/weather']]) {
+    for (const [path, feed] of [
+      ['/', '/feed'],
+      ['/category/weather.html', '/category/weather'],
+    ]) {
       const page = await (await get(stack, path)).text();
       expect(page).toContain(`<link rel="alternate" type="application/rss+xml"`);
-      for (const format of ['rss', 'atom', 'json']) expect(page, path).toContain(`href="${stack.url}${feed}.${format}"`);
+      for (const format of ['rss', 'atom', 'json'])
+        expect(page, path).toContain(`href="${stack.url}${feed}.${format}"`);
     }
   });
 });

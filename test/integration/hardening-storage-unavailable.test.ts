@@ -1,25 +1,25 @@
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, WORST_CALL_MS } from '../../functions/adapters/clients';
-import { s3Client } from '../../functions/adapters/s3-client';
-import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../../infra/stack';
 import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
+import { settingsFromEnv } from '../../functions/adapters/env';
 import { setLogSink } from '../../functions/adapters/logger';
+import { s3Client } from '../../functions/adapters/s3-client';
 import { ENV } from '../../functions/config-names';
 import { StorageUnavailable } from '../../functions/core/errors';
 import { createHttpHandler } from '../../functions/handlers/http';
 import { createIngestHandler } from '../../functions/handlers/ingest';
-import { settingsFromEnv } from '../../functions/adapters/env';
 import { ensureTable } from '../../infra/local/emulators';
+import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../../infra/stack';
 
 // Storage goes away for real: a persistent dynalite is closed and started again on the same
 // port and data; and a storage endpoint hangs. The clients are built as the functions build them.
@@ -35,7 +35,12 @@ let dynamo: DynamoDBClient;
 let store: DynamoPostStore;
 
 async function startDynalite(): Promise<void> {
-  const server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const server = dynalite({
+    path: join(dataDir, 'dynamodb'),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  }) as Server;
   server.listen(dynamoPort, '127.0.0.1');
   await once(server, 'listening');
   dynamoPort = (server.address() as AddressInfo).port;
@@ -52,26 +57,48 @@ function readRequest(path: string): APIGatewayProxyEventV2 {
   const routeKey = path === '/feed.rss' ? 'GET /feed.rss' : 'GET /category/{file}';
   const file = path.split('/').pop()!;
   return {
-    version: '2.0', routeKey, rawPath: path, rawQueryString: '', headers: { host: 'localhost' }, isBase64Encoded: false,
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'localhost' },
+    isBase64Encoded: false,
     ...(routeKey.includes('{file}') ? { pathParameters: { file } } : {}),
     requestContext: {
-      accountId: 'test', apiId: 'test', domainName: 'localhost', domainPrefix: 'localhost', requestId: 'r', routeKey, stage: '$default',
-      time: '', timeEpoch: 0, http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      accountId: 'test',
+      apiId: 'test',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      requestId: 'r',
+      routeKey,
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
     },
   };
 }
 
 function createdEvent(key: string, sequencer: string): S3Event {
   return {
-    Records: [{
-      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Put',
-      userIdentity: { principalId: 'test' }, requestParameters: { sourceIPAddress: '127.0.0.1' }, responseElements: { 'x-amz-request-id': 'r', 'x-amz-id-2': 'r' },
-      s3: {
-        s3SchemaVersion: '1.0', configurationId: 'test',
-        bucket: { name: BUCKET, ownerIdentity: { principalId: 'test' }, arn: `arn:aws:s3:::${BUCKET}` },
-        object: { key, size: 1, eTag: 'e', sequencer },
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'test' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': 'r', 'x-amz-id-2': 'r' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'test',
+          bucket: { name: BUCKET, ownerIdentity: { principalId: 'test' }, arn: `arn:aws:s3:::${BUCKET}` },
+          object: { key, size: 1, eTag: 'e', sequencer },
+        },
       },
-    }],
+    ],
   } as S3Event;
 }
 
@@ -84,7 +111,13 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hardening-storage-'));
   dynamoPort = 0;
   await startDynalite();
-  s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dataDir, 's3'), configureBuckets: [{ name: BUCKET }] });
+  s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(dataDir, 's3'),
+    configureBuckets: [{ name: BUCKET }],
+  });
   const { port: s3Port } = await s3rver.run();
   s3 = s3Client({ [ENV.s3Endpoint]: `http://127.0.0.1:${s3Port}` });
   // The functions' own client configuration (timeouts, retries), as deployed.
@@ -136,7 +169,7 @@ describe('when DynamoDB is unreachable', () => {
     expect(feed.statusCode).toBe(200);
     expect(feed.body).toContain('Before');
     expect(feed.body).toContain('During');
-    expect((await store.listFailedSources())).toEqual([]);
+    expect(await store.listFailedSources()).toEqual([]);
   });
 
   it('a store pointed at a closed port fails with StorageUnavailable, not a raw socket error', async () => {
@@ -148,7 +181,7 @@ describe('when DynamoDB is unreachable', () => {
     }
   });
 
-  it('when DynamoDB accepts connections and never answers, a read answers 503 within the read function\'s timeout and ingest throws', async () => {
+  it("when DynamoDB accepts connections and never answers, a read answers 503 within the read function's timeout and ingest throws", async () => {
     const sockets: Socket[] = [];
     const silent = createServer((socket) => void sockets.push(socket));
     silent.listen(0, '127.0.0.1');
@@ -164,8 +197,11 @@ describe('when DynamoDB is unreachable', () => {
       // The read function's timeout (infra/stack.ts): past it, API Gateway answers its own 5xx.
       expect(Date.now() - started).toBeLessThan(HTTP_FUNCTION_TIMEOUT_SECONDS * 1000);
       expect(WORST_CALL_MS).toBeLessThan(HTTP_FUNCTION_TIMEOUT_SECONDS * 1000);
-      await expect(createIngestHandler({ store: hungStore, s3, bucket: BUCKET })(createdEvent('posts/2022-01-12-before.md', '0000000000000003')))
-        .rejects.toBeInstanceOf(StorageUnavailable);
+      await expect(
+        createIngestHandler({ store: hungStore, s3, bucket: BUCKET })(
+          createdEvent('posts/2022-01-12-before.md', '0000000000000003'),
+        ),
+      ).rejects.toBeInstanceOf(StorageUnavailable);
     } finally {
       hung.destroy();
       for (const socket of sockets) socket.destroy();

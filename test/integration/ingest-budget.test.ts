@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { HOSTILE_POSTS } from '../support/hostile-posts';
 import { get, uploadPost } from '../support/local-stack';
 
@@ -13,7 +13,12 @@ let stack: LocalStack;
 beforeAll(async () => {
   setLogSink(() => {});
   stack = await startLocalStack({
-    port: 0, s3Port: 0, dynamoPort: 0, env: { [ENV.feedVersionCacheMs]: '0' }, onError: () => {}, readLimits: { heapMb: 40 },
+    port: 0,
+    s3Port: 0,
+    dynamoPort: 0,
+    env: { [ENV.feedVersionCacheMs]: '0' },
+    onError: () => {},
+    readLimits: { heapMb: 40 },
   });
 });
 afterAll(async () => {
@@ -22,7 +27,11 @@ afterAll(async () => {
 
 describe('a file that needs more memory than ingest may use', () => {
   it('is refused and recorded, and the site answers throughout', async () => {
-    await uploadPost(stack, 'posts/2022-01-01-before.md', '---\ntitle: Before\ndate: 2022-01-01\ncategories: news\n---\nBody.\n');
+    await uploadPost(
+      stack,
+      'posts/2022-01-01-before.md',
+      '---\ntitle: Before\ndate: 2022-01-01\ncategories: news\n---\nBody.\n',
+    );
     const hog = HOSTILE_POSTS.find((post) => post.name === 'Markdown: a 300 KB image title used 50,000 times')!;
     const upload = uploadPost(stack, 'posts/2022-01-02-hog.md', hog.text());
     // Pages keep being served while the worker reads (and dies of) the file.
@@ -33,7 +42,14 @@ describe('a file that needs more memory than ingest may use', () => {
     expect((await stack.store.listFailedSources()).map((state) => [state.key, state.error])).toEqual([
       ['posts/2022-01-02-hog.md', 'file needs more than 40 MB of memory to read; nothing was published from it'],
     ]);
-    await uploadPost(stack, 'posts/2022-01-03-after.md', '---\ntitle: After\ndate: 2022-01-03\ncategories: news\n---\nBody.\n');
-    expect((await stack.store.queryFeed({ kind: 'category', name: 'news' }, 5)).map((entry) => entry.title)).toEqual(['After', 'Before']);
+    await uploadPost(
+      stack,
+      'posts/2022-01-03-after.md',
+      '---\ntitle: After\ndate: 2022-01-03\ncategories: news\n---\nBody.\n',
+    );
+    expect((await stack.store.queryFeed({ kind: 'category', name: 'news' }, 5)).map((entry) => entry.title)).toEqual([
+      'After',
+      'Before',
+    ]);
   }, 60_000);
 });

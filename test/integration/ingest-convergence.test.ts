@@ -1,5 +1,5 @@
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config-names';
@@ -54,7 +54,8 @@ function changed(file: SourceFile): SourceFile {
 }
 
 async function upload(stack: LocalStack, files: SourceFile[]): Promise<void> {
-  for (const file of files) await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: file.key, Body: file.body }));
+  for (const file of files)
+    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: file.key, Body: file.body }));
 }
 
 let replayed: LocalStack;
@@ -74,7 +75,8 @@ beforeAll(async () => {
     (async () => {
       await upload(replayed, folder);
       await upload(replayed, folder);
-      for (const file of deleted) await replayed.s3.send(new DeleteObjectCommand({ Bucket: replayed.bucket, Key: file.key }));
+      for (const file of deleted)
+        await replayed.s3.send(new DeleteObjectCommand({ Bucket: replayed.bucket, Key: file.key }));
       await upload(replayed, reuploaded);
       await replayed.idle();
     })(),
@@ -110,12 +112,16 @@ describe('a folder uploaded twice, 20 posts deleted and 10 re-uploaded changed',
     expect(names.map((entry) => entry.name)).toContain('updated');
 
     const paths = ['/', '/feed.rss', '/feed.atom', '/feed.json'];
-    for (const [kind, list] of [['category', names], ['tag', tags]] as const) {
+    for (const [kind, list] of [
+      ['category', names],
+      ['tag', tags],
+    ] as const) {
       for (const { name } of list) {
-        for (const extension of ['html', 'rss', 'atom', 'json']) paths.push(`/${kind}/${encodeURIComponent(name)}.${extension}`);
+        for (const extension of ['html', 'rss', 'atom', 'json'])
+          paths.push(`/${kind}/${encodeURIComponent(name)}.${extension}`);
       }
     }
-    const site = (await once.store.queryFeed({ kind: 'site' }, 500));
+    const site = await once.store.queryFeed({ kind: 'site' }, 500);
     expect(site).toHaveLength(180);
     for (const entry of site) paths.push(entry.path.split('/').map(encodeURIComponent).join('/'));
     for (const path of paths) {
@@ -131,14 +137,24 @@ describe('a folder uploaded twice, 20 posts deleted and 10 re-uploaded changed',
       const items: Record<string, unknown>[] = [];
       let startKey: Record<string, never> | undefined;
       do {
-        const page = await stack.dynamo.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: startKey }));
+        const page = await stack.dynamo.send(
+          new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: startKey }),
+        );
         items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
         startKey = page.LastEvaluatedKey as typeof startKey;
       } while (startKey);
       return items
         .filter((row) => row.sk !== '~META' && row.gone !== true && row.status !== 'deleted' && row.count !== 0)
-        .map((row) => JSON.parse(withoutIngestTimes(JSON.stringify(row, (field, value) =>
-          ['sequencer', 'rowsSequencer', 'revision', 'entryHash'].includes(field) ? undefined : value))) as Record<string, unknown>)
+        .map(
+          (row) =>
+            JSON.parse(
+              withoutIngestTimes(
+                JSON.stringify(row, (field, value) =>
+                  ['sequencer', 'rowsSequencer', 'revision', 'entryHash'].includes(field) ? undefined : value,
+                ),
+              ),
+            ) as Record<string, unknown>,
+        )
         .sort((a, b) => (`${a.pk}\0${a.sk}` < `${b.pk}\0${b.sk}` ? -1 : 1));
     };
     expect(await rows(replayed)).toEqual(await rows(once));

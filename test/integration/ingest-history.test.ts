@@ -1,4 +1,4 @@
-import { DescribeTableCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ async function scanRows(client: DynamoDBClient, tableName: string): Promise<Row[
 function normalize(rows: Row[]): Row[] {
   return rows
     .map(({ lastModified: _lastModified, ...row }) => row as Row)
-    .sort((a, b) => (a.pk + '\0' + a.sk < b.pk + '\0' + b.sk ? -1 : 1));
+    .sort((a, b) => (`${a.pk}\0${a.sk}` < `${b.pk}\0${b.sk}` ? -1 : 1));
 }
 
 describe('ingest histories: DynamoDB store and in-memory store agree', () => {

@@ -1,11 +1,11 @@
-import { NoSuchKey, type GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestChange, type ObjectChange } from '../../functions/core/ingest';
 import type { PostStore } from '../../functions/core/store';
 import { createIngestHandler } from '../../functions/handlers/ingest';
-import { encodeEventKey } from '../../infra/local/s3-events';
 import type { LocalStack } from '../../infra/local/local-stack';
+import { encodeEventKey } from '../../infra/local/s3-events';
 import { startTestStack } from '../support/local-stack';
 
 // Events are applied straight to the DynamoDB store on a real dynalite, in the orders
@@ -58,9 +58,13 @@ describe('ingest ordering against dynalite', () => {
   it('applies a newer, shorter sequencer after a longer one (18 digits, then 16)', async () => {
     const deps = { store: stack.store, readObject };
     objects.set('posts/shorter.md', post('first', 'order-s1'));
-    expect((await ingestChange(change('posts/shorter.md', 'created', '0055AED6DCD90281E5'), deps)).result).toBe('published');
+    expect((await ingestChange(change('posts/shorter.md', 'created', '0055AED6DCD90281E5'), deps)).result).toBe(
+      'published',
+    );
     objects.set('posts/shorter.md', post('second', 'order-s2'));
-    expect((await ingestChange(change('posts/shorter.md', 'created', '0055AED6DCD90282'), deps)).result).toBe('published');
+    expect((await ingestChange(change('posts/shorter.md', 'created', '0055AED6DCD90282'), deps)).result).toBe(
+      'published',
+    );
     expect(await titlesIn('order-s1')).toEqual([]);
     expect(await titlesIn('order-s2')).toEqual(['second']);
   });
@@ -79,10 +83,16 @@ describe('ingest ordering against dynalite', () => {
   it('refuses a second object that claims an id another object publishes', async () => {
     const deps = { store: stack.store, readObject };
     objects.set('posts/first.md', '---\ntitle: first\ndate: 2022-05-02\nid: shared-id\ncategories: order-e\n---\nx\n');
-    objects.set('posts/second.md', '---\ntitle: second\ndate: 2022-05-02\nid: shared-id\ncategories: order-e\n---\ny\n');
+    objects.set(
+      'posts/second.md',
+      '---\ntitle: second\ndate: 2022-05-02\nid: shared-id\ncategories: order-e\n---\ny\n',
+    );
     expect((await ingestChange(change('posts/first.md', 'created', '01'), deps)).result).toBe('published');
     const second = await ingestChange(change('posts/second.md', 'created', '01'), deps);
-    expect(second).toMatchObject({ result: 'rejected', error: 'post id "shared-id" is already published by posts/first.md' });
+    expect(second).toMatchObject({
+      result: 'rejected',
+      error: 'post id "shared-id" is already published by posts/first.md',
+    });
     expect(await titlesIn('order-e')).toEqual(['first']);
   });
 
@@ -92,7 +102,8 @@ describe('ingest ordering against dynalite', () => {
     await ingestChange(change('posts/keep.md', 'created', '01'), deps);
     objects.set('posts/keep.md', '---\ndate: 2022-05-01\n---\nno title\n');
     expect(await ingestChange(change('posts/keep.md', 'created', '02'), deps)).toMatchObject({
-      result: 'rejected', error: 'line 1: front matter has no title',
+      result: 'rejected',
+      error: 'line 1: front matter has no title',
     });
     expect(await titlesIn('order-f')).toEqual(['good']);
   });
@@ -100,7 +111,8 @@ describe('ingest ordering against dynalite', () => {
   it('counts each category once per post however often the post is re-applied', async () => {
     const deps = { store: stack.store, readObject };
     objects.set('posts/count.md', post('count', 'order-g'));
-    for (const sequencer of ['01', '02', '03']) await ingestChange(change('posts/count.md', 'created', sequencer), deps);
+    for (const sequencer of ['01', '02', '03'])
+      await ingestChange(change('posts/count.md', 'created', sequencer), deps);
     const names = await stack.store.listNames('category');
     expect(names.find((entry) => entry.name === 'order-g')).toEqual({ name: 'order-g', count: 1 });
   });
@@ -141,21 +153,37 @@ describe('transient failures against dynalite', () => {
 
   function s3Event(key: string, kind: 'ObjectCreated:Put' | 'ObjectRemoved:Delete', sequencer: string): S3Event {
     return {
-      Records: [{ eventName: kind, eventTime: '2022-05-01T02:00:00.000Z', s3: { object: { key: encodeEventKey(key), sequencer, size: 0 } } }],
+      Records: [
+        {
+          eventName: kind,
+          eventTime: '2022-05-01T02:00:00.000Z',
+          s3: { object: { key: encodeEventKey(key), sequencer, size: 0 } },
+        },
+      ],
     } as unknown as S3Event;
   }
 
   /** Delivers an event as Lambda does: once, and again if the first attempt threw. */
   async function deliver(event: S3Event, store: PostStore): Promise<boolean> {
     const handler = createIngestHandler({ store, s3: bucket, bucket: 'content' });
-    const threw = await handler(event).then(() => false, () => true);
+    const threw = await handler(event).then(
+      () => false,
+      () => true,
+    );
     if (threw) await handler(event);
     return threw;
   }
 
   const failurePoints: Array<[keyof PostStore, number]> = [
-    ['getSourceState', 1], ['putPost', 1], ['claimShareLink', 1], ['putFeedEntry', 2], ['getPostWriter', 1],
-    ['deletePost', 1], ['deleteFeedEntry', 1], ['markShareLinkGone', 1], ['commitSourceState', 1],
+    ['getSourceState', 1],
+    ['putPost', 1],
+    ['claimShareLink', 1],
+    ['putFeedEntry', 2],
+    ['getPostWriter', 1],
+    ['deletePost', 1],
+    ['deleteFeedEntry', 1],
+    ['markShareLinkGone', 1],
+    ['commitSourceState', 1],
   ];
   for (const when of ['before', 'after'] as const) {
     for (const [method, nth] of failurePoints) {
@@ -190,7 +218,10 @@ describe('transient failures against dynalite', () => {
     const code = (await stack.store.getPost((published as { postId: string }).postId))!.shortCode;
     objects.set('posts/unpublish.md', post('visible', 'order-h').replace('---\nbody', 'published: false\n---\nbody'));
     const outcome = await ingestChange(change('posts/unpublish.md', 'created', '02'), deps);
-    expect(outcome).toMatchObject({ result: 'unpublished', feeds: [{ kind: 'site' }, { kind: 'category', name: 'order-h' }] });
+    expect(outcome).toMatchObject({
+      result: 'unpublished',
+      feeds: [{ kind: 'site' }, { kind: 'category', name: 'order-h' }],
+    });
     expect(await titlesIn('order-h')).toEqual([]);
     expect((await stack.store.getShareLink(code))?.gone).toBe(true);
   });

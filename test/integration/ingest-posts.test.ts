@@ -18,7 +18,10 @@ let stack: LocalStack;
 let scratch: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ [ENV.maxPostBytes]: String(CASE_MAX_POST_BYTES), [ENV.iframeHosts]: 'www.youtube.com' });
+  stack = await startTestStack({
+    [ENV.maxPostBytes]: String(CASE_MAX_POST_BYTES),
+    [ENV.iframeHosts]: 'www.youtube.com',
+  });
   await publishSampleContent(stack);
   scratch = await mkdtemp(join(tmpdir(), 'ingest-posts-'));
 });
@@ -32,12 +35,20 @@ async function upload(key: string, body: string | Uint8Array): Promise<void> {
 }
 
 /** Runs one of the CLI tools (`npm run errors` / `npm run reindex`) against this stack: its output and exit code. */
-async function cli(tool: 'errors' | 'reindex', args: string[] = [], env: Record<string, string> = {}): Promise<{ stdout: string; code: number }> {
+async function cli(
+  tool: 'errors' | 'reindex',
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; code: number }> {
   try {
-    const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), `infra/cli/${tool}.ts`, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, [ENV.dynamoEndpoint]: stack.dynamoEndpoint, [ENV.s3Endpoint]: stack.s3Endpoint, ...env },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), `infra/cli/${tool}.ts`, ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, [ENV.dynamoEndpoint]: stack.dynamoEndpoint, [ENV.s3Endpoint]: stack.s3Endpoint, ...env },
+      },
+    );
     return { stdout, code: 0 };
   } catch (error) {
     const failed = error as { stdout?: string; code?: unknown };
@@ -46,7 +57,11 @@ async function cli(tool: 'errors' | 'reindex', args: string[] = [], env: Record<
   }
 }
 
-const FEEDS = ['/feed.atom', '/category/chengduribao.rss', '/tag/%E6%88%90%E9%83%BD%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB.json'];
+const FEEDS = [
+  '/feed.atom',
+  '/category/chengduribao.rss',
+  '/tag/%E6%88%90%E9%83%BD%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB.json',
+];
 
 async function feedDocuments(): Promise<string[]> {
   return Promise.all(FEEDS.map(async (path) => (await get(stack, path)).text()));
@@ -94,10 +109,15 @@ describe(`${BAD_POSTS.length} refused posts uploaded to the bucket`, () => {
   it('lists them with `npm run errors -- --outputs cdk-outputs.json --json` against a deployed table', async () => {
     // The deployed stack's outputs file, and the SDK's own endpoint variable standing in for AWS.
     const outputs = join(scratch, 'cdk-outputs.json');
-    await writeFile(outputs, JSON.stringify({ PublishingStack: { PostsTableName: stack.tableName, ContentBucketName: 'unused' } }));
+    await writeFile(
+      outputs,
+      JSON.stringify({ PublishingStack: { PostsTableName: stack.tableName, ContentBucketName: 'unused' } }),
+    );
     const env = {
       AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint,
-      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
     };
     const { stdout, code } = await cli('errors', ['--outputs', outputs, '--json'], env);
     expect(code).toBe(1);
@@ -126,13 +146,21 @@ describe(`${VALID_POSTS.length} awkward posts uploaded to the bucket`, () => {
 
   it('serves the post with 50 tags in every one of its 50 tag feeds', async () => {
     for (const tag of FIFTY_TAGS) {
-      const feed = (await (await get(stack, `/tag/${encodeURIComponent(tag)}.json`)).json()) as { items: Array<{ title: string }> };
+      const feed = (await (await get(stack, `/tag/${encodeURIComponent(tag)}.json`)).json()) as {
+        items: Array<{ title: string }>;
+      };
       expect(feed.items.map((item) => item.title)).toEqual(['Fifty tags']);
     }
   });
 
   it('keeps an iframe from a host listed in IFRAME_HOSTS', async () => {
-    await upload('posts/valid/2022-02-14-video.html', postFile(['title: Video'], '<iframe src="https://www.youtube.com/embed/x"></iframe><iframe src="https://evil.example/x"></iframe>'));
+    await upload(
+      'posts/valid/2022-02-14-video.html',
+      postFile(
+        ['title: Video'],
+        '<iframe src="https://www.youtube.com/embed/x"></iframe><iframe src="https://evil.example/x"></iframe>',
+      ),
+    );
     await stack.idle();
     const post = await stack.store.getPost('valid/2022-02-14-video');
     expect(post?.html).toBe('<iframe src="https://www.youtube.com/embed/x"></iframe><iframe></iframe>');
@@ -144,7 +172,9 @@ describe('npm run reindex against the local stack', () => {
     const objects = 7 + BAD_POSTS.length + VALID_POSTS.length + 1;
     const { stdout: output, code } = await cli('reindex');
     expect(code).toBe(0);
-    expect(output).toContain(`${objects} objects: 0 published, ${objects - BAD_POSTS.length} unchanged, ${BAD_POSTS.length} failed`);
+    expect(output).toContain(
+      `${objects} objects: 0 published, ${objects - BAD_POSTS.length} unchanged, ${BAD_POSTS.length} failed`,
+    );
     expect(output).toContain('Refused posts: npm run errors');
   }, 30_000);
 });

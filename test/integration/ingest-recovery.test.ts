@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,10 +64,19 @@ async function start(): Promise<Running> {
 }
 
 async function offlineChanges(plan: object): Promise<void> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'test/support/offline-changes.ts', dataDir, JSON.stringify(plan)], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'),
+      'test/support/offline-changes.ts',
+      dataDir,
+      JSON.stringify(plan),
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let errors = '';
   child.stderr!.on('data', (chunk) => (errors += chunk));
   const code = await new Promise((resolve) => child.on('exit', resolve));
@@ -78,7 +87,8 @@ function localS3(endpoint: string) {
   return s3Client({ [ENV.s3Endpoint]: endpoint });
 }
 
-const post = (title: string, category: string) => `---\ntitle: ${title}\ndate: 2022-03-01 09:00 +0800\ncategories: ${category}\n---\n${title}.\n`;
+const post = (title: string, category: string) =>
+  `---\ntitle: ${title}\ndate: 2022-03-01 09:00 +0800\ncategories: ${category}\n---\n${title}.\n`;
 
 async function titles(site: string, path: string): Promise<string[] | number> {
   const response = await fetch(site + path);
@@ -92,12 +102,28 @@ describe('npm start after a crash', () => {
     // A first run, with two posts uploaded by another client; then the process is killed.
     const first = await start();
     const s3 = localS3(first.s3Endpoint);
-    await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'posts/2022-03-01-changed.md', Body: post('Before the crash', 'changed') }));
-    await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'posts/2022-03-01-removed.md', Body: post('Removed while down', 'removed') }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'content',
+        Key: 'posts/2022-03-01-changed.md',
+        Body: post('Before the crash', 'changed'),
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'content',
+        Key: 'posts/2022-03-01-removed.md',
+        Body: post('Removed while down', 'removed'),
+      }),
+    );
     // Killed once both are ingested (committed, not only visible): a crash in the middle of an
     // ingest is another case, and the uploads here are meant to be complete.
     const ingested = (key: string) => first.output().includes(`published posts/${key}`);
-    for (let attempt = 0; attempt < 300 && !(ingested('2022-03-01-changed.md') && ingested('2022-03-01-removed.md')); attempt++) {
+    for (
+      let attempt = 0;
+      attempt < 300 && !(ingested('2022-03-01-changed.md') && ingested('2022-03-01-removed.md'));
+      attempt++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(await titles(first.site, '/category/removed.json')).toEqual(['Removed while down']);
@@ -113,13 +139,18 @@ describe('npm start after a crash', () => {
         'posts/2022-03-01-changed.md': post('After the crash', 'changed'),
       },
       delete: ['posts/2022-03-01-removed.md'],
-      deleteItems: [[`SOURCE#${SEED_KEY}`, 'STATE'], [`POST#${SEED_ID}`, 'POST']],
+      deleteItems: [
+        [`SOURCE#${SEED_KEY}`, 'STATE'],
+        [`POST#${SEED_ID}`, 'POST'],
+      ],
     });
 
     const second = await start();
     try {
       expect(second.output()).toMatch(/0 uploaded, 7 unchanged, 0 deleted/);
-      expect(second.output()).toMatch(/Reconciled the table with the bucket: 9 objects: 3 published, 1 deleted, 6 unchanged, 0 failed/);
+      expect(second.output()).toMatch(
+        /Reconciled the table with the bucket: 9 objects: 3 published, 1 deleted, 6 unchanged, 0 failed/,
+      );
       expect(await titles(second.site, '/category/added.json')).toEqual(['Added while down']);
       expect(await titles(second.site, '/category/changed.json')).toEqual(['After the crash']);
       // Its only post deleted, the category's feed stays, empty, for the readers subscribed to it.

@@ -19,14 +19,17 @@ afterAll(async () => {
 });
 
 describe('LEGACY_HOSTS', () => {
-  it('leaves no link to the old hosts in the seed\'s page or feeds (a link\'s own text stays as written), and the rewritten links answer', async () => {
-    const documents = await Promise.all([SEED_PATH, '/category/chengduribao.atom', '/category/chengduribao.rss', '/feed.json'].map(async (path) => {
-      const response = await get(stack, path);
-      expect(response.status, path).toBe(200);
-      return response.text();
-    }));
+  it("leaves no link to the old hosts in the seed's page or feeds (a link's own text stays as written), and the rewritten links answer", async () => {
+    const documents = await Promise.all(
+      [SEED_PATH, '/category/chengduribao.atom', '/category/chengduribao.rss', '/feed.json'].map(async (path) => {
+        const response = await get(stack, path);
+        expect(response.status, path).toBe(200);
+        return response.text();
+      }),
+    );
     // href= in the page and JSON Feed, and in the HTML the RSS and Atom feeds escape.
-    const links = (document: string) => [...document.matchAll(/href=(?:"|\\"|&quot;)([^"&\\]+)/g)].map((match) => match[1]);
+    const links = (document: string) =>
+      [...document.matchAll(/href=(?:"|\\"|&quot;)([^"&\\]+)/g)].map((match) => match[1]);
     for (const document of documents) {
       expect(links(document).length).toBeGreaterThan(0);
       for (const host of OLD_HOSTS) expect(links(document).filter((link) => link.includes(host))).toEqual([]);
@@ -45,14 +48,21 @@ describe('LEGACY_HOSTS', () => {
 
   it('answers requests that arrive under an old host (its DNS moved here) as it answers its own', async () => {
     const { hostname, port } = new URL(stack.url);
-    const underOldHost = (path: string) => new Promise<{ status?: number; location?: string; body: string }>((resolve, reject) => {
-      // fetch() may not set Host; node:http sends what the old host's readers' browsers send.
-      request({ hostname, port, path, headers: { host: OLD_HOSTS[0] } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () =>
-          resolve({ status: response.statusCode, location: response.headers.location, body }));
-      }).on('error', reject).end();
-    });
+    const underOldHost = (path: string) =>
+      new Promise<{ status?: number; location?: string; body: string }>((resolve, reject) => {
+        // fetch() may not set Host; node:http sends what the old host's readers' browsers send.
+        request({ hostname, port, path, headers: { host: OLD_HOSTS[0] } }, (response) => {
+          let body = '';
+          response
+            .setEncoding('utf8')
+            .on('data', (chunk: string) => {
+              body += chunk;
+            })
+            .on('end', () => resolve({ status: response.statusCode, location: response.headers.location, body }));
+        })
+          .on('error', reject)
+          .end();
+      });
     const share = await underOldHost('/html_News/NewsShare.html?infoCode=NW202201122244036113');
     expect(share.status).toBe(301);
     expect(share.location).toMatch(new RegExp(`${SEED_PATH.replace(/\./g, '\\.')}$`));

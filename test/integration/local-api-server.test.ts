@@ -15,12 +15,15 @@ let server: Server;
 let port: number;
 
 beforeAll(async () => {
-  server = createLocalApiServer(async (event) => {
-    events.push(event);
-    return answer;
-  }, (error) => {
-    throw error;
-  });
+  server = createLocalApiServer(
+    async (event) => {
+      events.push(event);
+      return answer;
+    },
+    (error) => {
+      throw error;
+    },
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   port = (server.address() as AddressInfo).port;
@@ -36,7 +39,11 @@ describe('the local API server (API Gateway stand-in)', () => {
     events.length = 0;
     answer = { statusCode: 200, body: 'ok' };
     await rawRequest(port, 'GET', '/category/news.rss', [
-      ['Host', `127.0.0.1:${port}`], ['X-Trace', 'a'], ['x-trace', 'b'], ['__proto__', 'kept'], ['If-None-Match', '"1-x"'],
+      ['Host', `127.0.0.1:${port}`],
+      ['X-Trace', 'a'],
+      ['x-trace', 'b'],
+      ['__proto__', 'kept'],
+      ['If-None-Match', '"1-x"'],
     ]);
     const { headers } = events[0];
     expect(headers['x-trace']).toBe('a,b');
@@ -48,7 +55,7 @@ describe('the local API server (API Gateway stand-in)', () => {
     expect(events[0].requestContext.domainName).toBe(`127.0.0.1:${port}`);
   });
 
-  it('gives every request its own id and the time in API Gateway\'s format, matching timeEpoch', async () => {
+  it("gives every request its own id and the time in API Gateway's format, matching timeEpoch", async () => {
     events.length = 0;
     answer = { statusCode: 200, body: 'ok' };
     for (let i = 0; i < 5; i++) await rawRequest(port, 'GET', '/', [['Host', 'localhost']]);
@@ -65,7 +72,10 @@ describe('the local API server (API Gateway stand-in)', () => {
 
   it('writes a 304 with its headers and neither a body nor a Content-Length', async () => {
     answer = { statusCode: 304, headers: { etag: '"1-x"', 'cache-control': 'public, max-age=300' }, body: '' };
-    const response = await rawRequest(port, 'GET', '/feed.rss', [['Host', 'localhost'], ['If-None-Match', '"1-x"']]);
+    const response = await rawRequest(port, 'GET', '/feed.rss', [
+      ['Host', 'localhost'],
+      ['If-None-Match', '"1-x"'],
+    ]);
     expect(response.status).toBe(304);
     expect(response.headers).toContainEqual(['etag', '"1-x"']);
     expect(response.headers.map(([name]) => name)).not.toContain('content-length');
@@ -97,13 +107,20 @@ describe('the local API server (API Gateway stand-in)', () => {
     expect((await rawRequest(port, 'GET', '/growth-100%25.html', [['Host', 'localhost']])).status).toBe(400);
     expect(events).toHaveLength(0);
     await rawRequest(port, 'GET', '/news/a%2Fb.html', [['Host', 'localhost']]);
-    expect(events[0]).toMatchObject({ rawPath: '/news/a/b.html', routeKey: 'GET /{proxy+}', pathParameters: { proxy: 'news/a/b.html' } });
+    expect(events[0]).toMatchObject({
+      rawPath: '/news/a/b.html',
+      routeKey: 'GET /{proxy+}',
+      pathParameters: { proxy: 'news/a/b.html' },
+    });
   });
 
   it('moves cookies out of the headers into `cookies`, as payload 2.0 does', async () => {
     events.length = 0;
     answer = { statusCode: 200, body: 'ok' };
-    await rawRequest(port, 'GET', '/', [['Host', 'localhost'], ['Cookie', 'session=abc123; theme=dark']]);
+    await rawRequest(port, 'GET', '/', [
+      ['Host', 'localhost'],
+      ['Cookie', 'session=abc123; theme=dark'],
+    ]);
     expect(events[0].cookies).toEqual(['session=abc123', 'theme=dark']);
     expect(events[0].headers.cookie).toBeUndefined();
   });

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -34,13 +34,21 @@ afterAll(async () => {
 });
 
 const options = (name: string) => ({
-  s3Directory: join(dataDir, name, 's3'), dynamoDirectory: join(dataDir, name, 'dynamodb'), s3Port: 0, dynamoPort: 0, bucket: 'content',
+  s3Directory: join(dataDir, name, 's3'),
+  dynamoDirectory: join(dataDir, name, 'dynamodb'),
+  s3Port: 0,
+  dynamoPort: 0,
+  bucket: 'content',
 });
 
 describe('emulators on worker threads', () => {
   it('names the emulator that could not start, and why', async () => {
-    await expect(startEmulators({ ...options('busy-dynamo'), dynamoPort: busyPort })).rejects.toThrow(/^dynalite did not start: listen EADDRINUSE/);
-    await expect(startEmulators({ ...options('busy-s3'), s3Port: busyPort })).rejects.toThrow(/^s3rver did not start: listen EADDRINUSE/);
+    await expect(startEmulators({ ...options('busy-dynamo'), dynamoPort: busyPort })).rejects.toThrow(
+      /^dynalite did not start: listen EADDRINUSE/,
+    );
+    await expect(startEmulators({ ...options('busy-s3'), s3Port: busyPort })).rejects.toThrow(
+      /^s3rver did not start: listen EADDRINUSE/,
+    );
   });
 
   it('delivers object events to this thread in the order of the uploads, each before its upload is answered', async () => {
@@ -60,7 +68,8 @@ describe('emulators on worker threads', () => {
       if (process.platform === 'linux') {
         const { dynalite, s3rver } = emulators.threadIds;
         expect(new Set([process.pid, dynalite, s3rver]).size).toBe(3);
-        for (const id of [dynalite, s3rver]) expect(existsSync(`/proc/self/task/${id}/stat`), `thread ${id}`).toBe(true);
+        for (const id of [dynalite, s3rver])
+          expect(existsSync(`/proc/self/task/${id}/stat`), `thread ${id}`).toBe(true);
       }
     } finally {
       s3.destroy();
@@ -72,14 +81,18 @@ describe('emulators on worker threads', () => {
     const write = await startEmulators(options('reopen'));
     const first = dynamoClient({ [ENV.dynamoEndpoint]: write.dynamoEndpoint });
     await ensureTable(first, 'posts');
-    await first.send(new PutItemCommand({ TableName: 'posts', Item: { pk: { S: 'k' }, sk: { S: 's' }, value: { S: 'kept' } } }));
+    await first.send(
+      new PutItemCommand({ TableName: 'posts', Item: { pk: { S: 'k' }, sk: { S: 's' }, value: { S: 'kept' } } }),
+    );
     first.destroy();
     await write.stop();
 
     const read = await startEmulators(options('reopen'));
     const second = dynamoClient({ [ENV.dynamoEndpoint]: read.dynamoEndpoint });
     try {
-      const { Item } = await second.send(new GetItemCommand({ TableName: 'posts', Key: { pk: { S: 'k' }, sk: { S: 's' } } }));
+      const { Item } = await second.send(
+        new GetItemCommand({ TableName: 'posts', Key: { pk: { S: 'k' }, sk: { S: 's' } } }),
+      );
       expect(Item?.value).toEqual({ S: 'kept' });
     } finally {
       second.destroy();

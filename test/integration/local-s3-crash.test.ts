@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -66,9 +66,14 @@ async function start(): Promise<Running> {
   });
   const { s3Endpoint, setAside } = JSON.parse(line) as { s3Endpoint: string; setAside: SetAside[] };
   const s3 = new S3Client({
-    endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    endpoint: s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     // One attempt: an answered 200 is one write, a failed one is not retried behind the test's back.
-    maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   return { child, s3, setAside };
 }
@@ -222,14 +227,25 @@ describe('local S3 after kill -9', () => {
       // Moved, not deleted: every damaged file is in s3-damaged, none is left beside the good one.
       const aside = await filesUnder(join(dataDir, 's3-damaged'));
       for (const name of Object.keys(files).filter((name) => !/^(good|committed)\./.test(name))) {
-        expect(aside.some((path) => path.endsWith(`${BUCKET}/posts/${name}`)), name).toBe(true);
+        expect(
+          aside.some((path) => path.endsWith(`${BUCKET}/posts/${name}`)),
+          name,
+        ).toBe(true);
       }
       expect((await readdir(folder)).sort()).toEqual([
-        'committed.md._S3rver_metadata.json', 'committed.md._S3rver_object', 'good.md._S3rver_metadata.json', 'good.md._S3rver_object',
+        'committed.md._S3rver_metadata.json',
+        'committed.md._S3rver_object',
+        'good.md._S3rver_metadata.json',
+        'good.md._S3rver_object',
       ]);
 
       const s3Endpoint = /S3 endpoint: (http:\/\/\S+)/.exec(text)![1];
-      const s3 = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+      const s3 = new S3Client({
+        endpoint: s3Endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
       expect((await read(s3, 'posts/good.md'))?.toString()).toBe('good');
       const committed = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'posts/committed.md' }));
       expect(await committed.Body!.transformToString()).toBe('new bytes');

@@ -43,7 +43,9 @@ async function putAll(keys: string[]): Promise<void> {
 async function listByMarker(prefix: string, maxKeys: number): Promise<string[]> {
   const keys: string[] = [];
   for (let marker: string | undefined, truncated = true; truncated; ) {
-    const page = await stack.s3.send(new ListObjectsCommand({ Bucket: stack.bucket, Prefix: prefix, Marker: marker, MaxKeys: maxKeys }));
+    const page = await stack.s3.send(
+      new ListObjectsCommand({ Bucket: stack.bucket, Prefix: prefix, Marker: marker, MaxKeys: maxKeys }),
+    );
     const listed = (page.Contents ?? []).map((object) => object.Key!);
     keys.push(...listed);
     truncated = page.IsTruncated ?? false;
@@ -55,7 +57,9 @@ async function listByMarker(prefix: string, maxKeys: number): Promise<string[]> 
 async function listByToken(prefix: string, maxKeys: number): Promise<string[]> {
   const keys: string[] = [];
   for (let token: string | undefined, truncated = true; truncated; ) {
-    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: maxKeys }));
+    const page = await stack.s3.send(
+      new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: maxKeys }),
+    );
     keys.push(...(page.Contents ?? []).map((object) => object.Key!));
     truncated = page.IsTruncated ?? false;
     token = page.NextContinuationToken;
@@ -68,7 +72,13 @@ describe('local S3 listing', () => {
   // (a key that is a prefix of another, a folder beside a file, characters past U+FFFF).
   const keys = [
     ...Array.from({ length: 1000 }, (_, index) => `listing/${String(index).padStart(4, '0')}.md`),
-    'listing/a', 'listing/a-b', 'listing/a/b', 'listing/2022/x.md', 'listing/2022-01-01-a.md', 'listing/\uFF61.md', 'listing/😀.md',
+    'listing/a',
+    'listing/a-b',
+    'listing/a/b',
+    'listing/2022/x.md',
+    'listing/2022-01-01-a.md',
+    'listing/\uFF61.md',
+    'listing/😀.md',
   ];
   const expected = [...keys].sort(s3Order);
 
@@ -93,21 +103,30 @@ describe('local S3 listing', () => {
 });
 
 describe('local S3 keys and errors', () => {
-  const post = (title: string) => `---\ntitle: ${title}\ndate: 2022-03-01 09:00 +0800\ncategories: s3keys\n---\n${title}.\n`;
+  const post = (title: string) =>
+    `---\ntitle: ${title}\ndate: 2022-03-01 09:00 +0800\ncategories: s3keys\n---\n${title}.\n`;
 
   it('refuses a key too long for the file system on its own, and goes on serving every other request', async () => {
     // A legal S3 key (S3 allows 1,024 bytes) whose file name the file system cannot hold.
     const key = `posts/${'l'.repeat(900)}.md`;
-    const refused = await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: post('Long') })).catch((error: unknown) => error);
+    const refused = await stack.s3
+      .send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: post('Long') }))
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(S3ServiceException);
     expect((refused as S3ServiceException).name).toBe('KeyTooLongError');
     expect((refused as S3ServiceException).$metadata.httpStatusCode).toBe(400);
     expect((refused as S3ServiceException).message).toMatch(/255 bytes/);
-    const read = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key })).catch((error: unknown) => error);
+    const read = await stack.s3
+      .send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }))
+      .catch((error: unknown) => error);
     expect((read as S3ServiceException).name).toBe('NoSuchKey');
     // Folder parts the file system would resolve elsewhere (here, outside the data directory).
-    const escaping = await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: '../../escape.md', Body: 'x' })).catch((error: unknown) => error);
-    expect([(escaping as S3ServiceException).name, (escaping as S3ServiceException).$metadata?.httpStatusCode]).toEqual(['InvalidArgument', 400]);
+    const escaping = await stack.s3
+      .send(new PutObjectCommand({ Bucket: stack.bucket, Key: '../../escape.md', Body: 'x' }))
+      .catch((error: unknown) => error);
+    expect([(escaping as S3ServiceException).name, (escaping as S3ServiceException).$metadata?.httpStatusCode]).toEqual(
+      ['InvalidArgument', 400],
+    );
 
     // Later uploads are stored and ingested; the site and listings work.
     await uploadPost(stack, 'posts/2022-03-01-after-long-key.md', post('After the long key'));
@@ -123,12 +142,21 @@ describe('local S3 keys and errors', () => {
     // file that does not exist, from a stream nobody listens to for errors.
     const key = 'uploads/multipart.bin';
     const { UploadId } = await stack.s3.send(new CreateMultipartUploadCommand({ Bucket: stack.bucket, Key: key }));
-    const part = await stack.s3.send(new UploadPartCommand({ Bucket: stack.bucket, Key: key, UploadId, PartNumber: 1, Body: 'part one' }));
+    const part = await stack.s3.send(
+      new UploadPartCommand({ Bucket: stack.bucket, Key: key, UploadId, PartNumber: 1, Body: 'part one' }),
+    );
     const failed = await stack.s3
       .send(
         new CompleteMultipartUploadCommand({
-          Bucket: stack.bucket, Key: key, UploadId,
-          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }, { PartNumber: 2, ETag: part.ETag }] },
+          Bucket: stack.bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: part.ETag },
+              { PartNumber: 2, ETag: part.ETag },
+            ],
+          },
         }),
         { abortSignal: AbortSignal.timeout(10_000) },
       )

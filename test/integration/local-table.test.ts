@@ -35,15 +35,28 @@ describe('ensureTable', () => {
   });
 
   it('makes again a table an older version left with another index', async () => {
-    await client.send(new CreateTableCommand({
-      TableName: 'old',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }, { AttributeName: 'path', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'byPath', KeySchema: [{ AttributeName: 'path', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'old',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'path', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byPath',
+            KeySchema: [{ AttributeName: 'path', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
     expect(await ensureTable(client, 'old')).toBe(true);
     expect(await indexNames('old')).toEqual([TABLE_SCHEMA.pathIndex.name]);
   });

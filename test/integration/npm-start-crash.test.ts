@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -63,8 +63,13 @@ async function npmStart(): Promise<Running> {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
     env: {
-      ...process.env, DATA_DIR: dataDir, CONTENT_DIR: contentDir,
-      PORT: String(port), S3_PORT: String(s3Port), DYNAMODB_PORT: String(dynamoPort), [ENV.feedVersionCacheMs]: '0',
+      ...process.env,
+      DATA_DIR: dataDir,
+      CONTENT_DIR: contentDir,
+      PORT: String(port),
+      S3_PORT: String(s3Port),
+      DYNAMODB_PORT: String(dynamoPort),
+      [ENV.feedVersionCacheMs]: '0',
     },
   });
   children.add(child);
@@ -78,12 +83,22 @@ async function npmStart(): Promise<Running> {
     child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`npm start exited with ${code}:\n${text}`))));
   });
   const s3 = new S3Client({
-    endpoint: `http://127.0.0.1:${s3Port}`, region: 'us-east-1', forcePathStyle: true,
+    endpoint: `http://127.0.0.1:${s3Port}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     // One attempt: an answered request is one change, and a failed one is not sent again behind the test's back.
-    maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  return { child, s3, dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`, url: `http://localhost:${port}`, output: () => text };
+  return {
+    child,
+    s3,
+    dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    url: `http://localhost:${port}`,
+    output: () => text,
+  };
 }
 
 async function kill(running: Running): Promise<void> {
@@ -136,7 +151,9 @@ function changeUntilStopped(s3: S3Client, sent: Map<number, Sent[]>, serial: { n
         change.body = version(n, serial.next++);
         history.push(change);
         try {
-          const { $metadata } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keyOf(n), Body: change.body }));
+          const { $metadata } = await s3.send(
+            new PutObjectCommand({ Bucket: BUCKET, Key: keyOf(n), Body: change.body }),
+          );
           change.answered = $metadata.httpStatusCode === 200;
         } catch {
           return;
@@ -184,7 +201,8 @@ describe('npm start killed with SIGKILL while posts are uploaded and deleted', (
       const problems: string[] = [];
       const seen = new Map<string, number>();
       for (const entry of site) seen.set(entry.id, (seen.get(entry.id) ?? 0) + 1);
-      for (const [id, count] of seen) if (count > 1) problems.push(`${id}: ${count} entries in the site feed (duplicate)`);
+      for (const [id, count] of seen)
+        if (count > 1) problems.push(`${id}: ${count} entries in the site feed (duplicate)`);
 
       let published = 0;
       let refused = 0;
@@ -195,23 +213,29 @@ describe('npm start killed with SIGKILL while posts are uploaded and deleted', (
         const lastAnswered = history.map((change) => change.answered).lastIndexOf(true);
         const allowed = history.slice(Math.max(lastAnswered, 0)).map((change) => change.body);
         if (lastAnswered === -1) allowed.push(undefined);
-        if (!allowed.includes(body)) problems.push(`${key}: the bucket holds ${body === undefined ? 'nothing' : JSON.stringify(body)}, not what was answered (lost)`);
+        if (!allowed.includes(body))
+          problems.push(
+            `${key}: the bucket holds ${body === undefined ? 'nothing' : JSON.stringify(body)}, not what was answered (lost)`,
+          );
         if ((body !== undefined) !== listed.has(key)) problems.push(`${key}: listed and readable disagree`);
 
         const id = key.slice('posts/'.length, -'.md'.length);
         const entries = seen.get(id) ?? 0;
         const post = await store.findPostByPath(pathOf(n));
         if (body === undefined) {
-          if (entries > 0 || post) problems.push(`${key}: deleted, yet ${entries} feed entries and ${post ? 'a page' : 'no page'} (ghost)`);
+          if (entries > 0 || post)
+            problems.push(`${key}: deleted, yet ${entries} feed entries and ${post ? 'a page' : 'no page'} (ghost)`);
           continue;
         }
         if (body.includes('title:')) {
           const title = /title: "(.*)"/.exec(body)![1];
-          if (post?.title !== title || entries !== 1) problems.push(`${key}: holds "${title}", but the page shows ${post?.title} with ${entries} feed entries`);
+          if (post?.title !== title || entries !== 1)
+            problems.push(`${key}: holds "${title}", but the page shows ${post?.title} with ${entries} feed entries`);
           if (failures.has(key)) problems.push(`${key}: published, yet listed as refused`);
           published++;
         } else {
-          if (!failures.get(key)?.includes('no title')) problems.push(`${key}: refused content, yet not listed as refused with its reason (${failures.get(key)})`);
+          if (!failures.get(key)?.includes('no title'))
+            problems.push(`${key}: refused content, yet not listed as refused with its reason (${failures.get(key)})`);
           refused++;
         }
       }
@@ -224,7 +248,9 @@ describe('npm start killed with SIGKILL while posts are uploaded and deleted', (
       if (sample !== undefined) expect((await fetch(`${running.url}${pathOf(sample)}`)).status).toBe(200);
 
       const answered = [...sent.values()].flat().filter((change) => change.answered).length;
-      console.log(`npm start crash test: ${answered} changes answered of ${[...sent.values()].flat().length} sent to ${sent.size} keys; ${published} published, ${refused} refused, ${listed.size} objects`);
+      console.log(
+        `npm start crash test: ${answered} changes answered of ${[...sent.values()].flat().length} sent to ${sent.size} keys; ${published} published, ${refused} refused, ${listed.size} objects`,
+      );
       expect(problems).toEqual([]);
       // The kills landed in a real load: hundreds of changes, some cut short.
       expect(answered).toBeGreaterThan(200);

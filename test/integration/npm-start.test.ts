@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,15 @@ afterAll(async () => {
 async function start(env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', S3_PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: dataDir, CONTENT_DIR: contentDir, ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      S3_PORT: '0',
+      DYNAMODB_PORT: '0',
+      DATA_DIR: dataDir,
+      CONTENT_DIR: contentDir,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -78,13 +86,18 @@ describe('npm start', () => {
 
       // Any S3 client can publish through the printed endpoint.
       const s3 = new S3Client({
-        endpoint: running.s3Endpoint, region: 'us-east-1', forcePathStyle: true,
+        endpoint: running.s3Endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
         credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
       });
-      await s3.send(new PutObjectCommand({
-        Bucket: 'content', Key: 'posts/2022-06-01-from-a-client.md',
-        Body: '---\ntitle: From another client\ncategories: clients\n---\nHello.\n',
-      }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'content',
+          Key: 'posts/2022-06-01-from-a-client.md',
+          Body: '---\ntitle: From another client\ncategories: clients\n---\nHello.\n',
+        }),
+      );
       s3.destroy();
       let status = 0;
       for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
@@ -104,7 +117,9 @@ describe('npm start', () => {
     const running = await start({ SITE_URL: 'https://news.example.com' });
     try {
       expect(running.output()).toMatch(/0 uploaded, 6 unchanged, 1 deleted/);
-      expect(running.output()).toMatch(/^Site: +http:\/\/localhost:\d+\/\n +stands for https:\/\/news\.example\.com\/ \(SITE_URL\)/m);
+      expect(running.output()).toMatch(
+        /^Site: +http:\/\/localhost:\d+\/\n +stands for https:\/\/news\.example\.com\/ \(SITE_URL\)/m,
+      );
       expect(running.output()).not.toMatch(/^(?!.*stands for).*https:\/\/news\.example\.com/m);
       // The category's feed stays for its subscribers, without the deleted post.
       const weather = await fetch(`${running.site}/category/weather.rss`);

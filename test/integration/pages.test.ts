@@ -61,7 +61,9 @@ async function page(path: string, status = 200): Promise<{ response: Response; h
 
 function listedTitles(html: string): string[] {
   const list = /<ol class="posts">([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? '';
-  return [...list.matchAll(/<li><a class="headline" href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1].replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))));
+  return [...list.matchAll(/<li><a class="headline" href="[^"]+">([^<]+)<\/a>/g)].map((match) =>
+    match[1].replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))),
+  );
 }
 
 function olderLink(html: string): string | undefined {
@@ -96,16 +98,22 @@ describe('home page', () => {
 
   it('gives each entry its headline, date, category and lede (the excerpt, as plain text)', async () => {
     const { html } = await page('/');
-    const entries = [.../<ol class="posts">([\s\S]*?)<\/ol>/.exec(html)![1].matchAll(/<li>([\s\S]*?)<\/li>/g)].map((match) => match[1]);
+    const entries = [.../<ol class="posts">([\s\S]*?)<\/ol>/.exec(html)![1].matchAll(/<li>([\s\S]*?)<\/li>/g)].map(
+      (match) => match[1],
+    );
     expect(entries).toHaveLength(2);
     for (const entry of entries) {
-      expect(entry).toMatch(/^<a class="headline" href="[^"]+">[^<]+<\/a><br><span class="meta"><time datetime="[^"]+">[^<]+<\/time> · <a href="[^"]+\/category\/[^"]+\.html">[^<]+<\/a><\/span>\n<p class="lede">[^<]+<\/p>$/);
+      expect(entry).toMatch(
+        /^<a class="headline" href="[^"]+">[^<]+<\/a><br><span class="meta"><time datetime="[^"]+">[^<]+<\/time> · <a href="[^"]+\/category\/[^"]+\.html">[^<]+<\/a><\/span>\n<p class="lede">[^<]+<\/p>$/,
+      );
     }
   });
 
   it('lists every category with its post count, and links the site feeds and /feeds.opml', async () => {
     const { html } = await page('/');
-    const categories = [...html.matchAll(/<li><a href="([^"]+)">([^<]+)<\/a> \((\d+)\)<\/li>/g)].map(([, href, name, count]) => [href, name, Number(count)]);
+    const categories = [...html.matchAll(/<li><a href="([^"]+)">([^<]+)<\/a> \((\d+)\)<\/li>/g)].map(
+      ([, href, name, count]) => [href, name, Number(count)],
+    );
     expect(categories).toEqual([
       [`${stack.url}/category/chengduribao.html`, 'chengduribao', 2],
       [`${stack.url}/category/culture.html`, 'culture', 1],
@@ -128,16 +136,24 @@ describe('category and tag pages', () => {
   });
 
   it('page a tag, Chinese name and all', async () => {
-    expect(await walk(`/tag/${encodeURIComponent('翻页')}.html`)).toEqual([PAGING_TITLES.slice(0, 2), PAGING_TITLES.slice(2)]);
+    expect(await walk(`/tag/${encodeURIComponent('翻页')}.html`)).toEqual([
+      PAGING_TITLES.slice(0, 2),
+      PAGING_TITLES.slice(2),
+    ]);
     expect(await walk(`/tag/${encodeURIComponent(SEED_TAG)}.html`)).toEqual([[SEED_TITLE]]);
   });
 
   it('answer 404 pages for unknown names and for cursors this site did not write or past the end', async () => {
     const pastTheEnd = encodeCursor('1970-01-01T00:00:00.000Z#nothing-older');
     for (const path of [
-      '/category/no-such-category.html', '/tag/no-such-tag.html', '/category/.html',
-      `/category/paging.html?before=${pastTheEnd}`, `/?before=${pastTheEnd}`,
-      '/category/paging.html?before=not-a-cursor', '/?before=', `/?before=${'A'.repeat(5000)}`,
+      '/category/no-such-category.html',
+      '/tag/no-such-tag.html',
+      '/category/.html',
+      `/category/paging.html?before=${pastTheEnd}`,
+      `/?before=${pastTheEnd}`,
+      '/category/paging.html?before=not-a-cursor',
+      '/?before=',
+      `/?before=${'A'.repeat(5000)}`,
       `/?before=${encodeURIComponent(Buffer.from('2022-01-01T00:00:00.000Z#\u0000').toString('base64url'))}`,
     ]) {
       await page(path, 404);
@@ -146,11 +162,15 @@ describe('category and tag pages', () => {
 });
 
 describe('post page', () => {
-  it('shows title, date in the post\'s own offset, categories and tags as links, the body, the share link and links back', async () => {
+  it("shows title, date in the post's own offset, categories and tags as links, the body, the share link and links back", async () => {
     const { html } = await page(SEED_PATH);
     expect(html).toContain(`<h1>${SEED_TITLE}</h1>`);
     // Where the post sits: the site, then its category.
-    expect(html).toMatch(new RegExp(`<nav class="crumbs" aria-label="[^"]+"><a href="${stack.url}/">[^<]+</a> › <a href="${stack.url}/category/chengduribao.html">chengduribao</a></nav>`));
+    expect(html).toMatch(
+      new RegExp(
+        `<nav class="crumbs" aria-label="[^"]+"><a href="${stack.url}/">[^<]+</a> › <a href="${stack.url}/category/chengduribao.html">chengduribao</a></nav>`,
+      ),
+    );
     expect(html).toContain('<time datetime="2022-01-12T02:44:46+08:00">2022-01-12 02:44 +08:00</time>');
     expect(html).toContain(`<a href="${stack.url}/category/chengduribao.html">chengduribao</a>`);
     expect(html).toContain(`<a href="${stack.url}/tag/${encodeURIComponent(SEED_TAG)}.html">#${SEED_TAG}</a>`);
@@ -175,22 +195,84 @@ function pageKinds(): Array<{ what: string; path: string; status: number; feeds:
   const pagingOlder = `/category/paging.html?before=${encodeCursor(`${new Date('2022-03-02T12:00:00+08:00').toISOString()}#2022-03-02-paging-2`)}`;
   return [
     { what: 'home', path: '/', status: 200, feeds: site },
-    { what: 'home, older page', path: `/?before=${encodeCursor(`${new Date('2022-03-01T12:00:00+08:00').toISOString()}#2022-03-01-paging-1`)}`, status: 200, feeds: site },
+    {
+      what: 'home, older page',
+      path: `/?before=${encodeCursor(`${new Date('2022-03-01T12:00:00+08:00').toISOString()}#2022-03-01-paging-1`)}`,
+      status: 200,
+      feeds: site,
+    },
     { what: 'category', path: '/category/chengduribao.html', status: 200, feeds: of('/category/chengduribao') },
     { what: 'category, older page', path: pagingOlder, status: 200, feeds: of('/category/paging') },
-    { what: 'Chinese category', path: '/category/%E6%96%87%E5%8C%96.html', status: 200, feeds: of('/category/%E6%96%87%E5%8C%96') },
-    { what: 'tag', path: `/tag/${encodeURIComponent(SEED_TAG)}.html`, status: 200, feeds: of(`/tag/${encodeURIComponent(SEED_TAG)}`) },
-    { what: 'seed post', path: SEED_PATH, status: 200, feeds: [...of('/category/chengduribao'), ...of(`/tag/${encodeURIComponent(SEED_TAG)}`), ...site] },
-    { what: 'post in two categories, with an image', path: encodePath('/culture/文化/2022/01/14/tianfu-art-park.html'), status: 200, feeds: [...of('/category/culture'), ...of('/category/%E6%96%87%E5%8C%96'), ...of('/tag/%E5%85%AC%E5%9B%AD'), ...of('/tag/%E5%A4%A9%E5%BA%9C%E8%89%BA%E6%9C%AF%E5%85%AC%E5%9B%AD'), ...site] },
-    { what: 'post with markup in its title', path: '/weather/2022/01/15/weather-notice.html', status: 200, feeds: [...of('/category/weather'), ...of('/tag/%E5%A4%A9%E6%B0%94'), ...site] },
-    { what: 'post with a list, no date', path: encodePath('/文化/2022/02/01/spring-festival.html'), status: 200, feeds: [...of('/category/%E6%96%87%E5%8C%96'), ...of('/tag/%E6%98%A5%E8%8A%82'), ...of('/tag/%E6%96%87%E6%97%85'), ...site] },
-    { what: 'post with headings and a permalink', path: '/news/jinniu-2022-goals.html', status: 200, feeds: [...of('/category/news'), ...of('/tag/economy'), ...of('/tag/chengdu'), ...site] },
-    { what: 'post with Markdown emphasis', path: encodePath('/chengduribao/交通/2022/01/13/metro-line-opens.html'), status: 200, feeds: [...of('/category/chengduribao'), ...of('/category/%E4%BA%A4%E9%80%9A'), ...of('/tag/%E5%9C%B0%E9%93%81'), ...of('/tag/%E5%9F%8E%E5%B8%82%E5%BB%BA%E8%AE%BE'), ...site] },
+    {
+      what: 'Chinese category',
+      path: '/category/%E6%96%87%E5%8C%96.html',
+      status: 200,
+      feeds: of('/category/%E6%96%87%E5%8C%96'),
+    },
+    {
+      what: 'tag',
+      path: `/tag/${encodeURIComponent(SEED_TAG)}.html`,
+      status: 200,
+      feeds: of(`/tag/${encodeURIComponent(SEED_TAG)}`),
+    },
+    {
+      what: 'seed post',
+      path: SEED_PATH,
+      status: 200,
+      feeds: [...of('/category/chengduribao'), ...of(`/tag/${encodeURIComponent(SEED_TAG)}`), ...site],
+    },
+    {
+      what: 'post in two categories, with an image',
+      path: encodePath('/culture/文化/2022/01/14/tianfu-art-park.html'),
+      status: 200,
+      feeds: [
+        ...of('/category/culture'),
+        ...of('/category/%E6%96%87%E5%8C%96'),
+        ...of('/tag/%E5%85%AC%E5%9B%AD'),
+        ...of('/tag/%E5%A4%A9%E5%BA%9C%E8%89%BA%E6%9C%AF%E5%85%AC%E5%9B%AD'),
+        ...site,
+      ],
+    },
+    {
+      what: 'post with markup in its title',
+      path: '/weather/2022/01/15/weather-notice.html',
+      status: 200,
+      feeds: [...of('/category/weather'), ...of('/tag/%E5%A4%A9%E6%B0%94'), ...site],
+    },
+    {
+      what: 'post with a list, no date',
+      path: encodePath('/文化/2022/02/01/spring-festival.html'),
+      status: 200,
+      feeds: [
+        ...of('/category/%E6%96%87%E5%8C%96'),
+        ...of('/tag/%E6%98%A5%E8%8A%82'),
+        ...of('/tag/%E6%96%87%E6%97%85'),
+        ...site,
+      ],
+    },
+    {
+      what: 'post with headings and a permalink',
+      path: '/news/jinniu-2022-goals.html',
+      status: 200,
+      feeds: [...of('/category/news'), ...of('/tag/economy'), ...of('/tag/chengdu'), ...site],
+    },
+    {
+      what: 'post with Markdown emphasis',
+      path: encodePath('/chengduribao/交通/2022/01/13/metro-line-opens.html'),
+      status: 200,
+      feeds: [
+        ...of('/category/chengduribao'),
+        ...of('/category/%E4%BA%A4%E9%80%9A'),
+        ...of('/tag/%E5%9C%B0%E9%93%81'),
+        ...of('/tag/%E5%9F%8E%E5%B8%82%E5%BB%BA%E8%AE%BE'),
+        ...site,
+      ],
+    },
     { what: '404 for an unknown post', path: '/no/such/post.html', status: 404, feeds: site },
     { what: '404 for an unknown category', path: '/category/no-such.html', status: 404, feeds: site },
     { what: '404 for an unknown share link', path: '/s/unknown', status: 404, feeds: site },
     { what: '404 for a legacy link without infoCode', path: '/html_News/NewsShare.html', status: 404, feeds: site },
-    { what: '410 for a deleted post\'s share link', path: `/s/${goneShortCode}`, status: 410, feeds: site },
+    { what: "410 for a deleted post's share link", path: `/s/${goneShortCode}`, status: 410, feeds: site },
   ];
 }
 
@@ -200,7 +282,9 @@ describe('every page', () => {
       const { response, html } = await page(path, status);
 
       const report = await validator.validateString(html, what);
-      const messages = report.results.flatMap((result) => result.messages.map((message) => `${message.line}:${message.column} ${message.ruleId}: ${message.message}`));
+      const messages = report.results.flatMap((result) =>
+        result.messages.map((message) => `${message.line}:${message.column} ${message.ruleId}: ${message.message}`),
+      );
       expect(messages, `${what} (${path}) is not valid HTML`).toEqual([]);
 
       expect(html.startsWith('<!DOCTYPE html>\n<html lang="zh-CN">'), what).toBe(true);
@@ -223,7 +307,9 @@ describe('every page', () => {
       expect(response.headers.get('x-content-type-options'), what).toBe('nosniff');
       expect(response.headers.get('referrer-policy'), what).toBe('strict-origin-when-cross-origin');
 
-      const alternates = [...html.matchAll(/<link rel="alternate" type="([^"]+)" title="[^"]+" href="([^"]+)">/g)].map((match) => match[2]);
+      const alternates = [...html.matchAll(/<link rel="alternate" type="([^"]+)" title="[^"]+" href="([^"]+)">/g)].map(
+        (match) => match[2],
+      );
       expect(alternates, `${what} offers its feeds`).toEqual(feeds.map((feed) => stack.url + feed));
     }
   });
@@ -237,7 +323,10 @@ describe('every page', () => {
     };
     for (const [what, html] of Object.entries(pages)) {
       const report = await validator.validateString(html);
-      expect(report.results.flatMap((result) => result.messages.map((message) => message.message)), what).toEqual([]);
+      expect(
+        report.results.flatMap((result) => result.messages.map((message) => message.message)),
+        what,
+      ).toEqual([]);
     }
     expect(pages['empty home']).toContain('No posts yet');
   });
@@ -256,7 +345,12 @@ describe('every page', () => {
   it('takes its lang from the SITE_LANGUAGE setting', async () => {
     const handler = createHttpHandler({ store: stack.store, settings: settingsFromEnv({ SITE_LANGUAGE: 'en-GB' }) });
     const event = {
-      version: '2.0', routeKey: 'GET /', rawPath: '/', rawQueryString: '', headers: {}, isBase64Encoded: false,
+      version: '2.0',
+      routeKey: 'GET /',
+      rawPath: '/',
+      rawQueryString: '',
+      headers: {},
+      isBase64Encoded: false,
       requestContext: { domainName: 'news.example.com', http: { method: 'GET', path: '/' } },
     } as unknown as APIGatewayProxyEventV2;
     const result = await handler(event);

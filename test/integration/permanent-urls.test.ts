@@ -17,10 +17,16 @@ afterAll(async () => {
 });
 
 const KEY = 'posts/2022-06-01-moving.md';
-const version = (fields: string[]) => ['---', 'title: 搬家的新闻', 'date: 2022-06-01 09:00:00 +0800', ...fields, '---', 'Body.', ''].join('\n');
+const version = (fields: string[]) =>
+  ['---', 'title: 搬家的新闻', 'date: 2022-06-01 09:00:00 +0800', ...fields, '---', 'Body.', ''].join('\n');
 
 describe('a post that moves', () => {
-  const addresses = ['/news/2022/06/01/moving.html', '/体育/2022/06/01/moving.html', '/体育/2022/06/01/renamed.html', '/special/moving-story.html'];
+  const addresses = [
+    '/news/2022/06/01/moving.html',
+    '/体育/2022/06/01/moving.html',
+    '/体育/2022/06/01/renamed.html',
+    '/special/moving-story.html',
+  ];
 
   it('leaves a 301 at each former URL, straight to its page, and a 410 at each once deleted', async () => {
     await uploadPost(stack, KEY, version(['categories: news']));
@@ -45,8 +51,22 @@ describe('a post that moves', () => {
   });
 
   it('gives up a former URL to a new post that asks for it: a redirect never shadows a live post', async () => {
-    await uploadPost(stack, 'posts/2022-06-02-newcomer.md', ['---', 'title: Newcomer', 'date: 2022-06-02', 'permalink: /news/2022/06/01/moving.html', '---', 'Here now.', ''].join('\n'));
-    expect((await stack.store.listFailedSources()).map((state) => state.key)).not.toContain('posts/2022-06-02-newcomer.md');
+    await uploadPost(
+      stack,
+      'posts/2022-06-02-newcomer.md',
+      [
+        '---',
+        'title: Newcomer',
+        'date: 2022-06-02',
+        'permalink: /news/2022/06/01/moving.html',
+        '---',
+        'Here now.',
+        '',
+      ].join('\n'),
+    );
+    expect((await stack.store.listFailedSources()).map((state) => state.key)).not.toContain(
+      'posts/2022-06-02-newcomer.md',
+    );
     const page = await get(stack, '/news/2022/06/01/moving.html');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Newcomer');
@@ -60,8 +80,16 @@ describe('a post that moves', () => {
 describe('a category whose last post leaves', () => {
   it('keeps valid, empty feeds (200) and a page that says it is empty; a name that never had a post stays 404', async () => {
     const key = 'posts/2022-06-03-last-in-category.md';
-    await uploadPost(stack, key, ['---', 'title: Only one', 'date: 2022-06-03', 'categories: 体育', 'tags: [单独]', '---', 'Body.', ''].join('\n'));
-    await uploadPost(stack, key, ['---', 'title: Only one', 'date: 2022-06-03', 'categories: news', '---', 'Body.', ''].join('\n'));
+    await uploadPost(
+      stack,
+      key,
+      ['---', 'title: Only one', 'date: 2022-06-03', 'categories: 体育', 'tags: [单独]', '---', 'Body.', ''].join('\n'),
+    );
+    await uploadPost(
+      stack,
+      key,
+      ['---', 'title: Only one', 'date: 2022-06-03', 'categories: news', '---', 'Body.', ''].join('\n'),
+    );
     for (const base of ['/category/体育', '/tag/单独']) {
       const rss = await get(stack, encodePath(`${base}.rss`));
       const atom = await get(stack, encodePath(`${base}.atom`));

@@ -3,7 +3,7 @@ import { setLogSink } from '../../functions/adapters/logger';
 import { encodePath } from '../../functions/core/urls';
 import type { LocalStack } from '../../infra/local/local-stack';
 import { publishSampleContent, startTestStack } from '../support/local-stack';
-import { rawRequest, type RawResponse } from '../support/raw-http';
+import { type RawResponse, rawRequest } from '../support/raw-http';
 
 const SEED_ID = 'NW202201122244036113';
 
@@ -16,7 +16,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   await publishSampleContent(stack);
   port = Number(new URL(stack.url).port);
-  postUrls = new Set((await stack.store.queryFeed({ kind: 'site' }, 100)).map((entry) => stack.url + encodePath(entry.path)));
+  postUrls = new Set(
+    (await stack.store.queryFeed({ kind: 'site' }, 100)).map((entry) => stack.url + encodePath(entry.path)),
+  );
   setLogSink((level, message, fields) => {
     if (level === 'error') loggedErrors.push(`${message} ${JSON.stringify(fields)}`);
   });
@@ -33,21 +35,64 @@ afterAll(async () => {
  * huge codes, and percent-encoding that does not decode to UTF-8.
  */
 const PAYLOADS: string[] = [
-  '//evil.example', '///evil.example', '/\\evil.example', '\\\\evil.example', '\\/evil.example',
-  '%2F%2Fevil.example', '%2f%2fevil.example', '%5C%5Cevil.example', '%2F%5Cevil.example', '%252F%252Fevil.example',
-  'https://evil.example', 'https:%2F%2Fevil.example', 'HTTPS://EVIL.EXAMPLE', '%68ttps://evil.example', 'http:evil.example',
-  'javascript:alert(1)', 'data:text/html,%3Cscript%3Ealert(1)%3C/script%3E', '@evil.example', `${SEED_ID}@evil.example`,
-  '..', '..%2F..%2F..%2Fevil.example', '%2E%2E%2F%2E%2E%2F', '.%2E/.%2E/', '%2e%2e', '%C0%AE%C0%AE%C0%AF', '%C0%AF%C0%AFevil.example',
-  `${SEED_ID}%0d%0aLocation:%20https://evil.example`, `${SEED_ID}%0D%0ASet-Cookie:%20stolen=1`, '%0d%0aX-Injected:%201',
-  '%0aX-Injected:%20yes', '%0d%0a%0d%0a%3Chtml%3Einjected', `${SEED_ID}%00`, '%00', 'abc%00def', `${SEED_ID}%09`, `${SEED_ID}%20`,
+  '//evil.example',
+  '///evil.example',
+  '/\\evil.example',
+  '\\\\evil.example',
+  '\\/evil.example',
+  '%2F%2Fevil.example',
+  '%2f%2fevil.example',
+  '%5C%5Cevil.example',
+  '%2F%5Cevil.example',
+  '%252F%252Fevil.example',
+  'https://evil.example',
+  'https:%2F%2Fevil.example',
+  'HTTPS://EVIL.EXAMPLE',
+  '%68ttps://evil.example',
+  'http:evil.example',
+  'javascript:alert(1)',
+  'data:text/html,%3Cscript%3Ealert(1)%3C/script%3E',
+  '@evil.example',
+  `${SEED_ID}@evil.example`,
+  '..',
+  '..%2F..%2F..%2Fevil.example',
+  '%2E%2E%2F%2E%2E%2F',
+  '.%2E/.%2E/',
+  '%2e%2e',
+  '%C0%AE%C0%AE%C0%AF',
+  '%C0%AF%C0%AFevil.example',
+  `${SEED_ID}%0d%0aLocation:%20https://evil.example`,
+  `${SEED_ID}%0D%0ASet-Cookie:%20stolen=1`,
+  '%0d%0aX-Injected:%201',
+  '%0aX-Injected:%20yes',
+  '%0d%0a%0d%0a%3Chtml%3Einjected',
+  `${SEED_ID}%00`,
+  '%00',
+  'abc%00def',
+  `${SEED_ID}%09`,
+  `${SEED_ID}%20`,
   '%EF%BC%AE%EF%BC%B7202201122244036113', // full-width ＮＷ
   'NW2022011222440361%D0%A13', // Cyrillic С
   'evil%E3%80%82example', // ideographic full stop
   '%E2%80%AEelpmaxe.live', // right-to-left override
   '%EF%BC%8F%EF%BC%8Fevil.example', // full-width solidus
-  'a'.repeat(10 * 1024), `${SEED_ID}${'%2F'.repeat(3000)}`, '%41'.repeat(3000),
-  '%E0%A4%A', '%', '%%', '%ZZ', '%E0%A4', '%FF%FE', '%ED%A0%80', '%C3%28', '%F4%90%80%80',
-  `${SEED_ID}?next=//evil.example`, `${SEED_ID}#//evil.example`, `${SEED_ID};//evil.example`, `${SEED_ID}/..`, `${SEED_ID}/%2E%2E/%2E%2E/evil`,
+  'a'.repeat(10 * 1024),
+  `${SEED_ID}${'%2F'.repeat(3000)}`,
+  '%41'.repeat(3000),
+  '%E0%A4%A',
+  '%',
+  '%%',
+  '%ZZ',
+  '%E0%A4',
+  '%FF%FE',
+  '%ED%A0%80',
+  '%C3%28',
+  '%F4%90%80%80',
+  `${SEED_ID}?next=//evil.example`,
+  `${SEED_ID}#//evil.example`,
+  `${SEED_ID};//evil.example`,
+  `${SEED_ID}/..`,
+  `${SEED_ID}/%2E%2E/%2E%2E/evil`,
 ];
 
 const HOSTILE_HOSTS: Array<Array<[string, string]>> = [
@@ -58,8 +103,15 @@ const HOSTILE_HOSTS: Array<Array<[string, string]>> = [
   [['Host', '[::1]:1']],
   [['Host', '']],
   [['Host', 'evil.example/..']],
-  [['Host', 'EVIL.EXAMPLE'], ['X-Forwarded-Host', 'evil.example'], ['X-Forwarded-Proto', 'https']],
-  [['Host', 'localhost'], ['Forwarded', 'host=evil.example;proto=https']],
+  [
+    ['Host', 'EVIL.EXAMPLE'],
+    ['X-Forwarded-Host', 'evil.example'],
+    ['X-Forwarded-Proto', 'https'],
+  ],
+  [
+    ['Host', 'localhost'],
+    ['Forwarded', 'host=evil.example;proto=https'],
+  ],
 ];
 
 interface Probe {
@@ -83,7 +135,7 @@ function probes(): Probe[] {
     `/s/${SEED_ID}\r\nX-Injected: 1\r\n`,
     `/html_News/NewsShare.html?infoCode=${SEED_ID}\r\nLocation: https://evil.example`,
     `/s/${SEED_ID} HTTP/1.1\r\nHost: evil.example\r\n\r\nGET /`,
-    'http://evil.example/s/' + SEED_ID,
+    `http://evil.example/s/${SEED_ID}`,
     '*',
   );
   return targets.map((target, index) => ({
@@ -105,11 +157,17 @@ function problemsWith(probe: Probe, response: RawResponse): string[] {
     if (['x-injected', 'set-cookie', 'refresh'].includes(name)) problems.push(`${describe}: injected header ${name}`);
     if (/evil/i.test(value)) problems.push(`${describe}: header ${name} carries ${value}`);
   }
-  if (response.status >= 300 && response.status < 400 && response.status !== 304 && !response.headers.some(([name]) => name === 'location')) {
+  if (
+    response.status >= 300 &&
+    response.status < 400 &&
+    response.status !== 304 &&
+    !response.headers.some(([name]) => name === 'location')
+  ) {
     problems.push(`${describe}: ${response.status} without a Location`);
   }
   if (/<script|<html>injected/i.test(response.body)) problems.push(`${describe}: body carries markup from the request`);
-  if (/(?:href|src|action)="(?![^"]*localhost)[^"]*evil/i.test(response.body)) problems.push(`${describe}: body links off the site`);
+  if (/(?:href|src|action)="(?![^"]*localhost)[^"]*evil/i.test(response.body))
+    problems.push(`${describe}: body links off the site`);
   return problems;
 }
 

@@ -27,7 +27,9 @@ const upload = (key: string, body: string) => uploadPost(stack, key, body);
 const remove = (key: string) => removePost(stack, key);
 
 function post(fields: Record<string, string>, body = '正文。'): string {
-  return `---\n${Object.entries(fields).map(([name, value]) => `${name}: ${value}`).join('\n')}\n---\n${body}\n`;
+  return `---\n${Object.entries(fields)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n')}\n---\n${body}\n`;
 }
 
 async function expectRedirect(path: string, to: string): Promise<Response> {
@@ -66,26 +68,36 @@ describe('short codes', () => {
     expect(new Set(entries.map((entry) => entry.shortCode)).size).toBe(entries.length);
   });
 
-  it('keeps a post\'s code across edits, and the code follows the post to its new path', async () => {
+  it("keeps a post's code across edits, and the code follows the post to its new path", async () => {
     const key = 'posts/2022-03-03-stable-code.md';
     await upload(key, post({ title: '稳定短链', date: '2022-03-03 09:00:00 +0800', categories: 'stable-a' }));
     const first = await stack.store.getPost('2022-03-03-stable-code');
     expect(first?.path).toBe('/stable-a/2022/03/03/stable-code.html');
     await expectRedirect(`/s/${first!.shortCode}`, first!.path);
 
-    await upload(key, post({ title: '稳定短链（改）', date: '2022-03-03 09:00:00 +0800', categories: 'stable-b' }, '改过的正文。'));
+    await upload(
+      key,
+      post({ title: '稳定短链（改）', date: '2022-03-03 09:00:00 +0800', categories: 'stable-b' }, '改过的正文。'),
+    );
     const edited = await stack.store.getPost('2022-03-03-stable-code');
     expect(edited?.shortCode).toBe(first!.shortCode);
     await expectRedirect(`/s/${first!.shortCode}`, '/stable-b/2022/03/03/stable-code.html');
   });
 
-  it('resolves a collision with another post\'s code to the next candidate, leaving the other post its link', async () => {
+  it("resolves a collision with another post's code to the next candidate, leaving the other post its link", async () => {
     const id = 'collision-test-post';
     const [taken, alsoTaken, resolved] = [0, 1, 2].map((attempt) => shortCodeCandidate(id, attempt));
-    expect(await stack.store.claimShareLink({ code: taken, postId: 'someone-else', path: '/someone/else.html' })).toBe(true);
-    expect(await stack.store.claimShareLink({ code: alsoTaken, postId: 'another-one', path: '/another/one.html' })).toBe(true);
+    expect(await stack.store.claimShareLink({ code: taken, postId: 'someone-else', path: '/someone/else.html' })).toBe(
+      true,
+    );
+    expect(
+      await stack.store.claimShareLink({ code: alsoTaken, postId: 'another-one', path: '/another/one.html' }),
+    ).toBe(true);
 
-    await upload('posts/collision.md', post({ title: '短码碰撞', id, date: '2022-03-04 10:00:00 +0800', categories: 'collisions' }));
+    await upload(
+      'posts/collision.md',
+      post({ title: '短码碰撞', id, date: '2022-03-04 10:00:00 +0800', categories: 'collisions' }),
+    );
     const published = await stack.store.getPost(id);
     expect(published?.shortCode).toBe(resolved);
     await expectRedirect(`/s/${resolved}`, published!.path);
@@ -96,18 +108,29 @@ describe('short codes', () => {
     expect(page).toContain(`value="${stack.url}/s/${resolved}"`);
 
     // Re-uploading finds the same free code again: stable even after a collision.
-    await upload('posts/collision.md', post({ title: '短码碰撞（改）', id, date: '2022-03-04 10:00:00 +0800', categories: 'collisions' }));
+    await upload(
+      'posts/collision.md',
+      post({ title: '短码碰撞（改）', id, date: '2022-03-04 10:00:00 +0800', categories: 'collisions' }),
+    );
     expect((await stack.store.getPost(id))?.shortCode).toBe(resolved);
   });
 
-  it('never shares another post\'s code, even when every candidate code is held', async () => {
+  it("never shares another post's code, even when every candidate code is held", async () => {
     const id = 'no-free-code';
     for (let attempt = 0; attempt < 8; attempt++) {
-      await stack.store.claimShareLink({ code: shortCodeCandidate(id, attempt), postId: `holder-${attempt}`, path: `/holder/${attempt}.html` });
+      await stack.store.claimShareLink({
+        code: shortCodeCandidate(id, attempt),
+        postId: `holder-${attempt}`,
+        path: `/holder/${attempt}.html`,
+      });
     }
-    await upload('posts/no-free-code.md', post({ title: '无可用短码', id, date: '2022-03-05 10:00:00 +0800', categories: 'collisions' }));
+    await upload(
+      'posts/no-free-code.md',
+      post({ title: '无可用短码', id, date: '2022-03-05 10:00:00 +0800', categories: 'collisions' }),
+    );
     // Refused or left for a retry (ingest decides which), but never published under a held code.
-    for (let attempt = 0; attempt < 8; attempt++) await expectRedirect(`/s/${shortCodeCandidate(id, attempt)}`, `/holder/${attempt}.html`);
+    for (let attempt = 0; attempt < 8; attempt++)
+      await expectRedirect(`/s/${shortCodeCandidate(id, attempt)}`, `/holder/${attempt}.html`);
     const page = await get(stack, '/collisions/2022/03/05/no-free-code.html');
     if (page.status === 200) {
       const shortPath = /<input readonly value="[^"]+(\/s\/[0-9A-Za-z]+)"/.exec(await page.text())?.[1];
@@ -160,9 +183,15 @@ describe('redirects', () => {
       headers: { host, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
       pathParameters: { code: SEED_ID },
       isBase64Encoded: false,
-      requestContext: { domainName, http: { method: 'GET', path: `/s/${SEED_ID}` } } as APIGatewayProxyEventV2['requestContext'],
+      requestContext: {
+        domainName,
+        http: { method: 'GET', path: `/s/${SEED_ID}` },
+      } as APIGatewayProxyEventV2['requestContext'],
     });
-    const configured = createHttpHandler({ store: stack.store, settings: settingsFromEnv({ SITE_URL: 'https://news.example.com' }) });
+    const configured = createHttpHandler({
+      store: stack.store,
+      settings: settingsFromEnv({ SITE_URL: 'https://news.example.com' }),
+    });
     const fromDomain = createHttpHandler({ store: stack.store, settings: settingsFromEnv({}) });
     const apiDomain = 'abc123.execute-api.us-east-1.amazonaws.com';
     const locations = [
@@ -174,8 +203,15 @@ describe('redirects', () => {
 });
 
 describe('unknown, deleted and unpublished links', () => {
-  it('answers an unknown code with a 404 page in the site\'s look, for GET and HEAD', async () => {
-    for (const path of ['/s/doesNotExist', '/s/NW000000000000000000', `${LEGACY}?infoCode=NW000`, LEGACY, `${LEGACY}?infoCode=`, `${LEGACY}?from=x`]) {
+  it("answers an unknown code with a 404 page in the site's look, for GET and HEAD", async () => {
+    for (const path of [
+      '/s/doesNotExist',
+      '/s/NW000000000000000000',
+      `${LEGACY}?infoCode=NW000`,
+      LEGACY,
+      `${LEGACY}?infoCode=`,
+      `${LEGACY}?from=x`,
+    ]) {
       const page = await expectErrorPage(path, 404);
       expect(page).toContain('no such share link');
     }
@@ -183,10 +219,19 @@ describe('unknown, deleted and unpublished links', () => {
 
   it('answers 410 for the short code and infoCode of a deleted post, and 301 again once it is re-published', async () => {
     const key = 'posts/2022-03-06-deleted.md';
-    const body = post({ title: '将被删除', infoCode: 'NW202203060000000001', date: '2022-03-06 08:00:00 +0800', categories: 'deleted' });
+    const body = post({
+      title: '将被删除',
+      infoCode: 'NW202203060000000001',
+      date: '2022-03-06 08:00:00 +0800',
+      categories: 'deleted',
+    });
     await upload(key, body);
     const published = await stack.store.getPost('NW202203060000000001');
-    const links = [`/s/${published!.shortCode}`, '/s/NW202203060000000001', `${LEGACY}?infoCode=NW202203060000000001&from=groupmessage`];
+    const links = [
+      `/s/${published!.shortCode}`,
+      '/s/NW202203060000000001',
+      `${LEGACY}?infoCode=NW202203060000000001&from=groupmessage`,
+    ];
     for (const link of links) await expectRedirect(link, published!.path);
 
     await remove(key);

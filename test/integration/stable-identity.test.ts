@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { get, publishSampleContent } from '../support/local-stack';
 
 // Item ids are fixed at the site's first publish: setting SITE_URL later (or SITE_ID_AUTHORITY)
@@ -22,7 +22,14 @@ afterAll(async () => {
 });
 
 async function withStack<T>(env: Record<string, string>, use: (stack: LocalStack) => Promise<T>): Promise<T> {
-  const stack = await startLocalStack({ dataDir, port: 0, s3Port: 0, dynamoPort: 0, env: { [ENV.feedVersionCacheMs]: '0', ...env }, onError: () => {} });
+  const stack = await startLocalStack({
+    dataDir,
+    port: 0,
+    s3Port: 0,
+    dynamoPort: 0,
+    env: { [ENV.feedVersionCacheMs]: '0', ...env },
+    onError: () => {},
+  });
   try {
     return await use(stack);
   } finally {
@@ -31,10 +38,17 @@ async function withStack<T>(env: Record<string, string>, use: (stack: LocalStack
 }
 
 async function identities(stack: LocalStack) {
-  const feed = await (await get(stack, '/feed.json')).json() as { id?: string; items: Array<{ id: string; url: string }> };
+  const feed = (await (await get(stack, '/feed.json')).json()) as {
+    id?: string;
+    items: Array<{ id: string; url: string }>;
+  };
   const atom = await (await get(stack, '/category/chengduribao.atom')).text();
   const codes = (await stack.store.queryFeed({ kind: 'site' }, 50)).map((entry) => entry.shortCode);
-  return { items: feed.items.map((item) => item.id).sort(), atomIds: [...atom.matchAll(/<id>([^<]+)<\/id>/g)].map((match) => match[1]), codes: codes.sort() };
+  return {
+    items: feed.items.map((item) => item.id).sort(),
+    atomIds: [...atom.matchAll(/<id>([^<]+)<\/id>/g)].map((match) => match[1]),
+    codes: codes.sort(),
+  };
 }
 
 describe('feed item ids and share codes', () => {
@@ -49,13 +63,20 @@ describe('feed item ids and share codes', () => {
     const withSiteUrl = await withStack({ [ENV.siteUrl]: 'https://news.example.com' }, async (stack) => {
       const now = await identities(stack);
       // Links follow the new origin; ids do not.
-      expect((await (await get(stack, '/feed.json')).json() as { items: Array<{ url: string }> }).items[0].url).toMatch(/^https:\/\/news\.example\.com\//);
+      expect(
+        ((await (await get(stack, '/feed.json')).json()) as { items: Array<{ url: string }> }).items[0].url,
+      ).toMatch(/^https:\/\/news\.example\.com\//);
       return now;
     });
     expect(withSiteUrl).toEqual(first);
 
     const withAuthority = await withStack({ [ENV.idAuthority]: 'other.example' }, identities);
     expect(withAuthority).toEqual(first);
-    expect(warnings.some((warning) => warning.includes('SITE_ID_AUTHORITY is "other.example"') && warning.includes('publishing-backend.invalid'))).toBe(true);
+    expect(
+      warnings.some(
+        (warning) =>
+          warning.includes('SITE_ID_AUTHORITY is "other.example"') && warning.includes('publishing-backend.invalid'),
+      ),
+    ).toBe(true);
   }, 120_000);
 });

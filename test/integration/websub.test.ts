@@ -5,7 +5,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { uploadPost } from '../support/local-stack';
 
 // Feeds advertise the configured hub, and ingest pings it for exactly the feeds a change touched.
@@ -39,7 +39,10 @@ beforeAll(async () => {
   site = `http://localhost:${port}`;
   if (!process.env.LOG) setLogSink(() => {});
   stack = await startLocalStack({
-    port, s3Port: 0, dynamoPort: 0, onError: () => {},
+    port,
+    s3Port: 0,
+    dynamoPort: 0,
+    onError: () => {},
     env: { [ENV.siteUrl]: site, [ENV.websubHub]: hubUrl },
   });
 });
@@ -55,8 +58,10 @@ beforeEach(() => {
 
 const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
-const topics = (...feeds: string[]) => feeds.flatMap((feed) => ['rss', 'atom', 'json'].map((format) => `${site}${feed}.${format}`)).sort();
-const post = (category: string) => `---\ntitle: 订阅测试\ndate: 2023-09-01 08:00 +0800\ncategories: ${category}\ntags: 标签\n---\n正文。\n`;
+const topics = (...feeds: string[]) =>
+  feeds.flatMap((feed) => ['rss', 'atom', 'json'].map((format) => `${site}${feed}.${format}`)).sort();
+const post = (category: string) =>
+  `---\ntitle: 订阅测试\ndate: 2023-09-01 08:00 +0800\ncategories: ${category}\ntags: 标签\n---\n正文。\n`;
 
 describe('WebSub', () => {
   it('pings the hub for exactly the feeds a new post is in', async () => {

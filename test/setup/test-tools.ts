@@ -24,9 +24,13 @@ export default function setup(): void {
   if (missing.length === 0) return;
   const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (!existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
-    throw new Error(`The tests need the Debian packages ${missing.join(', ')}; install them first (as root: apt-get update && ${command})`);
+    throw new Error(
+      `The tests need the Debian packages ${missing.join(', ')}; install them first (as root: apt-get update && ${command})`,
+    );
   }
-  console.log(`npm test: installing the Debian packages ${missing.join(', ')} (missing; used by the browser and feed-reader tests)…`);
+  console.log(
+    `npm test: installing the Debian packages ${missing.join(', ')} (missing; used by the browser and feed-reader tests)…`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
@@ -38,16 +42,22 @@ function installOptional(): void {
   const missing = OPTIONAL_TOOLS.filter((tool) => !tool.present()).map((tool) => tool.pkg);
   if (missing.length === 0) return;
   if (!existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
-    console.log(`npm test: the Debian packages ${missing.join(', ')} are missing and cannot be installed here (needs apt-get as root); the tests that use them skip`);
+    console.log(
+      `npm test: the Debian packages ${missing.join(', ')} are missing and cannot be installed here (needs apt-get as root); the tests that use them skip`,
+    );
     return;
   }
-  console.log(`npm test: installing the Debian packages ${missing.join(', ')} (missing; used by the Jekyll parity test)…`);
+  console.log(
+    `npm test: installing the Debian packages ${missing.join(', ')} (missing; used by the Jekyll parity test)…`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
   } catch (error) {
-    console.log(`npm test: apt-get could not install ${missing.join(', ')} (${error instanceof Error ? error.message : String(error)}); the tests that use them skip`);
+    console.log(
+      `npm test: apt-get could not install ${missing.join(', ')} (${error instanceof Error ? error.message : String(error)}); the tests that use them skip`,
+    );
   }
 }
 

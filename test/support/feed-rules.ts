@@ -9,7 +9,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 const RFC822 =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (0[1-9]|[12]\d|3[01]) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d ([+-]\d{4}|GMT|UT|[ECMP][SD]T)$/;
-const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+const RFC3339 =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 const TAG_URI = /^tag:[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[\x21-\x7e]*$/;
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
@@ -17,8 +18,15 @@ const HTML_DANGER = /<script\b|\son[a-z]+\s*=|javascript:/i;
 const RELATIVE_URL_IN_HTML = /\s(?:href|src)\s*=\s*["'](?![a-z][a-z0-9+.-]*:|#)/i;
 
 const REPEATED = new Set([
-  'rss.channel.item', 'rss.channel.item.category', 'rss.channel.atom:link',
-  'feed.entry', 'feed.link', 'feed.author', 'feed.entry.link', 'feed.entry.author', 'feed.entry.category',
+  'rss.channel.item',
+  'rss.channel.item.category',
+  'rss.channel.atom:link',
+  'feed.entry',
+  'feed.link',
+  'feed.author',
+  'feed.entry.link',
+  'feed.entry.author',
+  'feed.entry.category',
 ]);
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -62,7 +70,8 @@ function wellFormed(xml: string, errors: string[]): Node | undefined {
 
 function checkHtml(where: string, html: string | undefined, errors: string[]): void {
   if (html === undefined) return;
-  if (HTML_DANGER.test(html)) errors.push(`${where} contains potentially dangerous content (script, event handler or javascript: URL)`);
+  if (HTML_DANGER.test(html))
+    errors.push(`${where} contains potentially dangerous content (script, event handler or javascript: URL)`);
   if (RELATIVE_URL_IN_HTML.test(html)) errors.push(`${where} contains a relative URL`);
 }
 
@@ -72,7 +81,7 @@ export function rssErrors(xml: string, selfUrl?: string): string[] {
   const doc = wellFormed(xml, errors);
   if (!doc) return errors;
   const rss = doc.rss as Node | undefined;
-  if (!rss || rss['@version'] !== '2.0') return [...errors, 'root element must be <rss version="2.0">'];
+  if (rss?.['@version'] !== '2.0') return [...errors, 'root element must be <rss version="2.0">'];
   const channel = rss.channel as Node | undefined;
   if (!channel || Array.isArray(channel)) return [...errors, 'rss must contain exactly one channel'];
   for (const required of ['title', 'link', 'description']) {
@@ -80,7 +89,8 @@ export function rssErrors(xml: string, selfUrl?: string): string[] {
   }
   if (!isAbsoluteUrl(text(channel.link))) errors.push('channel <link> must be an absolute URL');
   const language = text(channel.language);
-  if (language !== undefined && !LANGUAGE.test(language)) errors.push(`channel <language> "${language}" is not a language code`);
+  if (language !== undefined && !LANGUAGE.test(language))
+    errors.push(`channel <language> "${language}" is not a language code`);
   for (const field of ['lastBuildDate', 'pubDate']) {
     const value = text(channel[field]);
     if (value !== undefined && !RFC822.test(value)) errors.push(`channel <${field}> "${value}" is not an RFC 822 date`);
@@ -94,10 +104,12 @@ export function rssErrors(xml: string, selfUrl?: string): string[] {
   else {
     if (!isAbsoluteUrl(String(self['@href']))) errors.push('self link must be an absolute URL');
     if (self['@type'] !== 'application/rss+xml') errors.push('self link type must be application/rss+xml');
-    if (selfUrl && self['@href'] !== selfUrl) errors.push(`self reference ${self['@href']} does not match document location ${selfUrl}`);
+    if (selfUrl && self['@href'] !== selfUrl)
+      errors.push(`self reference ${self['@href']} does not match document location ${selfUrl}`);
   }
   for (const link of atomLinks) {
-    if (!link['@rel'] || !isAbsoluteUrl(String(link['@href']))) errors.push(`atom:link rel="${link['@rel']}" needs an absolute href`);
+    if (!link['@rel'] || !isAbsoluteUrl(String(link['@href'])))
+      errors.push(`atom:link rel="${link['@rel']}" needs an absolute href`);
   }
   const guids = new Set<string>();
   const items = (channel.item as Node[] | undefined) ?? [];
@@ -105,7 +117,8 @@ export function rssErrors(xml: string, selfUrl?: string): string[] {
     const where = `item ${index + 1}`;
     const title = text(item.title);
     if (!title?.trim() && !text(item.description)?.trim()) errors.push(`${where} needs a title or a description`);
-    if (item.link !== undefined && !isAbsoluteUrl(text(item.link))) errors.push(`${where} <link> must be an absolute URL`);
+    if (item.link !== undefined && !isAbsoluteUrl(text(item.link)))
+      errors.push(`${where} <link> must be an absolute URL`);
     const guidNode = item.guid as Node | string | undefined;
     const guid = text(guidNode);
     if (!guid) errors.push(`${where} has no <guid>`);
@@ -113,10 +126,12 @@ export function rssErrors(xml: string, selfUrl?: string): string[] {
       if (guids.has(guid)) errors.push(`${where} repeats guid ${guid}`);
       guids.add(guid);
       const permalink = typeof guidNode === 'object' ? guidNode['@isPermaLink'] : undefined;
-      if (permalink !== 'false' && !isAbsoluteUrl(guid)) errors.push(`${where} guid must be a URL unless isPermaLink="false"`);
+      if (permalink !== 'false' && !isAbsoluteUrl(guid))
+        errors.push(`${where} guid must be a URL unless isPermaLink="false"`);
     }
     const pubDate = text(item.pubDate);
-    if (pubDate !== undefined && !RFC822.test(pubDate)) errors.push(`${where} <pubDate> "${pubDate}" is not an RFC 822 date`);
+    if (pubDate !== undefined && !RFC822.test(pubDate))
+      errors.push(`${where} <pubDate> "${pubDate}" is not an RFC 822 date`);
     for (const category of (item.category as unknown[] | undefined) ?? []) {
       if (!text(category)?.trim()) errors.push(`${where} has an empty <category>`);
     }
@@ -136,10 +151,12 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
   const doc = wellFormed(xml, errors);
   if (!doc) return errors;
   const feed = doc.feed as Node | undefined;
-  if (!feed || feed['@xmlns'] !== 'http://www.w3.org/2005/Atom') return [...errors, 'root element must be an Atom <feed>'];
+  if (feed?.['@xmlns'] !== 'http://www.w3.org/2005/Atom')
+    return [...errors, 'root element must be an Atom <feed>'];
   const checkId = (where: string, id: string | undefined) => {
     if (!id) errors.push(`${where} is missing <id>`);
-    else if (id.startsWith('tag:') ? !TAG_URI.test(id) : !isAbsoluteUrl(id)) errors.push(`${where} <id> "${id}" is not a valid IRI`);
+    else if (id.startsWith('tag:') ? !TAG_URI.test(id) : !isAbsoluteUrl(id))
+      errors.push(`${where} <id> "${id}" is not a valid IRI`);
   };
   const checkDate = (where: string, value: string | undefined, required: boolean) => {
     if (value === undefined) {
@@ -149,7 +166,8 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
   const checkText = (where: string, node: unknown) => {
     if (node === undefined) return;
     const type = typeof node === 'object' ? (node as Node)['@type'] : undefined;
-    if (type !== undefined && !['text', 'html', 'xhtml'].includes(String(type))) errors.push(`${where} has type "${type}"`);
+    if (type !== undefined && !['text', 'html', 'xhtml'].includes(String(type)))
+      errors.push(`${where} has type "${type}"`);
   };
   checkId('feed', text(feed.id));
   if (!text(feed.title)?.trim()) errors.push('feed is missing <title>');
@@ -160,8 +178,10 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
   const links = (feed.link as Node[] | undefined) ?? [];
   const self = links.find((link) => link['@rel'] === 'self');
   if (!self) errors.push('missing <link rel="self">');
-  else if (selfUrl && self['@href'] !== selfUrl) errors.push(`self reference ${self['@href']} does not match document location ${selfUrl}`);
-  for (const link of links) if (!isAbsoluteUrl(String(link['@href']))) errors.push(`link rel="${link['@rel']}" needs an absolute href`);
+  else if (selfUrl && self['@href'] !== selfUrl)
+    errors.push(`self reference ${self['@href']} does not match document location ${selfUrl}`);
+  for (const link of links)
+    if (!isAbsoluteUrl(String(link['@href']))) errors.push(`link rel="${link['@rel']}" needs an absolute href`);
   const feedHasAuthor = ((feed.author as Node[] | undefined) ?? []).some((author) => text(author.name)?.trim());
   const ids = new Set<string>();
   // The W3C validator's DuplicateUpdated warning: entries published apart but updated at the same
@@ -175,7 +195,10 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
     const when = text(entry.updated);
     const published = text(entry.published);
     const earlier = when === undefined ? undefined : updated.get(when);
-    if (earlier && earlier.published !== published) errors.push(`${where} has the same <updated> as entry ${earlier.index}, published at another time (DuplicateUpdated)`);
+    if (earlier && earlier.published !== published)
+      errors.push(
+        `${where} has the same <updated> as entry ${earlier.index}, published at another time (DuplicateUpdated)`,
+      );
     else if (when !== undefined && !earlier) updated.set(when, { index: index + 1, published });
     const id = text(entry.id);
     checkId(where, id);
@@ -186,8 +209,10 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
     checkDate(where, text(entry.updated), true);
     checkDate(`${where} published`, text(entry.published), false);
     const entryLinks = (entry.link as Node[] | undefined) ?? [];
-    if (!entryLinks.some((link) => (link['@rel'] ?? 'alternate') === 'alternate')) errors.push(`${where} has no alternate link`);
-    for (const link of entryLinks) if (!isAbsoluteUrl(String(link['@href']))) errors.push(`${where} link needs an absolute href`);
+    if (!entryLinks.some((link) => (link['@rel'] ?? 'alternate') === 'alternate'))
+      errors.push(`${where} has no alternate link`);
+    for (const link of entryLinks)
+      if (!isAbsoluteUrl(String(link['@href']))) errors.push(`${where} link needs an absolute href`);
     const hasAuthor = ((entry.author as Node[] | undefined) ?? []).some((author) => text(author.name)?.trim());
     if (!hasAuthor && !feedHasAuthor) errors.push(`${where} has no author and the feed has none`);
     for (const category of (entry.category as Node[] | undefined) ?? []) {
@@ -217,20 +242,28 @@ export function jsonFeedErrors(body: string, selfUrl?: string): string[] {
   };
   const authors = (where: string, value: unknown) => {
     if (value === undefined) return;
-    if (!Array.isArray(value) || value.some((author) => typeof author !== 'object' || !(author.name || author.url || author.avatar))) {
+    if (
+      !Array.isArray(value) ||
+      value.some((author) => typeof author !== 'object' || !(author.name || author.url || author.avatar))
+    ) {
       errors.push(`${where} must be an array of author objects with a name, url or avatar`);
     }
   };
-  if (feed.version !== 'https://jsonfeed.org/version/1.1') errors.push(`version must be https://jsonfeed.org/version/1.1`);
+  if (feed.version !== 'https://jsonfeed.org/version/1.1')
+    errors.push(`version must be https://jsonfeed.org/version/1.1`);
   if (typeof feed.title !== 'string' || !feed.title) errors.push('title is required');
   url('home_page_url', feed.home_page_url);
   url('feed_url', feed.feed_url);
   if (selfUrl && feed.feed_url !== selfUrl) errors.push(`feed_url ${feed.feed_url} does not match ${selfUrl}`);
   url('next_url', feed.next_url);
-  if (feed.language !== undefined && (typeof feed.language !== 'string' || !LANGUAGE.test(feed.language))) errors.push('language must be a language tag');
+  if (feed.language !== undefined && (typeof feed.language !== 'string' || !LANGUAGE.test(feed.language)))
+    errors.push('language must be a language tag');
   authors('authors', feed.authors);
   if ('author' in feed) errors.push('author is JSON Feed 1.0; 1.1 uses authors');
-  if (feed.hubs !== undefined && (!Array.isArray(feed.hubs) || feed.hubs.some((hub) => typeof hub?.type !== 'string' || !isAbsoluteUrl(hub?.url)))) {
+  if (
+    feed.hubs !== undefined &&
+    (!Array.isArray(feed.hubs) || feed.hubs.some((hub) => typeof hub?.type !== 'string' || !isAbsoluteUrl(hub?.url)))
+  ) {
     errors.push('hubs must be an array of {type, url}');
   }
   if (!Array.isArray(feed.items)) return [...errors, 'items must be an array'];
@@ -240,14 +273,17 @@ export function jsonFeedErrors(body: string, selfUrl?: string): string[] {
     if (typeof item.id !== 'string' || !item.id) errors.push(`${where} id must be a non-empty string`);
     else if (ids.has(item.id)) errors.push(`${where} repeats id ${item.id}`);
     else ids.add(item.id);
-    if (typeof item.content_html !== 'string' && typeof item.content_text !== 'string') errors.push(`${where} needs content_html or content_text`);
+    if (typeof item.content_html !== 'string' && typeof item.content_text !== 'string')
+      errors.push(`${where} needs content_html or content_text`);
     url(`${where} url`, item.url);
     for (const field of ['date_published', 'date_modified']) {
       const value = item[field];
-      if (value !== undefined && (typeof value !== 'string' || !RFC3339.test(value))) errors.push(`${where} ${field} is not RFC 3339`);
+      if (value !== undefined && (typeof value !== 'string' || !RFC3339.test(value)))
+        errors.push(`${where} ${field} is not RFC 3339`);
     }
     if (item.title !== undefined && typeof item.title !== 'string') errors.push(`${where} title must be a string`);
-    if (item.summary !== undefined && typeof item.summary !== 'string') errors.push(`${where} summary must be a string`);
+    if (item.summary !== undefined && typeof item.summary !== 'string')
+      errors.push(`${where} summary must be a string`);
     if (item.tags !== undefined && (!Array.isArray(item.tags) || item.tags.some((tag) => typeof tag !== 'string'))) {
       errors.push(`${where} tags must be strings`);
     }

@@ -28,17 +28,31 @@ export interface ParsedByFeedparser {
   feed: { title?: string; link?: string; id?: string; updated?: string; language?: string };
   links: Array<{ rel: string; href: string }>;
   entries: Array<{
-    id?: string; title?: string; link?: string; published?: string; updated?: string; summary?: string;
-    published_utc?: number[]; tags: string[]; content: string[];
+    id?: string;
+    title?: string;
+    link?: string;
+    published?: string;
+    updated?: string;
+    summary?: string;
+    published_utc?: number[];
+    tags: string[];
+    content: string[];
   }>;
 }
 
 /** Parses a feed with Python's feedparser, the parser most readers are built on. */
 export function parseWithFeedparser(document: string): ParsedByFeedparser {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install python3 and python3-feedparser (npm test does when it runs as root: test/setup/test-tools.ts)`);
+  if (!existsSync(PYTHON))
+    throw new Error(
+      `${PYTHON} is missing: install python3 and python3-feedparser (npm test does when it runs as root: test/setup/test-tools.ts)`,
+    );
   try {
-    return JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT], { input: document, maxBuffer: 64 * 1024 * 1024 }).toString('utf8'));
+    return JSON.parse(
+      execFileSync(PYTHON, ['-c', SCRIPT], { input: document, maxBuffer: 64 * 1024 * 1024 }).toString('utf8'),
+    );
   } catch (error) {
-    throw new Error(`feedparser failed — is python3-feedparser installed (apt-get install python3-feedparser)? ${(error as Error).message}`);
+    throw new Error(
+      `feedparser failed — is python3-feedparser installed (apt-get install python3-feedparser)? ${(error as Error).message}`,
+    );
   }
 }

@@ -6,7 +6,14 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { PostRejected } from '../../functions/core/errors';
-import { ingestChange, reconcileKey, type IngestOutcome, type ObjectChange, type ReconcileOutcome, type StoredObject } from '../../functions/core/ingest';
+import {
+  type IngestOutcome,
+  ingestChange,
+  type ObjectChange,
+  type ReconcileOutcome,
+  reconcileKey,
+  type StoredObject,
+} from '../../functions/core/ingest';
 import { parsePost } from '../../functions/core/parse-post';
 import { feedsOf, type Post } from '../../functions/core/post';
 import { feedCursor, type PostStore } from '../../functions/core/store';
@@ -49,7 +56,14 @@ const versionArbitrary: fc.Arbitrary<PostVersion> = fc.record({
 });
 
 const opArbitrary: fc.Arbitrary<HistoryOp> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ key: fc.nat(HISTORY_KEYS.length - 1), action: fc.constant('put' as const), version: versionArbitrary }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      key: fc.nat(HISTORY_KEYS.length - 1),
+      action: fc.constant('put' as const),
+      version: versionArbitrary,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ key: fc.nat(HISTORY_KEYS.length - 1), action: fc.constant('delete' as const) }) },
 );
 
@@ -141,10 +155,13 @@ export async function runHistory(history: History, store: PostStore, options: Ru
     }
   };
   const deliver = (change: ObjectChange) => withRetries(() => ingestChange(change, { store, readObject }));
-  const reindex = (key: string) => withRetries(() => reconcileKey(key, { store, readObject: (latest) => readObject(latest) }));
-  const runBatch = options.runBatch ?? (async (batch) => {
-    for (const delivery of batch) await delivery();
-  });
+  const reindex = (key: string) =>
+    withRetries(() => reconcileKey(key, { store, readObject: (latest) => readObject(latest) }));
+  const runBatch =
+    options.runBatch ??
+    (async (batch) => {
+      for (const delivery of batch) await delivery();
+    });
   const lastTime = Math.max(...slots.keys(), history.ops.length - 1);
   for (let time = 0; time <= lastTime; time++) {
     const op = history.ops[time];
@@ -162,7 +179,11 @@ export async function runHistory(history: History, store: PostStore, options: Ru
     if (options.reindexAt?.includes(time)) batch.push(...HISTORY_KEYS.map((key) => () => reindex(key)));
     if (batch.length > 0) await runBatch(batch);
   }
-  return { outcomes, readObject: (key) => readObject(key), objects: () => [...current.keys()].map((key) => ({ key, etag: versions.get(current.get(key)!)!.etag! })) };
+  return {
+    outcomes,
+    readObject: (key) => readObject(key),
+    objects: () => [...current.keys()].map((key) => ({ key, etag: versions.get(current.get(key)!)!.etag! })),
+  };
 }
 
 type Expected =
@@ -200,7 +221,12 @@ export function expectedByKey(history: History): Map<string, Expected> {
     } catch (error) {
       if (!(error instanceof PostRejected)) throw error;
       const kept = rows.get(key);
-      expected.set(key, { status: 'failed', error: error.describe(), ...(kept ? { kept } : {}), earlier: published.get(key) ?? [] });
+      expected.set(key, {
+        status: 'failed',
+        error: error.describe(),
+        ...(kept ? { kept } : {}),
+        earlier: published.get(key) ?? [],
+      });
     }
   }
   return expected;
@@ -231,7 +257,9 @@ export async function expectConverged(
     expect(state?.status, `state of ${key}`).toBe(wanted.status);
     const owned = posts.filter((row) => row.sourceKey === key);
     if (wanted.status === 'published') {
-      expect(owned.map(content), `post of ${key}`).toEqual([content(wanted.post as unknown as Record<string, unknown>)]);
+      expect(owned.map(content), `post of ${key}`).toEqual([
+        content(wanted.post as unknown as Record<string, unknown>),
+      ]);
       expect(state?.postId).toBe(wanted.post.id);
     } else if (wanted.status === 'failed') {
       expect(state?.error, `error of ${key}`).toBe(wanted.error);
@@ -240,8 +268,10 @@ export async function expectConverged(
         expect(owned.map(content), `post kept for refused ${key}`).toEqual(kept);
       } else if (owned.length > 0) {
         expect(owned.length, `posts kept for refused ${key}`).toBe(1);
-        expect(wanted.earlier.map((post) => content(post as unknown as Record<string, unknown>)), `post kept for refused ${key}`)
-          .toContainEqual(content(owned[0]));
+        expect(
+          wanted.earlier.map((post) => content(post as unknown as Record<string, unknown>)),
+          `post kept for refused ${key}`,
+        ).toContainEqual(content(owned[0]));
       }
       expect(state?.postId).toBe(owned[0]?.id);
     } else {
@@ -249,7 +279,9 @@ export async function expectConverged(
     }
   }
   for (const row of byPk('SOURCE#')) expect(expected.has(String(row.key)), `state of unknown ${row.key}`).toBe(true);
-  expect(posts.length, 'posts of keys never uploaded').toBe(posts.filter((row) => expected.has(String(row.sourceKey))).length);
+  expect(posts.length, 'posts of keys never uploaded').toBe(
+    posts.filter((row) => expected.has(String(row.sourceKey))).length,
+  );
 
   // Feed entries: exactly those of the stored posts, each saying what its post says.
   const wantedEntries = new Map<string, Row>();
@@ -276,7 +308,11 @@ export async function expectConverged(
   }
   for (const entry of counts ? entries : []) {
     const [, kind, name] = /^FEED#(category|tag)#(.*)$/.exec(entry.pk) ?? [];
-    if (kind) expect(rows.some((row) => row.pk === `NAMES#${kind}` && row.sk === name), `count row of ${kind} ${name}`).toBe(true);
+    if (kind)
+      expect(
+        rows.some((row) => row.pk === `NAMES#${kind}` && row.sk === name),
+        `count row of ${kind} ${name}`,
+      ).toBe(true);
   }
 
   // Live share links are exactly the codes of the stored posts, pointing at them.
@@ -288,15 +324,22 @@ export async function expectConverged(
   const live = byPk('SHARE#').filter((row) => row.gone === false);
   expect(live.map((row) => String(row.code)).sort(), 'live share links').toEqual([...liveCodes.keys()].sort());
   for (const link of live) {
-    expect([link.postId, link.path], `share link ${link.code}`).toEqual([liveCodes.get(String(link.code))!.id, liveCodes.get(String(link.code))!.path]);
+    expect([link.postId, link.path], `share link ${link.code}`).toEqual([
+      liveCodes.get(String(link.code))!.id,
+      liveCodes.get(String(link.code))!.path,
+    ]);
   }
 
   // Live page-path claims are exactly the stored posts' paths, each naming its post.
   const claims = byPk('PATH#').filter((row) => row.gone === false);
-  expect(claims.map((row) => [row.path, row.postId, row.sourceKey]).sort(), 'page-path claims')
-    .toEqual(posts.map((post) => [post.path, post.id, post.sourceKey]).sort());
+  expect(claims.map((row) => [row.path, row.postId, row.sourceKey]).sort(), 'page-path claims').toEqual(
+    posts.map((post) => [post.path, post.id, post.sourceKey]).sort(),
+  );
 
-  const failed = [...expected].filter(([, wanted]) => wanted.status === 'failed').map(([key]) => key).sort();
+  const failed = [...expected]
+    .filter(([, wanted]) => wanted.status === 'failed')
+    .map(([key]) => key)
+    .sort();
   expect((await store.listFailedSources()).map((state) => state.key).sort(), 'listed failures').toEqual(failed);
 }
 
@@ -312,7 +355,7 @@ export function feedSnapshot(rows: Array<Record<string, unknown>>): FeedSnapshot
     if (row.sk === '~META') feed.version = Number(row.version);
     else {
       const { sequencer: _sequencer, ...entry } = row;
-      feed.entries += JSON.stringify(entry) + '\n';
+      feed.entries += `${JSON.stringify(entry)}\n`;
     }
     feeds.set(pk, feed);
   }
@@ -329,7 +372,9 @@ export function expectNoStaleFeed(moments: FeedSnapshot[], final: FeedSnapshot):
     for (const [pk, seen] of moment) {
       const now = final.get(pk) ?? { version: 0, entries: '' };
       if (seen.entries !== now.entries && seen.version === now.version) {
-        throw new Error(`${pk}: a reader that cached version ${seen.version} keeps entries that changed since:\n${seen.entries}---\n${now.entries}`);
+        throw new Error(
+          `${pk}: a reader that cached version ${seen.version} keeps entries that changed since:\n${seen.entries}---\n${now.entries}`,
+        );
       }
     }
   }
@@ -343,7 +388,9 @@ export function expectNoStaleFeed(moments: FeedSnapshot[], final: FeedSnapshot):
  * the history, not on the bucket. Name counts are left out: expectCountsMatch checks them.
  */
 export function publicRows(rows: Row[], refused: Set<string> = new Set()): Array<Record<string, unknown>> {
-  const owners = new Map(rows.filter((row) => row.pk.startsWith('POST#')).map((row) => [String(row.id), String(row.sourceKey)]));
+  const owners = new Map(
+    rows.filter((row) => row.pk.startsWith('POST#')).map((row) => [String(row.id), String(row.sourceKey)]),
+  );
   const ownerOf = (row: Row) => String(row.sourceKey ?? owners.get(String(row.postId ?? row.id)));
   const shown: Array<Record<string, unknown>> = [];
   for (const row of rows) {

@@ -1,11 +1,11 @@
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
 import { dataPaths } from '../../infra/local/emulators';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { syncContent } from '../../infra/local/sync-content';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
@@ -17,14 +17,25 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   if (!process.env.LOG) setLogSink(() => {});
   // Tests look at a feed right after each change: no reuse of a version read a moment ago
   // (test/integration/feed-costs.test.ts tests that window on its own).
-  return startLocalStack({ port: 0, s3Port: 0, dynamoPort: 0, env: { [ENV.feedVersionCacheMs]: '0', ...env }, onError: () => {} });
+  return startLocalStack({
+    port: 0,
+    s3Port: 0,
+    dynamoPort: 0,
+    env: { [ENV.feedVersionCacheMs]: '0', ...env },
+    onError: () => {},
+  });
 }
 
 /** Publishes the repository's content/ into the stack, as `npm start` does. */
 export async function publishSampleContent(stack: LocalStack): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'publishing-manifest-'));
   try {
-    await syncContent({ s3: stack.s3, bucket: stack.bucket, contentDir: CONTENT_DIR, manifestFile: dataPaths(dir).contentManifest });
+    await syncContent({
+      s3: stack.s3,
+      bucket: stack.bucket,
+      contentDir: CONTENT_DIR,
+      manifestFile: dataPaths(dir).contentManifest,
+    });
     await stack.idle();
   } finally {
     await rm(dir, { recursive: true, force: true });

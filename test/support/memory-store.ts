@@ -1,13 +1,24 @@
-import { sameFeedEntry, type FeedEntry, type FeedRef, type Post, type TaxonomyKind } from '../../functions/core/post';
-import {
-  feedCursor,
-  type ClaimStrength, type FeedMeta, type FeedPage, type OwnedRow, type PageAt, type PathClaim, type PostStore, type PostWriter, type PutPostResult, type ShareLink, type ShareLinkWriter,
-  type SourceInventory, type SourceState,
-} from '../../functions/core/store';
-import { allWrites } from '../../functions/core/all-writes';
-import { feedKey, writtenName } from '../../functions/core/urls';
-import type { SiteDefaults } from '../../functions/core/site-config';
 import { addToInventory } from '../../functions/adapters/dynamo-store';
+import { allWrites } from '../../functions/core/all-writes';
+import { type FeedEntry, type FeedRef, type Post, sameFeedEntry, type TaxonomyKind } from '../../functions/core/post';
+import type { SiteDefaults } from '../../functions/core/site-config';
+import {
+  type ClaimStrength,
+  type FeedMeta,
+  type FeedPage,
+  feedCursor,
+  type OwnedRow,
+  type PageAt,
+  type PathClaim,
+  type PostStore,
+  type PostWriter,
+  type PutPostResult,
+  type ShareLink,
+  type ShareLinkWriter,
+  type SourceInventory,
+  type SourceState,
+} from '../../functions/core/store';
+import { feedKey, writtenName } from '../../functions/core/urls';
 
 /** One stored row, as DynamoPostStore lays it out: `pk`, `sk` and attributes. */
 export type Row = Record<string, unknown> & { pk: string; sk: string };
@@ -21,11 +32,50 @@ export type Step = (operation: string) => Promise<void>;
 
 const FEED_META = '~META';
 const POST_FIELDS = [
-  'id', 'idFromBody', 'infoCode', 'infoCodeFromBody', 'sourceKey', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path',
-  'shortCode', 'html', 'summary', 'contentHash', 'extra',
+  'id',
+  'idFromBody',
+  'infoCode',
+  'infoCodeFromBody',
+  'sourceKey',
+  'title',
+  'date',
+  'updated',
+  'categories',
+  'tags',
+  'author',
+  'path',
+  'shortCode',
+  'html',
+  'summary',
+  'contentHash',
+  'extra',
 ] as const;
-const ENTRY_FIELDS = ['id', 'title', 'date', 'updated', 'categories', 'tags', 'author', 'path', 'shortCode', 'html', 'summary'] as const;
-const STATE_FIELDS = ['key', 'sequencer', 'status', 'postId', 'error', 'at', 'etag', 'site', 'published', 'rowsSequencer', 'revision'] as const;
+const ENTRY_FIELDS = [
+  'id',
+  'title',
+  'date',
+  'updated',
+  'categories',
+  'tags',
+  'author',
+  'path',
+  'shortCode',
+  'html',
+  'summary',
+] as const;
+const STATE_FIELDS = [
+  'key',
+  'sequencer',
+  'status',
+  'postId',
+  'error',
+  'at',
+  'etag',
+  'site',
+  'published',
+  'rowsSequencer',
+  'revision',
+] as const;
 
 /**
  * The same rows, under the same conditions, as functions/adapters/dynamo-store.ts, in memory:
@@ -47,7 +97,7 @@ export class MemoryPostStore implements PostStore {
 
   /** Every row, sorted by key: what a test compares. */
   dump(): Row[] {
-    return [...this.rows.values()].map(clone).sort((a, b) => (a.pk + '\0' + a.sk < b.pk + '\0' + b.sk ? -1 : 1));
+    return [...this.rows.values()].map(clone).sort((a, b) => (`${a.pk}\0${a.sk}` < `${b.pk}\0${b.sk}` ? -1 : 1));
   }
 
   deleteRows(predicate: (row: Row) => boolean): void {
@@ -60,7 +110,10 @@ export class MemoryPostStore implements PostStore {
     return row && (pick(row, STATE_FIELDS) as unknown as SourceState);
   }
 
-  async commitSourceState(state: SourceState, expected?: SourceState | null): Promise<{ committed: boolean; previous?: SourceState }> {
+  async commitSourceState(
+    state: SourceState,
+    expected?: SourceState | null,
+  ): Promise<{ committed: boolean; previous?: SourceState }> {
     if (state.status === 'failed') {
       await this.op('putFailure');
       const listed = this.get('FAILURES', state.key);
@@ -70,13 +123,15 @@ export class MemoryPostStore implements PostStore {
     }
     await this.op('commitSourceState');
     const current = this.get(`SOURCE#${state.key}`, 'STATE');
-    const allowed = expected === undefined
-      ? !current || String(current.sequencer) < state.sequencer
-      : expected === null
-        ? !current
-        : current !== undefined && (expected.revision === undefined
-          ? current.revision === undefined && current.sequencer === expected.sequencer
-          : current.revision === expected.revision);
+    const allowed =
+      expected === undefined
+        ? !current || String(current.sequencer) < state.sequencer
+        : expected === null
+          ? !current
+          : current !== undefined &&
+            (expected.revision === undefined
+              ? current.revision === undefined && current.sequencer === expected.sequencer
+              : current.revision === expected.revision);
     if (!allowed) return { committed: false };
     this.put({ pk: `SOURCE#${state.key}`, sk: 'STATE', ...state, revision: (expected?.revision ?? 0) + 1 });
     const previous = current && (pick(current, STATE_FIELDS) as unknown as SourceState);
@@ -114,20 +169,29 @@ export class MemoryPostStore implements PostStore {
   async getPostWriter(id: string): Promise<PostWriter | undefined> {
     await this.op('getPostWriter');
     const row = this.get(`POST#${id}`, 'POST');
-    return row && {
-      sourceKey: String(row.sourceKey), sequencer: String(row.sequencer), gone: row.gone === true,
-      ...(row.gone ? {} : { post: pick(row, POST_FIELDS) as unknown as Post }),
-    };
+    return (
+      row && {
+        sourceKey: String(row.sourceKey),
+        sequencer: String(row.sequencer),
+        gone: row.gone === true,
+        ...(row.gone ? {} : { post: pick(row, POST_FIELDS) as unknown as Post }),
+      }
+    );
   }
 
   async putPost(post: Post, sequencer: string): Promise<PutPostResult> {
     await this.op('putPost');
     const current = this.get(`POST#${post.id}`, 'POST');
-    if (!current || (current.sourceKey === post.sourceKey && String(current.sequencer) <= sequencer)
-      || (current.sourceKey !== post.sourceKey && current.gone === true)
-      || (current.sourceKey !== post.sourceKey && current.idFromBody === true && !post.idFromBody)) {
+    if (
+      !current ||
+      (current.sourceKey === post.sourceKey && String(current.sequencer) <= sequencer) ||
+      (current.sourceKey !== post.sourceKey && current.gone === true) ||
+      (current.sourceKey !== post.sourceKey && current.idFromBody === true && !post.idFromBody)
+    ) {
       this.put({ pk: `POST#${post.id}`, sk: 'POST', ...post, pagePath: post.path, sequencer });
-      return current && current.sourceKey !== post.sourceKey && !current.gone ? { displaced: String(current.sourceKey) } : 'written';
+      return current && current.sourceKey !== post.sourceKey && !current.gone
+        ? { displaced: String(current.sourceKey) }
+        : 'written';
     }
     await this.op('getPostOwner');
     const now = this.get(`POST#${post.id}`, 'POST');
@@ -161,12 +225,16 @@ export class MemoryPostStore implements PostStore {
     return row && { post: pick(row, POST_FIELDS) as unknown as Post };
   }
 
-  async claimPath(claim: Pick<PathClaim, 'path' | 'postId'>, writer: ShareLinkWriter): Promise<true | { heldBy: string }> {
+  async claimPath(
+    claim: Pick<PathClaim, 'path' | 'postId'>,
+    writer: ShareLinkWriter,
+  ): Promise<true | { heldBy: string }> {
     await this.op('claimPath');
     const current = this.get(`PATH#${claim.path}`, 'PATH');
-    const allowed = !current
-      || (current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer)
-      || (current.sourceKey !== writer.sourceKey && (current.gone === true || current.postId === claim.postId));
+    const allowed =
+      !current ||
+      (current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer) ||
+      (current.sourceKey !== writer.sourceKey && (current.gone === true || current.postId === claim.postId));
     if (allowed) {
       this.put({ pk: `PATH#${claim.path}`, sk: 'PATH', ...claim, ...writer, gone: false });
       return true;
@@ -185,16 +253,26 @@ export class MemoryPostStore implements PostStore {
   async releasePath(path: string, postId: string, writer: ShareLinkWriter): Promise<void> {
     await this.op('releasePath');
     const current = this.get(`PATH#${path}`, 'PATH');
-    if (current && current.postId === postId && current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer) {
+    if (
+      current &&
+      current.postId === postId &&
+      current.sourceKey === writer.sourceKey &&
+      String(current.sequencer) <= writer.sequencer
+    ) {
       this.put({ ...current, gone: true, sequencer: writer.sequencer });
     }
   }
 
   async removeLeftover(row: OwnedRow): Promise<boolean> {
     await this.op('removeLeftover');
-    const [pk, sk] = row.kind === 'post' ? [`POST#${row.postId}`, 'POST']
-      : row.kind === 'entry' ? [`FEED#${feedKey(row.feed)}`, row.cursor]
-        : row.kind === 'share' ? [`SHARE#${row.code}`, 'SHARE'] : [`PATH#${row.path}`, 'PATH'];
+    const [pk, sk] =
+      row.kind === 'post'
+        ? [`POST#${row.postId}`, 'POST']
+        : row.kind === 'entry'
+          ? [`FEED#${feedKey(row.feed)}`, row.cursor]
+          : row.kind === 'share'
+            ? [`SHARE#${row.code}`, 'SHARE']
+            : [`PATH#${row.path}`, 'PATH'];
     const current = this.get(pk, sk);
     if (!current || current.sequencer !== row.sequencer) return false;
     if (row.kind === 'post') {
@@ -215,13 +293,23 @@ export class MemoryPostStore implements PostStore {
     await this.op('putFeedEntry');
     const pk = `FEED#${feedKey(ref)}`;
     const old = this.get(pk, feedCursor(entry));
-    if (old && !(String(old.sequencer) <= sequencer) && !(sourceKey !== undefined && old.sourceKey !== undefined && old.sourceKey !== sourceKey)) return false;
+    if (
+      old &&
+      !(String(old.sequencer) <= sequencer) &&
+      !(sourceKey !== undefined && old.sourceKey !== undefined && old.sourceKey !== sourceKey)
+    )
+      return false;
     this.put({ pk, sk: feedCursor(entry), ...entry, sequencer, ...(sourceKey === undefined ? {} : { sourceKey }) });
     if (!old && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
     return !old || !sameFeedEntry(old as unknown as FeedEntry, entry);
   }
 
-  async deleteFeedEntry(ref: FeedRef, entry: Pick<FeedEntry, 'id' | 'date'>, sequencer: string, sourceKey?: string): Promise<boolean> {
+  async deleteFeedEntry(
+    ref: FeedRef,
+    entry: Pick<FeedEntry, 'id' | 'date'>,
+    sequencer: string,
+    sourceKey?: string,
+  ): Promise<boolean> {
     await this.op('deleteFeedEntry');
     const pk = `FEED#${feedKey(ref)}`;
     const old = this.get(pk, feedCursor(entry));
@@ -284,15 +372,31 @@ export class MemoryPostStore implements PostStore {
     return corrected;
   }
 
-  async claimShareLink(link: Omit<ShareLink, 'gone'>, writer?: ShareLinkWriter, strength?: ClaimStrength): Promise<boolean> {
+  async claimShareLink(
+    link: Omit<ShareLink, 'gone'>,
+    writer?: ShareLinkWriter,
+    strength?: ClaimStrength,
+  ): Promise<boolean> {
     await this.op('claimShareLink');
     const current = this.get(`SHARE#${link.code}`, 'SHARE');
-    const allowed = !current || (current.postId === link.postId && (!writer || current.sequencer === undefined
-      || current.sourceKey !== writer.sourceKey || String(current.sequencer) <= writer.sequencer))
-      || (strength === 'declared' && current.fromBody === true);
+    const allowed =
+      !current ||
+      (current.postId === link.postId &&
+        (!writer ||
+          current.sequencer === undefined ||
+          current.sourceKey !== writer.sourceKey ||
+          String(current.sequencer) <= writer.sequencer)) ||
+      (strength === 'declared' && current.fromBody === true);
     if (allowed) {
       // Written whole, as PutItem does: a claim without `fromBody` drops an earlier one's.
-      this.put({ pk: `SHARE#${link.code}`, sk: 'SHARE', ...link, gone: false, ...writer, ...(strength === 'found' ? { fromBody: true } : {}) });
+      this.put({
+        pk: `SHARE#${link.code}`,
+        sk: 'SHARE',
+        ...link,
+        gone: false,
+        ...writer,
+        ...(strength === 'found' ? { fromBody: true } : {}),
+      });
       return true;
     }
     if (!writer) return false;
@@ -304,7 +408,12 @@ export class MemoryPostStore implements PostStore {
     await this.op('markShareLinkGone');
     const current = this.get(`SHARE#${code}`, 'SHARE');
     if (!current || current.postId !== postId) return;
-    if (writer && current.sequencer !== undefined && !(current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer)) return;
+    if (
+      writer &&
+      current.sequencer !== undefined &&
+      !(current.sourceKey === writer.sourceKey && String(current.sequencer) <= writer.sequencer)
+    )
+      return;
     this.put({ ...current, gone: true, ...(writer ? { sequencer: writer.sequencer } : {}) });
   }
 
@@ -355,7 +464,13 @@ export class MemoryPostStore implements PostStore {
     await this.op('bumpFeedVersion');
     const pk = `FEED#${feedKey(ref)}`;
     const row = this.get(pk, FEED_META);
-    this.put({ ...row, pk, sk: FEED_META, version: Number(row?.version ?? 0) + 1, lastModified: new Date().toISOString() });
+    this.put({
+      ...row,
+      pk,
+      sk: FEED_META,
+      version: Number(row?.version ?? 0) + 1,
+      lastModified: new Date().toISOString(),
+    });
   }
 
   private async op(operation: string): Promise<void> {

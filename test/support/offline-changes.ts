@@ -22,11 +22,18 @@ interface Plan {
 
 async function main(dataDir: string, plan: Plan): Promise<void> {
   const paths = dataPaths(dataDir);
-  const emulators = await startEmulators({ s3Directory: paths.s3, dynamoDirectory: paths.dynamo, s3Port: 0, dynamoPort: 0, bucket: LOCAL_BUCKET });
+  const emulators = await startEmulators({
+    s3Directory: paths.s3,
+    dynamoDirectory: paths.dynamo,
+    s3Port: 0,
+    dynamoPort: 0,
+    bucket: LOCAL_BUCKET,
+  });
   const s3 = s3Client({ [ENV.s3Endpoint]: emulators.s3Endpoint });
   const dynamo = dynamoClient({ [ENV.dynamoEndpoint]: emulators.dynamoEndpoint });
   try {
-    for (const [key, body] of Object.entries(plan.put ?? {})) await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: key, Body: body }));
+    for (const [key, body] of Object.entries(plan.put ?? {}))
+      await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: key, Body: body }));
     for (const key of plan.delete ?? []) await s3.send(new DeleteObjectCommand({ Bucket: LOCAL_BUCKET, Key: key }));
     for (const [pk, sk] of plan.deleteItems ?? []) {
       await dynamo.send(new DeleteItemCommand({ TableName: LOCAL_TABLE, Key: { pk: { S: pk }, sk: { S: sk } } }));

@@ -42,7 +42,9 @@ export const BAD_POSTS: BadPost[] = [
   {
     name: 'a PNG image saved as .md',
     key: 'posts/bad/image.md',
-    body: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]),
+    body: Uint8Array.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    ]),
     error: 'file is binary (contains NUL bytes), not a text post',
   },
   {
@@ -55,16 +57,32 @@ export const BAD_POSTS: BadPost[] = [
     name: 'Latin-1 text',
     key: 'posts/bad/latin1.md',
     body: Buffer.from(postFile(['title: Café crème', 'date: 2022-01-12']), 'latin1'),
-    error: 'line 2, column 11: file is neither UTF-8 text (byte 0xE9 is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text',
+    error:
+      'line 2, column 11: file is neither UTF-8 text (byte 0xE9 is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text',
   },
   {
     name: 'UTF-8 with a broken byte',
     key: 'posts/bad/broken-utf8.md',
-    body: Buffer.concat([Buffer.from(postFile(['title: 成都日报新闻', 'date: 2022-01-12'], '正文')), Buffer.from([0xff]), Buffer.from('结束\n')]),
-    error: 'line 5, column 3: file is neither UTF-8 text (byte 0xFF is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text',
+    body: Buffer.concat([
+      Buffer.from(postFile(['title: 成都日报新闻', 'date: 2022-01-12'], '正文')),
+      Buffer.from([0xff]),
+      Buffer.from('结束\n'),
+    ]),
+    error:
+      'line 5, column 3: file is neither UTF-8 text (byte 0xFF is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text',
   },
-  { name: 'no front matter', key: 'posts/bad/plain.md', body: '# Just Markdown\n\nNo front matter.\n', error: 'line 1: file does not start with YAML front matter (---)' },
-  { name: 'front matter never closed', key: 'posts/bad/unclosed.md', body: '---\ntitle: A\ndate: 2022-01-12\n\nBody.\n', error: 'line 1: front matter is not closed: no --- line after the one on line 1' },
+  {
+    name: 'no front matter',
+    key: 'posts/bad/plain.md',
+    body: '# Just Markdown\n\nNo front matter.\n',
+    error: 'line 1: file does not start with YAML front matter (---)',
+  },
+  {
+    name: 'front matter never closed',
+    key: 'posts/bad/unclosed.md',
+    body: '---\ntitle: A\ndate: 2022-01-12\n\nBody.\n',
+    error: 'line 1: front matter is not closed: no --- line after the one on line 1',
+  },
   {
     name: 'a key with a bad indentation',
     key: 'posts/bad/indent.md',
@@ -81,7 +99,8 @@ export const BAD_POSTS: BadPost[] = [
     name: 'an unterminated quoted title',
     key: 'posts/bad/quote.md',
     body: postFile(['title: "A title', 'date: 2022-01-12']),
-    error: 'line 2, column 8: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)',
+    error:
+      'line 2, column 8: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)',
   },
   {
     name: 'a tab used for indentation',
@@ -99,7 +118,8 @@ export const BAD_POSTS: BadPost[] = [
     name: 'an unclosed list',
     key: 'posts/bad/list.md',
     body: postFile(['title: A', 'tags: [a, b', 'date: 2022-01-12']),
-    error: 'line 3, column 7: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    error:
+      'line 3, column 7: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
   },
   {
     name: 'an unknown alias',
@@ -107,9 +127,24 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile(['title: *headline', 'date: 2022-01-12']),
     error: 'line 2, column 17: front matter is not valid YAML: unidentified alias "headline"',
   },
-  { name: 'front matter that is a list', key: 'posts/bad/array.md', body: postFile(['- title', '- date']), error: 'line 2: front matter is not a YAML mapping of fields' },
-  { name: 'no title', key: 'posts/bad/untitled.md', body: postFile(['date: 2022-01-12']), error: 'line 1: front matter has no title' },
-  { name: 'a blank title', key: 'posts/bad/blank.md', body: postFile(['date: 2022-01-12', 'title: "   "']), error: 'line 3: front matter has no title' },
+  {
+    name: 'front matter that is a list',
+    key: 'posts/bad/array.md',
+    body: postFile(['- title', '- date']),
+    error: 'line 2: front matter is not a YAML mapping of fields',
+  },
+  {
+    name: 'no title',
+    key: 'posts/bad/untitled.md',
+    body: postFile(['date: 2022-01-12']),
+    error: 'line 1: front matter has no title',
+  },
+  {
+    name: 'a blank title',
+    key: 'posts/bad/blank.md',
+    body: postFile(['date: 2022-01-12', 'title: "   "']),
+    error: 'line 3: front matter has no title',
+  },
   {
     name: 'a title that is a list',
     key: 'posts/bad/title-list.md',
@@ -182,7 +217,12 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile([...ok, 'permalink: /news.html?id=1']),
     error: 'line 4: permalink "/news.html?id=1" contains ? or #, which cannot be part of a page\'s path',
   },
-  { name: 'an empty id', key: 'posts/bad/empty-id.md', body: postFile([...ok, 'id: ""']), error: 'line 4: front matter field "id" is empty' },
+  {
+    name: 'an empty id',
+    key: 'posts/bad/empty-id.md',
+    body: postFile([...ok, 'id: ""']),
+    error: 'line 4: front matter field "id" is empty',
+  },
   {
     name: 'an id of 201 characters',
     key: 'posts/bad/long-id.md',
@@ -221,7 +261,9 @@ export const BAD_POSTS: BadPost[] = [
     body: postFile([
       ...ok,
       'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
-      ...'bcdefghi'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(', ')}]`),
+      ...'bcdefghi'
+        .split('')
+        .map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(', ')}]`),
     ]),
     error: 'line 8: front matter has more than 10000 values (list items and fields, aliases expanded)',
   },
@@ -241,13 +283,15 @@ export const BAD_POSTS: BadPost[] = [
     name: 'a permalink on the site feed’s route',
     key: 'posts/bad/permalink-route.md',
     body: postFile([...ok, 'permalink: /feed.rss']),
-    error: 'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
+    error:
+      'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
   },
   {
     name: 'a permalink with %',
     key: 'posts/bad/permalink-percent.md',
     body: postFile([...ok, 'permalink: /news/100%.html']),
-    error: 'line 4: permalink "/news/100%.html" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached',
+    error:
+      'line 4: permalink "/news/100%.html" contains %, which API Gateway refuses in a request path (as %25): the page could never be reached',
   },
   {
     name: 'a tag with a zero-width space',
@@ -265,7 +309,10 @@ export const BAD_POSTS: BadPost[] = [
 
 /** GB18030/GBK bytes, as a Chinese Windows editor saves them. */
 export const GBK_POST = iconv.encode(
-  postFile(['title: 成都日报：春节假期出行指南', 'date: 2022-01-20 08:00:00 +0800', 'categories: chengduribao'], '<p>春运期间，成都东站每日开行列车。</p>\n'),
+  postFile(
+    ['title: 成都日报：春节假期出行指南', 'date: 2022-01-20 08:00:00 +0800', 'categories: chengduribao'],
+    '<p>春运期间，成都东站每日开行列车。</p>\n',
+  ),
   'gbk',
 );
 
@@ -347,7 +394,9 @@ export const VALID_POSTS: ValidPost[] = [
   {
     name: 'Windows line endings and a BOM',
     key: 'posts/valid/2022-02-08-windows.md',
-    body: '\uFEFF' + postFile(['title: Windows', 'date: 2022-02-08 09:00 +0800'], 'Line one\nline two\n').replace(/\n/g, '\r\n'),
+    body:
+      '\uFEFF' +
+      postFile(['title: Windows', 'date: 2022-02-08 09:00 +0800'], 'Line one\nline two\n').replace(/\n/g, '\r\n'),
     check: (post) => {
       expectEqual(post.title, 'Windows', 'title');
       expectEqual(post.html, '<p>Line one\nline two</p>', 'html');
@@ -365,13 +414,19 @@ export const VALID_POSTS: ValidPost[] = [
   {
     name: 'UTF-16 with a byte-order mark',
     key: 'posts/valid/2022-02-09-utf16.md',
-    body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(postFile(['title: 十六位', 'date: 2022-02-09']), 'utf16le')]),
+    body: Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(postFile(['title: 十六位', 'date: 2022-02-09']), 'utf16le'),
+    ]),
     check: (post) => expectEqual(post.title, '十六位', 'title'),
   },
   {
     name: 'control characters in the title and body',
     key: 'posts/valid/2022-02-10-control.md',
-    body: postFile(['title: "bell\u0007 and\u000b tab\tok"', 'date: 2022-02-10'], 'form\u000cfeed \u0001start\u007f\u0085\n'),
+    body: postFile(
+      ['title: "bell\u0007 and\u000b tab\tok"', 'date: 2022-02-10'],
+      'form\u000cfeed \u0001start\u007f\u0085\n',
+    ),
     check: (post) => {
       expectEqual(post.title, 'bell and tab\tok', 'title');
       expectEqual(post.html, '<p>formfeed start</p>', 'html');
@@ -404,16 +459,41 @@ export const VALID_POSTS: ValidPost[] = [
   {
     name: 'YAML anchors and aliases used as Jekyll posts use them',
     key: 'posts/valid/2022-02-15-anchors.md',
-    body: postFile(['title: Anchors', 'date: 2022-02-15', 'author: &me 张三', 'editor: *me', 'desk: &desk {name: 本地, floor: 3}', 'desks: [*desk, *desk]']),
+    body: postFile([
+      'title: Anchors',
+      'date: 2022-02-15',
+      'author: &me 张三',
+      'editor: *me',
+      'desk: &desk {name: 本地, floor: 3}',
+      'desks: [*desk, *desk]',
+    ]),
     check: (post) => {
       expectEqual(post.author, '张三', 'author');
-      expectEqual(post.extra, { editor: '张三', desk: { name: '本地', floor: 3 }, desks: [{ name: '本地', floor: 3 }, { name: '本地', floor: 3 }] }, 'extra');
+      expectEqual(
+        post.extra,
+        {
+          editor: '张三',
+          desk: { name: '本地', floor: 3 },
+          desks: [
+            { name: '本地', floor: 3 },
+            { name: '本地', floor: 3 },
+          ],
+        },
+        'extra',
+      );
     },
   },
   {
     name: 'unknown fields kept as given',
     key: 'posts/valid/2022-02-13-extra.md',
-    body: postFile(['title: Extra', 'date: 2022-02-13', 'source: 成都日报', 'rank: 3', 'meta: {a: [1, 2]}', 'layout: post']),
+    body: postFile([
+      'title: Extra',
+      'date: 2022-02-13',
+      'source: 成都日报',
+      'rank: 3',
+      'meta: {a: [1, 2]}',
+      'layout: post',
+    ]),
     check: (post) => expectEqual(post.extra, { source: '成都日报', rank: 3, meta: { a: [1, 2] } }, 'extra'),
   },
 ];

@@ -12,8 +12,19 @@ export interface RawResponse {
  * fetch and node:http refuse to send (CR/LF, backslashes, raw control characters) goes out
  * unchanged. Answers what the server wrote back, or throws if it wrote nothing parseable.
  */
-export function rawRequest(port: number, method: string, target: string, headers: Array<[string, string]> = []): Promise<RawResponse> {
-  const head = [`${method} ${target} HTTP/1.1`, ...headers.map(([name, value]) => `${name}: ${value}`), 'Connection: close', '', ''].join('\r\n');
+export function rawRequest(
+  port: number,
+  method: string,
+  target: string,
+  headers: Array<[string, string]> = [],
+): Promise<RawResponse> {
+  const head = [
+    `${method} ${target} HTTP/1.1`,
+    ...headers.map(([name, value]) => `${name}: ${value}`),
+    'Connection: close',
+    '',
+    '',
+  ].join('\r\n');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     // Written, not ended: the server closes the connection after its answer (Connection: close).

@@ -6,5 +6,5 @@
 const TAILS = ['', '7', 'A3', '', 'F00D', '1', '', '0C'];
 
 export function s3Sequencer(n: number): string {
-  return '00' + n.toString(16).toUpperCase().padStart(10, '0') + TAILS[n % TAILS.length];
+  return `00${n.toString(16).toUpperCase().padStart(10, '0')}${TAILS[n % TAILS.length]}`;
 }

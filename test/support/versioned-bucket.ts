@@ -1,4 +1,10 @@
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 
 interface Version {
   id: string;
@@ -44,7 +50,10 @@ export class VersionedBucket {
 
   /** A DELETE with a version id: that version (or delete marker) is gone for good. */
   deleteVersion(key: string, id: string): void {
-    this.versions.set(key, this.stack(key).filter((version) => version.id !== id));
+    this.versions.set(
+      key,
+      this.stack(key).filter((version) => version.id !== id),
+    );
   }
 
   readonly s3 = {
@@ -52,9 +61,15 @@ export class VersionedBucket {
       if (command instanceof ListObjectsV2Command) {
         // One page: the keys whose newest version is not a delete marker.
         const contents = [...this.versions.entries()]
-          .filter(([key, stack]) => key.startsWith(command.input.Prefix ?? '') && stack.length > 0 && !stack.at(-1)!.marker)
+          .filter(
+            ([key, stack]) => key.startsWith(command.input.Prefix ?? '') && stack.length > 0 && !stack.at(-1)!.marker,
+          )
           .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([key, stack]) => ({ Key: key, ETag: `"etag-${stack.at(-1)!.id}"`, Size: stack.at(-1)!.body!.byteLength }));
+          .map(([key, stack]) => ({
+            Key: key,
+            ETag: `"etag-${stack.at(-1)!.id}"`,
+            Size: stack.at(-1)!.body!.byteLength,
+          }));
         return { Contents: contents, IsTruncated: false };
       }
       if (!(command instanceof GetObjectCommand)) throw new Error(`unexpected command ${command}`);
@@ -63,7 +78,8 @@ export class VersionedBucket {
       const stack = this.stack(Key!);
       const version = VersionId ? stack.find((candidate) => candidate.id === VersionId) : stack.at(-1);
       if (!version && VersionId) throw s3Error('NoSuchVersion', 404);
-      if (!version || (version.marker && !VersionId)) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
+      if (!version || (version.marker && !VersionId))
+        throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
       if (version.marker) throw s3Error('MethodNotAllowed', 405);
       const body = version.body!;
       return {

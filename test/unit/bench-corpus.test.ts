@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, corpus, corpusPost } from '../../bench/corpus';
-import { decodePostText } from '../../functions/core/post-text';
 import { parsePost } from '../../functions/core/parse-post';
+import { decodePostText } from '../../functions/core/post-text';
 
 const digest = (posts: Array<{ key: string; bytes: Buffer }>) => {
   const hash = createHash('sha256');

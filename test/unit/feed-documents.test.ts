@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../functions/adapters/env';
-import { FeedDocuments } from '../../functions/core/feed-documents';
 import { NotFound } from '../../functions/core/errors';
+import { FeedDocuments } from '../../functions/core/feed-documents';
 import type { FeedEntry, FeedRef } from '../../functions/core/post';
 import { siteForRequest } from '../../functions/core/settings';
 import { MemoryPostStore } from '../support/memory-store';
@@ -13,9 +13,16 @@ const SITE = siteForRequest({ ...settingsFromEnv({}), feedVersionCacheMs: 0 }, {
 const NEW_CATEGORY: FeedRef = { kind: 'category', name: 'new-category' };
 
 const entry: FeedEntry = {
-  id: 'first-post', title: 'First post', date: '2022-03-01T09:00:00+08:00', updated: '2022-03-01T09:00:00+08:00',
-  categories: ['new-category'], tags: [], path: '/new-category/first-post.html', shortCode: 'AbCdEf1',
-  html: '<p>Body.</p>', summary: 'Body.',
+  id: 'first-post',
+  title: 'First post',
+  date: '2022-03-01T09:00:00+08:00',
+  updated: '2022-03-01T09:00:00+08:00',
+  categories: ['new-category'],
+  tags: [],
+  path: '/new-category/first-post.html',
+  shortCode: 'AbCdEf1',
+  html: '<p>Body.</p>',
+  summary: 'Body.',
 };
 
 describe('a feed whose entries are written and whose version is not yet', () => {
@@ -55,7 +62,9 @@ describe('a conditional poll on an instance that has rendered nothing', () => {
     const served = await new FeedDocuments(store).current(NEW_CATEGORY, 'rss', SITE, {});
     const cold = () => new FeedDocuments(store);
 
-    expect((await cold().current(NEW_CATEGORY, 'rss', SITE, { 'if-none-match': served.headers.etag })).status).toBe(304);
+    expect((await cold().current(NEW_CATEGORY, 'rss', SITE, { 'if-none-match': served.headers.etag })).status).toBe(
+      304,
+    );
     const stale = await cold().current(NEW_CATEGORY, 'rss', SITE, { 'if-none-match': '"7-older"' });
     expect(stale.status).toBe(200);
     expect(stale.body).toContain('First post');
@@ -95,7 +104,15 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('concurrent misses of one document', () => {
-  const second: FeedEntry = { ...entry, id: 'second-post', title: 'Second post', date: '2022-03-02T09:00:00+08:00', updated: '2022-03-02T09:00:00+08:00', path: '/new-category/second-post.html', shortCode: 'AbCdEf2' };
+  const second: FeedEntry = {
+    ...entry,
+    id: 'second-post',
+    title: 'Second post',
+    date: '2022-03-02T09:00:00+08:00',
+    updated: '2022-03-02T09:00:00+08:00',
+    path: '/new-category/second-post.html',
+    shortCode: 'AbCdEf2',
+  };
 
   it('never answer a poll from a render whose Query ran before the poll arrived (FEED_VERSION_CACHE_MS=0)', async () => {
     const store = new HeldFeedReads();
@@ -135,7 +152,9 @@ describe('concurrent misses of one document', () => {
     const feeds = new FeedDocuments(store);
     const tolerant = { ...SITE, feedVersionCacheMs: 60_000 };
     const unknown: FeedRef = { kind: 'tag', name: 'made-up' };
-    const responses = Array.from({ length: 8 }, () => feeds.current(unknown, 'rss', tolerant, {}).catch((error: unknown) => error));
+    const responses = Array.from({ length: 8 }, () =>
+      feeds.current(unknown, 'rss', tolerant, {}).catch((error: unknown) => error),
+    );
     await until(() => store.waiting === 1);
     store.open();
     const outcomes = await Promise.all(responses);

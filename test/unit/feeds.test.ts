@@ -278,7 +278,9 @@ describe('renderFeed', () => {
     expect(xml).toContain('<published>2022-01-12T02:44:46+08:00</published>');
     expect(xml).toContain('<title type="text">Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt; ]]&gt;</title>');
     expect(xml).not.toContain('type="html"><![CDATA[Tom');
-    expect(xml).toMatch(/<author>\s*<name>Site title<\/name>\s*<uri>https:\/\/news\.example\.com\/<\/uri>\s*<\/author>/);
+    expect(xml).toMatch(
+      /<author>\s*<name>Site title<\/name>\s*<uri>https:\/\/news\.example\.com\/<\/uri>\s*<\/author>/,
+    );
     expect(xml).toContain('<link rel="self" href="https://news.example.com/category/chengduribao.atom"/>');
     expect(xml).not.toContain('.rss');
     expect(xml).not.toContain('1970-');
@@ -302,8 +304,7 @@ describe('renderFeed', () => {
       id: `${TAG}post:NW202201122244036113`,
       url: 'https://news.example.com/chengduribao/2022/01/12/000_7402dedd91baa3ec.html',
       title: seed.title,
-      content_html:
-        '<p>北城新中心 <img src="https://news.example.com/images/jinniu.jpg" alt="金牛"></p><p>第二段</p>',
+      content_html: '<p>北城新中心 <img src="https://news.example.com/images/jinniu.jpg" alt="金牛"></p><p>第二段</p>',
       summary: '北城新中心',
       date_published: '2022-01-12T02:44:46+08:00',
       date_modified: '2022-03-01T18:00:00+08:00',
@@ -327,7 +328,10 @@ describe('renderFeed', () => {
       const rss = renderFeed('rss', ref, entries(), site).body;
       const atom = renderFeed('atom', ref, entries(), site).body;
       const json = JSON.parse(renderFeed('json', ref, entries(), site).body);
-      const base = ref.kind === 'site' ? 'https://news.example.com/feed' : `https://news.example.com/${ref.kind}/${encodeURIComponent(ref.name)}`;
+      const base =
+        ref.kind === 'site'
+          ? 'https://news.example.com/feed'
+          : `https://news.example.com/${ref.kind}/${encodeURIComponent(ref.name)}`;
       expect(rss).toMatch(new RegExp(`<atom:link href="${base}\\.rss" rel="self"`));
       expect(atom).toContain(`<link rel="self" href="${base}.atom"/>`);
       expect(json.feed_url).toBe(`${base}.json`);
@@ -423,12 +427,21 @@ describe('renderFeed', () => {
 
   it('normalizes loose dates, falls back to updated, and drops entries with no usable date', async () => {
     const loose = { ...structuredClone(seed), id: 'loose', date: '2022-01-12 02:44:46 +0800' };
-    const utc = { ...structuredClone(seed), id: 'utc', date: '2022-01-12T02:44:46.250Z', updated: '2022-01-12T02:44:46.250Z' };
+    const utc = {
+      ...structuredClone(seed),
+      id: 'utc',
+      date: '2022-01-12T02:44:46.250Z',
+      updated: '2022-01-12T02:44:46.250Z',
+    };
     const noDate = { ...structuredClone(seed), id: 'nodate', date: 'yesterday', updated: '2022-02-01T00:00:00Z' };
     const nothing = { ...structuredClone(seed), id: 'nothing', date: '2022-02-30T00:00:00Z', updated: '' };
     const list = [loose, utc, noDate, nothing];
     const json = JSON.parse(render('json', structuredClone(list)));
-    expect(json.items.map((i: { id: string }) => i.id)).toEqual([`${TAG}post:loose`, `${TAG}post:utc`, `${TAG}post:nodate`]);
+    expect(json.items.map((i: { id: string }) => i.id)).toEqual([
+      `${TAG}post:loose`,
+      `${TAG}post:utc`,
+      `${TAG}post:nodate`,
+    ]);
     expect(json.items.map((i: { date_published: string }) => i.date_published)).toEqual([
       '2022-01-12T02:44:46+08:00',
       '2022-01-12T02:44:46Z', // feeds carry seconds precision
@@ -482,7 +495,8 @@ describe('absolutizeHtmlUrls', () => {
     expect(absolutizeHtmlUrls('<img src="//cdn.example.org/a.png">', 'http://localhost:3000/p.html')).toBe(
       '<img src="https://cdn.example.org/a.png">',
     );
-    const absolute = '<a href="http://a.example/x?y=1&amp;z=2">a</a><a href="mailto:x@example.com">m</a><img src="data:image/png;base64,AAAA">';
+    const absolute =
+      '<a href="http://a.example/x?y=1&amp;z=2">a</a><a href="mailto:x@example.com">m</a><img src="data:image/png;base64,AAAA">';
     expect(absolutizeHtmlUrls(absolute, base)).toBe(absolute);
   });
 

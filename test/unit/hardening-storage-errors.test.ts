@@ -10,7 +10,11 @@ import { siteForRequest } from '../../functions/core/settings';
 // is checked here with a client that fails as the SDK does. (Refused connections are checked
 // against a stopped dynalite in test/integration/hardening-storage-unavailable.test.ts.)
 function failingClient(error: Error): DynamoDBClient {
-  return { send: async () => { throw error; } } as unknown as DynamoDBClient;
+  return {
+    send: async () => {
+      throw error;
+    },
+  } as unknown as DynamoDBClient;
 }
 
 function sdkError(name: string, extra: Record<string, unknown> = {}): Error {
@@ -28,7 +32,9 @@ describe('DynamoDB failures at the adapter boundary', () => {
     Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
     Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
   ])('turn $name into StorageUnavailable', async (error) => {
-    const failure = await new DynamoPostStore(failingClient(error), 'posts').getPost('x').catch((caught: unknown) => caught);
+    const failure = await new DynamoPostStore(failingClient(error), 'posts')
+      .getPost('x')
+      .catch((caught: unknown) => caught);
     expect(failure).toBeInstanceOf(StorageUnavailable);
     expect((failure as StorageUnavailable).cause).toBe(error);
   });
@@ -39,19 +45,34 @@ describe('DynamoDB failures at the adapter boundary', () => {
   });
 
   it('still treat a failed condition as an expected outcome', async () => {
-    const store = new DynamoPostStore(failingClient(new ConditionalCheckFailedException({ message: 'no', $metadata: {} })), 'posts');
+    const store = new DynamoPostStore(
+      failingClient(new ConditionalCheckFailedException({ message: 'no', $metadata: {} })),
+      'posts',
+    );
     await expect(store.deletePost({ id: 'x', sourceKey: 'posts/x.md' }, '01')).resolves.toBeUndefined();
   });
 });
 
 describe('StorageUnavailable as HTTP', () => {
-  const request: HttpRequest = { method: 'GET', path: '/feed.rss', view: 'siteFeed', pathParameters: {}, query: {}, headers: {} };
+  const request: HttpRequest = {
+    method: 'GET',
+    path: '/feed.rss',
+    view: 'siteFeed',
+    pathParameters: {},
+    query: {},
+    headers: {},
+  };
   const site = siteForRequest(settingsFromEnv({}), { host: 'localhost' });
 
   it('is a 503 with Retry-After, never cached, with a short body naming nothing internal', () => {
     const logged: string[] = [];
     const cause = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:8000'), { code: 'ECONNREFUSED' });
-    const response = errorResponse(new StorageUnavailable('storage is unavailable', { cause }), site, { error: (m) => logged.push(m) }, request);
+    const response = errorResponse(
+      new StorageUnavailable('storage is unavailable', { cause }),
+      site,
+      { error: (m) => logged.push(m) },
+      request,
+    );
     expect(response.status).toBe(503);
     expect(response.headers).toMatchObject({ 'retry-after': '5', 'cache-control': 'no-store' });
     expect(response.body.length).toBeLessThan(100);

@@ -10,7 +10,9 @@ import { HOSTILE_MAX_BYTES, HOSTILE_POSTS } from '../support/hostile-posts';
 
 function outcomeOf(key: string, bytes: Uint8Array): string {
   try {
-    const parsed = parsePost(key, decodePostText(bytes, DEFAULT_INGEST_SETTINGS.maxPostBytes), { now: '2024-05-01T00:00:00.000Z' });
+    const parsed = parsePost(key, decodePostText(bytes, DEFAULT_INGEST_SETTINGS.maxPostBytes), {
+      now: '2024-05-01T00:00:00.000Z',
+    });
     return parsed.published ? 'published' : 'unpublished';
   } catch (error) {
     if (error instanceof PostRejected) return error.describe();
@@ -21,7 +23,8 @@ function outcomeOf(key: string, bytes: Uint8Array): string {
 describe('hostile posts', () => {
   it('are each at most the default MAX_POST_BYTES', () => {
     expect(HOSTILE_MAX_BYTES).toBe(DEFAULT_INGEST_SETTINGS.maxPostBytes);
-    for (const hostile of HOSTILE_POSTS) expect(Buffer.byteLength(hostile.text()), hostile.name).toBeLessThanOrEqual(HOSTILE_MAX_BYTES);
+    for (const hostile of HOSTILE_POSTS)
+      expect(Buffer.byteLength(hostile.text()), hostile.name).toBeLessThanOrEqual(HOSTILE_MAX_BYTES);
   });
 
   it.each(HOSTILE_POSTS)('$name', ({ key, text, outcome }) => {

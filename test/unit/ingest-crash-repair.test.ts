@@ -15,32 +15,47 @@ import { s3Sequencer } from '../support/sequencers';
 describe('reindex repairs what crashes leave', () => {
   it('ends equal to a clean ingest of the final bucket, whichever storage requests a crash cut off, over 500 histories', async () => {
     await fc.assert(
-      fc.asyncProperty(historyArbitrary(8), fc.array(fc.nat(99), { minLength: 400, maxLength: 400 }), fc.integer({ min: 5, max: 40 }), async (history, rolls, crashPercent) => {
-        let roll = 0;
-        const store = new MemoryPostStore(async (operation) => {
-          if ((rolls[roll++] ?? 99) < crashPercent) throw new Error(`crashed before ${operation}`);
-        });
-        const run = await runHistory(history, store, { loseFailed: true });
-        store.step = async () => {};
-        const repair = () => reindex({
-          store, readObject: run.readObject, settings: DEFAULT_INGEST_SETTINGS,
-          listObjects: async function* () { yield* run.objects(); },
-        });
-        await repair();
+      fc.asyncProperty(
+        historyArbitrary(8),
+        fc.array(fc.nat(99), { minLength: 400, maxLength: 400 }),
+        fc.integer({ min: 5, max: 40 }),
+        async (history, rolls, crashPercent) => {
+          let roll = 0;
+          const store = new MemoryPostStore(async (operation) => {
+            if ((rolls[roll++] ?? 99) < crashPercent) throw new Error(`crashed before ${operation}`);
+          });
+          const run = await runHistory(history, store, { loseFailed: true });
+          store.step = async () => {};
+          const repair = () =>
+            reindex({
+              store,
+              readObject: run.readObject,
+              settings: DEFAULT_INGEST_SETTINGS,
+              listObjects: async function* () {
+                yield* run.objects();
+              },
+            });
+          await repair();
 
-        const clean = new MemoryPostStore();
-        await reindex({
-          store: clean, readObject: run.readObject, settings: DEFAULT_INGEST_SETTINGS,
-          listObjects: async function* () { yield* run.objects(); },
-        });
-        const refused = new Set((await clean.listFailedSources()).map((state) => state.key));
-        expect(publicRows(store.dump(), refused)).toEqual(publicRows(clean.dump(), refused));
-        expectCountsMatch(store.dump());
-        expect((await store.listFailedSources()).map((state) => [state.key, state.error]).sort())
-          .toEqual((await clean.listFailedSources()).map((state) => [state.key, state.error]).sort());
-        // And a second run finds nothing to do.
-        expect(await repair()).toMatchObject({ published: 0, unpublished: 0, deleted: 0, skipped: 0, recounted: 0 });
-      }),
+          const clean = new MemoryPostStore();
+          await reindex({
+            store: clean,
+            readObject: run.readObject,
+            settings: DEFAULT_INGEST_SETTINGS,
+            listObjects: async function* () {
+              yield* run.objects();
+            },
+          });
+          const refused = new Set((await clean.listFailedSources()).map((state) => state.key));
+          expect(publicRows(store.dump(), refused)).toEqual(publicRows(clean.dump(), refused));
+          expectCountsMatch(store.dump());
+          expect((await store.listFailedSources()).map((state) => [state.key, state.error]).sort()).toEqual(
+            (await clean.listFailedSources()).map((state) => [state.key, state.error]).sort(),
+          );
+          // And a second run finds nothing to do.
+          expect(await repair()).toMatchObject({ published: 0, unpublished: 0, deleted: 0, skipped: 0, recounted: 0 });
+        },
+      ),
       { numRuns: process.env.CRASH_RUNS ? Number(process.env.CRASH_RUNS) : numRuns(500) },
     );
   }, 120_000);
@@ -63,29 +78,57 @@ describe('reindex repairs what crashes leave', () => {
     files.set(key, { bytes: new TextEncoder().encode(text.replace('Body.', 'Body, again.')), etag: 'e2' });
 
     const summary = await reindex({
-      store, readObject, settings: DEFAULT_INGEST_SETTINGS,
-      listObjects: async function* () { yield { key, etag: 'e2' }; },
+      store,
+      readObject,
+      settings: DEFAULT_INGEST_SETTINGS,
+      listObjects: async function* () {
+        yield { key, etag: 'e2' };
+      },
     });
     expect(summary).toMatchObject({ published: 1, skipped: 0 });
     expect((await store.findPostByPath('/news/2022/05/01/back.html'))?.html).toBe('<p>Body, again.</p>');
-    expect((await store.queryFeed({ kind: 'category', name: 'news' }, 5)).map((entry) => entry.title)).toEqual(['Back']);
+    expect((await store.queryFeed({ kind: 'category', name: 'news' }, 5)).map((entry) => entry.title)).toEqual([
+      'Back',
+    ]);
     expect(await store.getSourceState(key)).toMatchObject({ status: 'published', etag: 'e2' });
   });
 
   it('claims the page paths of posts published before paths were claimed, and finds their pages meanwhile', async () => {
     const key = 'posts/2022-05-01-older.md';
-    const files = new Map<string, StoredObject>([[key, { bytes: new TextEncoder().encode('---\ntitle: Older\ndate: 2022-05-01\n---\nBody.\n'), etag: 'e1' }]]);
+    const files = new Map<string, StoredObject>([
+      [key, { bytes: new TextEncoder().encode('---\ntitle: Older\ndate: 2022-05-01\n---\nBody.\n'), etag: 'e1' }],
+    ]);
     const readObject = async (name: string) => files.get(name);
     const store = new MemoryPostStore();
-    await ingestChange({ key, kind: 'created', sequencer: s3Sequencer(1), eventTime: '2022-05-01T00:00:00.000Z' }, { store, readObject });
+    await ingestChange(
+      { key, kind: 'created', sequencer: s3Sequencer(1), eventTime: '2022-05-01T00:00:00.000Z' },
+      { store, readObject },
+    );
     // A table written before: no claim.
     store.deleteRows((row) => row.pk.startsWith('PATH#'));
     expect((await store.findPostByPath('/2022/05/01/older.html'))?.title).toBe('Older');
 
-    const summary = await reindex({ store, readObject, settings: DEFAULT_INGEST_SETTINGS, listObjects: async function* () { yield { key, etag: 'e1' }; } });
+    const summary = await reindex({
+      store,
+      readObject,
+      settings: DEFAULT_INGEST_SETTINGS,
+      listObjects: async function* () {
+        yield { key, etag: 'e1' };
+      },
+    });
     expect(summary).toMatchObject({ published: 1 });
-    expect(store.dump().filter((row) => row.pk === 'PATH#/2022/05/01/older.html')).toMatchObject([{ postId: '2022-05-01-older', sourceKey: key, gone: false }]);
-    expect(await reindex({ store, readObject, settings: DEFAULT_INGEST_SETTINGS, listObjects: async function* () { yield { key, etag: 'e1' }; } }))
-      .toMatchObject({ published: 0, unchanged: 1 });
+    expect(store.dump().filter((row) => row.pk === 'PATH#/2022/05/01/older.html')).toMatchObject([
+      { postId: '2022-05-01-older', sourceKey: key, gone: false },
+    ]);
+    expect(
+      await reindex({
+        store,
+        readObject,
+        settings: DEFAULT_INGEST_SETTINGS,
+        listObjects: async function* () {
+          yield { key, etag: 'e1' };
+        },
+      }),
+    ).toMatchObject({ published: 0, unchanged: 1 });
   });
 });

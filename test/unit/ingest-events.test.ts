@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SITE_CONFIG_KEY } from '../../functions/core/site-config';
-import { ingestChange, readPostInProcess, type ObjectChange, type ReadPost, type StoredObject } from '../../functions/core/ingest';
+import {
+  ingestChange,
+  type ObjectChange,
+  type ReadPost,
+  readPostInProcess,
+  type StoredObject,
+} from '../../functions/core/ingest';
 import { shortCodeCandidate } from '../../functions/core/short-code';
+import { SITE_CONFIG_KEY } from '../../functions/core/site-config';
 import { MemoryPostStore } from '../support/memory-store';
 import { s3Sequencer } from '../support/sequencers';
 
@@ -34,10 +40,20 @@ class Bucket {
   };
 }
 
-const created = (n: number, versionId?: string): ObjectChange =>
-  ({ key: KEY, kind: 'created', sequencer: s3Sequencer(n), eventTime: `2024-01-01T00:00:0${n}.000Z`, ...(versionId ? { versionId } : {}) });
-const removed = (n: number, versionId?: string): ObjectChange =>
-  ({ key: KEY, kind: 'removed', sequencer: s3Sequencer(n), eventTime: `2024-01-01T00:00:0${n}.000Z`, ...(versionId ? { versionId } : {}) });
+const created = (n: number, versionId?: string): ObjectChange => ({
+  key: KEY,
+  kind: 'created',
+  sequencer: s3Sequencer(n),
+  eventTime: `2024-01-01T00:00:0${n}.000Z`,
+  ...(versionId ? { versionId } : {}),
+});
+const removed = (n: number, versionId?: string): ObjectChange => ({
+  key: KEY,
+  kind: 'removed',
+  sequencer: s3Sequencer(n),
+  eventTime: `2024-01-01T00:00:0${n}.000Z`,
+  ...(versionId ? { versionId } : {}),
+});
 
 async function titles(store: MemoryPostStore): Promise<string[]> {
   return (await store.queryFeed({ kind: 'category', name: 'news' }, 10)).map((entry) => entry.title);
@@ -51,7 +67,9 @@ describe('ingest: removals', () => {
     await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject });
     bucket.latest = undefined;
     bucket.reads.length = 0;
-    expect(await ingestChange(removed(2), { store, readObject: bucket.readObject })).toMatchObject({ result: 'deleted' });
+    expect(await ingestChange(removed(2), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'deleted',
+    });
     expect(bucket.reads).toEqual([]);
     expect(await store.getSourceState(KEY)).toMatchObject({ status: 'deleted' });
     expect(await titles(store)).toEqual([]);
@@ -64,7 +82,9 @@ describe('ingest: removals', () => {
     await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject });
     bucket.versions.delete('v1');
     bucket.latest = undefined;
-    expect(await ingestChange(removed(2, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'deleted' });
+    expect(await ingestChange(removed(2, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'deleted',
+    });
     expect(await store.getSourceState(KEY)).toMatchObject({ status: 'deleted' });
     expect(await titles(store)).toEqual([]);
   });
@@ -75,7 +95,10 @@ describe('ingest: uploads', () => {
     const store = new MemoryPostStore();
     const bucket = new Bucket();
     expect(await ingestChange(created(1), { store, readObject: bucket.readObject })).toEqual({
-      key: KEY, result: 'skipped', reason: 'object no longer exists', feeds: [],
+      key: KEY,
+      result: 'skipped',
+      reason: 'object no longer exists',
+      feeds: [],
     });
     expect(await store.getSourceState(KEY)).toBeUndefined();
   });
@@ -87,11 +110,16 @@ describe('ingest: uploads', () => {
     bucket.put('v2', text('Alpha'));
     bucket.put('v3', REFUSED);
     await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject });
-    expect(await ingestChange(created(3, 'v3'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'rejected' });
+    expect(await ingestChange(created(3, 'v3'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'rejected',
+    });
     const state = (await store.getSourceState(KEY))!;
     expect(state.status).toBe('failed');
     const outcome = await ingestChange(created(1, 'v0'), { store, readObject: bucket.readObject });
-    expect(outcome).toMatchObject({ result: 'skipped', reason: expect.stringMatching(/^event \w+ is not newer than R\w+$/) });
+    expect(outcome).toMatchObject({
+      result: 'skipped',
+      reason: expect.stringMatching(/^event \w+ is not newer than R\w+$/),
+    });
     expect(await titles(store)).toEqual(['Alpha']);
   });
 });
@@ -114,9 +142,23 @@ describe('ingest: rows an older delivery may have left', () => {
       calls.push(options);
       return readPostInProcess(key, bytes, options);
     };
-    const deps = { store, readObject: bucket.readObject, readPost, maxPostBytes: 4096, iframeHosts: ['video.example'], legacyHosts: ['old.example'] };
+    const deps = {
+      store,
+      readObject: bucket.readObject,
+      readPost,
+      maxPostBytes: 4096,
+      iframeHosts: ['video.example'],
+      legacyHosts: ['old.example'],
+    };
     expect(await ingestChange(created(1, 'v1'), deps)).toMatchObject({ result: 'skipped' });
-    expect(calls).toEqual([{ now: '2024-01-01T00:00:01.000Z', maxPostBytes: 4096, iframeHosts: ['video.example'], legacyHosts: ['old.example'] }]);
+    expect(calls).toEqual([
+      {
+        now: '2024-01-01T00:00:01.000Z',
+        maxPostBytes: 4096,
+        iframeHosts: ['video.example'],
+        legacyHosts: ['old.example'],
+      },
+    ]);
   });
 
   it('lets an error reading them through (not a refusal of the post), so that the event is retried', async () => {
@@ -124,7 +166,9 @@ describe('ingest: rows an older delivery may have left', () => {
     const readPost: ReadPost = async () => {
       throw new Error('the reading worker stopped');
     };
-    await expect(ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject, readPost })).rejects.toThrow('the reading worker stopped');
+    await expect(ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject, readPost })).rejects.toThrow(
+      'the reading worker stopped',
+    );
     expect(await titles(store)).toEqual(['Second']);
   });
 });
@@ -133,7 +177,13 @@ describe('ingest: short codes held by other posts', () => {
   const ALPHA = `---\ntitle: Alpha\nid: alpha\ndate: 2022-05-01 10:00:00 +0800\ncategories: news\n---\nBody.\n`;
   async function holdCodes(store: MemoryPostStore, attempts: number[]) {
     for (const attempt of attempts) {
-      expect(await store.claimShareLink({ code: shortCodeCandidate('alpha', attempt), postId: `other-${attempt}`, path: `/other/${attempt}.html` })).toBe(true);
+      expect(
+        await store.claimShareLink({
+          code: shortCodeCandidate('alpha', attempt),
+          postId: `other-${attempt}`,
+          path: `/other/${attempt}.html`,
+        }),
+      ).toBe(true);
     }
   }
 
@@ -142,7 +192,10 @@ describe('ingest: short codes held by other posts', () => {
     const bucket = new Bucket();
     bucket.put('v1', ALPHA);
     await holdCodes(store, [0, 1, 2, 3, 4, 5, 6]);
-    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'published', postId: 'alpha' });
+    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'published',
+      postId: 'alpha',
+    });
     expect((await store.getPost('alpha'))?.shortCode).toBe(shortCodeCandidate('alpha', 7));
     expect(await store.getShareLink(shortCodeCandidate('alpha', 7))).toMatchObject({ postId: 'alpha', gone: false });
     expect(await store.findPage('/news/2022/05/01/alpha.html')).toMatchObject({ post: { id: 'alpha' } });
@@ -154,7 +207,9 @@ describe('ingest: short codes held by other posts', () => {
     bucket.put('v1', ALPHA);
     await holdCodes(store, [0, 1, 2, 3, 4, 5, 6, 7]);
     expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toEqual({
-      key: KEY, result: 'rejected', feeds: [],
+      key: KEY,
+      result: 'rejected',
+      feeds: [],
       error: 'could not find a free short code for post id "alpha": 8 candidates are held by other posts',
     });
     expect(await store.getPost('alpha')).toBeUndefined();

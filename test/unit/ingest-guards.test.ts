@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SITE_CONFIG_KEY } from '../../functions/core/site-config';
 import { ingestChange, type ObjectChange, type StoredObject } from '../../functions/core/ingest';
 import { eventPart } from '../../functions/core/sequencer';
+import { SITE_CONFIG_KEY } from '../../functions/core/site-config';
 import type { SourceState } from '../../functions/core/store';
 import { MemoryPostStore, type Row } from '../support/memory-store';
 import { s3Sequencer } from '../support/sequencers';
@@ -63,8 +63,21 @@ function recordOperations(store: MemoryPostStore): string[] {
 }
 
 const WRITES = new Set([
-  'putFailure', 'commitSourceState', 'deleteFailure', 'putPost', 'deletePost', 'claimPath', 'releasePath', 'removeLeftover',
-  'putFeedEntry', 'deleteFeedEntry', 'bumpFeedVersion', 'countName', 'setCount', 'claimShareLink', 'markShareLinkGone',
+  'putFailure',
+  'commitSourceState',
+  'deleteFailure',
+  'putPost',
+  'deletePost',
+  'claimPath',
+  'releasePath',
+  'removeLeftover',
+  'putFeedEntry',
+  'deleteFeedEntry',
+  'bumpFeedVersion',
+  'countName',
+  'setCount',
+  'claimShareLink',
+  'markShareLinkGone',
 ]);
 
 /** Every row but the feeds' version rows (taking rows back moves those on by design). */
@@ -89,14 +102,20 @@ function pauseAt(store: MemoryPostStore, operation: string) {
       await gate;
     }
   };
-  return { reached, release: () => { store.step = async () => {}; release(); } };
+  return {
+    reached,
+    release: () => {
+      store.step = async () => {};
+      release();
+    },
+  };
 }
 
 async function entryTitles(store: MemoryPostStore, category: string): Promise<string[]> {
   return (await store.queryFeed({ kind: 'category', name: category }, 10)).map((entry) => entry.title);
 }
 
-describe('ingest: an event no newer than the key\'s state', () => {
+describe("ingest: an event no newer than the key's state", () => {
   it('skips an older upload, naming the event it is not newer than, and leaves every row as it was', async () => {
     const store = new MemoryPostStore();
     const bucket = new Bucket();
@@ -108,7 +127,10 @@ describe('ingest: an event no newer than the key\'s state', () => {
 
     const late = await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject });
     expect(late).toEqual({
-      key: KEY, result: 'skipped', reason: `event ${s3Sequencer(1)} is not newer than ${eventPart(s3Sequencer(2))}`, feeds: [],
+      key: KEY,
+      result: 'skipped',
+      reason: `event ${s3Sequencer(1)} is not newer than ${eventPart(s3Sequencer(2))}`,
+      feeds: [],
     });
     expect(withoutFeedVersions(store.dump())).toEqual(withoutFeedVersions(before));
     expect(await entryTitles(store, 'second')).toEqual(['Two']);
@@ -125,7 +147,10 @@ describe('ingest: an event no newer than the key\'s state', () => {
 
     const late = await ingestChange(removed(2), { store, readObject: bucket.readObject });
     expect(late).toEqual({
-      key: KEY, result: 'skipped', reason: `event ${s3Sequencer(2)} is not newer than ${eventPart(s3Sequencer(3))}`, feeds: [],
+      key: KEY,
+      result: 'skipped',
+      reason: `event ${s3Sequencer(2)} is not newer than ${eventPart(s3Sequencer(3))}`,
+      feeds: [],
     });
     expect(bucket.reads).toEqual([]);
     expect(operations).toEqual(['getSourceState']);
@@ -142,7 +167,10 @@ describe('ingest: an event no newer than the key\'s state', () => {
     const operations = recordOperations(store);
 
     const again = await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject });
-    expect(again).toMatchObject({ result: 'skipped', reason: `event ${s3Sequencer(1)} is not newer than ${eventPart(s3Sequencer(1))}` });
+    expect(again).toMatchObject({
+      result: 'skipped',
+      reason: `event ${s3Sequencer(1)} is not newer than ${eventPart(s3Sequencer(1))}`,
+    });
     // Its rows are the rows in place: nothing to clean up, so no request but the state's read.
     expect(operations).toEqual(['getSourceState']);
     expect(store.dump()).toEqual(before);
@@ -155,9 +183,13 @@ describe('ingest: an event no newer than the key\'s state', () => {
     bucket.put('v1', postText('One', 'first'));
     await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject });
     bucket.remove();
-    expect(await ingestChange(removed(2), { store, readObject: bucket.readObject })).toMatchObject({ result: 'deleted' });
+    expect(await ingestChange(removed(2), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'deleted',
+    });
     const before = store.dump();
-    expect(await ingestChange(removed(2), { store, readObject: bucket.readObject })).toMatchObject({ result: 'skipped' });
+    expect(await ingestChange(removed(2), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'skipped',
+    });
     expect(store.dump()).toEqual(before);
   });
 
@@ -181,9 +213,14 @@ describe('ingest: an event no newer than the key\'s state', () => {
     bucket.put('v1', REFUSED_TEXT);
     bucket.put('v2', postText('Two', 'second'));
     await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject });
-    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'skipped' });
+    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'skipped',
+    });
     expect(await store.listFailedSources()).toEqual([]);
-    expect(await store.getSourceState(KEY)).toMatchObject({ status: 'published', sequencer: expect.stringMatching(/^R/) });
+    expect(await store.getSourceState(KEY)).toMatchObject({
+      status: 'published',
+      sequencer: expect.stringMatching(/^R/),
+    });
   });
 });
 
@@ -197,12 +234,17 @@ describe('ingest: rows an overtaken attempt left behind', () => {
     store.failNext.push({ operation: /^commitSourceState$/, error: new Error('cut short') });
     await expect(ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).rejects.toThrow('cut short');
     // Event 2 knows nothing of those rows (no state named them): it rewrites the post, not the entry in `first`.
-    expect(await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'published' });
+    expect(await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'published',
+    });
     expect(await entryTitles(store, 'first')).toEqual(['One']);
 
     // Lambda retries event 1: it is older than the state, and takes back what its attempt wrote.
     const retry = await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject });
-    expect(retry).toMatchObject({ result: 'skipped', reason: `event ${s3Sequencer(1)} is not newer than ${eventPart(s3Sequencer(2))}` });
+    expect(retry).toMatchObject({
+      result: 'skipped',
+      reason: `event ${s3Sequencer(1)} is not newer than ${eventPart(s3Sequencer(2))}`,
+    });
     expect(await entryTitles(store, 'first')).toEqual([]);
     expect(await store.listNames('category')).toEqual([{ name: 'second', count: 1 }]);
     expect(await entryTitles(store, 'second')).toEqual(['Two']);
@@ -211,7 +253,10 @@ describe('ingest: rows an overtaken attempt left behind', () => {
     expect(await store.getShareLink(post.shortCode)).toMatchObject({ gone: false, path: pathIn('second') });
     // The page path the attempt claimed is free again: another key may publish there.
     bucket.put('other', `---\ntitle: Other\ndate: 2022-05-02\npermalink: ${pathIn('first')}\n---\nBody.\n`);
-    const other = await ingestChange({ ...created(3, 'other'), key: 'posts/other.md' }, { store, readObject: bucket.readObject });
+    const other = await ingestChange(
+      { ...created(3, 'other'), key: 'posts/other.md' },
+      { store, readObject: bucket.readObject },
+    );
     expect(other).toMatchObject({ result: 'published', path: pathIn('first') });
   });
 
@@ -229,7 +274,12 @@ describe('ingest: rows an overtaken attempt left behind', () => {
     expect(await entryTitles(store, 'first')).toEqual(['One']);
     paused.release();
 
-    expect(await older).toEqual({ key: KEY, result: 'skipped', reason: 'a newer event for this key was applied meanwhile', feeds: [] });
+    expect(await older).toEqual({
+      key: KEY,
+      result: 'skipped',
+      reason: 'a newer event for this key was applied meanwhile',
+      feeds: [],
+    });
     expect(await entryTitles(store, 'first')).toEqual([]);
     expect(await entryTitles(store, 'second')).toEqual(['Two']);
     expect((await store.findPostByPath(pathIn('second')))?.title).toBe('Two');
@@ -249,7 +299,11 @@ describe('ingest: rows an overtaken attempt left behind', () => {
     paused.release();
 
     expect(await older).toEqual({
-      key: KEY, result: 'skipped', reason: 'a newer event already wrote this post', feeds: [], postId: '2022-05-01-alpha',
+      key: KEY,
+      result: 'skipped',
+      reason: 'a newer event already wrote this post',
+      feeds: [],
+      postId: '2022-05-01-alpha',
     });
     expect(newer).toMatchObject({ result: 'published', postId: '2022-05-01-alpha' });
     expect(await entryTitles(store, 'first')).toEqual([]);
@@ -273,17 +327,27 @@ describe('ingest: two deliveries of one event at once', () => {
     return { store, first, second: await second, afterFirst };
   }
 
-  it('publish once: the second reports that another delivery applied it, and the rows are the first\'s', async () => {
+  it("publish once: the second reports that another delivery applied it, and the rows are the first's", async () => {
     const { store, first, second, afterFirst } = await deliverTwiceAtOnce(postText('One', 'first'), 'putPost');
     expect(first).toMatchObject({ result: 'published' });
-    expect(second).toEqual({ key: KEY, result: 'skipped', reason: 'another delivery of the same event applied it', feeds: [] });
+    expect(second).toEqual({
+      key: KEY,
+      result: 'skipped',
+      reason: 'another delivery of the same event applied it',
+      feeds: [],
+    });
     expect(withoutFeedVersions(store.dump())).toEqual(withoutFeedVersions(afterFirst));
   });
 
   it('refuse once: the second reports that another delivery applied it, and the failure is recorded once', async () => {
     const { store, first, second, afterFirst } = await deliverTwiceAtOnce(REFUSED_TEXT, 'putFailure');
     expect(first).toMatchObject({ result: 'rejected', error: 'line 1: front matter has no title' });
-    expect(second).toEqual({ key: KEY, result: 'skipped', reason: 'another delivery of the same event applied it', feeds: [] });
+    expect(second).toEqual({
+      key: KEY,
+      result: 'skipped',
+      reason: 'another delivery of the same event applied it',
+      feeds: [],
+    });
     expect(store.dump()).toEqual(afterFirst);
   });
 
@@ -298,7 +362,12 @@ describe('ingest: two deliveries of one event at once', () => {
     store.step = async () => {};
     await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject });
     paused.release();
-    expect(await older).toEqual({ key: KEY, result: 'skipped', reason: 'a newer event for this key was applied meanwhile', feeds: [] });
+    expect(await older).toEqual({
+      key: KEY,
+      result: 'skipped',
+      reason: 'a newer event for this key was applied meanwhile',
+      feeds: [],
+    });
     expect(await store.getSourceState(KEY)).toMatchObject({ status: 'published' });
   });
 });
@@ -311,7 +380,9 @@ describe('ingest: a refused upload keeps the last good version', () => {
     bucket.put('v2', postText('Two', 'second'));
     bucket.put('v3', REFUSED_TEXT);
     await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject });
-    expect(await ingestChange(created(3, 'v3'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'rejected' });
+    expect(await ingestChange(created(3, 'v3'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'rejected',
+    });
 
     // Event 2 is older than the refusal but newer than the rows in place (event 1's): it applies.
     const late = await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject });
@@ -319,17 +390,23 @@ describe('ingest: a refused upload keeps the last good version', () => {
     expect((await store.findPostByPath(pathIn('second')))?.title).toBe('Two');
     expect(await entryTitles(store, 'first')).toEqual([]);
     expect(await store.getSourceState(KEY)).toMatchObject({
-      status: 'failed', sequencer: expect.stringContaining(eventPart(s3Sequencer(3))), rowsSequencer: expect.stringContaining(eventPart(s3Sequencer(2))),
+      status: 'failed',
+      sequencer: expect.stringContaining(eventPart(s3Sequencer(3))),
+      rowsSequencer: expect.stringContaining(eventPart(s3Sequencer(2))),
     });
-    expect((await store.listFailedSources()).map((state) => state.error)).toEqual(['line 1: front matter has no title']);
+    expect((await store.listFailedSources()).map((state) => state.error)).toEqual([
+      'line 1: front matter has no title',
+    ]);
 
     // And event 1, delivered again, is older than those rows: skipped.
-    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({ result: 'skipped' });
+    expect(await ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'skipped',
+    });
     expect((await store.findPostByPath(pathIn('second')))?.title).toBe('Two');
   });
 });
 
-describe('ingest: the commit\'s retries', () => {
+describe("ingest: the commit's retries", () => {
   it('gives up after 20 attempts when the state keeps changing, so that Lambda retries the event', async () => {
     // A store whose compare-and-swap never succeeds: someone else always committed in between.
     class NeverCommits extends MemoryPostStore {
@@ -343,14 +420,15 @@ describe('ingest: the commit\'s retries', () => {
     const store = new NeverCommits();
     const bucket = new Bucket();
     bucket.put('v1', postText('One', 'first'));
-    await expect(ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject }))
-      .rejects.toThrow(`the state of ${KEY} kept changing; giving up for a retry`);
+    await expect(ingestChange(created(1, 'v1'), { store, readObject: bucket.readObject })).rejects.toThrow(
+      `the state of ${KEY} kept changing; giving up for a retry`,
+    );
     expect(store.commits).toBe(20);
   });
 });
 
 describe('ingest: a key state written before states recorded their rows', () => {
-  it('is completed from the post it names, so that the next upload takes back that post\'s rows', async () => {
+  it("is completed from the post it names, so that the next upload takes back that post's rows", async () => {
     const store = new MemoryPostStore();
     const bucket = new Bucket();
     bucket.put('v1', postText('One', 'first'));
@@ -361,8 +439,10 @@ describe('ingest: a key state written before states recorded their rows', () => 
     const { published: _published, ...legacy } = state;
     expect((await store.commitSourceState(legacy as SourceState, state)).committed).toBe(true);
 
-    expect(await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject }))
-      .toMatchObject({ result: 'published', feeds: expect.arrayContaining([{ kind: 'category', name: 'first' }]) });
+    expect(await ingestChange(created(2, 'v2'), { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'published',
+      feeds: expect.arrayContaining([{ kind: 'category', name: 'first' }]),
+    });
     expect(await entryTitles(store, 'first')).toEqual([]);
     expect(await store.listNames('category')).toEqual([{ name: 'second', count: 1 }]);
   });

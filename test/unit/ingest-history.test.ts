@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ingestChange, reconcileKey } from '../../functions/core/ingest';
 import {
-  expectConverged, expectNoStaleFeed, feedSnapshot, historyArbitrary, HISTORY_KEYS, renderVersion, runHistory, type FeedSnapshot, type History,
+  expectConverged,
+  expectNoStaleFeed,
+  type FeedSnapshot,
+  feedSnapshot,
+  HISTORY_KEYS,
+  type History,
+  historyArbitrary,
+  renderVersion,
+  runHistory,
 } from '../support/histories';
 import { MemoryPostStore } from '../support/memory-store';
 import { numRuns } from '../support/num-runs';
@@ -72,13 +80,22 @@ describe('ingest: random histories of uploads, re-uploads and deletes', () => {
 describe('ingest: no reader keeps a feed whose entries changed under the same version', () => {
   const key = 'posts/2022-05-01-alpha.md';
   const version = (title: string) =>
-    renderVersion({ title, categories: ['a'], tags: [], date: '2022-05-01', published: true, valid: true, infoCode: false }, 0);
-  const texts = new Map([['v1', version('Alpha')], ['v2', version('Beta')], ['v3', version('Alpha')]]);
-  const readObject = async (_key: string, versionId?: string) => ({ bytes: new TextEncoder().encode(texts.get(versionId!)!) });
+    renderVersion(
+      { title, categories: ['a'], tags: [], date: '2022-05-01', published: true, valid: true, infoCode: false },
+      0,
+    );
+  const texts = new Map([
+    ['v1', version('Alpha')],
+    ['v2', version('Beta')],
+    ['v3', version('Alpha')],
+  ]);
+  const readObject = async (_key: string, versionId?: string) => ({
+    bytes: new TextEncoder().encode(texts.get(versionId!)!),
+  });
 
   // Found in review: an overtaken change writes its entry, a reader caches the feed, and the
   // newer change writes back what was there before, so its commit changes no feed (A → A).
-  it('moves the version on when an overtaken change\'s entry was overwritten by content equal to the committed one', async () => {
+  it("moves the version on when an overtaken change's entry was overwritten by content equal to the committed one", async () => {
     let releaseV2 = () => {};
     const v2Paused = new Promise<void>((resolve) => (releaseV2 = resolve));
     let pauseNext = false;
@@ -89,7 +106,10 @@ describe('ingest: no reader keeps a feed whose entries changed under the same ve
       }
     });
     const deliver = (sequencer: string, versionId: string) =>
-      ingestChange({ key, kind: 'created', sequencer, eventTime: '2024-01-01T00:00:00.000Z', versionId }, { store, readObject });
+      ingestChange(
+        { key, kind: 'created', sequencer, eventTime: '2024-01-01T00:00:00.000Z', versionId },
+        { store, readObject },
+      );
     expect((await deliver('01', 'v1')).result).toBe('published');
     pauseNext = true;
     const v2 = deliver('02', 'v2'); // writes "Beta" into the feeds, then waits before checking it still owns the post
@@ -106,24 +126,59 @@ describe('ingest: no reader keeps a feed whose entries changed under the same ve
 describe('ingest: two deliveries of one key at once', () => {
   const key = 'posts/2022-05-01-alpha.md';
   const version = (title: string, categories: string[]) =>
-    renderVersion({ title, categories, tags: [], date: '2022-05-01', published: true, valid: true, infoCode: false }, 0);
+    renderVersion(
+      { title, categories, tags: [], date: '2022-05-01', published: true, valid: true, infoCode: false },
+      0,
+    );
 
   it('keeps the newer upload whichever of two concurrent deliveries finishes first', async () => {
-    const texts = new Map([['v1', version('old', ['a'])], ['v2', version('new', ['b'])]]);
+    const texts = new Map([
+      ['v1', version('old', ['a'])],
+      ['v2', version('new', ['b'])],
+    ]);
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), async (scheduler) => {
         const store = new MemoryPostStore(async () => {
           await scheduler.schedule(Promise.resolve());
         });
-        const readObject = async (_key: string, versionId?: string) => ({ bytes: new TextEncoder().encode(texts.get(versionId!)!) });
+        const readObject = async (_key: string, versionId?: string) => ({
+          bytes: new TextEncoder().encode(texts.get(versionId!)!),
+        });
         const deliver = (sequencer: string, versionId: string) =>
-          ingestChange({ key, kind: 'created', sequencer, eventTime: '2024-01-01T00:00:00.000Z', versionId }, { store, readObject });
+          ingestChange(
+            { key, kind: 'created', sequencer, eventTime: '2024-01-01T00:00:00.000Z', versionId },
+            { store, readObject },
+          );
         await scheduler.waitFor(Promise.all([deliver('01', 'v1'), deliver('02', 'v2')]));
         store.step = async () => {};
         const history: History = {
           ops: [
-            { key: 0, action: 'put', version: { title: 'old', categories: ['a'], tags: [], date: '2022-05-01', published: true, valid: true, infoCode: false } },
-            { key: 0, action: 'put', version: { title: 'new', categories: ['b'], tags: [], date: '2022-05-01', published: true, valid: true, infoCode: false } },
+            {
+              key: 0,
+              action: 'put',
+              version: {
+                title: 'old',
+                categories: ['a'],
+                tags: [],
+                date: '2022-05-01',
+                published: true,
+                valid: true,
+                infoCode: false,
+              },
+            },
+            {
+              key: 0,
+              action: 'put',
+              version: {
+                title: 'new',
+                categories: ['b'],
+                tags: [],
+                date: '2022-05-01',
+                published: true,
+                valid: true,
+                infoCode: false,
+              },
+            },
           ],
           deliveries: [{ delays: [0] }, { delays: [0] }],
           versioned: true,
@@ -139,19 +194,24 @@ describe('ingest: two deliveries of one key at once', () => {
 describe('reindex during and after random histories', () => {
   it('never overrides a newer event when it runs while events are still being delivered', async () => {
     await fc.assert(
-      fc.asyncProperty(historyArbitrary(8), fc.array(fc.nat(12), { maxLength: 3 }), fc.scheduler(), async (history, reindexAt, scheduler) => {
-        const store = new MemoryPostStore(async () => {
-          await scheduler.schedule(Promise.resolve());
-        });
-        await runHistory(history, store, {
-          reindexAt,
-          runBatch: async (batch) => {
-            await scheduler.waitFor(Promise.all(batch.map((delivery) => delivery())));
-          },
-        });
-        store.step = async () => {};
-        await expectConverged(history, store.dump(), store);
-      }),
+      fc.asyncProperty(
+        historyArbitrary(8),
+        fc.array(fc.nat(12), { maxLength: 3 }),
+        fc.scheduler(),
+        async (history, reindexAt, scheduler) => {
+          const store = new MemoryPostStore(async () => {
+            await scheduler.schedule(Promise.resolve());
+          });
+          await runHistory(history, store, {
+            reindexAt,
+            runBatch: async (batch) => {
+              await scheduler.waitFor(Promise.all(batch.map((delivery) => delivery())));
+            },
+          });
+          store.step = async () => {};
+          await expectConverged(history, store.dump(), store);
+        },
+      ),
       { numRuns: numRuns(200) },
     );
   });

@@ -16,7 +16,8 @@ function refusal(bytes: Uint8Array, max = 1024 * 1024): string {
 }
 
 describe('decodePostText: encodings publishers upload', () => {
-  const text = '---\ntitle: 成都日报：春节假期出行指南 𠮷野家 €\n---\n<p>春运期间，“成都东站”每日开行列车——约200列。</p>\n';
+  const text =
+    '---\ntitle: 成都日报：春节假期出行指南 𠮷野家 €\n---\n<p>春运期间，“成都东站”每日开行列车——约200列。</p>\n';
 
   it('reads UTF-8, with or without a byte-order mark', () => {
     expect(decodePostText(utf8(text), 1e6)).toBe(text);
@@ -30,21 +31,35 @@ describe('decodePostText: encodings publishers upload', () => {
   });
 
   it('reads Big5, as saved by Traditional Chinese editors', () => {
-    const traditional = '---\ntitle: 成都市召開環保工作會議\ncategories: 環保\n---\n<p>本報訊 全市生態環境保護工作會議昨日召開，市長強調要持續改善空氣品質。</p>\n';
+    const traditional =
+      '---\ntitle: 成都市召開環保工作會議\ncategories: 環保\n---\n<p>本報訊 全市生態環境保護工作會議昨日召開，市長強調要持續改善空氣品質。</p>\n';
     expect(decodePostText(iconv.encode(traditional, 'big5'), 1e6)).toBe(traditional);
     expect(decodePostText(iconv.encode(traditional, 'gbk'), 1e6)).toBe(traditional);
     // A few characters often read as both; each reading is judged by its encoding's everyday tier.
-    for (const [title, encoding] of [['新聞', 'big5'], ['經濟發展報告', 'big5'], ['總統府發表聲明', 'big5'], ['环境', 'gbk'], ['环', 'gbk'], ['技术创新', 'gbk']] as const) {
+    for (const [title, encoding] of [
+      ['新聞', 'big5'],
+      ['經濟發展報告', 'big5'],
+      ['總統府發表聲明', 'big5'],
+      ['环境', 'gbk'],
+      ['环', 'gbk'],
+      ['技术创新', 'gbk'],
+    ] as const) {
       const text = `---\ntitle: ${title}\n---\nBody.\n`;
       expect(decodePostText(iconv.encode(text, encoding), 1e6), `${title} in ${encoding}`).toBe(text);
     }
   });
 
   it('refuses Japanese and Korean legacy encodings by name instead of publishing them as Chinese-looking nonsense', () => {
-    const japanese = '---\ntitle: 東京で会議が開かれました\n---\n<p>東京都は昨日、環境保護に関する会議を開催しました。知事は、空気と水の質を改善する必要があると述べました。</p>\n';
-    expect(refusal(iconv.encode(japanese, 'shift_jis'))).toBe('file looks like Shift_JIS (Japanese) text, which is not read here: save it as UTF-8');
-    const korean = '---\ntitle: 서울 환경 회의\n---\n<p>서울시는 어제 환경 보호 회의를 열었습니다. 시장은 공기와 물의 질을 개선해야 한다고 말했습니다.</p>\n';
-    expect(refusal(iconv.encode(korean, 'euc-kr'))).toBe('file looks like EUC-KR (Korean) text, which is not read here: save it as UTF-8');
+    const japanese =
+      '---\ntitle: 東京で会議が開かれました\n---\n<p>東京都は昨日、環境保護に関する会議を開催しました。知事は、空気と水の質を改善する必要があると述べました。</p>\n';
+    expect(refusal(iconv.encode(japanese, 'shift_jis'))).toBe(
+      'file looks like Shift_JIS (Japanese) text, which is not read here: save it as UTF-8',
+    );
+    const korean =
+      '---\ntitle: 서울 환경 회의\n---\n<p>서울시는 어제 환경 보호 회의를 열었습니다. 시장은 공기와 물의 질을 개선해야 한다고 말했습니다.</p>\n';
+    expect(refusal(iconv.encode(korean, 'euc-kr'))).toBe(
+      'file looks like EUC-KR (Korean) text, which is not read here: save it as UTF-8',
+    );
     // Below 20 kana or Hangul the bytes are not told apart from GBK: a short Korean post that
     // decodes to plausible Chinese is read as GBK (what a Chinese site mostly receives).
     // Chinese words set apart by spaces are still Chinese.
@@ -76,7 +91,9 @@ describe('decodePostText: encodings publishers upload', () => {
 
   it('refuses UTF-8 damaged by a stray byte rather than reading it as GB18030 mojibake', () => {
     const damaged = Buffer.concat([utf8(text), Buffer.from([0xc3]), utf8('结束\n')]);
-    expect(refusal(damaged)).toBe('line 5, column 1: file is neither UTF-8 text (byte 0xC3 is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text');
+    expect(refusal(damaged)).toBe(
+      'line 5, column 1: file is neither UTF-8 text (byte 0xC3 is not valid UTF-8) nor GB18030/GBK or Big5 Chinese text',
+    );
   });
 
   it('accepts a file of exactly the limit and refuses one byte more', () => {
@@ -87,13 +104,17 @@ describe('decodePostText: encodings publishers upload', () => {
 
   it('refuses empty and binary files', () => {
     expect(refusal(new Uint8Array())).toBe('file is empty');
-    expect(refusal(Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x00, 0x01]))).toBe('file is binary (contains NUL bytes), not a text post');
+    expect(refusal(Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x00, 0x01]))).toBe(
+      'file is binary (contains NUL bytes), not a text post',
+    );
   });
 });
 
 describe('removeXmlUnsafeCharacters', () => {
   it('removes what XML 1.0 forbids or discourages and keeps tab, newlines and everything printable', () => {
-    expect(removeXmlUnsafeCharacters('a\u0000b\u0008c\u000Bd\u000Ce\u001Ff\u007Fg\u0085h\u009Fi\uFFFEj\uFFFFk')).toBe('abcdefghijk');
+    expect(removeXmlUnsafeCharacters('a\u0000b\u0008c\u000Bd\u000Ce\u001Ff\u007Fg\u0085h\u009Fi\uFFFEj\uFFFFk')).toBe(
+      'abcdefghijk',
+    );
     expect(removeXmlUnsafeCharacters('tab\there\nline\r\n😀 成都 \u00A0é')).toBe('tab\there\nline\r\n😀 成都 \u00A0é');
   });
 

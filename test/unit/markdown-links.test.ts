@@ -8,13 +8,21 @@ import { REPO_ROOT } from '../support/local-stack';
 
 /** The documents: the READMEs and everything in docs/ (posts under content/ and fixtures are not documents). */
 const DOCUMENTS = [
-  'README.md', 'bench/README.md', 'test/deployed/fixtures/README.md',
-  ...readdirSync(join(REPO_ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`),
+  'README.md',
+  'bench/README.md',
+  'test/deployed/fixtures/README.md',
+  ...readdirSync(join(REPO_ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
 ];
 
 /** GitHub's anchor for a heading: lowercased, punctuation dropped, spaces to hyphens. */
 function anchorOf(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '').replace(/\s/g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 function anchorsIn(file: string): Set<string> {
@@ -23,8 +31,12 @@ function anchorsIn(file: string): Set<string> {
 }
 
 function relativeLinks(file: string): string[] {
-  const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
-  return [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((match) => match[1]).filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
+  const text = readFileSync(file, 'utf8')
+    .replace(/```[\s\S]*?```/g, '')
+    .replace(/`[^`\n]*`/g, '');
+  return [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .map((match) => match[1])
+    .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
 }
 
 describe('links between documents', () => {
@@ -38,7 +50,8 @@ describe('links between documents', () => {
         broken.push(`${link}: no ${relative(REPO_ROOT, target)}`);
         continue;
       }
-      if (anchor && statSync(target).isFile() && target.endsWith('.md') && !anchorsIn(target).has(anchor)) broken.push(`${link}: no heading #${anchor}`);
+      if (anchor && statSync(target).isFile() && target.endsWith('.md') && !anchorsIn(target).has(anchor))
+        broken.push(`${link}: no heading #${anchor}`);
     }
     expect(broken).toEqual([]);
   });

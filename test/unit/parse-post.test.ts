@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PostRejected } from '../../functions/core/errors';
-import { parsePost, type ParsedPost } from '../../functions/core/parse-post';
+import { type ParsedPost, parsePost } from '../../functions/core/parse-post';
 import type { Post } from '../../functions/core/post';
 import { bodyFormatOf, firstParagraph, renderBody, renderInlineText } from '../../functions/core/render-body';
 import { ROUTES } from '../../functions/core/routes';
@@ -99,7 +99,7 @@ describe('parsePost: the seed post', () => {
   });
 
   it('parses the same from CRLF line endings and a BOM', () => {
-    const crlf = '\uFEFF' + SEED_TEXT.replace(/\n/g, '\r\n');
+    const crlf = `\uFEFF${SEED_TEXT.replace(/\n/g, '\r\n')}`;
     expect(post(SEED_KEY, crlf)).toEqual(seed());
   });
 });
@@ -150,19 +150,27 @@ describe('parsePost: dates', () => {
   });
 
   it('rejects a date that is not text (a bare number)', () => {
-    expect(rejection('posts/a.md', file(['title: A', 'date: 20220101'])).message).toMatch(/^date must be a date such as/);
+    expect(rejection('posts/a.md', file(['title: A', 'date: 20220101'])).message).toMatch(
+      /^date must be a date such as/,
+    );
   });
 });
 
 describe('parsePost: categories and tags', () => {
   it('reads a YAML list', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [成都, news]', 'tags:', '  - one', '  - two']));
+    const p = post(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'categories: [成都, news]', 'tags:', '  - one', '  - two']),
+    );
     expect(p.categories).toEqual(['成都', 'news']);
     expect(p.tags).toEqual(['one', 'two']);
   });
 
   it('splits a space-separated string (Jekyll’s rule)', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: "  news  sport "', 'tags: a b\tc']));
+    const p = post(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'categories: "  news  sport "', 'tags: a b\tc']),
+    );
     expect(p.categories).toEqual(['news', 'sport']);
     expect(p.tags).toEqual(['a', 'b', 'c']);
   });
@@ -192,9 +200,16 @@ describe('parsePost: categories and tags', () => {
   });
 
   it('keeps a name with / ? # % as written (its URLs use its slug), and refuses one with nothing to make a URL of', () => {
-    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [a/b, "100%?"]', 'permalink: /:year/:title.html'])).categories).toEqual(['a/b', '100%?']);
+    expect(
+      post(
+        'posts/a.md',
+        file(['title: A', 'date: 2022-01-01', 'categories: [a/b, "100%?"]', 'permalink: /:year/:title.html']),
+      ).categories,
+    ).toEqual(['a/b', '100%?']);
     // In a post's own URL (`:categories`) Jekyll puts the name as written: no request could reach one with ? or %.
-    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: ["100%?"]'])).message).toMatch(/contains \? or #, which cannot be part of a page's path/);
+    expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: ["100%?"]'])).message).toMatch(
+      /contains \? or #, which cannot be part of a page's path/,
+    );
     expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: ["?#"]'])).message).toBe(
       'categories name "?#" has no letter or digit to make its URL of',
     );
@@ -217,7 +232,12 @@ describe('parsePost: front-matter fields', () => {
   it('fills permalink placeholders', () => {
     const p = post(
       'posts/2022-02-03-slug.md',
-      file(['title: A', 'date: 2022-02-03 23:00 -0500', 'categories: [A, B]', 'permalink: /news/:categories/:year/:month/:day/:title/']),
+      file([
+        'title: A',
+        'date: 2022-02-03 23:00 -0500',
+        'categories: [A, B]',
+        'permalink: /news/:categories/:year/:month/:day/:title/',
+      ]),
     );
     // Jekyll downcases :categories.
     expect(p.path).toBe('/news/a/b/2022/02/03/slug/');
@@ -248,7 +268,10 @@ describe('parsePost: front-matter fields', () => {
   });
 
   it('keeps unknown fields in extra, as given', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'layout: post', 'source: 成都日报', 'rank: 3', 'meta: {a: [1, 2]}']));
+    const p = post(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'layout: post', 'source: 成都日报', 'rank: 3', 'meta: {a: [1, 2]}']),
+    );
     expect(p.extra).toEqual({ source: '成都日报', rank: 3, meta: { a: [1, 2] } });
   });
 
@@ -257,12 +280,18 @@ describe('parsePost: front-matter fields', () => {
   });
 
   it('uses `excerpt` from front matter as the summary', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'excerpt: Short *and* <b>bold</b>'], 'First.\n\nSecond.\n'));
+    const p = post(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'excerpt: Short *and* <b>bold</b>'], 'First.\n\nSecond.\n'),
+    );
     expect(p.summary).toBe('<p>Short <em>and</em> <b>bold</b></p>');
   });
 
   it('uses `description` as the summary when there is no excerpt', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'description: About this'], 'First.\n\nSecond.\n'));
+    const p = post(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'description: About this'], 'First.\n\nSecond.\n'),
+    );
     expect(p.summary).toBe('<p>About this</p>');
   });
 
@@ -274,7 +303,9 @@ describe('parsePost: front-matter fields', () => {
   });
 
   it('summarizes with the first paragraph by default', () => {
-    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01'], 'First.\n\nSecond.\n')).summary).toBe('<p>First.</p>');
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01'], 'First.\n\nSecond.\n')).summary).toBe(
+      '<p>First.</p>',
+    );
   });
 
   it('leaves the summary empty rather than cut a body without paragraphs through a tag', () => {
@@ -313,37 +344,65 @@ describe('parsePost: refusals', () => {
   it('locates a YAML syntax error at its line and column in the file', () => {
     const text = file(['title: A', 'date: 2022-01-01', 'bad: : x'], 'body\n');
     const error = rejection('posts/a.md', text);
-    expect(error.describe()).toBe('line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry');
+    expect(error.describe()).toBe(
+      'line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry',
+    );
   });
 
   it('counts the first front-matter line as line 2 of the file', () => {
     const error = rejection('posts/a.md', file(['title: a: b'], 'body\n'));
-    expect(error.describe()).toBe('line 2, column 9: front matter is not valid YAML: bad indentation of a mapping entry');
+    expect(error.describe()).toBe(
+      'line 2, column 9: front matter is not valid YAML: bad indentation of a mapping entry',
+    );
   });
 
   it('locates a tab used as indentation on its own line', () => {
     const error = rejection('posts/a.md', file(['title: A', '\tdate: x'], 'body\n'));
-    expect(error.describe()).toBe('line 3, column 1: front matter is not valid YAML: tab characters must not be used in indentation');
+    expect(error.describe()).toBe(
+      'line 3, column 1: front matter is not valid YAML: tab characters must not be used in indentation',
+    );
   });
 
   // Where a writer would look: the quote or bracket that opens what js-yaml finds unclosed at the end.
   it.each([
-    ['an unclosed double quote', ['title: "unclosed', 'date: 2022-01-12', 'categories: news', 'tags: [a]'], 'line 2, column 8: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)'],
-    ['an unclosed single quote in a list', ['title: A', 'tags:', "  - 'one", '  - two'], "line 4, column 5: front matter is not valid YAML: unexpected end of the stream within a single quoted scalar (opened here, never closed)"],
-    ['a quote closed on the next line, then one never closed', ['title: "two', '  lines"', 'excerpt: "open'], 'line 4, column 10: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)'],
-    ['an unclosed flow list', ['title: A', 'tags: [a, "b]"', 'date: 2022-01-12'], 'line 3, column 7: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)'],
-    ['an unclosed flow mapping', ['title: A', 'author: {name: B', 'date: 2022-01-12'], 'line 3, column 9: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)'],
+    [
+      'an unclosed double quote',
+      ['title: "unclosed', 'date: 2022-01-12', 'categories: news', 'tags: [a]'],
+      'line 2, column 8: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)',
+    ],
+    [
+      'an unclosed single quote in a list',
+      ['title: A', 'tags:', "  - 'one", '  - two'],
+      'line 4, column 5: front matter is not valid YAML: unexpected end of the stream within a single quoted scalar (opened here, never closed)',
+    ],
+    [
+      'a quote closed on the next line, then one never closed',
+      ['title: "two', '  lines"', 'excerpt: "open'],
+      'line 4, column 10: front matter is not valid YAML: unexpected end of the stream within a double quoted scalar (opened here, never closed)',
+    ],
+    [
+      'an unclosed flow list',
+      ['title: A', 'tags: [a, "b]"', 'date: 2022-01-12'],
+      'line 3, column 7: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    ],
+    [
+      'an unclosed flow mapping',
+      ['title: A', 'author: {name: B', 'date: 2022-01-12'],
+      'line 3, column 9: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    ],
   ])('reports %s where it opens', (_what, frontMatter, message) => {
     const error = rejection('posts/a.md', file(frontMatter));
     expect(error.describe()).toBe(message);
   });
 
   it('refuses front matter that is a list rather than a mapping', () => {
-    expect(rejection('posts/a.md', file(['- a', '- b'])).describe()).toBe('line 2: front matter is not a YAML mapping of fields');
+    expect(rejection('posts/a.md', file(['- a', '- b'])).describe()).toBe(
+      'line 2: front matter is not a YAML mapping of fields',
+    );
   });
 
   it('counts lines the same with CRLF line endings and a BOM', () => {
-    const text = '\uFEFF' + file(['title: A', 'date: 2022-01-01', 'bad: : x'], 'body\n').replace(/\n/g, '\r\n');
+    const text = `\uFEFF${file(['title: A', 'date: 2022-01-01', 'bad: : x'], 'body\n').replace(/\n/g, '\r\n')}`;
     expect(rejection('posts/a.md', text).describe()).toBe(
       'line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry',
     );
@@ -353,12 +412,16 @@ describe('parsePost: refusals', () => {
     expect(rejection('posts/a.md', file(['date: 2022-01-01'])).describe()).toBe('line 1: front matter has no title');
   });
 
-  it('refuses a blank title, on the title\'s line', () => {
-    expect(rejection('posts/a.md', file(['title: "  "', 'date: 2022-01-01'])).describe()).toBe('line 2: front matter has no title');
+  it("refuses a blank title, on the title's line", () => {
+    expect(rejection('posts/a.md', file(['title: "  "', 'date: 2022-01-01'])).describe()).toBe(
+      'line 2: front matter has no title',
+    );
   });
 
   it('refuses a file without front matter', () => {
-    expect(rejection('posts/a.md', 'Just text.\n').describe()).toBe('line 1: file does not start with YAML front matter (---)');
+    expect(rejection('posts/a.md', 'Just text.\n').describe()).toBe(
+      'line 1: file does not start with YAML front matter (---)',
+    );
   });
 
   it('refuses a title that is a list', () => {
@@ -389,14 +452,24 @@ describe('render-body', () => {
   });
 
   it('links bare http(s) URLs, www. addresses and e-mail addresses, as GitHub does', () => {
-    expect(renderBody('see https://x.example/a?b=1. now', 'markdown')).toBe('<p>see <a href="https://x.example/a?b=1">https://x.example/a?b=1</a>. now</p>');
-    expect(renderBody('visit www.example.com/help today', 'markdown')).toBe('<p>visit <a href="http://www.example.com/help">www.example.com/help</a> today</p>');
-    expect(renderBody('mail news@example.com', 'markdown')).toBe('<p>mail <a href="mailto:news@example.com">news@example.com</a></p>');
+    expect(renderBody('see https://x.example/a?b=1. now', 'markdown')).toBe(
+      '<p>see <a href="https://x.example/a?b=1">https://x.example/a?b=1</a>. now</p>',
+    );
+    expect(renderBody('visit www.example.com/help today', 'markdown')).toBe(
+      '<p>visit <a href="http://www.example.com/help">www.example.com/help</a> today</p>',
+    );
+    expect(renderBody('mail news@example.com', 'markdown')).toBe(
+      '<p>mail <a href="mailto:news@example.com">news@example.com</a></p>',
+    );
   });
 
   it('links <…> autolinks, and leaves bare domains, //host, ftp: and text inside HTML blocks alone', () => {
-    expect(renderBody('<http://x.example/a>', 'markdown')).toBe('<p><a href="http://x.example/a">http://x.example/a</a></p>');
-    expect(renderBody('example.com and //x.example/a and ftp://x.example/', 'markdown')).toBe('<p>example.com and //x.example/a and ftp://x.example/</p>');
+    expect(renderBody('<http://x.example/a>', 'markdown')).toBe(
+      '<p><a href="http://x.example/a">http://x.example/a</a></p>',
+    );
+    expect(renderBody('example.com and //x.example/a and ftp://x.example/', 'markdown')).toBe(
+      '<p>example.com and //x.example/a and ftp://x.example/</p>',
+    );
     expect(renderBody('<p>in html https://x.example/</p>', 'markdown')).toBe('<p>in html https://x.example/</p>');
     expect(renderBody('`https://x.example/`', 'markdown')).toBe('<p><code>https://x.example/</code></p>');
   });
@@ -431,11 +504,19 @@ describe('render-body: sanitizing', () => {
     ['<script> blocks', '<p>a</p><script>alert(1)</script>', '<p>a</p>'],
     ['event-handler attributes of any case', '<p onclick="x()" ONMOUSEOVER="y()" onfocus=z>a</p>', '<p>a</p>'],
     ['javascript: links, whatever their case', '<a href="JaVaScRiPt:alert(1)">a</a>', '<a>a</a>'],
-    ['javascript: hidden by a tab and entities', '<a href="java&#9;script:alert(1)">a</a><a href="&#106;avascript:alert(1)">b</a>', '<a>a</a><a>b</a>'],
+    [
+      'javascript: hidden by a tab and entities',
+      '<a href="java&#9;script:alert(1)">a</a><a href="&#106;avascript:alert(1)">b</a>',
+      '<a>a</a><a>b</a>',
+    ],
     ['vbscript: and data: links', '<a href="vbscript:x">a</a><a href="data:text/html,x">b</a>', '<a>a</a><a>b</a>'],
     ['data: in a video poster', '<video poster="data:image/png;base64,AAAA"></video>', '<video></video>'],
     ['style elements and attributes', '<style>p{}</style><p style="color:red">a</p>', '<p>a</p>'],
-    ['object, embed, form and SVG', '<object data="x"></object><embed src="x"><form action="x"><input></form><svg onload="x()"></svg>', ''],
+    [
+      'object, embed, form and SVG',
+      '<object data="x"></object><embed src="x"><form action="x"><input></form><svg onload="x()"></svg>',
+      '',
+    ],
     ['iframes when no host is allowed', '<iframe src="https://www.youtube.com/embed/x"></iframe>', ''],
   ];
   for (const [what, html, expected] of removed) {
@@ -445,20 +526,25 @@ describe('render-body: sanitizing', () => {
   }
 
   it('keeps data: images', () => {
-    expect(clean('<img src="data:image/png;base64,AAAA" alt="x">')).toBe('<img src="data:image/png;base64,AAAA" alt="x" />');
+    expect(clean('<img src="data:image/png;base64,AAAA" alt="x">')).toBe(
+      '<img src="data:image/png;base64,AAAA" alt="x" />',
+    );
   });
 
   it('keeps iframes from an allowed host only (IFRAME_HOSTS), and never relative ones', () => {
     const hosts = ['www.youtube.com'];
-    expect(clean('<iframe src="https://www.youtube.com/embed/x" width="560" onload="x()"></iframe>', hosts))
-      .toBe('<iframe src="https://www.youtube.com/embed/x" width="560"></iframe>');
+    expect(clean('<iframe src="https://www.youtube.com/embed/x" width="560" onload="x()"></iframe>', hosts)).toBe(
+      '<iframe src="https://www.youtube.com/embed/x" width="560"></iframe>',
+    );
     expect(clean('<iframe src="https://evil.example/embed/x"></iframe>', hosts)).toBe('<iframe></iframe>');
     expect(clean('<iframe src="/embed/x"></iframe>', hosts)).toBe('<iframe></iframe>');
     expect(clean('<iframe src="javascript:alert(1)"></iframe>', hosts)).toBe('<iframe></iframe>');
   });
 
   it('sanitizes Markdown output the same way (raw HTML inside Markdown)', () => {
-    expect(renderBody('Hello <img src=x onerror=alert(1)> [x](javascript:alert(1))', 'markdown')).toBe('<p>Hello <img src="x" /> [x](javascript:alert(1))</p>');
+    expect(renderBody('Hello <img src=x onerror=alert(1)> [x](javascript:alert(1))', 'markdown')).toBe(
+      '<p>Hello <img src="x" /> [x](javascript:alert(1))</p>',
+    );
   });
 });
 
@@ -466,14 +552,19 @@ describe('render-body: relative URLs resolved against the post', () => {
   const at = (html: string, postPath = '/成都/2022/01/12/a b.html', format: 'html' | 'markdown' = 'html') =>
     renderBody(html, format, { postPath });
 
-  it('turns relative href and src into root-relative paths in the post\'s folder', () => {
+  it("turns relative href and src into root-relative paths in the post's folder", () => {
     expect(at('<a href="more.html">m</a><img src="img/photo 1.png">')).toBe(
       '<a href="/%E6%88%90%E9%83%BD/2022/01/12/more.html">m</a><img src="/%E6%88%90%E9%83%BD/2022/01/12/img/photo%201.png" />',
     );
   });
 
   it('resolves ../, ./, query-only and fragment-only references like a browser would', () => {
-    expect(at('<a href="../../index.html">a</a><a href="./x.html">b</a><a href="?page=2">c</a><a href="#notes">d</a>', '/news/2022/01/a.html')).toBe(
+    expect(
+      at(
+        '<a href="../../index.html">a</a><a href="./x.html">b</a><a href="?page=2">c</a><a href="#notes">d</a>',
+        '/news/2022/01/a.html',
+      ),
+    ).toBe(
       '<a href="/news/index.html">a</a><a href="/news/2022/01/x.html">b</a><a href="/news/2022/01/a.html?page=2">c</a><a href="/news/2022/01/a.html#notes">d</a>',
     );
   });
@@ -489,21 +580,27 @@ describe('render-body: relative URLs resolved against the post', () => {
   });
 
   it('leaves root-relative, protocol-relative, absolute and mailto: URLs as written', () => {
-    const html = '<a href="/category/x.html">a</a><a href="//x.example/a">b</a><a href="https://x.example/">c</a><a href="mailto:a@x.example">d</a>';
+    const html =
+      '<a href="/category/x.html">a</a><a href="//x.example/a">b</a><a href="https://x.example/">c</a><a href="mailto:a@x.example">d</a>';
     expect(at(html, '/p/a.html')).toBe(html);
   });
 
   it('resolves Markdown links and images too', () => {
-    expect(at('[more](more.html) ![p](p.png)', '/p/a.html', 'markdown')).toBe('<p><a href="/p/more.html">more</a> <img src="/p/p.png" alt="p" /></p>');
+    expect(at('[more](more.html) ![p](p.png)', '/p/a.html', 'markdown')).toBe(
+      '<p><a href="/p/more.html">more</a> <img src="/p/p.png" alt="p" /></p>',
+    );
   });
 
-  it('leaves the seed\'s protocol-relative Markdown links as written', () => {
+  it("leaves the seed's protocol-relative Markdown links as written", () => {
     const seed = post(SEED_KEY, SEED_TEXT);
     expect(seed.html).toContain('href="//finews.withounder.com/category/chengduribao.html"');
   });
 
   it('resolves relative URLs in a front-matter excerpt as well', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: x', 'excerpt: "see [this](b.html)"']));
+    const p = post(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'categories: x', 'excerpt: "see [this](b.html)"']),
+    );
     expect(p.summary).toBe('<p>see <a href="/x/2022/01/01/b.html">this</a></p>');
   });
 });
@@ -525,20 +622,38 @@ describe('parsePost: front matter as Jekyll users write it', () => {
   });
 
   it('reads `categories` and `tags` as lists or space-separated strings, trimmed, NFC and de-duplicated', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: " 成都  news 成都 "', 'tags: [" a ", "Cafe\u0301", "Café", a]']));
+    const p = post(
+      'posts/a.md',
+      file([
+        'title: A',
+        'date: 2022-01-01',
+        'categories: " 成都  news 成都 "',
+        'tags: [" a ", "Cafe\u0301", "Café", a]',
+      ]),
+    );
     expect(p.categories).toEqual(['成都', 'news']);
     expect(p.tags).toEqual(['a', 'Café']);
   });
 
   it('reads author as a name, a list of names or a mapping with a name', () => {
     expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: 张三'])).author).toBe('张三');
-    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, 李四]'])).author).toBe('张三, 李四');
-    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: {name: 王五, email: w@x.example}'])).author).toBe('王五');
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, 李四]'])).author).toBe(
+      '张三, 李四',
+    );
+    expect(
+      post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: {name: 王五, email: w@x.example}'])).author,
+    ).toBe('王五');
     expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01'])).author).toBeUndefined();
   });
 
   it('takes an explicit id as identity, keeping a legacy infoCode found in the body', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'id: story-42'], '<http://x.example/html_News/NewsShare.html?infoCode=NW9>\n'));
+    const p = post(
+      'posts/a.md',
+      file(
+        ['title: A', 'date: 2022-01-01', 'id: story-42'],
+        '<http://x.example/html_News/NewsShare.html?infoCode=NW9>\n',
+      ),
+    );
     expect([p.id, p.infoCode]).toEqual(['story-42', 'NW9']);
   });
 
@@ -548,24 +663,48 @@ describe('parsePost: front matter as Jekyll users write it', () => {
   });
 
   it('finds the infoCode of a legacy link among other query parameters', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01'], '[old](http://x.example/html_News/NewsShare.html?from=app&infoCode=NW77&x=1)\n'));
+    const p = post(
+      'posts/a.md',
+      file(
+        ['title: A', 'date: 2022-01-01'],
+        '[old](http://x.example/html_News/NewsShare.html?from=app&infoCode=NW77&x=1)\n',
+      ),
+    );
     expect(p.id).toBe('NW77');
   });
 
   it('returns published: false with the id for a draft, whatever else is wrong with it', () => {
-    expect(parse('posts/draft.md', file(['published: false', 'infoCode: NW5']))).toMatchObject({ published: false, id: 'NW5' });
+    expect(parse('posts/draft.md', file(['published: false', 'infoCode: NW5']))).toMatchObject({
+      published: false,
+      id: 'NW5',
+    });
   });
 
   it('keeps unknown fields, including nested ones and ones that look like dates, as given', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'revised: 2023-01-01 00:30:00 +08:00', 'seo: {keywords: [成都, 新闻]}']));
+    const p = post(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'revised: 2023-01-01 00:30:00 +08:00', 'seo: {keywords: [成都, 新闻]}']),
+    );
     expect(p.extra).toEqual({ revised: '2023-01-01 00:30:00 +08:00', seo: { keywords: ['成都', '新闻'] } });
   });
 
-  it('takes last_modified_at (jekyll-feed\'s and jekyll-seo-tag\'s field) as the time the post was updated', () => {
-    const parsed = parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01', 'last_modified_at: 2023-01-01 00:30:00 +08:00']), { now: NOW });
-    expect(parsed).toMatchObject({ published: true, updatedGiven: true, post: { updated: '2022-12-31T16:30:00.000Z', extra: {} } });
-    expect(parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01']), { now: NOW })).not.toHaveProperty('updatedGiven');
-    expect(() => parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01', 'last_modified_at: yesterday']), { now: NOW })).toThrow(/not a date Jekyll understands/);
+  it("takes last_modified_at (jekyll-feed's and jekyll-seo-tag's field) as the time the post was updated", () => {
+    const parsed = parsePost(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-01', 'last_modified_at: 2023-01-01 00:30:00 +08:00']),
+      { now: NOW },
+    );
+    expect(parsed).toMatchObject({
+      published: true,
+      updatedGiven: true,
+      post: { updated: '2022-12-31T16:30:00.000Z', extra: {} },
+    });
+    expect(parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01']), { now: NOW })).not.toHaveProperty(
+      'updatedGiven',
+    );
+    expect(() =>
+      parsePost('posts/a.md', file(['title: A', 'date: 2022-01-01', 'last_modified_at: yesterday']), { now: NOW }),
+    ).toThrow(/not a date Jekyll understands/);
   });
 
   it('removes control characters XML forbids from the title and the body', () => {
@@ -579,13 +718,34 @@ describe('parsePost: front-matter limits', () => {
   /** `levels` anchored lists of `width` items, each made of aliases of the one before. */
   const aliasBomb = (levels: number, width = 9) => {
     const lines = [`l0: &l0 [${Array(width).fill('lol').join(', ')}]`];
-    for (let level = 1; level < levels; level++) lines.push(`l${level}: &l${level} [${Array(width).fill(`*l${level - 1}`).join(', ')}]`);
+    for (let level = 1; level < levels; level++)
+      lines.push(
+        `l${level}: &l${level} [${Array(width)
+          .fill(`*l${level - 1}`)
+          .join(', ')}]`,
+      );
     return file(['title: A', 'date: 2022-01-01', ...lines]);
   };
 
   it('keeps aliases that expand to a modest size, as given', () => {
-    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'who: &who {name: 张三, desk: 本地}', 'editor: *who', 'reviewers: [*who, *who]']));
-    expect(p.extra).toEqual({ who: { name: '张三', desk: '本地' }, editor: { name: '张三', desk: '本地' }, reviewers: [{ name: '张三', desk: '本地' }, { name: '张三', desk: '本地' }] });
+    const p = post(
+      'posts/a.md',
+      file([
+        'title: A',
+        'date: 2022-01-01',
+        'who: &who {name: 张三, desk: 本地}',
+        'editor: *who',
+        'reviewers: [*who, *who]',
+      ]),
+    );
+    expect(p.extra).toEqual({
+      who: { name: '张三', desk: '本地' },
+      editor: { name: '张三', desk: '本地' },
+      reviewers: [
+        { name: '张三', desk: '本地' },
+        { name: '张三', desk: '本地' },
+      ],
+    });
     expect(post('posts/a.md', aliasBomb(4)).extra.l3).toHaveLength(9);
   });
 
@@ -603,7 +763,12 @@ describe('parsePost: front-matter limits', () => {
   });
 
   it('refuses long text repeated by aliases beyond what a post can hold', () => {
-    const text = file(['title: A', 'date: 2022-01-01', `s: &s "${'x'.repeat(20_000)}"`, `t: [${Array(20).fill('*s').join(', ')}]`]);
+    const text = file([
+      'title: A',
+      'date: 2022-01-01',
+      `s: &s "${'x'.repeat(20_000)}"`,
+      `t: [${Array(20).fill('*s').join(', ')}]`,
+    ]);
     expect(rejection('posts/a.md', text).describe()).toBe(
       'line 5: front matter holds more than 380000 characters once its aliases are expanded, more than a post can hold',
     );
@@ -623,12 +788,15 @@ describe('parsePost: front-matter limits', () => {
 
   it('refuses front matter over 64 KiB before reading it', () => {
     const text = file(['title: A', 'date: 2022-01-01', `x: "${'y'.repeat(65_536)}"`]);
-    expect(rejection('posts/a.md', text).describe()).toBe('line 1: front matter (lines 2 to 4) is 65568 bytes, over the 65536 bytes it may have');
+    expect(rejection('posts/a.md', text).describe()).toBe(
+      'line 1: front matter (lines 2 to 4) is 65568 bytes, over the 65536 bytes it may have',
+    );
   });
 
   it('refuses front matter of more than 1,000 lines (gray-matter’s comment regex is quadratic in blank lines), and reads 1,000', () => {
-    expect(rejection('posts/a.md', file(['title: A', ...Array(60_000).fill(''), 'date: 2022-01-01'])).describe())
-      .toBe('line 1: front matter (lines 2 to 60003) has 60002 lines, over the 1000 it may have');
+    expect(rejection('posts/a.md', file(['title: A', ...Array(60_000).fill(''), 'date: 2022-01-01'])).describe()).toBe(
+      'line 1: front matter (lines 2 to 60003) has 60002 lines, over the 1000 it may have',
+    );
     expect(post('posts/a.md', file(['title: A', ...Array(998).fill(''), 'date: 2022-01-01'])).title).toBe('A');
   });
 
@@ -656,7 +824,9 @@ describe('parsePost: body limits', () => {
       'line 5: Markdown body is 600000 bytes, over the 524288 bytes a Markdown body may have (it would render larger than a post can hold)',
     );
     // HTML bodies are not capped so: a sanitizer can make a large Word export small.
-    expect(rejection('posts/a.html', md('a'.repeat(600_000))).describe()).toMatch(/^post takes \d+ bytes once rendered/);
+    expect(rejection('posts/a.html', md('a'.repeat(600_000))).describe()).toMatch(
+      /^post takes \d+ bytes once rendered/,
+    );
   });
 
   it('renders lists nested 9 deep and refuses deeper nesting (markdown-it would drop it) on its line', () => {
@@ -693,20 +863,26 @@ describe('parsePost: body limits', () => {
   });
 
   it('refuses HTML nested more than 512 deep, naming the element left open', () => {
-    expect(post('posts/a.html', md('<div>'.repeat(512) + 'deep')).html).toContain('deep');
+    expect(post('posts/a.html', md(`${'<div>'.repeat(512)}deep`)).html).toContain('deep');
     expect(rejection('posts/a.html', md('<font>a'.repeat(600))).describe()).toBe(
       'body nests HTML elements more than 512 deep (513 open <font> elements: a missing </font>?)',
     );
   });
 
   it('refuses more than 30,000 HTML elements, in HTML and in what Markdown makes', () => {
-    expect(rejection('posts/a.html', md('<br>'.repeat(30_001))).describe()).toBe('body has more than 30000 HTML elements');
-    expect(rejection('posts/a.md', md(`<div>${'<br>'.repeat(30_000)}</div>`)).describe()).toBe('body has more than 30000 HTML elements');
+    expect(rejection('posts/a.html', md('<br>'.repeat(30_001))).describe()).toBe(
+      'body has more than 30000 HTML elements',
+    );
+    expect(rejection('posts/a.md', md(`<div>${'<br>'.repeat(30_000)}</div>`)).describe()).toBe(
+      'body has more than 30000 HTML elements',
+    );
   });
 
   it('counts each srcset image as an element', () => {
     const srcset = Array.from({ length: 30_001 }, (_, i) => `i${i}.png ${i + 1}w`).join(', ');
-    expect(rejection('posts/a.html', md(`<img srcset="${srcset}">`)).describe()).toBe('body has more than 30000 HTML elements');
+    expect(rejection('posts/a.html', md(`<img srcset="${srcset}">`)).describe()).toBe(
+      'body has more than 30000 HTML elements',
+    );
   });
 
   it('places a refusal in a front-matter excerpt on the excerpt’s line', () => {
@@ -725,8 +901,13 @@ describe('parsePost: permalinks no request can reach', () => {
       'line 4: permalink "/feed.rss" is the site\'s own route /feed.rss, so the post\'s page could never be reached there',
     );
     const routes: Array<[string, string]> = [
-      ['/', '/'], ['/feed.atom', '/feed.atom'], ['/feeds.opml', '/feeds.opml'], ['/s/1NdoNqY', '/s/{code}'],
-      ['/category/news.rss', '/category/{file}'], ['/tag/成都.html', '/tag/{file}'], ['/html_News/NewsShare.html', '/html_News/NewsShare.html'],
+      ['/', '/'],
+      ['/feed.atom', '/feed.atom'],
+      ['/feeds.opml', '/feeds.opml'],
+      ['/s/1NdoNqY', '/s/{code}'],
+      ['/category/news.rss', '/category/{file}'],
+      ['/tag/成都.html', '/tag/{file}'],
+      ['/html_News/NewsShare.html', '/html_News/NewsShare.html'],
     ];
     for (const [permalink, route] of routes) {
       expect(rejection('posts/a.md', at(permalink)).message, permalink).toBe(
@@ -743,13 +924,32 @@ describe('parsePost: permalinks no request can reach', () => {
   });
 
   it('keeps permalinks only the post page’s route serves', () => {
-    for (const permalink of ['/Feed.rss', '/feeds.xml', '/category/', '/category/a/b.rss', '/s/', '/s/a/b', '/html_News/NewsShare.html/']) {
+    for (const permalink of [
+      '/Feed.rss',
+      '/feeds.xml',
+      '/category/',
+      '/category/a/b.rss',
+      '/s/',
+      '/s/a/b',
+      '/html_News/NewsShare.html/',
+    ]) {
       expect(post('posts/a.md', at(permalink)).path).toBe(permalink);
     }
   });
 
   it('refuses the feed addresses of other generators the site answers (/feed.xml, /index.xml, /category/x/feed/…)', () => {
-    for (const permalink of ['/feed.xml', '/atom.xml', '/rss.xml', '/index.xml', '/feed/', '/feed/news.xml', '/categories/news/index.xml', '/tags/a/index.xml', '/category/news/feed/', '/tag/a/feed']) {
+    for (const permalink of [
+      '/feed.xml',
+      '/atom.xml',
+      '/rss.xml',
+      '/index.xml',
+      '/feed/',
+      '/feed/news.xml',
+      '/categories/news/index.xml',
+      '/tags/a/index.xml',
+      '/category/news/feed/',
+      '/tag/a/feed',
+    ]) {
       expect(rejection('posts/a.md', at(permalink)).message, permalink).toMatch(/is a feed address the site answers/);
     }
   });
@@ -761,8 +961,12 @@ describe('parsePost: permalinks no request can reach', () => {
   });
 
   it('refuses a backslash in a permalink, and one longer than a page’s path may be', () => {
-    expect(rejection('posts/a.md', at('/news\\\\a.html')).message).toBe('permalink "/news\\a.html" contains \\, which browsers read as /');
-    expect(rejection('posts/a.md', at(`/${'长'.repeat(700)}.html`)).message).toMatch(/^permalink "\/长{39}…" is 2106 bytes, over the 2048 bytes a page's path may have$/);
+    expect(rejection('posts/a.md', at('/news\\\\a.html')).message).toBe(
+      'permalink "/news\\a.html" contains \\, which browsers read as /',
+    );
+    expect(rejection('posts/a.md', at(`/${'长'.repeat(700)}.html`)).message).toMatch(
+      /^permalink "\/长{39}…" is 2106 bytes, over the 2048 bytes a page's path may have$/,
+    );
   });
 
   it('makes a slug of the file name as Jekyll does, so % ? # and \\ never reach a path', () => {
@@ -789,7 +993,24 @@ describe('parsePost: names that cannot deceive', () => {
     expect(rejection('posts/a.md', tags('["news\\u200B"]')).describe()).toBe(
       'line 4: tags name "news<U+200B>" contains U+200B, an invisible or text-direction character',
     );
-    const invisible = ['200B', '200C', '200D', '2060', 'FEFF', '202A', '202E', '2066', '2069', '200E', '200F', '061C', '00AD', '180E', '3164', 'E0041'];
+    const invisible = [
+      '200B',
+      '200C',
+      '200D',
+      '2060',
+      'FEFF',
+      '202A',
+      '202E',
+      '2066',
+      '2069',
+      '200E',
+      '200F',
+      '061C',
+      '00AD',
+      '180E',
+      '3164',
+      'E0041',
+    ];
     for (const code of invisible) {
       const escape = code.length > 4 ? `\\U000${code}` : `\\u${code}`;
       expect(rejection('posts/a.md', tags(`["成都${escape}日报"]`)).message, code).toBe(
@@ -803,7 +1024,9 @@ describe('parsePost: names that cannot deceive', () => {
 
   it('refuses a name with nothing visible in it', () => {
     expect(rejection('posts/a.md', tags('["\\u2800"]')).message).toBe('tags name "\u2800" has no visible character');
-    expect(rejection('posts/a.md', tags('["\\u0301\\u0302"]')).message).toBe('tags name "\u0301\u0302" has no visible character');
+    expect(rejection('posts/a.md', tags('["\\u0301\\u0302"]')).message).toBe(
+      'tags name "\u0301\u0302" has no visible character',
+    );
   });
 
   it('keeps the joiners and selectors that are visible: emoji sequences and ideographic variants', () => {
@@ -827,12 +1050,17 @@ describe('parsePost: names that cannot deceive', () => {
     expect(rejection('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: {name: "\\u200B"}'])).message).toBe(
       'author name "<U+200B>" contains U+200B, an invisible or text-direction character',
     );
-    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, "Zoë"]'])).author).toBe('张三, Zoë');
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [张三, "Zoë"]'])).author).toBe(
+      '张三, Zoë',
+    );
   });
 });
 
 describe('parsePost: a post of a Jekyll site (uploaded from its _posts folders)', () => {
-  const SITE = { permalink: '/:categories/:year/:month/:day/:hour:minute/:title:output_ext', timeZone: 'Asia/Shanghai' };
+  const SITE = {
+    permalink: '/:categories/:year/:month/:day/:hour:minute/:title:output_ext',
+    timeZone: 'Asia/Shanghai',
+  };
   const inSite = (key: string, text: string) => parsePost(key, text, { now: NOW, site: SITE });
   const published = (key: string, text: string) => {
     const parsed = inSite(key, text);
@@ -841,14 +1069,20 @@ describe('parsePost: a post of a Jekyll site (uploaded from its _posts folders)'
   };
 
   it('takes categories from the folders above _posts, before those of front matter, and none from below', () => {
-    expect(published('posts/news/_posts/2022-01-04-j.md', file(['categories: Extra'])).categories).toEqual(['news', 'Extra']);
+    expect(published('posts/news/_posts/2022-01-04-j.md', file(['categories: Extra'])).categories).toEqual([
+      'news',
+      'Extra',
+    ]);
     expect(published('posts/a/b/_posts/2022-01-04-j.md', file([])).path).toBe('/a/b/2022/01/04/0000/j.html');
     expect(published('posts/_posts/2022/2022-01-04-j.md', file([])).categories).toEqual([]);
     expect(published('posts/my_posts/_posts/2022-01-04-j.md', file([])).categories).toEqual(['my_posts']);
   });
 
   it('reads `categories` split at spaces, adds `category` whole, and takes `tag` before `tags`', () => {
-    const p = published('posts/_posts/2022-01-04-j.md', file(['categories: a b', 'category: c d', 'tag: x y', 'tags: z']));
+    const p = published(
+      'posts/_posts/2022-01-04-j.md',
+      file(['categories: a b', 'category: c d', 'tag: x y', 'tags: z']),
+    );
     expect(p.categories).toEqual(['a', 'b', 'c d']);
     expect(p.tags).toEqual(['x y']);
   });
@@ -858,23 +1092,43 @@ describe('parsePost: a post of a Jekyll site (uploaded from its _posts folders)'
   });
 
   it('publishes a file of _posts without front matter, as Jekyll does (a loose file still needs it)', () => {
-    expect(published('posts/_posts/2022-01-02-bare.md', 'Just text.\n')).toMatchObject({ title: 'Bare', path: '/2022/01/02/0000/bare.html', html: '<p>Just text.</p>' });
-    expect(() => parsePost('posts/2022-01-02-bare.md', 'Just text.\n', { now: NOW, site: SITE })).toThrow('file does not start with YAML front matter (---)');
+    expect(published('posts/_posts/2022-01-02-bare.md', 'Just text.\n')).toMatchObject({
+      title: 'Bare',
+      path: '/2022/01/02/0000/bare.html',
+      html: '<p>Just text.</p>',
+    });
+    expect(() => parsePost('posts/2022-01-02-bare.md', 'Just text.\n', { now: NOW, site: SITE })).toThrow(
+      'file does not start with YAML front matter (---)',
+    );
   });
 
   it('reads an unquoted timestamp without offset as UTC and a quoted one in the site zone, as Jekyll does', () => {
-    expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2014-10-1 12:00:00'])).date).toBe('2014-10-01T20:00:00+08:00');
-    expect(published('posts/_posts/2022-01-01-a.md', file(['date: "2022-01-12 02:44:46"'])).date).toBe('2022-01-12T02:44:46+08:00');
+    expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2014-10-1 12:00:00'])).date).toBe(
+      '2014-10-01T20:00:00+08:00',
+    );
+    expect(published('posts/_posts/2022-01-01-a.md', file(['date: "2022-01-12 02:44:46"'])).date).toBe(
+      '2022-01-12T02:44:46+08:00',
+    );
     expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2022-01-12'])).path).toBe('/2022/01/12/0000/a.html');
-    expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2022-01-12 02:44:46 +0000'])).path).toBe('/2022/01/12/1044/a.html');
+    expect(published('posts/_posts/2022-01-01-a.md', file(['date: 2022-01-12 02:44:46 +0000'])).path).toBe(
+      '/2022/01/12/1044/a.html',
+    );
   });
 
   it('skips, with the reason, what Jekyll does not publish', () => {
     expect(inSite('posts/_posts/no-date.md', file(['date: 2022-01-12']))).toEqual({
-      published: false, id: '_posts/no-date', reason: 'Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)',
+      published: false,
+      id: '_posts/no-date',
+      reason: 'Jekyll reads only files named YYYY-MM-DD-title.ext in _posts (it never publishes this one)',
     });
-    expect(inSite('posts/_drafts/2022-01-07-n.md', file(['title: N']))).toMatchObject({ published: false, reason: expect.stringMatching(/^a draft/) });
-    expect(inSite('posts/_posts/_2022-01-07-n.md', file(['title: N']))).toMatchObject({ published: false, reason: 'Jekyll ignores files in _posts whose name starts with . _ or # or ends with ~' });
+    expect(inSite('posts/_drafts/2022-01-07-n.md', file(['title: N']))).toMatchObject({
+      published: false,
+      reason: expect.stringMatching(/^a draft/),
+    });
+    expect(inSite('posts/_posts/_2022-01-07-n.md', file(['title: N']))).toMatchObject({
+      published: false,
+      reason: 'Jekyll ignores files in _posts whose name starts with . _ or # or ends with ~',
+    });
     expect(inSite('posts/_posts/2022-01-07-n.md', file(['published: false']))).toMatchObject({ published: false });
   });
 
@@ -883,6 +1137,8 @@ describe('parsePost: a post of a Jekyll site (uploaded from its _posts folders)'
   });
 
   it('keeps each date in its own offset, and the old default permalink, without a site config', () => {
-    expect(post('posts/_posts/2022-01-07-n.md', file(['date: 2022-01-12 02:44:46 +0800'])).path).toBe('/2022/01/12/n.html');
+    expect(post('posts/_posts/2022-01-07-n.md', file(['date: 2022-01-12 02:44:46 +0800'])).path).toBe(
+      '/2022/01/12/n.html',
+    );
   });
 });

@@ -28,7 +28,9 @@ async function outcome(read: Promise<unknown>): Promise<unknown> {
 describe('reading posts within a budget (functions/adapters/parse-worker.ts)', () => {
   it('reads a post exactly as reading it in this process does, refusals included', async () => {
     for (const text of [good(1), bytes('---\ntitle: [unclosed\n---\nx\n'), bytes('')]) {
-      expect(await outcome(reader.readPost('posts/a.md', text, OPTIONS))).toEqual(await outcome(readPostInProcess('posts/a.md', text, OPTIONS)));
+      expect(await outcome(reader.readPost('posts/a.md', text, OPTIONS))).toEqual(
+        await outcome(readPostInProcess('posts/a.md', text, OPTIONS)),
+      );
     }
   });
 
@@ -36,13 +38,24 @@ describe('reading posts within a budget (functions/adapters/parse-worker.ts)', (
     expect(await outcome(reader.readPost('posts/hog.md', MEMORY_HOG, OPTIONS))).toEqual({
       refused: 'file needs more than 40 MB of memory to read; nothing was published from it',
     });
-    expect(await outcome(reader.readPost('posts/after.md', good(2), OPTIONS))).toMatchObject({ published: true, post: { title: 'Post 2' } });
+    expect(await outcome(reader.readPost('posts/after.md', good(2), OPTIONS))).toMatchObject({
+      published: true,
+      post: { title: 'Post 2' },
+    });
   });
 
   it('refuses only the file that exhausts the worker, not those read beside it', async () => {
-    const reads = [good(1), good(2), MEMORY_HOG, good(3), good(4)].map((text, index) => outcome(reader.readPost(`posts/${index}.md`, text, OPTIONS)));
+    const reads = [good(1), good(2), MEMORY_HOG, good(3), good(4)].map((text, index) =>
+      outcome(reader.readPost(`posts/${index}.md`, text, OPTIONS)),
+    );
     const outcomes = await Promise.all(reads);
-    expect(outcomes.map((result) => ('refused' in (result as object) ? 'refused' : 'published'))).toEqual(['published', 'published', 'refused', 'published', 'published']);
+    expect(outcomes.map((result) => ('refused' in (result as object) ? 'refused' : 'published'))).toEqual([
+      'published',
+      'published',
+      'refused',
+      'published',
+      'published',
+    ]);
   }, 30_000);
 
   it('refuses a file that takes longer than the deadline', async () => {
@@ -51,7 +64,9 @@ describe('reading posts within a budget (functions/adapters/parse-worker.ts)', (
     const slow = budgetedReader({ deadlineMs: 30 });
     try {
       for (let n = 1; n <= 3; n++) await outcome(slow.readPost('posts/warm.md', good(n), OPTIONS));
-      expect(await outcome(slow.readPost('posts/slow.md', hostile('Markdown: 40,000 e-mail addresses (linkify)'), OPTIONS))).toEqual({
+      expect(
+        await outcome(slow.readPost('posts/slow.md', hostile('Markdown: 40,000 e-mail addresses (linkify)'), OPTIONS)),
+      ).toEqual({
         refused: 'file takes more than 0.03 s to read; nothing was published from it',
       });
     } finally {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { jekyllPath, PERMALINK_STYLES, permalinkTemplate, slugify, titleFromSlug } from '../../functions/core/permalink';
+import {
+  jekyllPath,
+  PERMALINK_STYLES,
+  permalinkTemplate,
+  slugify,
+  titleFromSlug,
+} from '../../functions/core/permalink';
 import { parsePostDate } from '../../functions/core/post-date';
 import { feedKey, feedPath, nameInUrl, writtenName } from '../../functions/core/urls';
 
@@ -26,10 +32,17 @@ describe('slugify, as Jekyll’s Utils.slugify', () => {
 
 describe('jekyllPath', () => {
   const date = parsePostDate('2022-01-03 04:05:06 +0800');
-  const parts = { categories: ['News', 'UX/UI', 'news'], date, slug: 'Hello World', basename: '2022-01-03-Hello World' };
+  const parts = {
+    categories: ['News', 'UX/UI', 'news'],
+    date,
+    slug: 'Hello World',
+    basename: '2022-01-03-Hello World',
+  };
 
   it('builds each named style', () => {
-    const built = Object.fromEntries(Object.entries(PERMALINK_STYLES).map(([style, template]) => [style, jekyllPath(template, parts)]));
+    const built = Object.fromEntries(
+      Object.entries(PERMALINK_STYLES).map(([style, template]) => [style, jekyllPath(template, parts)]),
+    );
     expect(built).toEqual({
       date: '/news/ux/ui/2022/01/03/Hello-World.html',
       pretty: '/news/ux/ui/2022/01/03/Hello-World/',
@@ -40,8 +53,9 @@ describe('jekyllPath', () => {
   });
 
   it('fills every placeholder Jekyll gives a post', () => {
-    const template = '/:year/:short_year/:month/:i_month/:short_month/:long_month/:day/:i_day/:y_day/:hour:minute:second'
-      + '/:week/:w_year/:w_day/:short_day/:long_day/:title/:slug/:name/:categories/:slugified_categories:output_ext';
+    const template =
+      '/:year/:short_year/:month/:i_month/:short_month/:long_month/:day/:i_day/:y_day/:hour:minute:second' +
+      '/:week/:w_year/:w_day/:short_day/:long_day/:title/:slug/:name/:categories/:slugified_categories:output_ext';
     expect(jekyllPath(template, parts)).toBe(
       '/2022/22/01/1/Jan/January/03/3/003/040506/01/2022/1/Mon/Monday/Hello-World/hello-world/2022-01-03-hello-world/news/ux/ui/news/ux-ui.html',
     );
@@ -63,7 +77,9 @@ describe('jekyllPath', () => {
   });
 
   it('refuses a placeholder Jekyll does not know, and . or .. segments', () => {
-    expect(() => jekyllPath('/:yaer/:title', parts)).toThrow('permalink "/:yaer/:title" has the placeholder :yaer, which Jekyll does not know for posts');
+    expect(() => jekyllPath('/:yaer/:title', parts)).toThrow(
+      'permalink "/:yaer/:title" has the placeholder :yaer, which Jekyll does not know for posts',
+    );
     expect(() => jekyllPath('/a/../b', parts)).toThrow(/contains \. or \.\. segments/);
   });
 
@@ -84,7 +100,10 @@ describe('category and tag names in URLs', () => {
   });
 
   it('finds the name as written for a feed looked up by its URL name', () => {
-    const entries = [{ categories: ['news'], tags: [] }, { categories: ['UX/UI'], tags: ['C#'] }];
+    const entries = [
+      { categories: ['news'], tags: [] },
+      { categories: ['UX/UI'], tags: ['C#'] },
+    ];
     expect(writtenName({ kind: 'category', name: 'ux-ui' }, entries)).toEqual({ kind: 'category', name: 'UX/UI' });
     expect(writtenName({ kind: 'tag', name: 'c' }, entries)).toEqual({ kind: 'tag', name: 'C#' });
     expect(writtenName({ kind: 'tag', name: 'gone' }, entries)).toEqual({ kind: 'tag', name: 'gone' });

@@ -77,7 +77,9 @@ describe('parsePostDate: text around or inside a date that is not one', () => {
   ];
   for (const [what, text] of refused) {
     it(`refuses ${what} (${text})`, () => {
-      expect(refusal(text)).toMatch(new RegExp(`^date "${text.replace(/[.+]/g, '\\$&')}" is not a date Jekyll understands`));
+      expect(refusal(text)).toMatch(
+        new RegExp(`^date "${text.replace(/[.+]/g, '\\$&')}" is not a date Jekyll understands`),
+      );
     });
   }
 

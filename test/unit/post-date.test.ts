@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PostRejected } from '../../functions/core/errors';
-import { formatRfc3339, formatRfc822, offsetOf, parsePostDate } from '../../functions/core/post-date';
+import { formatRfc822, formatRfc3339, offsetOf, parsePostDate } from '../../functions/core/post-date';
 
 // The seed's instant: 2022-01-12 02:44:46 at +08:00 is 2022-01-11 18:44:46 UTC.
 const SEED_INSTANT = Date.UTC(2022, 0, 11, 18, 44, 46);
@@ -170,12 +170,18 @@ describe('parsePostDate: the forms Ruby reads, in a site time zone', () => {
   it('shows a date in the site zone, crossing midnight, and honours summer time', () => {
     const date = parsePostDate('2022-01-12 02:44:46 +0000', { timeZone: 'America/New_York' });
     expect([date.rfc3339, date.day]).toEqual(['2022-01-11T21:44:46-05:00', '11']);
-    expect(parsePostDate('2022-07-01 12:00', { timeZone: 'America/New_York' }).rfc3339).toBe('2022-07-01T12:00:00-04:00');
+    expect(parsePostDate('2022-07-01 12:00', { timeZone: 'America/New_York' }).rfc3339).toBe(
+      '2022-07-01T12:00:00-04:00',
+    );
   });
 
   it('reads a wall time in a gap after the gap and one in an overlap as the earlier instant', () => {
-    expect(parsePostDate('2022-03-13 02:30', { timeZone: 'America/New_York' }).rfc3339).toBe('2022-03-13T03:30:00-04:00');
-    expect(parsePostDate('2022-11-06 01:30', { timeZone: 'America/New_York' }).rfc3339).toBe('2022-11-06T01:30:00-04:00');
+    expect(parsePostDate('2022-03-13 02:30', { timeZone: 'America/New_York' }).rfc3339).toBe(
+      '2022-03-13T03:30:00-04:00',
+    );
+    expect(parsePostDate('2022-11-06 01:30', { timeZone: 'America/New_York' }).rfc3339).toBe(
+      '2022-11-06T01:30:00-04:00',
+    );
   });
 
   it('refuses CST, which Ruby reads as US Central, and zone names Ruby ignores', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ingestChange, reconcileKey, type ObjectChange, type StoredObject } from '../../functions/core/ingest';
+import { ingestChange, type ObjectChange, reconcileKey, type StoredObject } from '../../functions/core/ingest';
 import { eventPart } from '../../functions/core/sequencer';
 import { MemoryPostStore } from '../support/memory-store';
 
@@ -31,8 +31,21 @@ class Bucket {
 }
 
 const WRITES = new Set([
-  'putFailure', 'commitSourceState', 'deleteFailure', 'putPost', 'deletePost', 'claimPath', 'releasePath', 'removeLeftover',
-  'putFeedEntry', 'deleteFeedEntry', 'bumpFeedVersion', 'countName', 'setCount', 'claimShareLink', 'markShareLinkGone',
+  'putFailure',
+  'commitSourceState',
+  'deleteFailure',
+  'putPost',
+  'deletePost',
+  'claimPath',
+  'releasePath',
+  'removeLeftover',
+  'putFeedEntry',
+  'deleteFeedEntry',
+  'bumpFeedVersion',
+  'countName',
+  'setCount',
+  'claimShareLink',
+  'markShareLinkGone',
 ]);
 
 function recordWrites(store: MemoryPostStore): string[] {
@@ -43,7 +56,12 @@ function recordWrites(store: MemoryPostStore): string[] {
   return writes;
 }
 
-const created: ObjectChange = { key: KEY, kind: 'created', sequencer: SEQUENCER, eventTime: '2024-01-01T00:00:00.000Z' };
+const created: ObjectChange = {
+  key: KEY,
+  kind: 'created',
+  sequencer: SEQUENCER,
+  eventTime: '2024-01-01T00:00:00.000Z',
+};
 
 /** A store where KEY's upload with SEQUENCER is published, and the bucket holding it. */
 async function published(etag: string | undefined = 'e1') {
@@ -59,10 +77,15 @@ async function titles(store: MemoryPostStore): Promise<string[]> {
 }
 
 describe('reconcileKey: a key left alone', () => {
-  it('leaves a key whose state describes the object\'s ETag, and whose post it owns: unchanged, no write', async () => {
+  it("leaves a key whose state describes the object's ETag, and whose post it owns: unchanged, no write", async () => {
     const { store, bucket } = await published();
     const writes = recordWrites(store);
-    expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toEqual({ key: KEY, result: 'unchanged', status: 'published', feeds: [] });
+    expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toEqual({
+      key: KEY,
+      result: 'unchanged',
+      status: 'published',
+      feeds: [],
+    });
     expect(writes).toEqual([]);
   });
 
@@ -70,13 +93,26 @@ describe('reconcileKey: a key left alone', () => {
     const store = new MemoryPostStore();
     const bucket = new Bucket();
     const writes = recordWrites(store);
-    expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toEqual({ key: KEY, result: 'unchanged', status: 'deleted', feeds: [] });
+    expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toEqual({
+      key: KEY,
+      result: 'unchanged',
+      status: 'deleted',
+      feeds: [],
+    });
     expect(writes).toEqual([]);
     const { store: deletedStore, bucket: emptied } = await published();
     emptied.objects.delete(KEY);
-    await ingestChange({ ...created, kind: 'removed', sequencer: `${SEQUENCER}1` }, { store: deletedStore, readObject: emptied.readObject });
+    await ingestChange(
+      { ...created, kind: 'removed', sequencer: `${SEQUENCER}1` },
+      { store: deletedStore, readObject: emptied.readObject },
+    );
     const after = recordWrites(deletedStore);
-    expect(await reconcileKey(KEY, { store: deletedStore, readObject: emptied.readObject })).toEqual({ key: KEY, result: 'unchanged', status: 'deleted', feeds: [] });
+    expect(await reconcileKey(KEY, { store: deletedStore, readObject: emptied.readObject })).toEqual({
+      key: KEY,
+      result: 'unchanged',
+      status: 'deleted',
+      feeds: [],
+    });
     expect(after).toEqual([]);
   });
 });
@@ -85,17 +121,25 @@ describe('reconcileKey: a key applied again, ordered just after its state (golde
   it('deletes what a key publishes when its object is gone, with the token base/000001.-', async () => {
     const { store, bucket } = await published();
     bucket.objects.delete(KEY);
-    expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toMatchObject({ result: 'deleted', postId: expect.any(String) });
-    expect(await store.getSourceState(KEY)).toMatchObject({ status: 'deleted', sequencer: `${EVENT}.${hashOf(text('Alpha'))}/000001.-` });
+    expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toMatchObject({
+      result: 'deleted',
+      postId: expect.any(String),
+    });
+    expect(await store.getSourceState(KEY)).toMatchObject({
+      status: 'deleted',
+      sequencer: `${EVENT}.${hashOf(text('Alpha'))}/000001.-`,
+    });
     expect(await titles(store)).toEqual([]);
   });
 
-  it('applies an object whose ETag changed, with the token base/000001.hash and the object\'s time', async () => {
+  it("applies an object whose ETag changed, with the token base/000001.hash and the object's time", async () => {
     const { store, bucket } = await published();
     bucket.put(text('Beta'), 'e2', '2024-03-03T00:00:00.000Z');
     expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toMatchObject({ result: 'published' });
     expect(await store.getSourceState(KEY)).toMatchObject({
-      status: 'published', etag: 'e2', at: '2024-03-03T00:00:00.000Z',
+      status: 'published',
+      etag: 'e2',
+      at: '2024-03-03T00:00:00.000Z',
       sequencer: `${EVENT}.${hashOf(text('Alpha'))}/000001.${hashOf(text('Beta'))}`,
     });
     expect(await titles(store)).toEqual(['Beta']);
@@ -109,7 +153,7 @@ describe('reconcileKey: a key applied again, ordered just after its state (golde
     expect((await store.getSourceState(KEY))?.sequencer).toBe(`${EVENT}.${hash}/000002.${hash}`);
   });
 
-  it('gives a key with no state the token 0…0/000001.hash, below every event\'s', async () => {
+  it("gives a key with no state the token 0…0/000001.hash, below every event's", async () => {
     const store = new MemoryPostStore();
     const bucket = new Bucket();
     bucket.put(text('Alpha'), 'e1');
@@ -135,15 +179,20 @@ describe('reconcileKey: a key applied again, ordered just after its state (golde
     expect((await store.getPost(state.postId!))?.title).toBe('Alpha');
   });
 
-  it('orders itself after the state, not after rows no newer than it (`after` equal to the state\'s token)', async () => {
+  it("orders itself after the state, not after rows no newer than it (`after` equal to the state's token)", async () => {
     const { store, bucket } = await published();
     const state = (await store.getSourceState(KEY))!;
-    const outcome = await reconcileKey(KEY, { store, readObject: bucket.readObject, force: true, after: { token: state.sequencer, postId: state.postId } });
+    const outcome = await reconcileKey(KEY, {
+      store,
+      readObject: bucket.readObject,
+      force: true,
+      after: { token: state.sequencer, postId: state.postId },
+    });
     expect(outcome).toMatchObject({ result: 'published' });
     expect((await store.getSourceState(KEY))?.sequencer).toBe(`${state.sequencer}/000001.${hashOf(text('Alpha'))}`);
   });
 
-  it('orders itself after newer rows that read other bytes, with its own token and the object\'s time', async () => {
+  it("orders itself after newer rows that read other bytes, with its own token and the object's time", async () => {
     const store = new MemoryPostStore();
     const bucket = new Bucket();
     bucket.put(text('Alpha'), 'e1');
@@ -154,8 +203,13 @@ describe('reconcileKey: a key applied again, ordered just after its state (golde
     const postId = (await store.queryFeed({ kind: 'category', name: 'news' }, 10))[0].id;
     expect((await store.getPostWriter(postId))?.sequencer).toBe(rows);
     bucket.put(text('Beta'), 'e2', '2024-03-03T00:00:00.000Z');
-    expect(await reconcileKey(KEY, { store, readObject: bucket.readObject, after: { token: rows, postId } })).toMatchObject({ result: 'published' });
-    expect(await store.getSourceState(KEY)).toMatchObject({ sequencer: `${rows}/000001.${hashOf(text('Beta'))}`, at: '2024-03-03T00:00:00.000Z' });
+    expect(
+      await reconcileKey(KEY, { store, readObject: bucket.readObject, after: { token: rows, postId } }),
+    ).toMatchObject({ result: 'published' });
+    expect(await store.getSourceState(KEY)).toMatchObject({
+      sequencer: `${rows}/000001.${hashOf(text('Beta'))}`,
+      at: '2024-03-03T00:00:00.000Z',
+    });
     expect(await titles(store)).toEqual(['Beta']);
   });
 });
@@ -175,10 +229,16 @@ describe('reconcileKey: a change of the key running at the same time', () => {
         await gate;
       }
     };
-    return { reached, release: () => { store.step = async () => {}; release(); } };
+    return {
+      reached,
+      release: () => {
+        store.step = async () => {};
+        release();
+      },
+    };
   }
 
-  it('finishes a running change that read the same bytes with that change\'s own token and time', async () => {
+  it("finishes a running change that read the same bytes with that change's own token and time", async () => {
     const store = new MemoryPostStore();
     const bucket = new Bucket();
     bucket.put(text('Alpha'), 'e1');
@@ -192,7 +252,11 @@ describe('reconcileKey: a change of the key running at the same time', () => {
     const token = `${EVENT}.${hashOf(text('Alpha'))}`;
     // The time the running change stamped its post with (a first publish: the post's own date),
     // not the object's (2024-02-02).
-    expect(await store.getSourceState(KEY)).toMatchObject({ status: 'published', sequencer: token, at: '2022-05-01T02:00:00.000Z' });
+    expect(await store.getSourceState(KEY)).toMatchObject({
+      status: 'published',
+      sequencer: token,
+      at: '2022-05-01T02:00:00.000Z',
+    });
     pause.release();
     expect(await running).toMatchObject({ result: 'skipped', reason: 'another delivery of the same event applied it' });
     expect(await titles(store)).toEqual(['Alpha']);
@@ -208,7 +272,11 @@ describe('reconcileKey: a change of the key running at the same time', () => {
     store.step = async () => {};
     bucket.put(text('Beta'), 'e2');
     const outcome = await reconcileKey(KEY, { store, readObject: bucket.readObject });
-    expect(outcome).toMatchObject({ result: 'skipped', reason: 'a newer event already wrote this post', postId: expect.any(String) });
+    expect(outcome).toMatchObject({
+      result: 'skipped',
+      reason: 'a newer event already wrote this post',
+      postId: expect.any(String),
+    });
     expect(await store.getSourceState(KEY)).toBeUndefined();
     pause.release();
     expect(await running).toMatchObject({ result: 'published' });

@@ -87,7 +87,7 @@ describe('matchRoute', () => {
   });
 });
 
-describe('feedAliasOf: other generators\' feed addresses (each answers 301 to ours)', () => {
+describe("feedAliasOf: other generators' feed addresses (each answers 301 to ours)", () => {
   // Golden: readers subscribed to these addresses before the site moved here.
   const aliases: Array<[string, ReturnType<typeof feedAliasOf>]> = [
     ['/feed.xml', { ref: { kind: 'site' }, format: 'atom' }],

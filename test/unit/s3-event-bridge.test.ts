@@ -8,10 +8,13 @@ import { S3EventBridge } from '../../infra/local/s3-events';
 
 function s3rverEvent(key: string): S3Event {
   return {
-    Records: [{
-      eventName: 'ObjectCreated:Put', eventTime: new Date(0).toISOString(),
-      s3: { bucket: { name: 'content' }, object: { key, sequencer: '1', size: 1 } },
-    }],
+    Records: [
+      {
+        eventName: 'ObjectCreated:Put',
+        eventTime: new Date(0).toISOString(),
+        s3: { bucket: { name: 'content' }, object: { key, sequencer: '1', size: 1 } },
+      },
+    ],
   } as unknown as S3Event;
 }
 
@@ -71,11 +74,15 @@ describe('S3EventBridge', () => {
 
   it('writes sequencers of varying length, ordered as S3 orders them (right-padded), as S3 does', async () => {
     const seen: string[] = [];
-    const bridge = new S3EventBridge({ concurrency: 1, handler: async (event) => void seen.push(event.Records[0].s3.object.sequencer) });
+    const bridge = new S3EventBridge({
+      concurrency: 1,
+      handler: async (event) => void seen.push(event.Records[0].s3.object.sequencer),
+    });
     for (let i = 0; i < 40; i++) bridge.accept(s3rverEvent(`posts/${i}.md`));
     await bridge.idle();
     expect(new Set(seen.map((sequencer) => sequencer.length)).size).toBeGreaterThan(1);
-    for (let i = 1; i < seen.length; i++) expect(isNewerEvent(seen[i], eventPart(seen[i - 1])), `${seen[i - 1]} → ${seen[i]}`).toBe(true);
+    for (let i = 1; i < seen.length; i++)
+      expect(isNewerEvent(seen[i], eventPart(seen[i - 1])), `${seen[i - 1]} → ${seen[i]}`).toBe(true);
     // Left-padding, as an earlier version compared them, would put some of them out of order.
     const leftPadded = seen.map((sequencer) => sequencer.padStart(32, '0'));
     expect(leftPadded.some((padded, i) => i > 0 && padded < leftPadded[i - 1])).toBe(true);
@@ -85,7 +92,9 @@ describe('S3EventBridge', () => {
     const attempts = new Map<string, number>();
     const deadLetters: string[] = [];
     const bridge = new S3EventBridge({
-      concurrency: 2, retries: 2, retryDelayMs: 1,
+      concurrency: 2,
+      retries: 2,
+      retryDelayMs: 1,
       handler: async (event) => {
         const key = keyOf(event);
         attempts.set(key, (attempts.get(key) ?? 0) + 1);

@@ -75,7 +75,7 @@ describe('S3 sequencers (functions/core/sequencer.ts)', () => {
     expect(isNewerEvent(`${long}0B`, token(`${long}A`))).toBe(false);
   });
 
-  it('reads a token that is an event part alone (a delete\'s) as that whole event part', () => {
+  it("reads a token that is an event part alone (a delete's) as that whole event part", () => {
     const deleted = eventPart('0055AED6DCD90281E5');
     expect(eventPartOf(deleted)).toBe('R0055AED6DCD90281E500000000000000');
     // Another delivery of the delete is not newer than the delete it repeats.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../functions/adapters/env';
 import { ENV } from '../../functions/config-names';
-import { ConfigError, readSettings, siteForRequest, type Settings } from '../../functions/core/settings';
+import { ConfigError, readSettings, type Settings, siteForRequest } from '../../functions/core/settings';
 
 /** The ConfigError reading `env` throws; fails the test when it does not throw one. */
 function configError(env: Record<string, string>): ConfigError {
@@ -29,7 +29,10 @@ describe('readSettings', () => {
   });
 
   it('treats blank values as unset', () => {
-    expect(settingsFromEnv({ [ENV.feedLength]: '  ', [ENV.siteUrl]: '' })).toMatchObject({ feedLength: 20, siteUrl: undefined });
+    expect(settingsFromEnv({ [ENV.feedLength]: '  ', [ENV.siteUrl]: '' })).toMatchObject({
+      feedLength: 20,
+      siteUrl: undefined,
+    });
   });
 
   it('reads every variable by its real name', () => {
@@ -65,7 +68,9 @@ describe('readSettings', () => {
     expect(() => settingsFromEnv({ [ENV.websubHub]: 'https://hub.example.net/' })).toThrow(
       'WEBSUB_HUB is set, so SITE_URL must be set too',
     );
-    expect(() => settingsFromEnv({ [ENV.siteUrl]: 'https://a.example', [ENV.websubHub]: 'hub' })).toThrow(/^WEBSUB_HUB must be/);
+    expect(() => settingsFromEnv({ [ENV.siteUrl]: 'https://a.example', [ENV.websubHub]: 'hub' })).toThrow(
+      /^WEBSUB_HUB must be/,
+    );
   });
 
   it('takes the tag: authority from SITE_URL’s host when none is set', () => {
@@ -88,7 +93,13 @@ describe('readSettings', () => {
     expect(configError({ [ENV.maxAgeSeconds]: '-5' }).message).toMatch(/^CACHE_MAX_AGE_SECONDS must be a whole number/);
   });
 
-  for (const value of ['news.example.com', 'ftp://news.example.com', 'https://news.example.com/path', 'https://a b.com', 'https://x.com?q=1']) {
+  for (const value of [
+    'news.example.com',
+    'ftp://news.example.com',
+    'https://news.example.com/path',
+    'https://a b.com',
+    'https://x.com?q=1',
+  ]) {
     it(`refuses SITE_URL=${value}, naming the variable`, () => {
       const error = configError({ [ENV.siteUrl]: value });
       expect(error.message).toMatch(/^SITE_URL must be an origin/);
@@ -106,8 +117,19 @@ describe('readSettings', () => {
 
   it('names whatever variables it is given', () => {
     const names = {
-      siteUrl: 'U', title: 'T', description: 'D', language: 'L', idAuthority: 'I', feedLength: 'N', maxAgeSeconds: 'M',
-      feedMaxBytes: 'B', archiveMaxAgeSeconds: 'A', feedVersionCacheMs: 'V', websubHub: 'H', feedAliases: 'F', displayNames: 'S',
+      siteUrl: 'U',
+      title: 'T',
+      description: 'D',
+      language: 'L',
+      idAuthority: 'I',
+      feedLength: 'N',
+      maxAgeSeconds: 'M',
+      feedMaxBytes: 'B',
+      archiveMaxAgeSeconds: 'A',
+      feedVersionCacheMs: 'V',
+      websubHub: 'H',
+      feedAliases: 'F',
+      displayNames: 'S',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
@@ -116,18 +138,26 @@ describe('readSettings', () => {
 
 describe('DISPLAY_NAMES', () => {
   it('reads name=display pairs, and refuses anything else naming the variable and the pair', () => {
-    expect(settingsFromEnv({ [ENV.displayNames]: 'chengduribao=成都日报, sport = 体育' }).displayNames).toEqual({ chengduribao: '成都日报', sport: '体育' });
+    expect(settingsFromEnv({ [ENV.displayNames]: 'chengduribao=成都日报, sport = 体育' }).displayNames).toEqual({
+      chengduribao: '成都日报',
+      sport: '体育',
+    });
     expect(settingsFromEnv({}).displayNames).toBeUndefined();
     for (const wrong of ['chengduribao', '=成都日报', 'a=b=c']) {
-      expect(configError({ [ENV.displayNames]: wrong }).message).toBe(`DISPLAY_NAMES must list name=display pairs such as chengduribao=成都日报, not "${wrong}"`);
+      expect(configError({ [ENV.displayNames]: wrong }).message).toBe(
+        `DISPLAY_NAMES must list name=display pairs such as chengduribao=成都日报, not "${wrong}"`,
+      );
     }
   });
 });
 
 describe('FEED_ALIASES', () => {
-  it('reads old=new pairs whose new address is one of this site\'s feeds', () => {
-    expect(settingsFromEnv({ [ENV.feedAliases]: '/rss/news.xml=/category/news.rss, /blog/atom=/feed.atom,/t.json=/tag/成都.json' }).feedAliases)
-      .toEqual({ '/rss/news.xml': '/category/news.rss', '/blog/atom': '/feed.atom', '/t.json': '/tag/成都.json' });
+  it("reads old=new pairs whose new address is one of this site's feeds", () => {
+    expect(
+      settingsFromEnv({
+        [ENV.feedAliases]: '/rss/news.xml=/category/news.rss, /blog/atom=/feed.atom,/t.json=/tag/成都.json',
+      }).feedAliases,
+    ).toEqual({ '/rss/news.xml': '/category/news.rss', '/blog/atom': '/feed.atom', '/t.json': '/tag/成都.json' });
     expect(settingsFromEnv({}).feedAliases).toBeUndefined();
   });
 
@@ -143,7 +173,9 @@ describe('siteForRequest', () => {
   const configured: Settings = settingsFromEnv({ [ENV.siteUrl]: 'https://news.example.com' });
 
   it('uses SITE_URL when set, whatever the Host says', () => {
-    expect(siteForRequest(configured, { host: 'evil.example', 'x-forwarded-proto': 'http' }).baseUrl).toBe('https://news.example.com');
+    expect(siteForRequest(configured, { host: 'evil.example', 'x-forwarded-proto': 'http' }).baseUrl).toBe(
+      'https://news.example.com',
+    );
   });
 
   it('uses the Host header when SITE_URL is unset, over http by default', () => {
@@ -151,9 +183,9 @@ describe('siteForRequest', () => {
   });
 
   it('uses https when x-forwarded-proto says so', () => {
-    expect(siteForRequest(unset, { host: 'abc.execute-api.us-east-1.amazonaws.com', 'x-forwarded-proto': 'https' }).baseUrl).toBe(
-      'https://abc.execute-api.us-east-1.amazonaws.com',
-    );
+    expect(
+      siteForRequest(unset, { host: 'abc.execute-api.us-east-1.amazonaws.com', 'x-forwarded-proto': 'https' }).baseUrl,
+    ).toBe('https://abc.execute-api.us-east-1.amazonaws.com');
   });
 
   it('lower-cases the host and accepts IPv6 literals', () => {
@@ -167,7 +199,16 @@ describe('siteForRequest', () => {
     expect(site).not.toHaveProperty('siteUrl');
   });
 
-  for (const host of ['evil.com/path', 'a b', 'a.example\r\nSet-Cookie: x=1', 'evil.com?x', 'evil.com#x', 'user@evil.com', '"><script>', '']) {
+  for (const host of [
+    'evil.com/path',
+    'a b',
+    'a.example\r\nSet-Cookie: x=1',
+    'evil.com?x',
+    'evil.com#x',
+    'user@evil.com',
+    '"><script>',
+    '',
+  ]) {
     it(`never puts the malformed Host ${JSON.stringify(host)} into baseUrl (falls back to http://localhost)`, () => {
       const baseUrl = siteForRequest(unset, { host, 'x-forwarded-proto': 'https' }).baseUrl;
       expect(baseUrl).toBe('http://localhost');

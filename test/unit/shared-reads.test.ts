@@ -50,8 +50,20 @@ describe('SharedReads', () => {
 
   // The running read sees 0; the value is 1 by the time the second caller arrives.
   it.each([
-    { how: 'joins the running read when it began within the tolerance', waitMs: 0, toleranceMs: 60_000, seen: 0, reads: 1 },
-    { how: 'still queues a fresh read when the running one began longer ago than it accepts', waitMs: 5, toleranceMs: 1, seen: 1, reads: 2 },
+    {
+      how: 'joins the running read when it began within the tolerance',
+      waitMs: 0,
+      toleranceMs: 60_000,
+      seen: 0,
+      reads: 1,
+    },
+    {
+      how: 'still queues a fresh read when the running one began longer ago than it accepts',
+      waitMs: 5,
+      toleranceMs: 1,
+      seen: 1,
+      reads: 2,
+    },
   ])('a caller that accepts a value read up to toleranceMs ago $how', async ({ waitMs, toleranceMs, seen, reads }) => {
     const storage = controlledStorage();
     const shared = new SharedReads<number>();
@@ -92,10 +104,14 @@ describe('SharedReads', () => {
       await new Promise((resolve) => setImmediate(resolve));
       throw new Error('throttled');
     });
-    const second = shared.read('feed', async () => {
-      calls++;
-      return 7;
-    }, toleranceMs);
+    const second = shared.read(
+      'feed',
+      async () => {
+        calls++;
+        return 7;
+      },
+      toleranceMs,
+    );
     await expect(failing).rejects.toThrow('throttled');
     await expect(second).resolves.toBe(7);
     expect(calls).toBe(2);

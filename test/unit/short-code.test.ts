@@ -36,7 +36,10 @@ describe('shortCodeCandidate', () => {
       ['', ['klZHOI1', 'lceEhPp', 'KOBROne']],
     ];
     for (const [id, codes] of golden) {
-      expect([0, 1, 2].map((attempt) => shortCodeCandidate(id, attempt)), JSON.stringify(id)).toEqual(codes);
+      expect(
+        [0, 1, 2].map((attempt) => shortCodeCandidate(id, attempt)),
+        JSON.stringify(id),
+      ).toEqual(codes);
     }
     expect(shortCodeCandidate('NW202201122244036113', 7)).toBe('1VHbAO1');
   });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { feedCursor } from '../../functions/core/store';
 import {
-  absoluteUrl, archiveUrl, decodeCursor, encodeCursor, encodePath, FEED_FORMATS, feedKey, feedPagePath, feedPath, shareLinkPath, tagUri,
+  absoluteUrl,
+  archiveUrl,
+  decodeCursor,
+  encodeCursor,
+  encodePath,
+  FEED_FORMATS,
+  feedKey,
+  feedPagePath,
+  feedPath,
+  shareLinkPath,
+  tagUri,
 } from '../../functions/core/urls';
 
 // The site's URLs are promises to readers: feed addresses are subscribed to, archive cursors
@@ -71,7 +81,9 @@ describe('site paths and URLs', () => {
   it('percent-encode each segment of a path, keeping the slashes', () => {
     expect(encodePath('/成都/a b%?#.html')).toBe('/%E6%88%90%E9%83%BD/a%20b%25%3F%23.html');
     expect(encodePath('/')).toBe('/');
-    expect(absoluteUrl('https://news.example.com', '/成都/a b.html')).toBe('https://news.example.com/%E6%88%90%E9%83%BD/a%20b.html');
+    expect(absoluteUrl('https://news.example.com', '/成都/a b.html')).toBe(
+      'https://news.example.com/%E6%88%90%E9%83%BD/a%20b.html',
+    );
   });
 
   it('put site feeds at /feed.{format} and category and tag feeds under their kind (golden: readers subscribe to these)', () => {
@@ -92,10 +104,12 @@ describe('site paths and URLs', () => {
   });
 
   it('build archive URLs from the feed URL and the encoded cursor', () => {
-    expect(archiveUrl('https://news.example.com', { kind: 'category', name: '成都 日报' }, 'atom', feedCursor(SEED)))
-      .toBe(`https://news.example.com/category/%E6%88%90%E9%83%BD%20%E6%97%A5%E6%8A%A5.atom?before=${SEED_CURSOR_TEXT}`);
-    expect(archiveUrl('https://news.example.com', { kind: 'site' }, 'rss', feedCursor(SEED)))
-      .toBe(`https://news.example.com/feed.rss?before=${SEED_CURSOR_TEXT}`);
+    expect(
+      archiveUrl('https://news.example.com', { kind: 'category', name: '成都 日报' }, 'atom', feedCursor(SEED)),
+    ).toBe(`https://news.example.com/category/%E6%88%90%E9%83%BD%20%E6%97%A5%E6%8A%A5.atom?before=${SEED_CURSOR_TEXT}`);
+    expect(archiveUrl('https://news.example.com', { kind: 'site' }, 'rss', feedCursor(SEED))).toBe(
+      `https://news.example.com/feed.rss?before=${SEED_CURSOR_TEXT}`,
+    );
   });
 
   it('make tag: URIs with the fixed date 2022, so that feed and entry ids never change (golden value)', () => {

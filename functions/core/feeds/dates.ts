@@ -1,6 +1,6 @@
-import { parsePostDate, type PostDate } from '../post-date';
+import { type PostDate, parsePostDate } from '../post-date';
 
-export { formatRfc3339, formatRfc822 } from '../post-date';
+export { formatRfc822, formatRfc3339 } from '../post-date';
 
 /** A stored RFC 3339 date with its offset, or undefined when it is not one. */
 export function parseTimestamp(text: string | undefined): PostDate | undefined {

@@ -3,8 +3,9 @@
  * out of the page it came from) and the `feed` package (which throws on relative URLs)
  * never see a relative one.
  */
-import { decodeHtmlEntities } from './text';
+
 import { mapSrcset } from '../srcset';
+import { decodeHtmlEntities } from './text';
 
 /** Attributes whose whole value is one URL. */
 const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite', 'background', 'longdesc', 'action', 'formaction']);
@@ -22,17 +23,20 @@ const HAS_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
  */
 export function absolutizeHtmlUrls(html: string, baseUrl: string): string {
   return html.replace(START_TAG, (tag) =>
-    tag.replace(ATTRIBUTE, (whole, space: string, name: string, equals: string, dq?: string, sq?: string, bare?: string) => {
-      const attribute = name.toLowerCase();
-      const isSrcset = attribute === 'srcset';
-      if (!isSrcset && !URL_ATTRIBUTES.has(attribute)) return whole;
-      const quote = sq !== undefined ? "'" : '"';
-      const raw = dq ?? sq ?? bare ?? '';
-      const value = decodeHtmlEntities(raw);
-      const resolved = isSrcset ? mapSrcset(value, (url) => resolveUrl(url, baseUrl)) : resolveUrl(value, baseUrl);
-      if (resolved === value) return whole;
-      return `${space}${name}${equals}${quote}${escapeAttribute(resolved, quote)}${quote}`;
-    }),
+    tag.replace(
+      ATTRIBUTE,
+      (whole, space: string, name: string, equals: string, dq?: string, sq?: string, bare?: string) => {
+        const attribute = name.toLowerCase();
+        const isSrcset = attribute === 'srcset';
+        if (!isSrcset && !URL_ATTRIBUTES.has(attribute)) return whole;
+        const quote = sq !== undefined ? "'" : '"';
+        const raw = dq ?? sq ?? bare ?? '';
+        const value = decodeHtmlEntities(raw);
+        const resolved = isSrcset ? mapSrcset(value, (url) => resolveUrl(url, baseUrl)) : resolveUrl(value, baseUrl);
+        if (resolved === value) return whole;
+        return `${space}${name}${equals}${quote}${escapeAttribute(resolved, quote)}${quote}`;
+      },
+    ),
   );
 }
 
@@ -47,7 +51,6 @@ export function resolveUrl(reference: string, baseUrl: string): string {
     return reference;
   }
 }
-
 
 function escapeAttribute(value: string, quote: string): string {
   const escaped = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -9,11 +9,11 @@ import type { FeedEntry, FeedRef } from '../post';
 import type { Site } from '../site';
 import type { FeedFormat } from '../urls';
 import { renderJson } from './json';
-import { prepareFeed, type FeedLinks } from './model';
+import { type FeedLinks, prepareFeed } from './model';
 import { renderAtom, renderRss } from './xml';
 
-export { feedTitle, type FeedLinks } from './model';
 export { absolutizeHtmlUrls } from './html-urls';
+export { type FeedLinks, feedTitle } from './model';
 
 export interface RenderedFeed {
   body: string;
@@ -30,7 +30,13 @@ export const FEED_CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
  * Renders one feed document. `entries` come newest first, already limited to
  * `site.feedLength`; an empty list gives a valid empty feed.
  */
-export function renderFeed(format: FeedFormat, ref: FeedRef, entries: FeedEntry[], site: Site, links: FeedLinks = {}): RenderedFeed {
+export function renderFeed(
+  format: FeedFormat,
+  ref: FeedRef,
+  entries: FeedEntry[],
+  site: Site,
+  links: FeedLinks = {},
+): RenderedFeed {
   const feed = prepareFeed(ref, entries, site, links);
   const body = format === 'rss' ? renderRss(feed) : format === 'atom' ? renderAtom(feed) : renderJson(feed);
   return { body, contentType: FEED_CONTENT_TYPES[format] };

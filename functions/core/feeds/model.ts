@@ -3,13 +3,14 @@
  * absolute URLs, stable ids and dates in the post's own offset. The format writers only
  * arrange these values.
  */
+
+import { escapeHtml } from '../html';
 import type { FeedEntry, FeedRef } from '../post';
 import { displayName } from '../settings';
 import type { Site } from '../site';
-import { absoluteUrl, archiveUrl, FEED_FORMATS, feedPagePath, feedPath, tagUri, type FeedFormat } from '../urls';
-import { formatRfc3339, formatRfc822, parseTimestamp } from './dates';
+import { absoluteUrl, archiveUrl, FEED_FORMATS, type FeedFormat, feedPagePath, feedPath, tagUri } from '../urls';
+import { formatRfc822, formatRfc3339, parseTimestamp } from './dates';
 import { absolutizeHtmlUrls } from './html-urls';
-import { escapeHtml } from '../html';
 import { cleanXmlText, htmlToText, truncateText } from './text';
 
 /** Length of the plain-text summary made from the body when a post has no summary. */
@@ -106,14 +107,21 @@ export function prepareFeed(ref: FeedRef, entries: FeedEntry[], site: Site, link
   });
   const updatedMs = prepared.length ? Math.max(...prepared.map((e) => e.updatedMs)) : undefined;
   return {
-    id: tagUri(cleanXmlText(site.idAuthority), `feed:${cleanRef.kind === 'site' ? 'site' : `${cleanRef.kind}:${cleanRef.name}`}`),
+    id: tagUri(
+      cleanXmlText(site.idAuthority),
+      `feed:${cleanRef.kind === 'site' ? 'site' : `${cleanRef.kind}:${cleanRef.name}`}`,
+    ),
     title,
     description: cleanXmlText(site.description).trim() || title,
     language: cleanXmlText(site.language),
     pageUrl: url(feedPagePath(cleanRef)),
-    selfUrls: perFormat((format) => (links.before ? archiveUrl(base, cleanRef, format, links.before) : url(feedPath(cleanRef, format)))),
+    selfUrls: perFormat((format) =>
+      links.before ? archiveUrl(base, cleanRef, format, links.before) : url(feedPath(cleanRef, format)),
+    ),
     ...(links.before ? { currentUrls: perFormat((format) => url(feedPath(cleanRef, format))) } : {}),
-    ...(links.older ? { prevArchiveUrls: perFormat((format) => archiveUrl(base, cleanRef, format, links.older!)) } : {}),
+    ...(links.older
+      ? { prevArchiveUrls: perFormat((format) => archiveUrl(base, cleanRef, format, links.older!)) }
+      : {}),
     ...(links.hub ? { hub: links.hub } : {}),
     siteUrl: url('/'),
     authorName: cleanXmlText(site.title),
@@ -208,7 +216,9 @@ function originOf(baseUrl: string): string {
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new Error(`feeds: site.baseUrl must be an absolute URL such as https://news.example.com, got ${JSON.stringify(baseUrl)}`);
+    throw new Error(
+      `feeds: site.baseUrl must be an absolute URL such as https://news.example.com, got ${JSON.stringify(baseUrl)}`,
+    );
   }
   return parsed.href.replace(/\/+$/, '');
 }

@@ -44,12 +44,15 @@ const NAMED_ENTITIES: Record<string, string> = {
 
 /** Decodes numeric character references and the common named entities; leaves unknown ones as written. */
 export function decodeHtmlEntities(text: string): string {
-  return text.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,31}));/g, (whole, dec, hex, name) => {
-    if (name !== undefined) return NAMED_ENTITIES[name] ?? whole;
-    const code = dec !== undefined ? Number(dec) : parseInt(hex, 16);
-    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\uFFFD';
-    return String.fromCodePoint(code);
-  });
+  return text.replace(
+    /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,31}));/g,
+    (whole, dec, hex, name) => {
+      if (name !== undefined) return NAMED_ENTITIES[name] ?? whole;
+      const code = dec !== undefined ? Number(dec) : parseInt(hex, 16);
+      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\uFFFD';
+      return String.fromCodePoint(code);
+    },
+  );
 }
 
 /**
@@ -58,9 +61,48 @@ export function decodeHtmlEntities(text: string): string {
  * there would split CJK text, which has none between words (`成都地铁<strong>新线路</strong>`).
  */
 const SEPARATING_ELEMENTS = new Set([
-  'address', 'article', 'aside', 'audio', 'blockquote', 'br', 'caption', 'dd', 'details', 'div', 'dl', 'dt', 'figcaption',
-  'figure', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'iframe', 'img', 'li', 'main', 'nav', 'ol', 'p',
-  'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul', 'video',
+  'address',
+  'article',
+  'aside',
+  'audio',
+  'blockquote',
+  'br',
+  'caption',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'figcaption',
+  'figure',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'iframe',
+  'img',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
+  'video',
 ]);
 
 /** Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed. */
@@ -68,7 +110,9 @@ export function htmlToText(html: string): string {
   const withoutInvisible = html
     .replace(/<!--[\s\S]*?-->/g, ' ')
     .replace(/<(script|style|template)\b[\s\S]*?<\/\1\s*>/gi, ' ');
-  const withoutTags = withoutInvisible.replace(/<\/?([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/g, (_, name: string) => (SEPARATING_ELEMENTS.has(name.toLowerCase()) ? ' ' : ''));
+  const withoutTags = withoutInvisible.replace(/<\/?([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/g, (_, name: string) =>
+    SEPARATING_ELEMENTS.has(name.toLowerCase()) ? ' ' : '',
+  );
   return decodeHtmlEntities(withoutTags).replace(/\s+/g, ' ').trim();
 }
 

@@ -11,8 +11,8 @@
  * or body can be mistaken for a date, a token or markup.
  */
 import { Feed, type Item } from 'feed';
+import { feedUpdatedRfc822, feedUpdatedRfc3339, type PreparedFeed } from './model';
 import { cdata, escapeXml } from './text';
-import { feedUpdatedRfc3339, feedUpdatedRfc822, type PreparedFeed } from './model';
 
 const TOKEN_OPEN = '\uE000';
 const TOKEN_CLOSE = '\uE001';
@@ -66,11 +66,14 @@ class Placeholders {
 
   /** Inserts every value, escaped for its position, in one pass. */
   resolveText(xml: string): string {
-    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|\uE000(\d+)\uE001/g, (whole, inCdata?: string, bare?: string) => {
-      const entry = this.values[Number(inCdata ?? bare)];
-      if (!entry) throw new Error(`feeds: unknown placeholder in feed package output`);
-      return inCdata !== undefined && entry.mode === 'html' ? cdata(entry.value) : escapeXml(entry.value);
-    });
+    return xml.replace(
+      /<!\[CDATA\[\uE000(\d+)\uE001\]\]>|\uE000(\d+)\uE001/g,
+      (whole, inCdata?: string, bare?: string) => {
+        const entry = this.values[Number(inCdata ?? bare)];
+        if (!entry) throw new Error(`feeds: unknown placeholder in feed package output`);
+        return inCdata !== undefined && entry.mode === 'html' ? cdata(entry.value) : escapeXml(entry.value);
+      },
+    );
   }
 
   private add(value: string, mode: TokenMode): string {

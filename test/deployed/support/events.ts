@@ -36,7 +36,10 @@ type S3Record = Record<string, any>;
 export type S3Notification = { Records: S3Record[] };
 
 /** ObjectCreated:Put on a versioned bucket (S3 User Guide example). */
-export function objectCreatedPut(bucket: string, object: ObjectFacts & { size: number; eTag: string; versionId: string }): S3Notification {
+export function objectCreatedPut(
+  bucket: string,
+  object: ObjectFacts & { size: number; eTag: string; versionId: string },
+): S3Notification {
   return notification('s3-objectcreated-put.json', 'ObjectCreated:Put', bucket, object);
 }
 
@@ -53,7 +56,10 @@ export function objectRemovedDelete(bucket: string, object: ObjectFacts): S3Noti
 
 /** ObjectRemoved:DeleteMarkerCreated: a plain DELETE on a versioned bucket; eTag is the empty object's. */
 export function deleteMarkerCreated(bucket: string, object: ObjectFacts & { versionId: string }): S3Notification {
-  return notification('s3-objectremoved-deletemarkercreated.json', 'ObjectRemoved:DeleteMarkerCreated', bucket, { ...object, eTag: EMPTY_MD5 });
+  return notification('s3-objectremoved-deletemarkercreated.json', 'ObjectRemoved:DeleteMarkerCreated', bucket, {
+    ...object,
+    eTag: EMPTY_MD5,
+  });
 }
 
 /** LifecycleExpiration:Delete: a lifecycle rule deleted a version for good (key, sequencer). */
@@ -80,22 +86,24 @@ function notification(example: string, eventName: string, bucket: string, object
   if (unused.length) throw new Error(`${eventName} records carry no ${unused.join(', ')} (${example})`);
   const lifecycle = eventName.startsWith('LifecycleExpiration:');
   return {
-    Records: [{
-      ...record,
-      eventName,
-      awsRegion: REGION,
-      eventTime: new Date().toISOString(),
-      // Lifecycle actions are S3's own; every other change is made by a caller of the S3 API.
-      userIdentity: { principalId: lifecycle ? 's3.amazonaws.com' : 'AWS:AROAEXAMPLEROLEID:publisher' },
-      requestParameters: { sourceIPAddress: lifecycle ? 's3.amazonaws.com' : '203.0.113.7' },
-      responseElements: { 'x-amz-request-id': randomHex(16), 'x-amz-id-2': randomBytes(48).toString('base64') },
-      s3: {
-        ...record.s3,
-        configurationId: 'PublishingStackContentBucketNotifications',
-        bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKEXAMPLE' }, arn: `arn:aws:s3:::${bucket}` },
-        object: objectFields,
+    Records: [
+      {
+        ...record,
+        eventName,
+        awsRegion: REGION,
+        eventTime: new Date().toISOString(),
+        // Lifecycle actions are S3's own; every other change is made by a caller of the S3 API.
+        userIdentity: { principalId: lifecycle ? 's3.amazonaws.com' : 'AWS:AROAEXAMPLEROLEID:publisher' },
+        requestParameters: { sourceIPAddress: lifecycle ? 's3.amazonaws.com' : '203.0.113.7' },
+        responseElements: { 'x-amz-request-id': randomHex(16), 'x-amz-id-2': randomBytes(48).toString('base64') },
+        s3: {
+          ...record.s3,
+          configurationId: 'PublishingStackContentBucketNotifications',
+          bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKEXAMPLE' }, arn: `arn:aws:s3:::${bucket}` },
+          object: objectFields,
+        },
       },
-    }],
+    ],
   };
 }
 
@@ -220,11 +228,16 @@ export interface ClientResponse {
  * headers and a Content-Length of the body's bytes; for HEAD it sends no body. (Content-Length on
  * HEAD is what the project's README claims for the deployed API; AWS does not document it.)
  */
-export function asClientSees(method: 'GET' | 'HEAD', result: { statusCode?: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean }): ClientResponse {
+export function asClientSees(
+  method: 'GET' | 'HEAD',
+  result: { statusCode?: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean },
+): ClientResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   const status = result.statusCode ?? 200;
-  const bytes = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
+  const bytes = result.isBase64Encoded
+    ? Buffer.from(result.body ?? '', 'base64')
+    : Buffer.from(result.body ?? '', 'utf8');
   if (status !== 304 && headers['content-length'] === undefined) headers['content-length'] = String(bytes.byteLength);
   return { status, headers, body: method === 'HEAD' || status === 304 ? '' : bytes.toString('utf8') };
 }

@@ -144,7 +144,12 @@ export class LambdaTwin {
       const { exitCode, signal } = await running.exited;
       return { outcome: 'died', exitCode, signal, stderr: running.stderr.slice(-20).join('\n'), durationMs, pid };
     }
-    const reply = JSON.parse(outcome.value) as { id: number; type: 'result' | 'error'; result?: unknown; error?: { name: string; message: string } };
+    const reply = JSON.parse(outcome.value) as {
+      id: number;
+      type: 'result' | 'error';
+      result?: unknown;
+      error?: { name: string; message: string };
+    };
     if (reply.id !== id) throw new Error(`reply ${reply.id} to invocation ${id}`);
     return reply.type === 'result'
       ? { outcome: 'result', result: reply.result, durationMs, pid }
@@ -188,7 +193,9 @@ export class LambdaTwin {
       throw new Error(`${fn.logicalId} failed to load: ${message.error?.name}: ${message.error?.message}`);
     }
     child.kill('SIGKILL');
-    throw new Error(`${fn.logicalId} did not load (${first === 'timeout' ? 'init timed out' : 'process ended'}): ${stderr.join('\n')}`);
+    throw new Error(
+      `${fn.logicalId} did not load (${first === 'timeout' ? 'init timed out' : 'process ended'}): ${stderr.join('\n')}`,
+    );
   }
 
   private collect(stream: Readable, also?: string[]): void {

@@ -40,17 +40,24 @@ export async function synthesizedAssembly(): Promise<string> {
   // mkdir is atomic: one worker gets the lock, the others wait for its assembly.
   while (!(await takeLock(lock))) {
     if (existsSync(join(dir, COMPLETE))) return dir;
-    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`cdk synth by another test worker did not finish within ${WAIT_LIMIT_MS / 1000} s (lock ${lock})`);
+    if (Date.now() - started > WAIT_LIMIT_MS)
+      throw new Error(
+        `cdk synth by another test worker did not finish within ${WAIT_LIMIT_MS / 1000} s (lock ${lock})`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   try {
     if (existsSync(join(dir, COMPLETE))) return dir;
     const out = await mkdtemp(join(CACHE, `${key}.synth-`));
-    await run(process.execPath, [join(REPO_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', out], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', out],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     await writeFile(join(out, COMPLETE), new Date().toISOString());
     await rm(dir, { recursive: true, force: true });
     await rename(out, dir);

@@ -40,17 +40,24 @@ export interface LocalNames {
 }
 
 export function readDeployedStack(assemblyDir: string, names: LocalNames): DeployedStack {
-  const template = JSON.parse(readFileSync(join(assemblyDir, 'PublishingStack.template.json'), 'utf8')) as { Resources: Record<string, Resource> };
+  const template = JSON.parse(readFileSync(join(assemblyDir, 'PublishingStack.template.json'), 'utf8')) as {
+    Resources: Record<string, Resource>;
+  };
   const resources = Object.entries(template.Resources);
   const ofType = (type: string) => resources.filter(([, resource]) => resource.Type === type);
 
   const notifications = ofType('Custom::S3BucketNotifications');
-  if (notifications.length !== 1) throw new Error(`expected one bucket notification resource, found ${notifications.length}`);
+  if (notifications.length !== 1)
+    throw new Error(`expected one bucket notification resource, found ${notifications.length}`);
   const [, notification] = notifications[0];
   const contentBucket = notification.Properties!.BucketName.Ref as string;
-  const notified = new Set<string>(notification.Properties!.NotificationConfiguration.LambdaFunctionConfigurations
-    .map((config: { LambdaFunctionArn: { 'Fn::GetAtt': [string, string] } }) => config.LambdaFunctionArn['Fn::GetAtt'][0]));
-  if (notified.size !== 1) throw new Error(`expected the bucket to notify one function, found ${[...notified].join(', ')}`);
+  const notified = new Set<string>(
+    notification.Properties!.NotificationConfiguration.LambdaFunctionConfigurations.map(
+      (config: { LambdaFunctionArn: { 'Fn::GetAtt': [string, string] } }) => config.LambdaFunctionArn['Fn::GetAtt'][0],
+    ),
+  );
+  if (notified.size !== 1)
+    throw new Error(`expected the bucket to notify one function, found ${[...notified].join(', ')}`);
 
   const integrations = ofType('AWS::ApiGatewayV2::Integration');
   if (integrations.length !== 1) throw new Error(`expected one HTTP API integration, found ${integrations.length}`);
@@ -58,14 +65,17 @@ export function readDeployedStack(assemblyDir: string, names: LocalNames): Deplo
   const routes = ofType('AWS::ApiGatewayV2::Route');
   for (const [id, route] of routes) {
     const target = JSON.stringify(route.Properties!.Target);
-    if (!target.includes(`"Ref":"${integrationId}"`)) throw new Error(`route ${id} does not target the function integration`);
+    if (!target.includes(`"Ref":"${integrationId}"`))
+      throw new Error(`route ${id} does not target the function integration`);
   }
 
   const tables = ofType('AWS::DynamoDB::Table').map(([id]) => id);
   if (tables.length !== 1) throw new Error(`expected one table, found ${tables.length}`);
   const localNames: Record<string, string> = { [tables[0]]: names.table, [contentBucket]: names.bucket };
 
-  const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) => String(fn.Properties!.Runtime).startsWith('nodejs'));
+  const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) =>
+    String(fn.Properties!.Runtime).startsWith('nodejs'),
+  );
   const fn = (logicalId: string) => {
     const found = nodeFunctions.find(([id]) => id === logicalId);
     if (!found) throw new Error(`no Node.js function ${logicalId} in the template`);
@@ -85,7 +95,12 @@ export function readDeployedStack(assemblyDir: string, names: LocalNames): Deplo
   };
 }
 
-function deployedFunction(logicalId: string, resource: Resource, assemblyDir: string, localNames: Record<string, string>): DeployedFunction {
+function deployedFunction(
+  logicalId: string,
+  resource: Resource,
+  assemblyDir: string,
+  localNames: Record<string, string>,
+): DeployedFunction {
   const props = resource.Properties!;
   const s3Key = String(props.Code?.S3Key ?? '');
   const hash = /^([0-9a-f]{64})\.zip$/.exec(s3Key)?.[1];

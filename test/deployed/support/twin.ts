@@ -8,14 +8,23 @@ import { DynamoPostStore } from '../../../functions/adapters/dynamo-store';
 import { s3Client } from '../../../functions/adapters/s3-client';
 import { ENV } from '../../../functions/config-names';
 import { DEFAULT_SETTINGS } from '../../../functions/core/settings';
-import { ensureTable, startEmulators, type Emulators } from '../../../infra/local/emulators';
+import { type Emulators, ensureTable, startEmulators } from '../../../infra/local/emulators';
 import {
-  asClientSees, deleteMarkerCreated, eTagOf, httpApiEvent, lifecycleExpirationDelete, newVersionId, objectCreatedPut,
-  objectRemovedDelete, type ClientRequest, type ClientResponse, type S3Notification,
+  asClientSees,
+  type ClientRequest,
+  type ClientResponse,
+  deleteMarkerCreated,
+  eTagOf,
+  httpApiEvent,
+  lifecycleExpirationDelete,
+  newVersionId,
+  objectCreatedPut,
+  objectRemovedDelete,
+  type S3Notification,
 } from './events';
-import { LambdaTwin, type Invocation } from './lambda';
+import { type Invocation, LambdaTwin } from './lambda';
 import { synthesizedAssembly } from './synth';
-import { readDeployedStack, type DeployedStack } from './template';
+import { type DeployedStack, readDeployedStack } from './template';
 
 /*
  * The deployed system with AWS replaced by emulators: the functions `cdk deploy` ships, run from
@@ -56,16 +65,30 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const dataDir = await mkdtemp(join(tmpdir(), 'deployed-contract-'));
   const emulatorErrors: Error[] = [];
   const emulators = await startEmulators({
-    s3Directory: join(dataDir, 's3'), s3Port: 0, dynamoPort: 0, bucket: BUCKET, onError: (error) => emulatorErrors.push(error),
+    s3Directory: join(dataDir, 's3'),
+    s3Port: 0,
+    dynamoPort: 0,
+    bucket: BUCKET,
+    onError: (error) => emulatorErrors.push(error),
   });
-  const endpoints = { [ENV.s3Endpoint]: emulators.s3Endpoint, [ENV.dynamoEndpoint]: options.dynamoEndpoint ?? emulators.dynamoEndpoint };
+  const endpoints = {
+    [ENV.s3Endpoint]: emulators.s3Endpoint,
+    [ENV.dynamoEndpoint]: options.dynamoEndpoint ?? emulators.dynamoEndpoint,
+  };
   const dynamo = dynamoClient(endpoints);
   await ensureTable(dynamo, TABLE);
   const s3 = s3Client(endpoints);
   const ingest = new LambdaTwin(stack.ingest, { extraEnvironment: endpoints });
   const http = new LambdaTwin(stack.http, { extraEnvironment: endpoints });
   return {
-    stack, emulators, emulatorErrors, endpoints, ingest, http, s3, dynamo,
+    stack,
+    emulators,
+    emulatorErrors,
+    endpoints,
+    ingest,
+    http,
+    s3,
+    dynamo,
     store: new DynamoPostStore(dynamo, TABLE),
     async stop() {
       await Promise.all([ingest.stop(), http.stop()]);
@@ -97,10 +120,14 @@ export async function request(twin: Twin, client: ClientRequest): Promise<Client
 
 export function describeInvocation(invocation: Invocation): string {
   switch (invocation.outcome) {
-    case 'result': return `result ${JSON.stringify(invocation.result).slice(0, 300)}`;
-    case 'error': return `threw ${invocation.error.name}: ${invocation.error.message}`;
-    case 'timeout': return `timed out after ${invocation.durationMs} ms`;
-    case 'died': return `process died (exit ${invocation.exitCode}, signal ${invocation.signal}): ${invocation.stderr}`;
+    case 'result':
+      return `result ${JSON.stringify(invocation.result).slice(0, 300)}`;
+    case 'error':
+      return `threw ${invocation.error.name}: ${invocation.error.message}`;
+    case 'timeout':
+      return `timed out after ${invocation.durationMs} ms`;
+    case 'died':
+      return `process died (exit ${invocation.exitCode}, signal ${invocation.signal}): ${invocation.stderr}`;
   }
 }
 
@@ -151,14 +178,22 @@ export class VersionedKey {
     const versionId = newVersionId();
     this.versions.push({ versionId, body });
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    return { versionId, event: objectCreatedPut(BUCKET, { key: this.key, sequencer, versionId, size, eTag: eTagOf(body) }), readsAs: body };
+    return {
+      versionId,
+      event: objectCreatedPut(BUCKET, { key: this.key, sequencer, versionId, size, eTag: eTagOf(body) }),
+      readsAs: body,
+    };
   }
 
   /** DeleteObject without a version id: a delete marker becomes the newest version. */
   delete(sequencer = nextSequencer()): Delivery & { versionId: string } {
     const versionId = newVersionId();
     this.versions.push({ versionId, marker: true });
-    return { versionId, event: deleteMarkerCreated(BUCKET, { key: this.key, sequencer, versionId }), readsAs: this.current() };
+    return {
+      versionId,
+      event: deleteMarkerCreated(BUCKET, { key: this.key, sequencer, versionId }),
+      readsAs: this.current(),
+    };
   }
 
   /** DeleteObject with a version id: that version (or delete marker) is gone for good. */
@@ -172,7 +207,8 @@ export class VersionedKey {
   /** A lifecycle rule deleting a noncurrent version for good. */
   expireVersion(versionId: string, sequencer = nextSequencer()): Delivery {
     const index = this.versions.findIndex((version) => version.versionId === versionId);
-    if (index === -1 || index === this.versions.length - 1) throw new Error(`${versionId} is not a noncurrent version of ${this.key}`);
+    if (index === -1 || index === this.versions.length - 1)
+      throw new Error(`${versionId} is not a noncurrent version of ${this.key}`);
     this.versions.splice(index, 1);
     return { event: lifecycleExpirationDelete(BUCKET, { key: this.key, sequencer }), readsAs: this.current() };
   }
