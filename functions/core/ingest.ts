@@ -218,7 +218,7 @@ async function clearLeftovers(
   if (!object?.bytes) return;
   const token = `${sequencer}.${contentHash(object)}`;
   if (token >= rowsSequencerOf(observed)) return;
-  let parsed;
+  let parsed: ParsedPost;
   try {
     const { site, refusal } = await currentSite(deps);
     if (refusal) throw refusal;
@@ -335,7 +335,7 @@ interface ChangeContext {
 async function applyObject(readContext: ChangeContext, object: StoredObject, deps: IngestDeps): Promise<IngestOutcome> {
   const { site, fingerprint, refusal } = await currentSite(deps);
   const context = { ...readContext, ...(fingerprint ? { site: fingerprint } : {}) };
-  let parsed;
+  let parsed: ParsedPost;
   try {
     if (!object.bytes) throw postTooLarge(object.size ?? Number.NaN, maxPostBytes(deps));
     if (refusal) throw refusal;

@@ -1012,8 +1012,8 @@ describe('parsePost: names that cannot deceive', () => {
       'E0041',
     ];
     for (const code of invisible) {
-      const escape = code.length > 4 ? `\\U000${code}` : `\\u${code}`;
-      expect(rejection('posts/a.md', tags(`["成都${escape}日报"]`)).message, code).toBe(
+      const escaped = code.length > 4 ? `\\U000${code}` : `\\u${code}`;
+      expect(rejection('posts/a.md', tags(`["成都${escaped}日报"]`)).message, code).toBe(
         `tags name "成都<U+${code}>日报" contains U+${code}, an invisible or text-direction character`,
       );
     }
