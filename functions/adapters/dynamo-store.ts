@@ -461,6 +461,21 @@ export class DynamoPostStore implements PostStore {
     };
   }
 
+  async neighbourEntry(ref: FeedRef, cursor: string, direction: 'older' | 'newer'): Promise<FeedEntry | undefined> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: `${PK} = :pk AND ${SK} ${direction === 'older' ? '<' : '>'} :cursor`,
+        ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}`, ':cursor': cursor }),
+        ScanIndexForward: direction === 'newer',
+        // Newer: past the newest entry comes the feed's version (~META), which is not an entry.
+        Limit: direction === 'newer' ? 2 : 1,
+      }),
+    );
+    const item = (result.Items ?? []).map((row) => unmarshall(row)).find((row) => row[SK] !== FEED_META);
+    return item && toFeedEntry(item);
+  }
+
   async getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined> {
     const item = await this.get(`FEED#${feedKey(ref)}`, FEED_META);
     return item && toFeedMeta(item);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Html, html, trusted } from './html';
-import type { FeedEntry, FeedRef, Post } from './post';
+import { type FeedEntry, type FeedRef, type Post, postListing } from './post';
 import { postCardHead, postDescription, siteCardHead } from './preview';
 import { displayName } from './settings';
 import type { Site } from './site';
@@ -23,7 +23,9 @@ h1{font-size:1.75rem;line-height:1.35}ul.names{list-style:none;padding:0;display
 a{color:#0b57d0}img,video{max-width:100%;height:auto}table{display:block;overflow-x:auto}pre{overflow-x:auto}figure{margin:1rem 0}
 ol.posts{list-style:none;padding:0}ol.posts li{margin:0 0 1.25rem}a.headline{font-weight:600;font-size:1.125rem}.meta{color:#666;font-size:.875rem}p.lede{margin:.25rem 0 0}
 .feeds a,p.names a,nav.pages a{margin-right:.75rem}.share input{box-sizing:border-box;width:100%;max-width:28rem;font:inherit}
-nav.crumbs{font-size:.875rem;color:#666}footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
+nav.crumbs{font-size:.875rem;color:#666}nav.siblings{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem 1rem;margin:2rem 0 1rem}
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ddd;padding:.35rem .65rem;text-align:left;vertical-align:top}th{background:#f5f5f7}
+blockquote{margin:1rem 0;padding:.25rem 1rem;border-left:4px solid #c8c8cc;color:#3a3a3c}figcaption{color:#666;font-size:.875rem;margin-top:.25rem}footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
 `.trim();
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
@@ -203,12 +205,25 @@ export function renderPostPage(post: Post, site: Site): string {
 ${trusted(post.html)}
 </div>
 </article>
+${siblingLinks(post, site)}
 <p class="share"><label>分享链接 Share link<br><input readonly value="${shareUrl}" type="text"></label><br><a href="${shareUrl}">${shareUrl}</a></p>
 <nav aria-label="返回 Back">${post.categories.map(
       (name) =>
         html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">返回${displayName('category', name, site)}</a> ｜ `,
     )}<a href="${home}">返回首页</a></nav>`,
   });
+}
+
+/**
+ * Previous (older) and next (newer) post in the post's listing, as WordPress's post navigation
+ * orders them. The links name no post: they are resolved when followed (functions/core/read.ts),
+ * so the page costs no read for them and never points at a post that moved or left.
+ */
+function siblingLinks(post: Post, site: Site): Html {
+  const listing = postListing(post);
+  const where = listing.kind === 'site' ? site.title : displayName(listing.kind, listing.name, site);
+  const page = absoluteUrl(site.baseUrl, post.path);
+  return html`<nav class="siblings" aria-label="上一篇 下一篇 Previous and next"><a rel="prev" href="${page}?to=previous">← 上一篇 Previous in ${where}</a><a rel="next" href="${page}?to=next">下一篇 Next in ${where} →</a></nav>`;
 }
 
 const STATUS_TITLES: Record<number, string> = {

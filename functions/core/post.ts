@@ -56,6 +56,11 @@ export function feedsOf(post: Pick<Post, 'categories' | 'tags'>): FeedRef[] {
   ];
 }
 
+/** The listing a post page places the post in (its breadcrumb, previous and next): its first category, else the site. */
+export function postListing(post: Pick<Post, 'categories'>): FeedRef {
+  return post.categories.length ? { kind: 'category', name: post.categories[0] } : { kind: 'site' };
+}
+
 /** The entry fields of a post, or of a stored row that holds more (the token that wrote it). */
 export function toFeedEntry(post: FeedEntry): FeedEntry {
   const { id, title, date, updated, categories, tags, author, path, shortCode, html, summary } = post;

@@ -11,12 +11,12 @@ import {
 } from './http';
 import { renderOpml } from './opml';
 import { type Listing, renderHomePage, renderListPage, renderPostPage } from './pages';
-import type { FeedRef } from './post';
+import { type FeedRef, type Post, postListing } from './post';
 import { feedAliasOf, MAX_PATH_BYTES } from './routes';
 import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
-import type { PostStore } from './store';
-import { absoluteUrl, decodeCursor, type FeedFormat, feedPath, writtenName } from './urls';
+import { feedCursor, type PostStore } from './store';
+import { absoluteUrl, decodeCursor, type FeedFormat, feedPagePath, feedPath, writtenName } from './urls';
 
 export interface ReadDeps {
   store: PostStore;
@@ -93,6 +93,7 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     // A former address of a post that moved: one hop to where it is now, for as long as it exists.
     if ('movedTo' in page) return redirectResponse(absoluteUrl(site.baseUrl, page.movedTo));
     if ('gone' in page) throw new Gone('this post was removed');
+    if (request.query.to !== undefined) return neighbourRedirect(page.post, request.query.to, { store, site });
     return htmlResponse(renderPostPage(page.post, site), site);
   },
 };
@@ -130,6 +131,31 @@ async function feedResponse(
   const cursor = decodeCursor(cursorText);
   if (!cursor) throw new NotFound('no such archive page');
   return feeds.archive(ref, format, cursor, site, request.headers);
+}
+
+/**
+ * A post page's "previous" and "next" links (`?to=previous|next`): the post just older or newer in
+ * its first category (in the whole site for a post without one), found when the link is followed
+ * rather than when the page is rendered, so a page stays one read and its neighbours are never
+ * stale. At either end, the listing the post is in. Temporary (302): a publish changes the answer.
+ */
+async function neighbourRedirect(
+  post: Post,
+  step: string,
+  { store, site }: Pick<ReadDeps, 'store' | 'site'>,
+): Promise<HttpResponse> {
+  const direction = step === 'previous' ? 'older' : step === 'next' ? 'newer' : undefined;
+  if (!direction) throw new BadRequest('to= must be "previous" or "next"');
+  const ref = postListing(post);
+  const entry = await store.neighbourEntry(ref, feedCursor(post), direction);
+  return {
+    status: 302,
+    headers: {
+      location: absoluteUrl(site.baseUrl, entry ? entry.path : feedPagePath(ref)),
+      'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+    },
+    body: '',
+  };
 }
 
 async function shareRedirect(code: string, { store, site }: ReadDeps): Promise<HttpResponse> {

@@ -218,6 +218,11 @@ export interface PostStore {
    * feed's version (no `before`), or the `limit` entries older than the cursor `before`.
    */
   readFeed(ref: FeedRef, limit: number, before?: string): Promise<FeedPage>;
+  /**
+   * The entry next to `cursor` in a feed: the one just older, or just newer; undefined at either end.
+   * One Query of one item (two for `newer`, where the feed's version sorts after every entry).
+   */
+  neighbourEntry(ref: FeedRef, cursor: string, direction: 'older' | 'newer'): Promise<FeedEntry | undefined>;
   /** The feed's version alone: one small read, enough to answer a conditional GET. */
   getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined>;
   /**
