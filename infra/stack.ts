@@ -44,6 +44,7 @@ const SITE_SETTINGS = [
   'websubHub',
   'feedAliases',
   'displayNames',
+  'timeZone',
 ] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
 

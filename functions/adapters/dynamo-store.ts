@@ -643,7 +643,7 @@ export class DynamoPostStore implements PostStore {
 
   async getSiteDefaults(): Promise<SiteDefaults | undefined> {
     const item = await this.get('SITE', 'CONFIG');
-    return item && (pick(item, ['title', 'description', 'url']) as SiteDefaults);
+    return item && (pick(item, ['title', 'description', 'url', 'timezone']) as SiteDefaults);
   }
 
   async putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void> {

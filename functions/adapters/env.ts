@@ -23,5 +23,6 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     websubHub: ENV.websubHub,
     feedAliases: ENV.feedAliases,
     displayNames: ENV.displayNames,
+    timeZone: ENV.timeZone,
   });
 }

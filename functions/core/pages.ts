@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Html, html, trusted } from './html';
 import { type FeedEntry, type FeedRef, type Post, postListing } from './post';
+import { formatRfc3339, zoneOffsetAt } from './post-date';
 import { postCardHead, postDescription, siteCardHead } from './preview';
 import { displayName } from './settings';
 import type { Site } from './site';
@@ -115,7 +116,7 @@ function postList(ref: FeedRef, listing: Listing, site: Site): Html {
     const lede = postDescription(entry);
     const section = entry.categories[0];
     return html`
-<li><a class="headline" href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><span class="meta"><time datetime="${entry.date}">${displayDate(entry.date)}</time>${
+<li><a class="headline" href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><span class="meta"><time datetime="${entry.date}">${displayDate(entry.date, site.timeZone)}</time>${
       section && !(ref.kind === 'category' && ref.name === section)
         ? html` · ${nameLink('category', section, site)}`
         : ''
@@ -199,7 +200,7 @@ export function renderPostPage(post: Post, site: Site): string {
       .map((name) => html` › ${nameLink('category', name, site)}`)}</nav>
 <article>
 <h1>${post.title}</h1>
-<p class="meta"><time datetime="${post.date}">${displayDate(post.date)}</time>${post.author ? html` · ${post.author}` : ''}</p>
+<p class="meta"><time datetime="${post.date}">${displayDate(post.date, site.timeZone)}</time>${post.author ? html` · ${post.author}` : ''}</p>
 <p class="meta names">${post.categories.map((name) => nameLink('category', name, site))}${post.tags.map((name) => nameLink('tag', name, site))}</p>
 <div class="body">
 ${trusted(post.html)}
@@ -251,8 +252,15 @@ function shorten(text: string, characters: number): string {
   return chars.length > characters ? `${chars.slice(0, characters).join('')}…` : text;
 }
 
-/** `2022-01-12 02:44 +08:00`: the date as the publisher wrote it, in its own offset. */
-function displayDate(rfc3339: string): string {
+/**
+ * `2022-01-12 02:44 +08:00`: the date in the site's time zone when it has one, else as the
+ * publisher wrote it, in its own offset.
+ */
+function displayDate(rfc3339: string, timeZone?: string): string {
+  if (timeZone) {
+    const epochMs = Date.parse(rfc3339);
+    rfc3339 = formatRfc3339(epochMs, zoneOffsetAt(epochMs, timeZone));
+  }
   const offset = rfc3339.slice(19).replace(/^\.\d+/, '');
   return `${rfc3339.slice(0, 10)} ${rfc3339.slice(11, 16)} ${offset === 'Z' ? 'UTC' : offset}`;
 }

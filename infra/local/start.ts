@@ -49,6 +49,7 @@ const SITE_SETTINGS = [
   ENV.websubHub,
   ENV.feedAliases,
   ENV.displayNames,
+  ENV.timeZone,
 ];
 
 const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts];

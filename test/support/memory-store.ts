@@ -449,7 +449,7 @@ export class MemoryPostStore implements PostStore {
   async getSiteDefaults(): Promise<SiteDefaults | undefined> {
     await this.op('getSiteDefaults');
     const row = this.get('SITE', 'CONFIG');
-    return row && (pick(row, ['title', 'description', 'url']) as SiteDefaults);
+    return row && (pick(row, ['title', 'description', 'url', 'timezone']) as SiteDefaults);
   }
 
   async putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void> {
