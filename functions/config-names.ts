@@ -16,10 +16,19 @@ export const ENV = {
   feedAliases: 'FEED_ALIASES',
   displayNames: 'DISPLAY_NAMES',
   robots: 'ROBOTS',
+  timeZone: 'TIME_ZONE',
   /** Ingest: largest post file accepted, and hosts whose iframes bodies may keep. */
   maxPostBytes: 'MAX_POST_BYTES',
   iframeHosts: 'IFRAME_HOSTS',
   legacyHosts: 'LEGACY_HOSTS',
+  /**
+   * Ingest: where it schedules scheduled posts' publication (EventBridge Scheduler's group, the
+   * role the scheduler invokes the function with, the dead-letter queue of failed invocations).
+   * Unset locally, where `npm start` keeps the timers.
+   */
+  scheduleGroup: 'SCHEDULE_GROUP',
+  scheduleRoleArn: 'SCHEDULE_ROLE_ARN',
+  scheduleDlqArn: 'SCHEDULE_DLQ_ARN',
   /** The SDK's own endpoint variables: the emulators' endpoints in the local stack and the tests; unset on AWS. */
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   dynamoEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',

@@ -45,6 +45,7 @@ const SITE_SETTINGS = [
   'feedAliases',
   'displayNames',
   'robots',
+  'timeZone',
 ] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
 

@@ -159,7 +159,7 @@ export class DynamoPostStore implements PostStore {
           FilterExpression: ['SOURCE#', 'POST#', 'FEED#', 'SHARE#', 'PATH#']
             .map((_, i) => `begins_with(${PK}, :p${i})`)
             .join(' OR '),
-          ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, #site, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path`,
+          ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, #site, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path, publishAt`,
           ExpressionAttributeNames: {
             '#key': 'key',
             '#status': 'status',
@@ -490,6 +490,21 @@ export class DynamoPostStore implements PostStore {
     };
   }
 
+  async neighbourEntry(ref: FeedRef, cursor: string, direction: 'older' | 'newer'): Promise<FeedEntry | undefined> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: `${PK} = :pk AND ${SK} ${direction === 'older' ? '<' : '>'} :cursor`,
+        ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey(ref)}`, ':cursor': cursor }),
+        ScanIndexForward: direction === 'newer',
+        // Newer: past the newest entry comes the feed's version (~META), which is not an entry.
+        Limit: direction === 'newer' ? 2 : 1,
+      }),
+    );
+    const item = (result.Items ?? []).map((row) => unmarshall(row)).find((row) => row[SK] !== FEED_META);
+    return item && toFeedEntry(item);
+  }
+
   async getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined> {
     const item = await this.get(`FEED#${feedKey(ref)}`, FEED_META);
     return item && toFeedMeta(item);
@@ -751,7 +766,7 @@ export class DynamoPostStore implements PostStore {
 
   async getSiteDefaults(): Promise<SiteDefaults | undefined> {
     const item = await this.get('SITE', 'CONFIG');
-    return item && (pick(item, ['title', 'description', 'url']) as SiteDefaults);
+    return item && (pick(item, ['title', 'description', 'url', 'timezone']) as SiteDefaults);
   }
 
   async putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void> {
@@ -876,6 +891,7 @@ const SOURCE_STATE_FIELDS = [
   'published',
   'rowsSequencer',
   'revision',
+  'publishAt',
 ] as const;
 
 /** One scanned item into reindex's inventory (see OwnedRow). */

@@ -24,5 +24,6 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     feedAliases: ENV.feedAliases,
     displayNames: ENV.displayNames,
     robots: ENV.robots,
+    timeZone: ENV.timeZone,
   });
 }

@@ -244,7 +244,10 @@ const settingsDigests = new WeakMap<Site, Map<string, string>>();
 /** Strong, and derived from the feed's version and everything else the bytes depend on. */
 function etagFor(key: string, version: number, site: Site): string {
   let digests = settingsDigests.get(site);
-  if (!digests) settingsDigests.set(site, (digests = new Map()));
+  if (!digests) {
+    digests = new Map();
+    settingsDigests.set(site, digests);
+  }
   let digest = digests.get(key);
   if (digest === undefined) {
     // Everything but how the instance caches: the same bytes keep the same validator.

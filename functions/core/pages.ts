@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Html, html, trusted } from './html';
-import type { FeedEntry, FeedRef, Post } from './post';
+import { type FeedEntry, type FeedRef, type Post, postListing } from './post';
+import { formatRfc3339, zoneOffsetAt } from './post-date';
 import { postCardHead, postDescription, siteCardHead } from './preview';
 import { displayName } from './settings';
 import type { Site } from './site';
@@ -23,7 +24,9 @@ h1{font-size:1.75rem;line-height:1.35}ul.names{list-style:none;padding:0;display
 a{color:#0b57d0}img,video{max-width:100%;height:auto}table{display:block;overflow-x:auto}pre{overflow-x:auto}figure{margin:1rem 0}
 ol.posts{list-style:none;padding:0}ol.posts li{margin:0 0 1.25rem}a.headline{font-weight:600;font-size:1.125rem}.meta{color:#666;font-size:.875rem}p.lede{margin:.25rem 0 0}
 .feeds a,p.names a,nav.pages a{margin-right:.75rem}.share input{box-sizing:border-box;width:100%;max-width:28rem;font:inherit}
-nav.crumbs{font-size:.875rem;color:#666}footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
+nav.crumbs{font-size:.875rem;color:#666}nav.siblings{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem 1rem;margin:2rem 0 1rem}
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ddd;padding:.35rem .65rem;text-align:left;vertical-align:top}th{background:#f5f5f7}
+blockquote{margin:1rem 0;padding:.25rem 1rem;border-left:4px solid #c8c8cc;color:#3a3a3c}figcaption{color:#666;font-size:.875rem;margin-top:.25rem}footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:1rem;font-size:.875rem}
 `.trim();
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
@@ -113,7 +116,7 @@ function postList(ref: FeedRef, listing: Listing, site: Site): Html {
     const lede = postDescription(entry);
     const section = entry.categories[0];
     return html`
-<li><a class="headline" href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><span class="meta"><time datetime="${entry.date}">${displayDate(entry.date)}</time>${
+<li><a class="headline" href="${absoluteUrl(site.baseUrl, entry.path)}">${entry.title}</a><br><span class="meta"><time datetime="${entry.date}">${displayDate(entry.date, site.timeZone)}</time>${
       section && !(ref.kind === 'category' && ref.name === section)
         ? html` · ${nameLink('category', section, site)}`
         : ''
@@ -197,18 +200,31 @@ export function renderPostPage(post: Post, site: Site): string {
       .map((name) => html` › ${nameLink('category', name, site)}`)}</nav>
 <article>
 <h1>${post.title}</h1>
-<p class="meta"><time datetime="${post.date}">${displayDate(post.date)}</time>${post.author ? html` · ${post.author}` : ''}</p>
+<p class="meta"><time datetime="${post.date}">${displayDate(post.date, site.timeZone)}</time>${post.author ? html` · ${post.author}` : ''}</p>
 <p class="meta names">${post.categories.map((name) => nameLink('category', name, site))}${post.tags.map((name) => nameLink('tag', name, site))}</p>
 <div class="body">
 ${trusted(post.html)}
 </div>
 </article>
+${siblingLinks(post, site)}
 <p class="share"><label>分享链接 Share link<br><input readonly value="${shareUrl}" type="text"></label><br><a href="${shareUrl}">${shareUrl}</a></p>
 <nav aria-label="返回 Back">${post.categories.map(
       (name) =>
         html`<a href="${absoluteUrl(site.baseUrl, feedPagePath({ kind: 'category', name }))}">返回${displayName('category', name, site)}</a> ｜ `,
     )}<a href="${home}">返回首页</a></nav>`,
   });
+}
+
+/**
+ * Previous (older) and next (newer) post in the post's listing, as WordPress's post navigation
+ * orders them. The links name no post: they are resolved when followed (functions/core/read.ts),
+ * so the page costs no read for them and never points at a post that moved or left.
+ */
+function siblingLinks(post: Post, site: Site): Html {
+  const listing = postListing(post);
+  const where = listing.kind === 'site' ? site.title : displayName(listing.kind, listing.name, site);
+  const page = absoluteUrl(site.baseUrl, post.path);
+  return html`<nav class="siblings" aria-label="上一篇 下一篇 Previous and next"><a rel="prev" href="${page}?to=previous">← 上一篇 Previous in ${where}</a><a rel="next" href="${page}?to=next">下一篇 Next in ${where} →</a></nav>`;
 }
 
 const STATUS_TITLES: Record<number, string> = {
@@ -236,8 +252,15 @@ function shorten(text: string, characters: number): string {
   return chars.length > characters ? `${chars.slice(0, characters).join('')}…` : text;
 }
 
-/** `2022-01-12 02:44 +08:00`: the date as the publisher wrote it, in its own offset. */
-function displayDate(rfc3339: string): string {
+/**
+ * `2022-01-12 02:44 +08:00`: the date in the site's time zone when it has one, else as the
+ * publisher wrote it, in its own offset.
+ */
+function displayDate(rfc3339: string, timeZone?: string): string {
+  if (timeZone) {
+    const epochMs = Date.parse(rfc3339);
+    rfc3339 = formatRfc3339(epochMs, zoneOffsetAt(epochMs, timeZone));
+  }
   const offset = rfc3339.slice(19).replace(/^\.\d+/, '');
   return `${rfc3339.slice(0, 10)} ${rfc3339.slice(11, 16)} ${offset === 'Z' ? 'UTC' : offset}`;
 }

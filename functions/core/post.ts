@@ -62,6 +62,11 @@ export function feedsOf(post: Pick<Post, 'categories' | 'tags'>): FeedRef[] {
   ];
 }
 
+/** The listing a post page places the post in (its breadcrumb, previous and next): its first category, else the site. */
+export function postListing(post: Pick<Post, 'categories'>): FeedRef {
+  return post.categories.length ? { kind: 'category', name: post.categories[0] } : { kind: 'site' };
+}
+
 /**
  * The entry fields of a post (its media read from its front matter and body), or of a stored
  * row that holds more (the token that wrote it).

@@ -11,7 +11,7 @@ import {
 } from './http';
 import { renderOpml } from './opml';
 import { type Listing, renderHomePage, renderListPage, renderPostPage } from './pages';
-import type { FeedRef } from './post';
+import { type FeedRef, type Post, postListing } from './post';
 import { feedAliasOf, MAX_PATH_BYTES } from './routes';
 import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
@@ -28,8 +28,8 @@ import {
   SITEMAP_CONTENT_TYPE,
   SITEMAP_PAGE_URLS,
 } from './sitemaps';
-import type { PostStore } from './store';
-import { absoluteUrl, decodeCursor, type FeedFormat, feedPath, writtenName } from './urls';
+import { feedCursor, type PostStore } from './store';
+import { absoluteUrl, decodeCursor, type FeedFormat, feedPagePath, feedPath, writtenName } from './urls';
 
 export interface ReadDeps {
   store: PostStore;
@@ -145,6 +145,7 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     // A former address of a post that moved: one hop to where it is now, for as long as it exists.
     if ('movedTo' in page) return redirectResponse(absoluteUrl(site.baseUrl, page.movedTo));
     if ('gone' in page) throw new Gone('this post was removed');
+    if (request.query.to !== undefined) return neighbourRedirect(page.post, request.query.to, { store, site });
     return htmlResponse(renderPostPage(page.post, site), site);
   },
 };
@@ -194,6 +195,31 @@ function sitemapResponse(body: string, site: Site, lastModified?: string): HttpR
       'x-content-type-options': 'nosniff',
     },
     body,
+  };
+}
+
+/**
+ * A post page's "previous" and "next" links (`?to=previous|next`): the post just older or newer in
+ * its first category (in the whole site for a post without one), found when the link is followed
+ * rather than when the page is rendered, so a page stays one read and its neighbours are never
+ * stale. At either end, the listing the post is in. Temporary (302): a publish changes the answer.
+ */
+async function neighbourRedirect(
+  post: Post,
+  step: string,
+  { store, site }: Pick<ReadDeps, 'store' | 'site'>,
+): Promise<HttpResponse> {
+  const direction = step === 'previous' ? 'older' : step === 'next' ? 'newer' : undefined;
+  if (!direction) throw new BadRequest('to= must be "previous" or "next"');
+  const ref = postListing(post);
+  const entry = await store.neighbourEntry(ref, feedCursor(post), direction);
+  return {
+    status: 302,
+    headers: {
+      location: absoluteUrl(site.baseUrl, entry ? entry.path : feedPagePath(ref)),
+      'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+    },
+    body: '',
   };
 }
 

@@ -375,11 +375,16 @@ function resolveAttributes(
     const value = attribs[name];
     const next =
       attribute === 'srcset'
-        ? mapSrcset(value, (url) => (countUrl(), resolve(url)))
+        ? mapSrcset(value, (url) => {
+            countUrl();
+            return resolve(url);
+          })
         : URL_ATTRIBUTES.includes(attribute)
           ? resolve(value)
           : value;
-    if (next !== value) (resolved ??= { ...attribs })[name] = next;
+    if (next === value) continue;
+    resolved ??= { ...attribs };
+    resolved[name] = next;
   }
   return resolved ?? attribs;
 }

@@ -1,3 +1,4 @@
+import { isTimeZone } from './post-date';
 import type { Site } from './site';
 
 /** Site settings that do not depend on the request. Read once, at cold start. */
@@ -68,6 +69,10 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
   }
   const feedAliases = readFeedAliases(text('feedAliases'), names.feedAliases);
   const displayNames = readDisplayNames(text('displayNames'), names.displayNames);
+  const timeZone = text('timeZone');
+  if (timeZone !== undefined && !isTimeZone(timeZone)) {
+    throw new ConfigError(`${names.timeZone} must be a time zone name such as Asia/Shanghai, not "${timeZone}"`);
+  }
   return {
     siteUrl,
     title: text('title') ?? DEFAULT_SETTINGS.title,
@@ -83,6 +88,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     ...(websubHub ? { websubHub } : {}),
     ...(feedAliases ? { feedAliases } : {}),
     ...(displayNames ? { displayNames } : {}),
+    ...(timeZone ? { timeZone } : {}),
   };
 }
 

@@ -32,8 +32,15 @@ export async function readSiteDefaults(
   if (!object) return {};
   if (!object.bytes) return undefined;
   try {
-    const { title, description, url } = readSiteConfig(new TextDecoder('utf-8', { fatal: true }).decode(object.bytes));
-    return { ...(title ? { title } : {}), ...(description ? { description } : {}), ...(url ? { url } : {}) };
+    const { title, description, url, timezone } = readSiteConfig(
+      new TextDecoder('utf-8', { fatal: true }).decode(object.bytes),
+    );
+    return {
+      ...(title ? { title } : {}),
+      ...(description ? { description } : {}),
+      ...(url ? { url } : {}),
+      ...(timezone ? { timezone } : {}),
+    };
   } catch (error) {
     if (error instanceof PostRejected || error instanceof TypeError) return undefined;
     throw error;
@@ -45,6 +52,8 @@ export interface SiteDefaults {
   title?: string;
   description?: string;
   url?: string;
+  /** The zone the config names (Jekyll's `timezone`): the default of TIME_ZONE. */
+  timezone?: string;
 }
 
 export interface SiteConfig extends JekyllSite, SiteDefaults {}
@@ -87,7 +96,8 @@ export function readSiteConfig(text: string): SiteConfig {
     if (error instanceof PostRejected) throw new PostRejected(`_config.yml: ${error.message}`);
     throw error;
   }
-  const timeZone = text_('timezone') ?? 'UTC';
+  const timezone = text_('timezone');
+  const timeZone = timezone ?? 'UTC';
   if (!isTimeZone(timeZone))
     throw new PostRejected(`_config.yml: timezone "${timeZone}" is not a time zone name such as Asia/Shanghai`);
   const title = text_('title');
@@ -99,5 +109,6 @@ export function readSiteConfig(text: string): SiteConfig {
     ...(title ? { title } : {}),
     ...(description ? { description } : {}),
     ...(url ? { url } : {}),
+    ...(timezone ? { timezone } : {}),
   };
 }

@@ -20,6 +20,7 @@ export interface ExplicitSettings {
   title: boolean;
   description: boolean;
   siteUrl: boolean;
+  timeZone?: boolean;
 }
 
 /** The settings with the config's defaults where no variable was set. A `url` with a path (`baseurl`-style) is not an origin and is left out. */
@@ -30,6 +31,7 @@ export function withSiteDefaults(settings: Settings, defaults: SiteDefaults, exp
     ...(!explicit.title && defaults.title ? { title: defaults.title } : {}),
     ...(!explicit.description && defaults.description ? { description: defaults.description } : {}),
     ...(!explicit.siteUrl && url && ORIGIN.test(url) ? { siteUrl: url } : {}),
+    ...(!explicit.timeZone && defaults.timezone ? { timeZone: defaults.timezone } : {}),
   };
 }
 

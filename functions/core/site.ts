@@ -30,4 +30,10 @@ export interface Site {
   feedAliases?: Readonly<Record<string, string>>;
   /** How category and tag names read in headings, navigation, feed titles and OPML (`chengduribao` → `成都日报`); URLs keep the name. */
   displayNames?: Readonly<Record<string, string>>;
+  /**
+   * IANA zone the dates on pages are shown in (TIME_ZONE, else `timezone` in the site's
+   * _config.yml); without one, each post's date is shown in its own offset. Feeds always keep
+   * each post's own offset.
+   */
+  timeZone?: string;
 }

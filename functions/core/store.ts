@@ -10,7 +10,9 @@ export interface SourceState {
    * step just after the state it saw (functions/core/ingest.ts).
    */
   sequencer: string;
-  status: 'published' | 'unpublished' | 'deleted' | 'failed';
+  status: 'published' | 'unpublished' | 'scheduled' | 'deleted' | 'failed';
+  /** `scheduled`: the instant the post goes live (its date, RFC 3339), by publishDue in functions/core/ingest.ts. */
+  publishAt?: string;
   /** The post this key currently publishes (kept while a broken re-upload is refused). */
   postId?: string;
   /** Why the last upload was refused, `line 3, column 7: …`. */
@@ -218,6 +220,11 @@ export interface PostStore {
    * feed's version (no `before`), or the `limit` entries older than the cursor `before`.
    */
   readFeed(ref: FeedRef, limit: number, before?: string): Promise<FeedPage>;
+  /**
+   * The entry next to `cursor` in a feed: the one just older, or just newer; undefined at either end.
+   * One Query of one item (two for `newer`, where the feed's version sorts after every entry).
+   */
+  neighbourEntry(ref: FeedRef, cursor: string, direction: 'older' | 'newer'): Promise<FeedEntry | undefined>;
   /** The feed's version alone: one small read, enough to answer a conditional GET. */
   getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined>;
   /**

@@ -100,6 +100,7 @@ export function httpHandlerFromEnv(env: Record<string, string | undefined>) {
       title: Boolean(env[ENV.siteTitle]?.trim()),
       description: Boolean(env[ENV.siteDescription]?.trim()),
       siteUrl: Boolean(env[ENV.siteUrl]?.trim()),
+      timeZone: Boolean(env[ENV.timeZone]?.trim()),
     }),
   });
 }

@@ -50,6 +50,7 @@ const SITE_SETTINGS = [
   ENV.feedAliases,
   ENV.displayNames,
   ENV.robots,
+  ENV.timeZone,
 ];
 
 const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts];

@@ -210,6 +210,7 @@ describe('operations', () => {
   it('gives every Lambda of the stack, the notifications handler CDK adds included, a log group with retention', () => {
     const resources = synthesized.template.toJSON().Resources as Record<
       string,
+      // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON
       { Type: string; Properties: Record<string, any>; DependsOn?: string[] }
     >;
     const groups = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');

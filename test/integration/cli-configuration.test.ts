@@ -45,6 +45,7 @@ const SETTINGS = [
   { env: ENV.feedAliases, context: 'feedAliases', wrong: '/old.xml=/elsewhere.xml', readme: 'none' },
   { env: ENV.displayNames, context: 'displayNames', wrong: 'chengduribao', readme: 'none' },
   { env: ENV.robots, context: 'robots', wrong: 'no', readme: '`allow`' },
+  { env: ENV.timeZone, context: 'timeZone', wrong: 'Beijing', readme: "the uploaded `_config.yml`'s `timezone`" },
   {
     env: ENV.maxPostBytes,
     context: 'maxPostBytes',
@@ -60,7 +61,15 @@ const CHECKED = SETTINGS.filter((setting) => setting.wrong !== undefined) as Arr
 
 describe('the configuration', () => {
   it('covers every setting the functions read', () => {
-    const internal: string[] = [ENV.tableName, ENV.bucketName, ENV.s3Endpoint, ENV.dynamoEndpoint];
+    const internal: string[] = [
+      ENV.tableName,
+      ENV.bucketName,
+      ENV.s3Endpoint,
+      ENV.dynamoEndpoint,
+      ENV.scheduleGroup,
+      ENV.scheduleRoleArn,
+      ENV.scheduleDlqArn,
+    ];
     expect(SETTINGS.map((setting) => setting.env).sort()).toEqual(
       Object.values(ENV)
         .filter((name) => !internal.includes(name))

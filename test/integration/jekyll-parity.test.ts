@@ -105,9 +105,7 @@ async function buildWithJekyll(name: string, config: string): Promise<Published[
 }
 
 /** The same files ingested through the ingest core, with the same _config.yml at SITE_CONFIG_KEY. */
-async function ingestHere(
-  config: string,
-): Promise<{
+async function ingestHere(config: string): Promise<{
   store: MemoryPostStore;
   objects: Map<string, StoredObject>;
   outcomes: IngestOutcome[];

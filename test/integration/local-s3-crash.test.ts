@@ -131,7 +131,7 @@ async function checkUploads(s3: S3Client, histories: Map<string, History>): Prom
   for (const [key, history] of histories) {
     const body = await read(s3, key);
     let lastAnswered = -1;
-    history.forEach((attempt, index) => attempt.answered && (lastAnswered = index));
+    for (const [index, attempt] of history.entries()) if (attempt.answered) lastAnswered = index;
     // The last answered body, or one sent after it (a write cut short may or may not have landed).
     const allowed = history.slice(Math.max(lastAnswered, 0)).map((attempt) => attempt.body.toString('hex'));
     if (lastAnswered >= 0) expect(body, `${key}: answered 200, then lost`).toBeDefined();
@@ -209,7 +209,11 @@ describe('local S3 after kill -9', () => {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`npm start did not get ready:\n${text}`)), 40_000);
-        child.stdout!.on('data', () => text.includes('Ready.') && (clearTimeout(timer), resolve()));
+        child.stdout!.on('data', () => {
+          if (!text.includes('Ready.')) return;
+          clearTimeout(timer);
+          resolve();
+        });
         child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${text}`)));
       });
       for (const [key, reason] of [

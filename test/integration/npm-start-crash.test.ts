@@ -79,8 +79,15 @@ async function npmStart(): Promise<Running> {
   child.stderr!.on('data', (chunk) => (text += chunk));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start did not get ready:\n${text}`)), 90_000);
-    child.stdout!.on('data', () => text.includes('Ready.') && (clearTimeout(timer), resolve()));
-    child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`npm start exited with ${code}:\n${text}`))));
+    child.stdout!.on('data', () => {
+      if (!text.includes('Ready.')) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${text}`));
+    });
   });
   const s3 = new S3Client({
     endpoint: `http://127.0.0.1:${s3Port}`,

@@ -179,8 +179,7 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
   const doc = wellFormed(xml, errors);
   if (!doc) return errors;
   const feed = doc.feed as Node | undefined;
-  if (feed?.['@xmlns'] !== 'http://www.w3.org/2005/Atom')
-    return [...errors, 'root element must be an Atom <feed>'];
+  if (feed?.['@xmlns'] !== 'http://www.w3.org/2005/Atom') return [...errors, 'root element must be an Atom <feed>'];
   const checkId = (where: string, id: string | undefined) => {
     if (!id) errors.push(`${where} is missing <id>`);
     else if (id.startsWith('tag:') ? !TAG_URI.test(id) : !isAbsoluteUrl(id))

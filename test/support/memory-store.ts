@@ -80,6 +80,7 @@ const STATE_FIELDS = [
   'published',
   'rowsSequencer',
   'revision',
+  'publishAt',
 ] as const;
 
 /**
@@ -363,6 +364,15 @@ export class MemoryPostStore implements PostStore {
     };
   }
 
+  async neighbourEntry(ref: FeedRef, cursor: string, direction: 'older' | 'newer'): Promise<FeedEntry | undefined> {
+    await this.op('neighbourEntry');
+    const rows = this.partition(`FEED#${feedKey(ref)}`)
+      .filter((row) => row.sk !== FEED_META && (direction === 'older' ? row.sk < cursor : row.sk > cursor))
+      .sort((a, b) => (a.sk < b.sk ? -1 : 1));
+    const row = direction === 'older' ? rows[rows.length - 1] : rows[0];
+    return row && (pick(row, ENTRY_FIELDS) as unknown as FeedEntry);
+  }
+
   async getFeedMeta(ref: FeedRef): Promise<FeedMeta | undefined> {
     await this.op('getFeedMeta');
     const row = this.get(`FEED#${feedKey(ref)}`, FEED_META);
@@ -477,7 +487,7 @@ export class MemoryPostStore implements PostStore {
   async getSiteDefaults(): Promise<SiteDefaults | undefined> {
     await this.op('getSiteDefaults');
     const row = this.get('SITE', 'CONFIG');
-    return row && (pick(row, ['title', 'description', 'url']) as SiteDefaults);
+    return row && (pick(row, ['title', 'description', 'url', 'timezone']) as SiteDefaults);
   }
 
   async putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void> {

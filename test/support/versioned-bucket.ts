@@ -99,7 +99,10 @@ export class VersionedBucket {
 
   private stack(key: string): Version[] {
     let stack = this.versions.get(key);
-    if (!stack) this.versions.set(key, (stack = []));
+    if (!stack) {
+      stack = [];
+      this.versions.set(key, stack);
+    }
     return stack;
   }
 }

@@ -395,6 +395,27 @@ describe('parsePost: refusals', () => {
     expect(error.describe()).toBe(message);
   });
 
+  // The other kinds of error js-yaml reports, each where a writer would fix it (front matter starts on line 2).
+  it.each([
+    [
+      'a duplicate key, at the second one',
+      ['title: A', 'date: 2022-01-01', 'title: B'],
+      'line 4, column 1',
+      'duplicated mapping key',
+    ],
+    [
+      'a list item indented less than the one before',
+      ['title: A', 'tags:', '  - a', ' - b'],
+      'line 5, column 2',
+      'bad indentation of a mapping entry',
+    ],
+    ['an alias that names no anchor', ['title: A', 'a: &x 1', 'b: *y'], 'line 4, column 6', 'unidentified alias "y"'],
+  ])('reports %s', (_what, frontMatter, where, message) => {
+    expect(rejection('posts/a.md', file(frontMatter)).describe()).toBe(
+      `${where}: front matter is not valid YAML: ${message}`,
+    );
+  });
+
   it('refuses front matter that is a list rather than a mapping', () => {
     expect(rejection('posts/a.md', file(['- a', '- b'])).describe()).toBe(
       'line 2: front matter is not a YAML mapping of fields',
@@ -1012,8 +1033,8 @@ describe('parsePost: names that cannot deceive', () => {
       'E0041',
     ];
     for (const code of invisible) {
-      const escape = code.length > 4 ? `\\U000${code}` : `\\u${code}`;
-      expect(rejection('posts/a.md', tags(`["成都${escape}日报"]`)).message, code).toBe(
+      const escaped = code.length > 4 ? `\\U000${code}` : `\\u${code}`;
+      expect(rejection('posts/a.md', tags(`["成都${escaped}日报"]`)).message, code).toBe(
         `tags name "成都<U+${code}>日报" contains U+${code}, an invisible or text-direction character`,
       );
     }

@@ -141,9 +141,22 @@ describe('readSettings', () => {
       feedAliases: 'F',
       displayNames: 'S',
       robots: 'R',
+      timeZone: 'Z',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
+  });
+});
+
+describe('TIME_ZONE', () => {
+  it('reads an IANA zone name and refuses anything else, naming the variable', () => {
+    expect(settingsFromEnv({ [ENV.timeZone]: 'Asia/Shanghai' }).timeZone).toBe('Asia/Shanghai');
+    expect(settingsFromEnv({}).timeZone).toBeUndefined();
+    for (const value of ['Beijing', '+08:00', 'Asia/Nowhere']) {
+      expect(configError({ [ENV.timeZone]: value }).message).toBe(
+        `TIME_ZONE must be a time zone name such as Asia/Shanghai, not "${value}"`,
+      );
+    }
   });
 });
 

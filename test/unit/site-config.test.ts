@@ -22,11 +22,16 @@ describe('readSiteConfig: what of _config.yml decides posts', () => {
     ).toEqual({
       permalink: '/:categories/:year/:month/:day/:title/',
       timeZone: 'Asia/Shanghai',
+      // Named by the config: also the default zone of the dates on pages (TIME_ZONE).
+      timezone: 'Asia/Shanghai',
       title: '新闻',
       description: 'D',
       url: 'https://news.example.com',
     });
     expect(readSiteConfig('permalink: /blog/:year/:title/\n').permalink).toBe('/blog/:year/:title/');
+    // Without one, posts are read in UTC, and pages keep each post's own offset.
+    expect(readSiteConfig('title: T\n')).toMatchObject({ timeZone: 'UTC' });
+    expect(readSiteConfig('title: T\n').timezone).toBeUndefined();
   });
 
   it('refuses what Jekyll would refuse or misread, saying where', () => {

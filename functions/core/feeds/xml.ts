@@ -55,7 +55,7 @@ class Placeholders {
   resolveStructure(xml: string): string {
     const withDates = xml.replace(
       /(\n[ \t]*)?<(updated|published|pubDate|lastBuildDate)>([^<]*)<\/\2>/g,
-      (whole, indent: string | undefined, tag: string, text: string) => {
+      (_whole, indent: string | undefined, tag: string, text: string) => {
         if (!this.dates.has(text)) throw new Error(`feeds: unexpected <${tag}>${text}</${tag}> from the feed package`);
         const value = this.dates.get(text);
         return value === null || value === undefined ? '' : `${indent ?? ''}<${tag}>${value}</${tag}>`;
@@ -68,7 +68,7 @@ class Placeholders {
   resolveText(xml: string): string {
     return xml.replace(
       /<!\[CDATA\[\uE000(\d+)\uE001\]\]>|\uE000(\d+)\uE001/g,
-      (whole, inCdata?: string, bare?: string) => {
+      (_whole, inCdata?: string, bare?: string) => {
         const entry = this.values[Number(inCdata ?? bare)];
         if (!entry) throw new Error(`feeds: unknown placeholder in feed package output`);
         return inCdata !== undefined && entry.mode === 'html' ? cdata(entry.value) : escapeXml(entry.value);

@@ -15,6 +15,7 @@ import { encodeEventKey } from '../../../infra/local/s3-events';
 const FIXTURES = join(__dirname, '..', 'fixtures');
 export const REGION = 'us-east-1';
 
+// biome-ignore lint/suspicious/noExplicitAny: a fixture is AWS's JSON document; each test reads the fields it needs
 export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
 }
@@ -32,6 +33,7 @@ export interface ObjectFacts {
   eTag?: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: an S3 event record as AWS documents it, edited field by field
 type S3Record = Record<string, any>;
 export type S3Notification = { Records: S3Record[] };
 
@@ -143,6 +145,7 @@ export interface ClientRequest {
  * ../fixtures/apigw-v2-live-capture-voker.json. Throws when HTTP API would answer by itself
  * (undecodable path: 400; no route: 404), since the function never sees those.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the HTTP API payload is built field by field as AWS documents it
 export function httpApiEvent(request: ClientRequest, routeKeys: ReadonlySet<string>): Record<string, any> {
   const method = request.method ?? 'GET';
   const queryStart = request.target.indexOf('?');
@@ -180,6 +183,7 @@ export function httpApiEvent(request: ClientRequest, routeKeys: ReadonlySet<stri
 
   const capture = fixture('apigw-v2-live-capture-voker.json');
   const now = Date.now();
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   const event: Record<string, any> = {
     version: '2.0',
     routeKey,

@@ -119,7 +119,8 @@ export class LambdaTwin {
   private async invokeNow(event: unknown): Promise<Invocation> {
     // A process that ended since its last invocation is replaced, as Lambda replaces an environment.
     if (this.running?.ended) this.running = undefined;
-    const running = this.running ?? (this.running = await this.start());
+    this.running ??= await this.start();
+    const running = this.running;
     const id = ++this.nextId;
     const started = Date.now();
     const pid = running.child.pid;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
  * environment, memory and timeout, and the bundle each ships (the asset folder cdk.out uploads).
  */
 
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON
 type Resource = { Type: string; Properties?: Record<string, any> };
 
 export interface DeployedFunction {
