@@ -373,6 +373,8 @@ function ingestEnvironment(scope: Construct): Record<string, string> {
     ['maxPostBytes', ENV.maxPostBytes],
     ['iframeHosts', ENV.iframeHosts],
     ['legacyHosts', ENV.legacyHosts],
+    // Also a site setting (the dates on pages): ingest reads dates written without an offset in it.
+    ['timeZone', ENV.timeZone],
   ] as const;
   for (const [key, name] of settings) {
     const value = scope.node.tryGetContext(key);
@@ -383,6 +385,7 @@ function ingestEnvironment(scope: Construct): Record<string, string> {
       maxPostBytes: ENV.maxPostBytes,
       iframeHosts: ENV.iframeHosts,
       legacyHosts: ENV.legacyHosts,
+      timeZone: ENV.timeZone,
     });
   } catch (error) {
     const message = (error as Error).message;

@@ -1,3 +1,4 @@
+import { isTimeZone } from './post-date';
 import { ConfigError } from './settings';
 
 /** How ingest treats uploads. Read once, at cold start, by the ingest function and the CLI tools. */
@@ -8,6 +9,8 @@ export interface IngestSettings {
   iframeHosts: string[];
   /** Host names of the site this one replaces: body links to them are made this site's own where it serves the path. */
   legacyHosts: string[];
+  /** TIME_ZONE: the IANA zone of dates written without an offset (over the site _config.yml's `timezone`). */
+  timeZone?: string;
 }
 
 export const DEFAULT_INGEST_SETTINGS: IngestSettings = {
@@ -21,7 +24,7 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-
 /** Reads ingest settings from environment-style variables, naming the variable in any refusal. */
 export function readIngestSettings(
   env: Record<string, string | undefined>,
-  names: { maxPostBytes: string; iframeHosts: string; legacyHosts: string },
+  names: { maxPostBytes: string; iframeHosts: string; legacyHosts: string; timeZone?: string },
 ): IngestSettings {
   const maxText = env[names.maxPostBytes]?.trim();
   let maxPostBytes = DEFAULT_INGEST_SETTINGS.maxPostBytes;
@@ -36,7 +39,11 @@ export function readIngestSettings(
   }
   const iframeHosts = hostNames(env, names.iframeHosts, 'www.youtube.com');
   const legacyHosts = hostNames(env, names.legacyHosts, 'finews.zning.xyz');
-  return { maxPostBytes, iframeHosts, legacyHosts };
+  const timeZone = names.timeZone ? env[names.timeZone]?.trim() : undefined;
+  if (timeZone && !isTimeZone(timeZone)) {
+    throw new ConfigError(`${names.timeZone} must be a time zone name such as Asia/Shanghai, not "${timeZone}"`);
+  }
+  return { maxPostBytes, iframeHosts, legacyHosts, ...(timeZone ? { timeZone } : {}) };
 }
 
 function hostNames(env: Record<string, string | undefined>, name: string, example: string): string[] {

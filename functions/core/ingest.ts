@@ -59,11 +59,15 @@ export type ReadPost = (
     iframeHosts?: readonly string[];
     legacyHosts?: readonly string[];
     site?: JekyllSite;
+    timeZone?: string;
   },
 ) => Promise<ParsedPost>;
 
-export const readPostInProcess: ReadPost = async (key, bytes, { now, maxPostBytes, iframeHosts, legacyHosts, site }) =>
-  parsePost(key, decodePostText(bytes, maxPostBytes), { now, iframeHosts, legacyHosts, site });
+export const readPostInProcess: ReadPost = async (
+  key,
+  bytes,
+  { now, maxPostBytes, iframeHosts, legacyHosts, site, timeZone },
+) => parsePost(key, decodePostText(bytes, maxPostBytes), { now, iframeHosts, legacyHosts, site, timeZone });
 
 export interface IngestDeps {
   store: PostStore;
@@ -76,6 +80,8 @@ export interface IngestDeps {
   iframeHosts?: readonly string[];
   /** Host names of the site this one replaces (LEGACY_HOSTS). */
   legacyHosts?: readonly string[];
+  /** The zone of dates written without an offset (TIME_ZONE), over the site _config.yml's. */
+  timeZone?: string;
   /**
    * The site's _config.yml as it is now (undefined: none uploaded); read from the bucket at
    * SITE_CONFIG_KEY for every change unless given. Throws PostRejected when it is unreadable.
@@ -109,11 +115,11 @@ export async function readSiteFromBucket(readObject: ReadObject): Promise<Jekyll
 
 /** The site config as it is now; `fingerprint` is `unreadable` while it is refused. */
 export async function currentSite(
-  deps: Pick<IngestDeps, 'readSite' | 'readObject'>,
+  deps: Pick<IngestDeps, 'readSite' | 'readObject' | 'timeZone'>,
 ): Promise<{ site?: JekyllSite; fingerprint?: string; refusal?: PostRejected }> {
   try {
     const site = await (deps.readSite ? deps.readSite() : readSiteFromBucket(deps.readObject));
-    return { site, fingerprint: siteFingerprint(site) };
+    return { site, fingerprint: siteFingerprint(site, deps.timeZone) };
   } catch (error) {
     if (error instanceof PostRejected) return { fingerprint: 'unreadable', refusal: error };
     throw error;
@@ -262,6 +268,7 @@ async function clearLeftovers(
       iframeHosts: deps.iframeHosts,
       legacyHosts: deps.legacyHosts,
       site,
+      timeZone: deps.timeZone,
     });
   } catch (error) {
     if (error instanceof PostRejected) return;
@@ -387,6 +394,7 @@ async function applyObject(readContext: ChangeContext, object: StoredObject, dep
       iframeHosts: deps.iframeHosts,
       legacyHosts: deps.legacyHosts,
       site,
+      timeZone: deps.timeZone,
     });
   } catch (error) {
     if (!(error instanceof PostRejected)) throw error;

@@ -44,6 +44,8 @@ export interface ParseOptions {
   legacyHosts?: readonly string[];
   /** The site's _config.yml, when one was uploaded. */
   site?: JekyllSite;
+  /** TIME_ZONE: the zone of dates written without an offset, over the site's `timezone`. */
+  timeZone?: string;
 }
 
 /**
@@ -179,7 +181,13 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
 
   const dates: DateReading = {
     defaultOffsetMinutes: options.defaultOffsetMinutes ?? 0,
-    ...(options.site ? { timeZone: options.site.timeZone } : {}),
+    // A Jekyll site's posts are read and shown in its zone (TIME_ZONE over its config's), as Jekyll
+    // does; another site's dates written without an offset are read in TIME_ZONE, and keep their own.
+    ...(options.site
+      ? { timeZone: options.timeZone ?? options.site.timeZone }
+      : options.timeZone
+        ? { defaultTimeZone: options.timeZone }
+        : {}),
   };
   const date = readDate(fields, fromFileName?.[1], dates);
   // jekyll-seo-tag's and jekyll-feed's field: when the content last changed, as the publisher says.

@@ -25,6 +25,11 @@ export interface DateReading {
    */
   timeZone?: string;
   /**
+   * TIME_ZONE, for a post of no Jekyll site: the zone of a date written without an offset (a plain
+   * YAML timestamp included). Unlike `timeZone`, a date keeps the offset it was written in.
+   */
+  defaultTimeZone?: string;
+  /**
    * The value was a plain YAML timestamp with seconds (`date: 2022-01-12 02:44:46`, unquoted): Jekyll's
    * YAML reader (Psych) reads one written without an offset as UTC, not in the site's time zone.
    */
@@ -77,6 +82,7 @@ export function parsePostDate(text: string, reading: number | DateReading = 0): 
   const {
     defaultOffsetMinutes = 0,
     timeZone,
+    defaultTimeZone,
     yamlTimestamp = false,
   } = typeof reading === 'number' ? { defaultOffsetMinutes: reading } : reading;
   const match = DATE_PATTERN.exec(text.trim());
@@ -108,6 +114,8 @@ export function parsePostDate(text: string, reading: number | DateReading = 0): 
 
   let epochMs: number;
   if (written !== undefined) epochMs = wallMs + millis - written * 60_000;
+  else if (timeZone === undefined && defaultTimeZone !== undefined)
+    epochMs = instantOfWallTime(wallMs, defaultTimeZone) + millis;
   else if (yamlTimestamp && match[4] !== undefined) epochMs = wallMs + millis;
   else if (timeZone !== undefined) epochMs = instantOfWallTime(wallMs, timeZone) + millis;
   else epochMs = wallMs + millis - defaultOffsetMinutes * 60_000;
@@ -116,7 +124,12 @@ export function parsePostDate(text: string, reading: number | DateReading = 0): 
   const offsetMinutes =
     timeZone !== undefined
       ? zoneOffsetAt(epochMs, timeZone)
-      : (written ?? (yamlTimestamp && match[4] !== undefined ? 0 : defaultOffsetMinutes));
+      : (written ??
+        (defaultTimeZone !== undefined
+          ? zoneOffsetAt(epochMs, defaultTimeZone)
+          : yamlTimestamp && match[4] !== undefined
+            ? 0
+            : defaultOffsetMinutes));
   return postDateAt(epochMs, offsetMinutes);
 }
 

@@ -112,6 +112,7 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     const listing = await store.readSitemapIndex();
     const body = renderSitemapIndex(listing, site);
     if (!body) throw new NotFound('no posts yet');
+    // biome-ignore lint/complexity/useMathMinMax: ISO 8601 UTC strings, the newest by text order; Math.max would make NaN of them
     const lastModified = listing.days.map((day) => day.lastModified ?? '').reduce((a, b) => (a > b ? a : b), '');
     return sitemapResponse(body, site, lastModified || undefined);
   },

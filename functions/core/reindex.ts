@@ -100,7 +100,11 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   let site: ReturnType<typeof readSiteFromBucket> | undefined;
   const readSite = () => (site ??= readSiteFromBucket(deps.readObject));
   // Keys read with other site settings are applied again: a new permalink style moves every post.
-  const { fingerprint } = await currentSite({ readSite, readObject: deps.readObject });
+  const { fingerprint } = await currentSite({
+    readSite,
+    readObject: deps.readObject,
+    timeZone: deps.settings.timeZone,
+  });
 
   const newest = newestRows(inventory);
   const todo: string[] = [];

@@ -11,11 +11,17 @@ import { jekyllPath, permalinkTemplate } from './permalink';
 import { isTimeZone, parsePostDate } from './post-date';
 
 /**
- * What of a site's config a post is read with, in a few characters (undefined without a config):
+ * What of a site's config (and TIME_ZONE) a post is read with, in a few characters (undefined without either):
  * recorded with each key's state, so that reindex can tell the keys read with other settings.
  */
-export function siteFingerprint(site: JekyllSite | undefined): string | undefined {
-  return site && createHash('sha256').update(`${site.permalink}\0${site.timeZone}`).digest('hex').slice(0, 16);
+export function siteFingerprint(site: JekyllSite | undefined, timeZone?: string): string | undefined {
+  if (!site && !timeZone) return undefined;
+  // TIME_ZONE, when set, is the zone posts are read in: the same fingerprint as a config naming it.
+  const zone = timeZone ?? site?.timeZone;
+  return createHash('sha256')
+    .update(`${site?.permalink ?? ''}\0${zone}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Where a site's `_config.yml` sits in the bucket: the root of the uploaded site folder. */

@@ -52,7 +52,8 @@ const EARLY_CALL_WAIT_MS = 60_000;
  */
 export function createIngestHandler(deps: IngestHandlerDeps) {
   const readObject = s3ObjectReader(deps.s3, deps.bucket);
-  const { maxPostBytes, iframeHosts, legacyHosts } = deps.settings ?? readIngestSettings({}, INGEST_SETTING_NAMES);
+  const { maxPostBytes, iframeHosts, legacyHosts, timeZone } =
+    deps.settings ?? readIngestSettings({}, INGEST_SETTING_NAMES);
 
   /**
    * The site's _config.yml changed (or was removed): every post read with other settings is
@@ -70,7 +71,7 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       listObjects: () => listObjects(deps.s3, deps.bucket, POSTS_PREFIX),
       readObject,
       readPost: deps.readPost,
-      settings: { maxPostBytes, iframeHosts, legacyHosts },
+      settings: { maxPostBytes, iframeHosts, legacyHosts, timeZone },
       scheduler: deps.scheduler,
     });
     logger.info('site configuration applied', { key, ...summary });
@@ -89,6 +90,7 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
     maxPostBytes,
     iframeHosts,
     legacyHosts,
+    timeZone,
     scheduler: deps.scheduler,
   };
 
@@ -191,6 +193,7 @@ export const INGEST_SETTING_NAMES = {
   maxPostBytes: ENV.maxPostBytes,
   iframeHosts: ENV.iframeHosts,
   legacyHosts: ENV.legacyHosts,
+  timeZone: ENV.timeZone,
 };
 
 /** MAX_POST_BYTES and IFRAME_HOSTS, refused with the variable's name when wrong. */

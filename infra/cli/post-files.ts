@@ -114,6 +114,7 @@ export function checkPost(key: string, bytes: Uint8Array, settings: IngestSettin
       iframeHosts: settings.iframeHosts,
       legacyHosts: settings.legacyHosts,
       ...(site ? { site } : {}),
+      ...(settings.timeZone ? { timeZone: settings.timeZone } : {}),
     });
     return parsed.published ? { published: true } : { skipped: parsed.reason ?? 'not published' };
   } catch (error) {

@@ -53,7 +53,7 @@ const SITE_SETTINGS = [
   ENV.timeZone,
 ];
 
-const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts];
+const INGEST_SETTINGS = [ENV.maxPostBytes, ENV.iframeHosts, ENV.legacyHosts, ENV.timeZone];
 
 /** A port already taken, said with the setting that chose it (the emulators report it as text from their threads). */
 function portInUse(error: unknown, ports: Record<string, number>): Error | undefined {

@@ -44,11 +44,31 @@ describe('the time zone of dates on pages', () => {
     expect(await text('/category/night.atom')).toContain('2022-01-11T18:44:00Z');
   });
 
+  it('reads dates written without an offset in TIME_ZONE, date-only ones at its midnight', async () => {
+    stack = await startTestStack({ TIME_ZONE: 'Asia/Shanghai' });
+    await uploadPost(
+      stack,
+      'posts/2022-01-12-local.md',
+      '---\ntitle: 本地时间\ndate: 2022-01-12 02:44\ncategories: night\n---\n正文。\n',
+    );
+    await uploadPost(
+      stack,
+      'posts/2022-02-01-day.md',
+      '---\ntitle: 只有日期\ndate: 2022-02-01\ncategories: night\n---\n正文。\n',
+    );
+    await stack.idle();
+    const listing = await text('/category/night.html');
+    expect(listing).toContain('<time datetime="2022-01-12T02:44:00+08:00">2022-01-12 02:44 +08:00</time>');
+    expect(listing).toContain('<time datetime="2022-02-01T00:00:00+08:00">2022-02-01 00:00 +08:00</time>');
+    expect(await text('/category/night.atom')).toContain('<published>2022-01-12T02:44:00+08:00</published>');
+  });
+
   it("takes the zone of the site's _config.yml, and TIME_ZONE wins over it", async () => {
     await publish({}, 'timezone: America/New_York\n');
     expect(await text(PATH)).toContain('>2022-01-11 13:44 -05:00</time>');
     await stack!.stop();
     await publish({ TIME_ZONE: 'Asia/Tokyo' }, 'timezone: America/New_York\n');
-    expect(await text(PATH)).toContain('>2022-01-12 03:44 +09:00</time>');
+    // A Jekyll site's posts are also read in that zone, as Jekyll would: its calendar day names the page.
+    expect(await text('/night/2022/01/12/night-news.html')).toContain('>2022-01-12 03:44 +09:00</time>');
   });
 });
