@@ -137,6 +137,11 @@ export function eventBridgeScheduler(
   };
 }
 
+/** `arn:aws:lambda:region:account:function:name`, without the `:version` or `:alias` an invocation may name. */
+export function unqualifiedFunctionArn(arn: string): string {
+  return arn.split(':').slice(0, 7).join(':');
+}
+
 function errorName(error: unknown): string | undefined {
   return (error as { name?: string } | null)?.name;
 }

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { dynamoClient } from '../adapters/clients';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
@@ -7,11 +7,13 @@ import { logger } from '../adapters/logger';
 import { budgetedReader } from '../adapters/parse-worker';
 import { s3Client } from '../adapters/s3-client';
 import { listObjects, s3ObjectReader } from '../adapters/s3-objects';
+import { eventBridgeScheduler, unqualifiedFunctionArn } from '../adapters/scheduler';
 import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
 import { type IngestOutcome, ingestChange, type ObjectChange, type ReadPost } from '../core/ingest';
 import { type IngestSettings, readIngestSettings } from '../core/ingest-settings';
 import { reindex } from '../core/reindex';
+import type { PublishScheduler, ScheduledPublishEvent } from '../core/schedule';
 import { eventPart, isSequencer } from '../core/sequencer';
 import { readSiteDefaults, SITE_CONFIG_KEY } from '../core/site-config';
 import type { PostStore } from '../core/store';
@@ -28,6 +30,7 @@ export interface IngestHandlerDeps {
   idAuthority?: string;
   /** WebSub hub to tell about changed feeds, and the site origin their URLs are on. */
   websub?: { hub: string; siteUrl: string };
+  scheduler?: PublishScheduler;
 }
 
 /**
@@ -161,11 +164,16 @@ export function ingestSettingsFromEnv(env: Record<string, string | undefined>): 
 
 /**
  * Wires the handler from environment variables: what Lambda runs, and what the local stack runs.
- * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts).
+ * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts). With
+ * SCHEDULE_GROUP set (deployed), scheduled posts are called back by EventBridge Scheduler, which
+ * invokes `targetArn()`: the function itself, whose ARN only the invocation tells (see `handler`).
  */
 export function ingestHandlerFromEnv(
   env: Record<string, string | undefined>,
   readPost: ReadPost = budgetedReader().readPost,
+  targetArn: () => string = () => {
+    throw new Error('the function to call back is not known: pass targetArn');
+  },
 ) {
   const { siteUrl, websubHub, idAuthority } = settingsFromEnv(env);
   return createIngestHandler({
@@ -177,13 +185,23 @@ export function ingestHandlerFromEnv(
     settings: ingestSettingsFromEnv(env),
     // Site settings refuse a hub without SITE_URL.
     ...(websubHub && siteUrl ? { websub: { hub: websubHub, siteUrl } } : {}),
+    ...(env[ENV.scheduleGroup] ? { scheduler: eventBridgeScheduler(env, targetArn) } : {}),
   });
 }
 
 let handlerFromEnv: ReturnType<typeof createIngestHandler> | undefined;
+let invokedFunctionArn: string | undefined;
 
-/** The Lambda entry point; configuration is read (and refused, naming the variable) at cold start. */
-export const handler = (event: S3Event): Promise<IngestOutcome[]> => {
-  handlerFromEnv ??= ingestHandlerFromEnv(process.env);
-  return handlerFromEnv(event);
+/**
+ * The Lambda entry point; configuration is read (and refused, naming the variable) at cold start.
+ * S3 notifications and the scheduler's call backs both arrive here. The function schedules
+ * itself: its ARN cannot be in its own environment (the function would depend on itself in
+ * CloudFormation), so it is taken from the invocation, unqualified (the scheduler role may invoke
+ * the function's ARN, not a version's or an alias's).
+ */
+export const handler = (event: S3Event | ScheduledPublishEvent, context: Context): Promise<IngestOutcome[]> => {
+  invokedFunctionArn = unqualifiedFunctionArn(context.invokedFunctionArn);
+  handlerFromEnv ??= ingestHandlerFromEnv(process.env, undefined, () => invokedFunctionArn!);
+  // Until createIngestHandler takes the scheduler's call backs too (functions/core/ingest.ts publishDue).
+  return handlerFromEnv(event as S3Event);
 };

@@ -10,6 +10,7 @@ import {
   SCHEDULER_ENDPOINT,
   scheduleName,
   schedulerClient,
+  unqualifiedFunctionArn,
 } from '../../functions/adapters/scheduler';
 import { ENV } from '../../functions/config-names';
 import { isScheduledPublishEvent } from '../../functions/core/schedule';
@@ -232,6 +233,14 @@ describe('configuration', () => {
       expect(await client.config.region()).toBe('eu-west-1');
     } finally {
       client.destroy();
+    }
+  });
+});
+
+describe('unqualifiedFunctionArn', () => {
+  it('drops the version or alias an invocation names: the scheduler role may invoke the function ARN only', () => {
+    for (const arn of [TARGET, `${TARGET}:$LATEST`, `${TARGET}:7`, `${TARGET}:live`]) {
+      expect(unqualifiedFunctionArn(arn)).toBe(TARGET);
     }
   });
 });
