@@ -334,8 +334,8 @@ describe('operations', () => {
     });
   });
 
-  it('alarms on ingest errors, dead letters and API server errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('alarms on ingest errors, dead letters (ingest events, post schedules) and API server errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
@@ -373,7 +373,7 @@ describe('operations', () => {
   it('notifies the alarm topic when any alarm goes off and when it clears, over TLS only; nobody is subscribed unless configured', () => {
     const topic = { Ref: logicalId(stack.alarmTopic) };
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
@@ -426,6 +426,7 @@ describe('operations', () => {
       'ContentBucketName',
       'DeadLetterQueueUrl',
       'PostsTableName',
+      'ScheduleDeadLetterQueueUrl',
     ]);
     template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic) } });
     template.hasOutput('ContentBucketName', { Value: { Ref: logicalId(stack.contentBucket) } });
