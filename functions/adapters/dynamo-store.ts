@@ -151,7 +151,7 @@ export class DynamoPostStore implements PostStore {
           FilterExpression: ['SOURCE#', 'POST#', 'FEED#', 'SHARE#', 'PATH#']
             .map((_, i) => `begins_with(${PK}, :p${i})`)
             .join(' OR '),
-          ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, #site, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path`,
+          ProjectionExpression: `${PK}, ${SK}, #key, sequencer, #status, postId, #error, #at, etag, #site, published, rowsSequencer, revision, id, sourceKey, contentHash, gone, code, #path, publishAt`,
           ExpressionAttributeNames: {
             '#key': 'key',
             '#status': 'status',
@@ -762,6 +762,7 @@ const SOURCE_STATE_FIELDS = [
   'published',
   'rowsSequencer',
   'revision',
+  'publishAt',
 ] as const;
 
 /** One scanned item into reindex's inventory (see OwnedRow). */

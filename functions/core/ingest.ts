@@ -5,6 +5,7 @@ import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { type JekyllSite, keyDerivedId, type ParsedPost, parsePost } from './parse-post';
 import { type FeedRef, feedsOf, type Post, toFeedEntry } from './post';
 import { decodePostText, postTooLarge } from './post-text';
+import type { PublishSchedule, PublishScheduler } from './schedule';
 import { eventPart, eventPartOf, isNewerEvent } from './sequencer';
 import { shortCodeCandidate } from './short-code';
 import { MAX_CONFIG_BYTES, readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
@@ -80,6 +81,13 @@ export interface IngestDeps {
    * SITE_CONFIG_KEY for every change unless given. Throws PostRejected when it is unreadable.
    */
   readSite?: () => Promise<JekyllSite | undefined>;
+  /**
+   * Where a post dated in the future is scheduled to go live (functions/core/schedule.ts). Without
+   * one it is still held back, and goes live when reindex next runs after its date.
+   */
+  scheduler?: PublishScheduler;
+  /** The clock that decides whether a post's date has come (ms since the epoch); Date.now by default. */
+  now?: () => number;
 }
 
 /** The site's _config.yml in the bucket, read as Jekyll reads it (functions/core/site-config.ts). */
@@ -116,6 +124,8 @@ export async function currentSite(
 export type IngestOutcome =
   | { key: string; result: 'published'; postId: string; path: string; feeds: FeedRef[] }
   | { key: string; result: 'unpublished' | 'deleted'; postId?: string; feeds: FeedRef[]; reason?: string }
+  /** Dated in the future: held back, public nowhere, until `publishAt`. */
+  | { key: string; result: 'scheduled'; publishAt: string; postId?: string; feeds: FeedRef[] }
   | { key: string; result: 'rejected'; error: string; feeds: FeedRef[] }
   /**
    * A duplicate, an event older than one already applied, or one overtaken while it ran;
@@ -169,7 +179,7 @@ export async function ingestChange(change: ObjectChange, deps: IngestDeps): Prom
     if (change.kind === 'created') await clearLeftovers(change, sequencer, observed, deps);
     return skipped(change.key, `event ${change.sequencer} is not newer than ${eventPartOf(observed.sequencer)}`);
   }
-  const context = { key: change.key, at: change.eventTime, observed, store: deps.store };
+  const context = { key: change.key, at: change.eventTime, observed, store: deps.store, scheduler: deps.scheduler };
   if (change.kind === 'removed' && change.versionId === undefined) {
     return settle({ ...context, token: sequencer }, { status: 'deleted' }, undefined);
   }
@@ -190,6 +200,30 @@ export async function ingestChange(change: ObjectChange, deps: IngestDeps): Prom
   // Deleted since the event was sent; its own ObjectRemoved event follows.
   if (!object) return skipped(change.key, 'object no longer exists');
   return applyObject({ ...context, token: `${sequencer}.${contentHash(object)}`, etag: object.etag }, object, deps);
+}
+
+function clock(deps: Pick<IngestDeps, 'now'>): number {
+  return deps.now?.() ?? Date.now();
+}
+
+/** A scheduled state whose instant has come: reindex and publishDue apply it. */
+export function isDue(state: SourceState, deps: Pick<IngestDeps, 'now'> = {}): boolean {
+  return state.status === 'scheduled' && state.publishAt !== undefined && Date.parse(state.publishAt) <= clock(deps);
+}
+
+/**
+ * A scheduled post's call back: publishes the key as reindex would (the object as it is now,
+ * ordered just after its state), if the change that scheduled it (`token`) is still the key's
+ * newest and its instant has come. A call back for a version that was moved, withdrawn, deleted
+ * or replaced since does nothing.
+ */
+export async function publishDue(entry: PublishSchedule, deps: IngestDeps): Promise<ReconcileOutcome> {
+  const state = await readState(deps.store, entry.key);
+  if (state?.status !== 'scheduled' || state.sequencer !== entry.token) {
+    return skipped(entry.key, 'scheduled by a version of the post that is no longer the newest');
+  }
+  if (!isDue(state, deps)) return skipped(entry.key, `not due until ${state.publishAt}`);
+  return reconcileKey(entry.key, { ...deps, force: true });
 }
 
 function maxPostBytes(deps: IngestDeps): number {
@@ -267,7 +301,13 @@ export async function reconcileKey(
   const after = deps.after?.token;
   const newerRows = after !== undefined && (!observed || after > observed.sequencer);
   const token = nextReindexToken(newerRows ? after : observed?.sequencer);
-  const context = { key, at: object?.lastModified ?? new Date().toISOString(), observed, store };
+  const context = {
+    key,
+    at: object?.lastModified ?? new Date().toISOString(),
+    observed,
+    store,
+    scheduler: deps.scheduler,
+  };
 
   if (!object) {
     if (!newerRows && (!observed || observed.status === 'deleted')) return unchanged('deleted');
@@ -279,6 +319,7 @@ export async function reconcileKey(
     !newerRows &&
     observed &&
     observed.status !== 'deleted' &&
+    !isDue(observed, deps) &&
     object.etag !== undefined &&
     observed.etag === object.etag &&
     (await readWithSite())
@@ -330,6 +371,7 @@ interface ChangeContext {
   /** The key's state when the change began. */
   observed: SourceState | undefined;
   store: PostStore;
+  scheduler?: PublishScheduler;
 }
 
 async function applyObject(readContext: ChangeContext, object: StoredObject, deps: IngestDeps): Promise<IngestOutcome> {
@@ -357,6 +399,14 @@ async function applyObject(readContext: ChangeContext, object: StoredObject, dep
   }
 
   const post = parsed.post;
+  // Dated in the future: accepted and checked, public nowhere until its date (an embargo holds).
+  // The call back is set before the state commits: one left by a change that loses the commit
+  // finds another token and does nothing; a commit without its call back could wait forever.
+  if (Date.parse(post.date) > clock(deps)) {
+    const publishAt = post.date;
+    await deps.scheduler?.schedule({ key: context.key, at: publishAt, token: context.token });
+    return settle(context, { status: 'scheduled', publishAt }, undefined);
+  }
   const base = context.observed?.published;
   // `updated` means updated: `last_modified_at` when the post gives it; else unchanged content
   // keeps its time (whatever id it ends up with: writePost may change it), a change of content is
@@ -481,7 +531,7 @@ const KEEP = Symbol('keep');
 
 async function settle(
   context: ChangeContext,
-  next: { status: SourceState['status']; error?: string },
+  next: { status: SourceState['status']; error?: string; publishAt?: string },
   target: PublishedVersion | undefined | typeof KEEP,
   written?: Post,
   entriesChanged: FeedRef[] = [],
@@ -532,6 +582,7 @@ async function settle(
             at: context.at,
             ...(context.etag ? { etag: context.etag } : {}),
             ...(context.site ? { site: context.site } : {}),
+            ...(next.publishAt ? { publishAt: next.publishAt } : {}),
             ...rowsPart,
           };
     }
@@ -540,9 +591,14 @@ async function settle(
     if (target !== KEEP)
       await store.touchFeeds(uniqueFeeds([...changedFeeds(base?.published, target), ...entriesChanged]));
     if (await store.commitSourceState(state, base ?? null).then((result) => result.committed)) {
+      if (base?.status === 'scheduled' && base.sequencer !== state.sequencer && context.scheduler) {
+        // Moved, withdrawn or deleted: the call back of the change it replaces is no longer wanted.
+        // Best effort: one left behind finds another token when it fires and does nothing.
+        await context.scheduler.cancel({ key, token: base.sequencer }).catch(() => undefined);
+      }
       return target === KEEP
         ? { key, result: 'rejected', error: next.error!, feeds: [] }
-        : outcome(key, next.status, base?.published, target);
+        : outcome(key, next, base?.published, target);
     }
     // Someone committed in between: decide again against what is there now.
     base = await readState(store, key);
@@ -562,12 +618,13 @@ function withoutRows(state: SourceState): SourceState {
 
 function outcome(
   key: string,
-  status: SourceState['status'],
+  { status, publishAt }: { status: SourceState['status']; publishAt?: string },
   before: PublishedVersion | undefined,
   after: PublishedVersion | undefined,
 ): IngestOutcome {
   const feeds = changedFeeds(before, after);
   if (status === 'published') return { key, result: 'published', postId: after!.id, path: after!.path, feeds };
+  if (status === 'scheduled') return { key, result: 'scheduled', publishAt: publishAt!, feeds };
   return {
     key,
     result: status === 'unpublished' ? 'unpublished' : 'deleted',

@@ -1,6 +1,7 @@
 import { inParallel } from './in-parallel';
 import {
   currentSite,
+  isDue,
   type ReadObject,
   type ReadPost,
   type ReconcileOutcome,
@@ -9,6 +10,7 @@ import {
 } from './ingest';
 import type { IngestSettings } from './ingest-settings';
 import type { FeedRef, TaxonomyKind } from './post';
+import type { PublishScheduler } from './schedule';
 import { SITE_CONFIG_KEY } from './site-config';
 import {
   feedCursor,
@@ -41,6 +43,10 @@ export interface ReindexDeps {
   concurrency?: number;
   /** Called once the work is known, then after every key reconciled. */
   onProgress?: (done: number, total: number) => void;
+  /** Where posts dated in the future are scheduled (functions/core/schedule.ts). */
+  scheduler?: PublishScheduler;
+  /** The clock deciding whether a scheduled post is due; Date.now by default. */
+  now?: () => number;
 }
 
 export interface ReindexSummary {
@@ -48,6 +54,8 @@ export interface ReindexSummary {
   objects: number;
   published: number;
   unpublished: number;
+  /** Posts dated in the future: held back until their date. */
+  scheduled: number;
   /** Posts whose objects are gone from the bucket, removed. */
   deleted: number;
   /** Keys already matching their object. */
@@ -78,6 +86,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     objects: 0,
     published: 0,
     unpublished: 0,
+    scheduled: 0,
     deleted: 0,
     unchanged: 0,
     failed: 0,
@@ -102,7 +111,13 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     listed.add(object.key);
     const state = states.get(object.key);
     const rowsAhead = (newest.get(object.key)?.token ?? '') > (state?.sequencer ?? '');
-    if (!deps.force && !rowsAhead && state && upToDate(state, object.etag, owners) && state.site === fingerprint) {
+    if (
+      !deps.force &&
+      !rowsAhead &&
+      state &&
+      upToDate(state, object.etag, owners, deps) &&
+      state.site === fingerprint
+    ) {
       if (state.status === 'failed') summary.failed++;
       else summary.unchanged++;
     } else {
@@ -124,6 +139,8 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     readSite,
     ...deps.settings,
     force: deps.force,
+    scheduler: deps.scheduler,
+    now: deps.now,
   };
   await inParallel(todo, deps.concurrency ?? 8, async (key) => {
     count(summary, await reconcileKey(key, { ...ingestDeps, after: newest.get(key) }));
@@ -265,8 +282,14 @@ function slotOf(row: OwnedRow): string {
   }
 }
 
-function upToDate(state: SourceState, etag: string, owners: Map<string, string>): boolean {
-  if (state.status === 'deleted' || state.etag !== etag) return false;
+function upToDate(
+  state: SourceState,
+  etag: string,
+  owners: Map<string, string>,
+  clock: Pick<ReindexDeps, 'now'>,
+): boolean {
+  // A scheduled post whose date has come is overdue (its call back was lost, or the local stack was down).
+  if (state.status === 'deleted' || state.etag !== etag || isDue(state, clock)) return false;
   return !state.postId || owners.get(state.postId) === state.key;
 }
 
@@ -277,6 +300,9 @@ function count(summary: ReindexSummary, outcome: ReconcileOutcome): void {
       break;
     case 'unpublished':
       summary.unpublished++;
+      break;
+    case 'scheduled':
+      summary.scheduled++;
       break;
     case 'deleted':
       summary.deleted++;
@@ -299,6 +325,7 @@ export function describeSummary(summary: ReindexSummary): string {
   const parts: Array<[number, string]> = [
     [summary.published, 'published'],
     [summary.unpublished, 'unpublished'],
+    [summary.scheduled, 'scheduled'],
     [summary.deleted, 'deleted'],
     [summary.unchanged, 'unchanged'],
     [summary.failed, 'failed'],

@@ -16,11 +16,16 @@ export interface PublishSchedule {
   token: string;
 }
 
+/**
+ * One call back per change (key and token), never one per key: two changes of a key racing
+ * could otherwise leave the loser's call back in place of the winner's, and the winner's post
+ * would never go live. A call back whose change was overtaken fires and does nothing.
+ */
 export interface PublishScheduler {
-  /** Sets the key's one call back (replacing any earlier one of the key). Idempotent. */
+  /** Sets the change's call back. Idempotent. */
   schedule(entry: PublishSchedule): Promise<void>;
-  /** Removes the key's call back, if any: its post was moved to the past, withdrawn or deleted. */
-  cancel(key: string): Promise<void>;
+  /** Removes the change's call back, if any: its post was moved, withdrawn or deleted since. */
+  cancel(entry: Pick<PublishSchedule, 'key' | 'token'>): Promise<void>;
 }
 
 /** The event the scheduler delivers to the ingest function: the schedule's own fields. */

@@ -10,7 +10,9 @@ export interface SourceState {
    * step just after the state it saw (functions/core/ingest.ts).
    */
   sequencer: string;
-  status: 'published' | 'unpublished' | 'deleted' | 'failed';
+  status: 'published' | 'unpublished' | 'scheduled' | 'deleted' | 'failed';
+  /** `scheduled`: the instant the post goes live (its date, RFC 3339), by publishDue in functions/core/ingest.ts. */
+  publishAt?: string;
   /** The post this key currently publishes (kept while a broken re-upload is refused). */
   postId?: string;
   /** Why the last upload was refused, `line 3, column 7: …`. */

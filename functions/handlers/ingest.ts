@@ -10,10 +10,15 @@ import { listObjects, s3ObjectReader } from '../adapters/s3-objects';
 import { eventBridgeScheduler, unqualifiedFunctionArn } from '../adapters/scheduler';
 import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
-import { type IngestOutcome, ingestChange, type ObjectChange, type ReadPost } from '../core/ingest';
+import { type IngestOutcome, ingestChange, type ObjectChange, publishDue, type ReadPost } from '../core/ingest';
 import { type IngestSettings, readIngestSettings } from '../core/ingest-settings';
 import { reindex } from '../core/reindex';
-import type { PublishScheduler, ScheduledPublishEvent } from '../core/schedule';
+import {
+  isScheduledPublishEvent,
+  type PublishSchedule,
+  type PublishScheduler,
+  type ScheduledPublishEvent,
+} from '../core/schedule';
 import { eventPart, isSequencer } from '../core/sequencer';
 import { readSiteDefaults, SITE_CONFIG_KEY } from '../core/site-config';
 import type { PostStore } from '../core/store';
@@ -30,8 +35,15 @@ export interface IngestHandlerDeps {
   idAuthority?: string;
   /** WebSub hub to tell about changed feeds, and the site origin their URLs are on. */
   websub?: { hub: string; siteUrl: string };
+  /** Where posts dated in the future are scheduled to go live (EventBridge Scheduler deployed, a timer locally). */
   scheduler?: PublishScheduler;
 }
+
+/**
+ * A call back that arrives early by at most this much waits for its instant; an earlier one is
+ * set again. EventBridge Scheduler's one-time schedules fire at their minute, not their second.
+ */
+const EARLY_CALL_WAIT_MS = 60_000;
 
 /**
  * Translates S3 notifications into ingest calls, one record at a time. Refused posts are
@@ -60,6 +72,7 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       readObject,
       readPost: deps.readPost,
       settings: { maxPostBytes, iframeHosts, legacyHosts },
+      scheduler: deps.scheduler,
     });
     logger.info('site configuration applied', { key, ...summary });
     return {
@@ -70,28 +83,52 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
     };
   };
 
+  const ingestDeps = {
+    store: deps.store,
+    readObject,
+    readPost: deps.readPost,
+    maxPostBytes,
+    iframeHosts,
+    legacyHosts,
+    scheduler: deps.scheduler,
+  };
+
+  /** A scheduled post's call back (functions/core/schedule.ts): it goes live as a publish does. */
+  const applySchedule = async (entry: PublishSchedule): Promise<IngestOutcome> => {
+    const early = Date.parse(entry.at) - Date.now();
+    if (early > EARLY_CALL_WAIT_MS && deps.scheduler) {
+      await deps.scheduler.schedule(entry);
+      return { key: entry.key, result: 'skipped', reason: `called early; set again for ${entry.at}`, feeds: [] };
+    }
+    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+    const outcome = await publishDue(entry, ingestDeps);
+    return outcome.result === 'unchanged'
+      ? { key: entry.key, result: 'skipped', reason: 'already as its object says', feeds: [] }
+      : outcome;
+  };
+
   let authorityRecorded = false;
-  return async (event: S3Event): Promise<IngestOutcome[]> => {
+  return async (event: S3Event | ScheduledPublishEvent): Promise<IngestOutcome[]> => {
     const outcomes: IngestOutcome[] = [];
-    for (const change of toChanges(event)) {
-      if (!change.key.startsWith(POSTS_PREFIX)) continue;
+    const work: Array<{ key: string; sequencer?: string; run: () => Promise<IngestOutcome> }> = isScheduledPublishEvent(
+      event,
+    )
+      ? [{ key: event.scheduledPublish.key, run: () => applySchedule(event.scheduledPublish) }]
+      : toChanges(event)
+          .filter((change) => change.key.startsWith(POSTS_PREFIX))
+          .map((change) => ({
+            key: change.key,
+            sequencer: change.sequencer,
+            run: () => (change.key === SITE_CONFIG_KEY ? applySiteConfig(change) : ingestChange(change, ingestDeps)),
+          }));
+    for (const { key, sequencer, run } of work) {
       let outcome: IngestOutcome;
       try {
-        outcome =
-          change.key === SITE_CONFIG_KEY
-            ? await applySiteConfig(change)
-            : await ingestChange(change, {
-                store: deps.store,
-                readObject,
-                readPost: deps.readPost,
-                maxPostBytes,
-                iframeHosts,
-                legacyHosts,
-              });
+        outcome = await run();
       } catch (error) {
         logger.error('ingest failed; the event will be retried', {
-          key: change.key,
-          sequencer: change.sequencer,
+          key,
+          ...(sequencer ? { sequencer } : {}),
           error: error instanceof Error ? error.message : String(error),
         });
         throw error;
@@ -164,13 +201,15 @@ export function ingestSettingsFromEnv(env: Record<string, string | undefined>): 
 
 /**
  * Wires the handler from environment variables: what Lambda runs, and what the local stack runs.
- * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts). With
- * SCHEDULE_GROUP set (deployed), scheduled posts are called back by EventBridge Scheduler, which
- * invokes `targetArn()`: the function itself, whose ARN only the invocation tells (see `handler`).
+ * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts). Posts
+ * dated in the future are scheduled with `scheduler` (the local stack's timers) or, with
+ * SCHEDULE_GROUP set (deployed), on EventBridge Scheduler, which invokes `targetArn()`: the
+ * function itself, whose ARN only the invocation tells (see `handler`).
  */
 export function ingestHandlerFromEnv(
   env: Record<string, string | undefined>,
   readPost: ReadPost = budgetedReader().readPost,
+  scheduler?: PublishScheduler,
   targetArn: () => string = () => {
     throw new Error('the function to call back is not known: pass targetArn');
   },
@@ -183,9 +222,9 @@ export function ingestHandlerFromEnv(
     s3: s3Client(env),
     bucket: requireEnv(ENV.bucketName, env),
     settings: ingestSettingsFromEnv(env),
+    scheduler: scheduler ?? (env[ENV.scheduleGroup] ? eventBridgeScheduler(env, targetArn) : undefined),
     // Site settings refuse a hub without SITE_URL.
     ...(websubHub && siteUrl ? { websub: { hub: websubHub, siteUrl } } : {}),
-    ...(env[ENV.scheduleGroup] ? { scheduler: eventBridgeScheduler(env, targetArn) } : {}),
   });
 }
 
@@ -201,7 +240,6 @@ let invokedFunctionArn: string | undefined;
  */
 export const handler = (event: S3Event | ScheduledPublishEvent, context: Context): Promise<IngestOutcome[]> => {
   invokedFunctionArn = unqualifiedFunctionArn(context.invokedFunctionArn);
-  handlerFromEnv ??= ingestHandlerFromEnv(process.env, undefined, () => invokedFunctionArn!);
-  // Until createIngestHandler takes the scheduler's call backs too (functions/core/ingest.ts publishDue).
-  return handlerFromEnv(event as S3Event);
+  handlerFromEnv ??= ingestHandlerFromEnv(process.env, undefined, undefined, () => invokedFunctionArn!);
+  return handlerFromEnv(event);
 };

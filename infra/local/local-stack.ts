@@ -16,6 +16,7 @@ import { httpHandlerFromEnv } from '../../functions/handlers/http';
 import { ingestHandlerFromEnv, ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { dataPaths, ensureTable, type SetAsideObject, startEmulators } from './emulators';
 import { createLocalApiServer } from './http-server';
+import { LocalScheduler } from './local-scheduler';
 import { S3EventBridge } from './s3-events';
 
 export const LOCAL_BUCKET = 'content';
@@ -52,6 +53,8 @@ export interface LocalStack {
   s3: S3Client;
   dynamo: DynamoDBClient;
   store: DynamoPostStore;
+  /** Timers of scheduled posts, standing in for EventBridge Scheduler. */
+  scheduler: LocalScheduler;
   /** How ingest reads posts (within a budget, on a worker): reindex reads them the same way. */
   readPost: ReadPost;
   /** Resolves when every S3 event so far has been ingested. */
@@ -108,13 +111,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Posts are read on a worker thread with a heap limit, as the deployed ingest reads them: a
   // file that would exhaust it is refused, and the web server on this thread keeps answering.
   const reader = budgetedReader(options.readLimits);
-  const bridge = new S3EventBridge({
-    handler: ingestHandlerFromEnv(functionEnv, reader.readPost),
+  // Scheduled posts' call backs go through the bridge, as EventBridge Scheduler invokes the function.
+  const scheduler = new LocalScheduler((entry) => bridge.invoke({ scheduledPublish: entry }));
+  const bridge: S3EventBridge = new S3EventBridge({
+    handler: ingestHandlerFromEnv(functionEnv, reader.readPost, scheduler),
     concurrency: INGEST_CONCURRENCY,
     deadLetterFile: paths.deadLetters,
     onDeadLetter: (_event, error) => onError(error),
   });
   emulators.onObjectEvent(bridge.accept);
+  const store = new DynamoPostStore(dynamo, LOCAL_TABLE);
+  // The timers of posts scheduled before this start (any whose instant passed fire now).
+  try {
+    for (const state of (await store.listSources()).states) {
+      if (state.status === 'scheduled' && state.publishAt) {
+        await scheduler.schedule({ key: state.key, at: state.publishAt, token: state.sequencer });
+      }
+    }
+  } catch (error) {
+    await emulators.stop();
+    throw error;
+  }
 
   const server = createLocalApiServer(httpHandlerFromEnv(functionEnv), onError);
   server.listen(options.port, '127.0.0.1');
@@ -135,7 +152,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     functionEnv,
     s3,
     dynamo,
-    store: new DynamoPostStore(dynamo, LOCAL_TABLE),
+    store,
+    scheduler,
     idle: () => bridge.idle(),
     readPost: reader.readPost,
     emulatorThreadIds: emulators.threadIds,
@@ -143,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      scheduler.stop();
       await bridge.idle();
       await reader.close();
       await emulators.stop();

@@ -1,7 +1,9 @@
 import { appendFile } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';
+import type { ScheduledPublishEvent } from '../../functions/core/schedule';
 
-type IngestHandler = (event: S3Event) => Promise<unknown>;
+type IngestEvent = S3Event | ScheduledPublishEvent;
+type IngestHandler = (event: IngestEvent) => Promise<unknown>;
 
 export interface EventBridgeOptions {
   handler: IngestHandler;
@@ -15,7 +17,7 @@ export interface EventBridgeOptions {
   concurrency?: number;
   /** File standing in for the dead-letter queue. */
   deadLetterFile?: string;
-  onDeadLetter?: (event: S3Event, error: unknown) => void;
+  onDeadLetter?: (event: IngestEvent, error: unknown) => void;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface EventBridgeOptions {
  * always has one length; both are corrected here, so the handler sees S3's form.
  */
 export class S3EventBridge {
-  private readonly waiting: S3Event[] = [];
+  private readonly waiting: IngestEvent[] = [];
   private running = 0;
   private idleWaiters: Array<() => void> = [];
   private lastSequencer = 0n;
@@ -36,6 +38,12 @@ export class S3EventBridge {
   /** Listener for s3rver's `event` emission. */
   readonly accept = (event: S3Event): void => {
     this.waiting.push(this.translate(event));
+    this.startNext();
+  };
+
+  /** Another source's event (the local scheduler's call backs), handled in turn with S3's. */
+  readonly invoke = (event: ScheduledPublishEvent): void => {
+    this.waiting.push(event);
     this.startNext();
   };
 
@@ -86,7 +94,7 @@ export class S3EventBridge {
     return digits + SEQUENCER_TAILS[Number(this.lastSequencer % BigInt(SEQUENCER_TAILS.length))];
   }
 
-  private async deliver(event: S3Event): Promise<void> {
+  private async deliver(event: IngestEvent): Promise<void> {
     const { retries = 2, retryDelayMs = 200 } = this.options;
     for (let attempt = 0; ; attempt++) {
       try {

@@ -75,6 +75,7 @@ const STATE_FIELDS = [
   'published',
   'rowsSequencer',
   'revision',
+  'publishAt',
 ] as const;
 
 /**
