@@ -24,9 +24,15 @@ export function schedulerClient(env: Env = process.env): SchedulerClient {
   return new SchedulerClient({ ...commonConfig(), ...emulatorConfig(env[SCHEDULER_ENDPOINT], env, 'local') });
 }
 
-/** One schedule per post key: its name is the key's digest (names allow 64 of [0-9A-Za-z-_.]; keys are any UTF-8). */
-export function scheduleName(key: string): string {
-  return `post-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 40)}`;
+/**
+ * One schedule per change of a post (key and write token: functions/core/schedule.ts says why not
+ * one per key), named after their digest: names allow 64 of [0-9A-Za-z-_.], keys are any UTF-8.
+ */
+export function scheduleName({ key, token }: Pick<PublishSchedule, 'key' | 'token'>): string {
+  return `post-${createHash('sha256')
+    .update(JSON.stringify([key, token]), 'utf8')
+    .digest('hex')
+    .slice(0, 40)}`;
 }
 
 /**
@@ -67,7 +73,7 @@ export interface EventBridgeSchedulerOptions {
 }
 
 /**
- * PublishScheduler on EventBridge Scheduler: one one-time schedule per post key in the group
+ * PublishScheduler on EventBridge Scheduler: one one-time schedule per change of a post in the group
  * SCHEDULE_GROUP, invoking `targetArn()` (the ingest function itself) with the schedule's own
  * fields as the event (a templated Lambda target delivers Target.Input as the invocation's
  * payload: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html),
@@ -89,7 +95,7 @@ export function eventBridgeScheduler(
   const request = ({ key, at, token }: PublishSchedule): CreateScheduleCommandInput => {
     const event: ScheduledPublishEvent = { scheduledPublish: { key, at, token } };
     return {
-      Name: scheduleName(key),
+      Name: scheduleName({ key, token }),
       GroupName: groupName,
       ScheduleExpression: atExpression(at, now()),
       ScheduleExpressionTimezone: 'UTC',
@@ -109,8 +115,9 @@ export function eventBridgeScheduler(
   return {
     async schedule(entry) {
       const input = request(entry);
-      // Create, or replace the key's schedule (UpdateSchedule replaces every field). Should the
-      // schedule go between the two calls (it fired and deleted itself, or a cancel), create again.
+      // Create, or set again a schedule of the same change (a retried event; UpdateSchedule replaces
+      // every field). Should it go between the two calls (it fired and deleted itself, or a cancel),
+      // create it again.
       for (let attempt = 1; ; attempt++) {
         try {
           await client.send(new CreateScheduleCommand(input));
@@ -126,9 +133,9 @@ export function eventBridgeScheduler(
         }
       }
     },
-    async cancel(key) {
+    async cancel(entry) {
       try {
-        await client.send(new DeleteScheduleCommand({ Name: scheduleName(key), GroupName: groupName }));
+        await client.send(new DeleteScheduleCommand({ Name: scheduleName(entry), GroupName: groupName }));
       } catch (error) {
         // Already gone: never scheduled, fired and deleted itself, or cancelled before.
         if (errorName(error) !== 'ResourceNotFoundException') throw error;

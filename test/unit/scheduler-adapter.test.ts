@@ -87,10 +87,13 @@ function adapter(answers: Answer[] = [], now = NOW) {
 }
 
 const ENTRY = { key: 'posts/2026-12-24-noël.md', at: '2026-12-24T08:30:00.400+01:00', token: 'tok-1' };
-const NAME = `post-${createHash('sha256').update(ENTRY.key).digest('hex').slice(0, 40)}`;
+const NAME = `post-${createHash('sha256')
+  .update(JSON.stringify([ENTRY.key, ENTRY.token]))
+  .digest('hex')
+  .slice(0, 40)}`;
 
 describe('eventBridgeScheduler: schedule', () => {
-  it('creates the key one-time schedule: name from the key, group, at() in UTC rounded up, no window, deleted after, the entry as the Lambda event', async () => {
+  it('creates the change one-time schedule: name from the key and token, group, at() in UTC rounded up, no window, deleted after, the entry as the Lambda event', async () => {
     const { scheduler, sent } = adapter();
     await scheduler.schedule(ENTRY);
     expect(sent).toHaveLength(1);
@@ -117,14 +120,23 @@ describe('eventBridgeScheduler: schedule', () => {
     expect(event).toEqual({ scheduledPublish: ENTRY });
   });
 
-  it('names one schedule per key within the service limits (64 of [0-9A-Za-z-_.])', () => {
-    const names = ['posts/a.md', 'posts/b.md', `posts/${'é'.repeat(400)}.md`].map(scheduleName);
-    expect(new Set(names).size).toBe(3);
+  it('names one schedule per change (key and token) within the service limits (64 of [0-9A-Za-z-_.])', () => {
+    const changes = [
+      { key: 'posts/a.md', token: 't1' },
+      { key: 'posts/a.md', token: 't2' },
+      { key: 'posts/b.md', token: 't1' },
+      { key: `posts/${'é'.repeat(400)}.md`, token: 't1' },
+      // Joined without a separator, these two would be one name.
+      { key: 'posts/ab', token: 'c' },
+      { key: 'posts/a', token: 'bc' },
+    ];
+    const names = changes.map(scheduleName);
+    expect(new Set(names).size).toBe(changes.length);
     for (const name of names) expect(name).toMatch(/^post-[0-9a-f]{40}$/);
-    expect(scheduleName('posts/a.md')).toBe(scheduleName('posts/a.md'));
+    expect(scheduleName({ key: 'posts/a.md', token: 't1' })).toBe(names[0]);
   });
 
-  it('replaces the key schedule with the same fields when it exists (ConflictException → UpdateSchedule)', async () => {
+  it('sets the schedule of the same change again with the same fields when it exists (ConflictException → UpdateSchedule)', async () => {
     const { scheduler, sent } = adapter([{ status: 409, error: 'ConflictException' }]);
     await scheduler.schedule(ENTRY);
     expect(sent.map(({ method, path }) => `${method} ${path}`)).toEqual([
@@ -196,22 +208,22 @@ describe('atExpression', () => {
 });
 
 describe('eventBridgeScheduler: cancel', () => {
-  it('deletes the key schedule in its group', async () => {
+  it('deletes the change schedule in its group', async () => {
     const { scheduler, sent } = adapter();
-    await scheduler.cancel(ENTRY.key);
+    await scheduler.cancel({ key: ENTRY.key, token: ENTRY.token });
     expect(sent).toEqual([expect.objectContaining({ method: 'DELETE', path: `/schedules/${NAME}`, body: undefined })]);
     expect(sent[0].query).toMatchObject({ groupName: 'publishing-posts' });
   });
 
   it('is done when there is no schedule (never set, fired and deleted itself, cancelled before)', async () => {
     const { scheduler, sent } = adapter([{ status: 404, error: 'ResourceNotFoundException' }]);
-    await expect(scheduler.cancel(ENTRY.key)).resolves.toBeUndefined();
+    await expect(scheduler.cancel(ENTRY)).resolves.toBeUndefined();
     expect(sent).toHaveLength(1);
   });
 
   it('lets any other error through', async () => {
     const { scheduler } = adapter([{ status: 500, error: 'InternalServerException' }]);
-    await expect(scheduler.cancel(ENTRY.key)).rejects.toMatchObject({ name: 'InternalServerException' });
+    await expect(scheduler.cancel(ENTRY)).rejects.toMatchObject({ name: 'InternalServerException' });
   });
 });
 
