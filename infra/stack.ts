@@ -39,6 +39,14 @@ export const NONCURRENT_VERSION_DAYS = 90;
  */
 export const HTTP_FUNCTION_TIMEOUT_SECONDS = 10;
 
+/**
+ * The ingest function's timeout: the 30 s its work had, plus the minute a scheduled post's call
+ * back waits when EventBridge Scheduler fires it before the post's date (its one-minute
+ * precision; EARLY_CALL_WAIT_MS in functions/handlers/ingest.ts). Shorter, an early call back
+ * would time out, count as an ingest error and publish only at Lambda's retry.
+ */
+export const INGEST_FUNCTION_TIMEOUT_SECONDS = 90;
+
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
 const SITE_SETTINGS = [
   'siteUrl',
@@ -153,7 +161,7 @@ export class PublishingStack extends Stack {
     this.ingestFunction = new PublishingFunction(this, 'IngestFunction', {
       entry: 'functions/handlers/ingest.ts',
       description: `Ingests posts created or removed under ${POSTS_PREFIX} in the content bucket`,
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(INGEST_FUNCTION_TIMEOUT_SECONDS),
       retryAttempts: 2,
       // An on-failure destination rather than a dead-letter queue: its message carries the
       // error (type, message) and the retry count along with the S3 event, so a failed post
@@ -166,7 +174,7 @@ export class PublishingStack extends Stack {
       .bindBucket(this.contentBucket);
 
     // Scheduled posts (functions/core/schedule.ts): ingest sets one one-time EventBridge Scheduler
-    // schedule per future-dated post in this group (functions/adapters/scheduler.ts), which
+    // schedule per change of a future-dated post in this group (functions/adapters/scheduler.ts), which
     // invokes ingest itself at the post's date with this role. An invocation that EventBridge
     // Scheduler cannot deliver after its retries goes to the schedule dead-letter queue; one that
     // is delivered and fails in the function follows the function's own retries into the ingest
@@ -216,7 +224,7 @@ export class PublishingStack extends Stack {
       // As cdk-nag writes the resource: pseudo parameters stay `<AWS::…>` unless the stack's environment fixes them.
       id: `AwsSolutions-IAM5[Resource::arn:${nagName(this.partition, 'AWS::Partition')}:scheduler:${nagName(this.region, 'AWS::Region')}:${nagName(this.account, 'AWS::AccountId')}:schedule/<${this.getLogicalId(this.scheduleGroup)}>/*]`,
       reason:
-        'Ingest creates, updates and deletes one schedule per scheduled post, named after the post key, so their names are not known in advance; the grant is limited to the schedules of the stack own group.',
+        'Ingest creates, updates and deletes one schedule per change of a scheduled post, named after its key and version, so their names are not known in advance; the grant is limited to the schedules of the stack own group.',
     });
     this.ingestFunction.addEnvironment(ENV.scheduleGroup, this.scheduleGroup.ref);
     this.ingestFunction.addEnvironment(ENV.scheduleRoleArn, this.schedulerRole.roleArn);

@@ -199,10 +199,10 @@ describe('functions', () => {
     expect(nodeRuntimes).toEqual(['nodejs24.x', 'nodejs24.x']);
   });
 
-  it('give the ingest function the table and bucket names, 30 s, and two retries into the dead-letter queue', () => {
+  it('give the ingest function the table and bucket names, 90 s (30 s of work after a call back waited its minute), and two retries into the dead-letter queue', () => {
     const ingestId = logicalId(stack.ingestFunction);
     expect(template.toJSON().Resources[ingestId].Properties).toMatchObject({
-      Timeout: 30,
+      Timeout: 90,
       Environment: {
         Variables: {
           [ENV.tableName]: { Ref: logicalId(stack.postsTable) },
