@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ScheduledPublishEvent } from '../../../functions/core/schedule';
 
 /*
  * A stand-in for EventBridge Scheduler's API, as far as ingest calls it: the restJson1 routes of
@@ -33,7 +34,7 @@ export interface SchedulerStub {
   /** The schedules as they stand, by `group/name`. */
   schedules: Map<string, StoredSchedule>;
   /** The event EventBridge Scheduler would invoke the target with: the schedule's Target.Input. */
-  eventOf(schedule: StoredSchedule): unknown;
+  eventOf(schedule: StoredSchedule): ScheduledPublishEvent;
   stop(): Promise<void>;
 }
 
