@@ -43,7 +43,8 @@ export function scheduleName({ key, token }: Pick<PublishSchedule, 'key' | 'toke
  * the minute under way (whether it is refused, fired at once or never fired), so this never asks
  * for one: an instant sooner than a minute from now is set a minute from now, which is in a
  * minute that has not begun. The call back may then come up to a minute before the post's date
- * (publishDue waits for the date then) and at most two minutes after it for a post already due;
+ * (the ingest handler waits for the date then: EARLY_CALL_WAIT_MS in functions/handlers/ingest.ts,
+ * within the function's timeout) and at most about two minutes after it for a post already due;
  * a call back for an overdue post publishes it at once.
  */
 export const MIN_LEAD_MS = 60_000;
@@ -51,7 +52,8 @@ export const MIN_LEAD_MS = 60_000;
 /**
  * Retries of a failed delivery (the invocation of the function, not the function's own errors:
  * EventBridge Scheduler invokes Lambda asynchronously, so those follow the function's async
- * retries and land in the ingest dead-letter queue). The most EventBridge Scheduler allows
+ * retries and land in the ingest dead-letter queue:
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html). The most EventBridge Scheduler allows
  * (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html: 0–185
  * attempts, 60–86,400 s): a post published late beats one never published; after a day the
  * event goes to the schedule dead-letter queue (SCHEDULE_DLQ_ARN) and its alarm.
