@@ -84,9 +84,15 @@ export async function preload(
       new UpdateItemCommand({
         TableName: stack.tableName,
         Key: marshall({ pk: row.pk, sk: row.sk }),
-        UpdateExpression: 'SET #name = :name ADD #count :n',
-        ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
-        ExpressionAttributeValues: marshall({ ':name': row.name, ':n': row.count }),
+        // As ingest writes them: listed by the sitemap index; a day's count says when its posts last changed.
+        UpdateExpression: `SET #name = :name, #sitemap = :sitemap${row.lastModified ? ', lastModified = :at' : ''} ADD #count :n`,
+        ExpressionAttributeNames: { '#name': 'name', '#count': 'count', '#sitemap': 'sitemap' },
+        ExpressionAttributeValues: marshall({
+          ':name': row.name,
+          ':n': row.count,
+          ':sitemap': row.sitemap,
+          ...(row.lastModified ? { ':at': row.lastModified } : {}),
+        }),
       }),
     );
   }

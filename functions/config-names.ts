@@ -15,6 +15,7 @@ export const ENV = {
   websubHub: 'WEBSUB_HUB',
   feedAliases: 'FEED_ALIASES',
   displayNames: 'DISPLAY_NAMES',
+  robots: 'ROBOTS',
   timeZone: 'TIME_ZONE',
   /** Ingest: largest post file accepted, and hosts whose iframes bodies may keep. */
   maxPostBytes: 'MAX_POST_BYTES',

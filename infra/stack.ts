@@ -62,6 +62,7 @@ const SITE_SETTINGS = [
   'websubHub',
   'feedAliases',
   'displayNames',
+  'robots',
   'timeZone',
 ] as const;
 type SiteSetting = (typeof SITE_SETTINGS)[number];
@@ -144,6 +145,13 @@ export class PublishingStack extends Stack {
       indexName: TABLE_SCHEMA.pathIndex.name,
       partitionKey: { name: TABLE_SCHEMA.pathIndex.partitionKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+    this.postsTable.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.sitemapIndex.name,
+      partitionKey: { name: TABLE_SCHEMA.sitemapIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sitemapIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TABLE_SCHEMA.sitemapIndex.projected],
     });
 
     this.deadLetterQueue = new Queue(this, 'IngestDeadLetterQueue', {

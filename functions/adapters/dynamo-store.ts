@@ -27,8 +27,11 @@ import {
   type PutPostResult,
   type ShareLink,
   type ShareLinkWriter,
+  type SitemapListing,
+  type SitemapUrl,
   type SourceInventory,
   type SourceState,
+  sitemapDay,
 } from '../core/store';
 import { feedKey, writtenName } from '../core/urls';
 import { TABLE_SCHEMA } from './table-schema';
@@ -43,12 +46,17 @@ type Item = Record<string, AttributeValue>;
 //   FEED#{feedKey}      {utc date}#{id}  one entry per feed the post is in, newest first by sort key
 //   FEED#{feedKey}      ~META            the feed's version; sorts after every entry, so the
 //                                        newest-first Query that reads a feed returns it first
-//   NAMES#{kind}        {name}           post count per category / tag
+//   NAMES#{kind}        {name}           post count per category / tag; NAMES#day: the site feed's
+//                                        entries per UTC day, and when they last changed (sitemaps)
+//   GSI bySitemap: site feed entries under `day#{utc day}`, NAMES# counts under `index`
 //   SHARE#{code}        SHARE            short code or legacy infoCode → post path
 //   PATH#{path}         PATH             the claim on a page path: which post's page it is
 //   SITE                IDENTITY         what the site's feed item ids are built from, fixed at its first publish
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
 const FEED_META = '~META';
+const SITEMAP = TABLE_SCHEMA.sitemapIndex;
+/** The bySitemap partition of the name and day counts: what the sitemap index reads. */
+const SITEMAP_INDEX = 'index';
 
 export class DynamoPostStore implements PostStore {
   private readonly client: Pick<DynamoDBClient, 'send'>;
@@ -364,6 +372,7 @@ export class DynamoPostStore implements PostStore {
         // The row's feed is known by its key (a URL name); the count is kept by the name as written.
         const entry = unmarshall(deleted.Attributes) as { categories: string[]; tags: string[] };
         if (row.feed.kind !== 'site') await this.countName(row.feed.kind, writtenName(row.feed, [entry]).name, -1);
+        else await this.countName('day', row.cursor.slice(0, 10), -1);
         return true;
       }
       case 'share':
@@ -389,7 +398,15 @@ export class DynamoPostStore implements PostStore {
       this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: toItem({ [PK]: `FEED#${feedKey(ref)}`, [SK]: feedCursor(entry), ...entry, sequencer, sourceKey }),
+          Item: toItem({
+            [PK]: `FEED#${feedKey(ref)}`,
+            [SK]: feedCursor(entry),
+            ...entry,
+            sequencer,
+            sourceKey,
+            // The site feed holds every post once: its entries are what the day sitemaps list.
+            ...(ref.kind === 'site' ? { [SITEMAP.partitionKey]: `day#${sitemapDay(entry)}` } : {}),
+          }),
           // Another key's entry in the same place: the post item already decided who owns the id.
           ConditionExpression: `attribute_not_exists(${PK}) OR sequencer <= :sequencer${sourceKey === undefined ? '' : ' OR sourceKey <> :sourceKey'}`,
           ExpressionAttributeValues: marshall({
@@ -401,8 +418,16 @@ export class DynamoPostStore implements PostStore {
       ),
     );
     if (!written) return false;
-    if (!written.Attributes && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
-    return !written.Attributes || !sameFeedEntry(unmarshall(written.Attributes) as FeedEntry, entry);
+    const changed = !written.Attributes || !sameFeedEntry(unmarshall(written.Attributes) as FeedEntry, entry);
+    if (!written.Attributes)
+      await this.countName(
+        ref.kind === 'site' ? 'day' : ref.kind,
+        ref.kind === 'site' ? sitemapDay(entry) : ref.name,
+        1,
+      );
+    // Another version of a listed page: its day's sitemap changed.
+    else if (changed && ref.kind === 'site') await this.countName('day', sitemapDay(entry), 0);
+    return changed;
   }
 
   async deleteFeedEntry(
@@ -426,7 +451,11 @@ export class DynamoPostStore implements PostStore {
       ),
     );
     if (!deleted?.Attributes) return false;
-    if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
+    await this.countName(
+      ref.kind === 'site' ? 'day' : ref.kind,
+      ref.kind === 'site' ? sitemapDay(entry) : ref.name,
+      -1,
+    );
     return true;
   }
 
@@ -496,28 +525,33 @@ export class DynamoPostStore implements PostStore {
     );
   }
 
-  async recountNames(names: Array<{ kind: TaxonomyKind; name: string }>): Promise<number> {
+  async recountNames(names: Array<{ kind: TaxonomyKind | 'day'; name: string }>): Promise<number> {
     let corrected = 0;
-    for (const kind of ['category', 'tag'] as const) {
-      const stored = new Map(
-        (await this.queryAll(`NAMES#${kind}`)).map((item) => [String(item[SK]), Number(item.count)]),
+    for (const kind of ['category', 'tag', 'day'] as const) {
+      const items = await this.queryAll(`NAMES#${kind}`);
+      const stored = new Map(items.map((item) => [String(item[SK]), Number(item.count)]));
+      // Counts written before the sitemaps listed them are marked for the index too.
+      const unlisted = new Set(
+        items.filter((item) => item[SITEMAP.partitionKey] === undefined).map((item) => String(item[SK])),
       );
       const all = new Set([...stored.keys(), ...names.filter((ref) => ref.kind === kind).map((ref) => ref.name)]);
       for (const name of all) {
-        const entries = await this.countFeedEntries({ kind, name });
-        if (stored.get(name) === entries) continue;
+        const entries = kind === 'day' ? await this.countDayEntries(name) : await this.countFeedEntries({ kind, name });
+        if (stored.get(name) === entries && !unlisted.has(name)) continue;
         const updated = await this.conditionally(
           this.client.send(
             new UpdateItemCommand({
               TableName: this.tableName,
               Key: key(`NAMES#${kind}`, name),
-              UpdateExpression: 'SET #name = :name, #count = :count',
+              UpdateExpression: `SET #name = :name, #count = :count, #sitemap = :index${kind === 'day' ? ', lastModified = :now' : ''}`,
               ConditionExpression: stored.has(name) ? '#count = :old' : `attribute_not_exists(${PK})`,
-              ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
+              ExpressionAttributeNames: { '#name': 'name', '#count': 'count', '#sitemap': SITEMAP.partitionKey },
               ExpressionAttributeValues: marshall({
                 ':name': name,
                 ':count': entries,
+                ':index': SITEMAP_INDEX,
                 ...(stored.has(name) ? { ':old': stored.get(name) } : {}),
+                ...(kind === 'day' ? { ':now': new Date().toISOString() } : {}),
               }),
             }),
           ),
@@ -545,6 +579,95 @@ export class DynamoPostStore implements PostStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return total;
+  }
+
+  /** The site feed's entries of one UTC day. */
+  private async countDayEntries(day: string): Promise<number> {
+    let total = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :day)`,
+          ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey({ kind: 'site' })}`, ':day': `${day}T` }),
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      total += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return total;
+  }
+
+  async readSitemapIndex(): Promise<SitemapListing> {
+    const listing: SitemapListing = { days: [], names: [] };
+    for (const item of await this.querySitemap(SITEMAP_INDEX)) {
+      const count = Number(item.count);
+      if (!(count > 0)) continue;
+      const kind = String(item[PK]).slice('NAMES#'.length);
+      if (kind === 'day')
+        listing.days.push({
+          day: String(item.name),
+          count,
+          ...(item.lastModified ? { lastModified: String(item.lastModified) } : {}),
+        });
+      else if (kind === 'category' || kind === 'tag') listing.names.push({ kind, name: String(item.name), count });
+    }
+    return listing;
+  }
+
+  async readSitemapDay(day: string, skip: number, limit: number): Promise<SitemapUrl[]> {
+    const items = await this.querySitemap(`day#${day}`, skip + limit);
+    return items.slice(skip, skip + limit).map((item) => ({ path: String(item.path), updated: String(item.updated) }));
+  }
+
+  /** A bySitemap partition in sort-key order, at most `limit` items: one Query per 1 MB of projected items. */
+  private async querySitemap(partition: string, limit = Number.POSITIVE_INFINITY): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SITEMAP.name,
+          KeyConditionExpression: '#sitemap = :partition',
+          ExpressionAttributeNames: { '#sitemap': SITEMAP.partitionKey },
+          ExpressionAttributeValues: marshall({ ':partition': partition }),
+          ExclusiveStartKey: startKey,
+          ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return items;
+  }
+
+  async readRecent(since: string, limit: number): Promise<FeedPage> {
+    const entries: FeedEntry[] = [];
+    let meta: FeedMeta | undefined;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // `~META` sorts after every entry: the newest-first Query returns it first, as readFeed's does.
+          KeyConditionExpression: `${PK} = :pk AND ${SK} >= :since`,
+          ExpressionAttributeValues: marshall({ ':pk': `FEED#${feedKey({ kind: 'site' })}`, ':since': since }),
+          ScanIndexForward: false,
+          Limit: limit + 1 - entries.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of (page.Items ?? []).map((raw) => unmarshall(raw))) {
+        if (item[SK] === FEED_META) meta = toFeedMeta(item);
+        else if (entries.length < limit) entries.push(toFeedEntry(item));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && entries.length < limit);
+    return { entries, ...(meta ? { meta } : {}) };
   }
 
   async listNames(kind: TaxonomyKind): Promise<Array<{ name: string; count: number }>> {
@@ -659,14 +782,20 @@ export class DynamoPostStore implements PostStore {
     );
   }
 
-  private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {
+  /** Counts are listed by the sitemap index; a day's count also says when its posts last changed (delta 0: only that). */
+  private async countName(kind: TaxonomyKind | 'day', name: string, delta: number): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: key(`NAMES#${kind}`, name),
-        UpdateExpression: 'SET #name = :name ADD #count :delta',
-        ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
-        ExpressionAttributeValues: marshall({ ':name': name, ':delta': delta }),
+        UpdateExpression: `SET #name = :name, #sitemap = :index${kind === 'day' ? ', lastModified = :now' : ''} ADD #count :delta`,
+        ExpressionAttributeNames: { '#name': 'name', '#count': 'count', '#sitemap': SITEMAP.partitionKey },
+        ExpressionAttributeValues: marshall({
+          ':name': name,
+          ':delta': delta,
+          ':index': SITEMAP_INDEX,
+          ...(kind === 'day' ? { ':now': new Date().toISOString() } : {}),
+        }),
       }),
     );
   }
@@ -864,6 +993,8 @@ const ENTRY_FIELDS = [
   'shortCode',
   'html',
   'summary',
+  'image',
+  'enclosure',
 ] as const;
 
 function toPost(item: Item | Record<string, unknown>): Post {

@@ -23,6 +23,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     websubHub: ENV.websubHub,
     feedAliases: ENV.feedAliases,
     displayNames: ENV.displayNames,
+    robots: ENV.robots,
     timeZone: ENV.timeZone,
   });
 }

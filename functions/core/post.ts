@@ -1,4 +1,5 @@
 /** The published shape of a post, as ingest stores it and the read side renders it. */
+import { type Enclosure, entryMedia } from './post-media';
 
 export type TaxonomyKind = 'category' | 'tag';
 
@@ -43,7 +44,12 @@ export interface Post {
 export type FeedEntry = Pick<
   Post,
   'id' | 'title' | 'date' | 'updated' | 'categories' | 'tags' | 'author' | 'path' | 'shortCode' | 'html' | 'summary'
->;
+> & {
+  /** The post's picture, as the post gives it (functions/core/post-media.ts): a site path or a URL. */
+  image?: string;
+  /** Its audio or video: a podcast episode's file. */
+  enclosure?: Enclosure;
+};
 
 /** A feed is the posts of one category, one tag, or the whole site. */
 export type FeedRef = { kind: 'category'; name: string } | { kind: 'tag'; name: string } | { kind: 'site' };
@@ -61,10 +67,31 @@ export function postListing(post: Pick<Post, 'categories'>): FeedRef {
   return post.categories.length ? { kind: 'category', name: post.categories[0] } : { kind: 'site' };
 }
 
-/** The entry fields of a post, or of a stored row that holds more (the token that wrote it). */
-export function toFeedEntry(post: FeedEntry): FeedEntry {
+/**
+ * The entry fields of a post (its media read from its front matter and body), or of a stored
+ * row that holds more (the token that wrote it).
+ */
+export function toFeedEntry(post: FeedEntry | Post): FeedEntry {
   const { id, title, date, updated, categories, tags, author, path, shortCode, html, summary } = post;
-  return { id, title, date, updated, categories, tags, author, path, shortCode, html, summary };
+  const media =
+    'extra' in post && post.extra
+      ? entryMedia(post)
+      : { image: (post as FeedEntry).image, enclosure: (post as FeedEntry).enclosure };
+  return {
+    id,
+    title,
+    date,
+    updated,
+    categories,
+    tags,
+    author,
+    path,
+    shortCode,
+    html,
+    summary,
+    ...(media.image ? { image: media.image } : {}),
+    ...(media.enclosure ? { enclosure: media.enclosure } : {}),
+  };
 }
 
 /** Whether a stored entry says the same as another (whatever else is stored beside it, like the token that wrote it, aside). */

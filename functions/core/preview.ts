@@ -25,6 +25,13 @@ export interface PostImage {
  * when it was a site path.
  */
 export function postImage(post: Pick<Post, 'extra' | 'html'>, site: Pick<Site, 'baseUrl'>): PostImage | undefined {
+  const image = postImageSource(post);
+  const url = image && absoluteImageUrl(image.url, site.baseUrl);
+  return image && url ? { ...image, url } : undefined;
+}
+
+/** The post's picture as the post gives it: a site path (decoded), or a URL; not yet on a site's origin. */
+export function postImageSource(post: Pick<Post, 'extra' | 'html'>): PostImage | undefined {
   const declared = post.extra.image;
   const fromBody = /<img\b[^>]*?\ssrc="([^"]+)"[^>]*>/i.exec(post.html);
   let image: PostImage | undefined;
@@ -41,13 +48,14 @@ export function postImage(post: Pick<Post, 'extra' | 'html'>, site: Pick<Site, '
     const alt = /\salt="([^"]*)"/i.exec(fromBody[0])?.[1];
     image = { url: decodeAttribute(fromBody[1]), ...(alt ? { alt: decodeAttribute(alt) } : {}) };
   }
-  if (!image?.url) return undefined;
+  return image?.url ? image : undefined;
+}
+
+/** A picture's URL on the site's origin when it is a site path; undefined unless http(s). */
+export function absoluteImageUrl(source: string, baseUrl: string): string | undefined {
   // A site path, decoded (front matter) or encoded (the body's HTML): encoded once either way.
-  const url =
-    image.url.startsWith('/') && !image.url.startsWith('//')
-      ? site.baseUrl + encodeURI(safelyDecoded(image.url))
-      : image.url;
-  return /^https?:\/\//i.test(url) ? { ...image, url } : undefined;
+  const url = source.startsWith('/') && !source.startsWith('//') ? baseUrl + encodeURI(safelyDecoded(source)) : source;
+  return /^https?:\/\//i.test(url) ? url : undefined;
 }
 
 /** The post's description for cards: its excerpt as plain text, cut to what cards show. */

@@ -15,6 +15,19 @@ import { type FeedRef, type Post, postListing } from './post';
 import { feedAliasOf, MAX_PATH_BYTES } from './routes';
 import { isPlausibleShareCode } from './short-code';
 import type { Site } from './site';
+import {
+  dayUrls,
+  NEWS_MAX_URLS,
+  NEWS_WINDOW_MS,
+  namePages,
+  parseSitemapFile,
+  renderNewsSitemap,
+  renderRobots,
+  renderSitemapIndex,
+  renderUrlSet,
+  SITEMAP_CONTENT_TYPE,
+  SITEMAP_PAGE_URLS,
+} from './sitemaps';
 import { feedCursor, type PostStore } from './store';
 import { absoluteUrl, decodeCursor, type FeedFormat, feedPagePath, feedPath, writtenName } from './urls';
 
@@ -81,6 +94,45 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     return shareRedirect(infoCode, deps);
   },
 
+  async robots(_request, { site }) {
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+        'x-content-type-options': 'nosniff',
+      },
+      body: renderRobots(site),
+    };
+  },
+
+  // Each sitemap is one Query; its strong ETag is the hash of its bytes (finishResponse), so a
+  // crawler's conditional request is answered 304 from that same read.
+  async sitemapIndex(_request, { store, site }) {
+    const listing = await store.readSitemapIndex();
+    const body = renderSitemapIndex(listing, site);
+    if (!body) throw new NotFound('no posts yet');
+    const lastModified = listing.days.map((day) => day.lastModified ?? '').reduce((a, b) => (a > b ? a : b), '');
+    return sitemapResponse(body, site, lastModified || undefined);
+  },
+
+  async newsSitemap(_request, { store, site }) {
+    const now = Date.now();
+    const { entries } = await store.readRecent(new Date(now - NEWS_WINDOW_MS).toISOString(), NEWS_MAX_URLS);
+    return sitemapResponse(renderNewsSitemap(entries, site, now), site);
+  },
+
+  async sitemap(request, { store, site }) {
+    const file = parseSitemapFile(request.pathParameters.file ?? '');
+    if (!file) throw new NotFound('no such sitemap');
+    const urls =
+      file.kind === 'day'
+        ? dayUrls(await store.readSitemapDay(file.day, (file.page - 1) * SITEMAP_PAGE_URLS, SITEMAP_PAGE_URLS))
+        : namePages(await store.readSitemapIndex(), file.page);
+    if (urls.length === 0) throw new NotFound('no such sitemap');
+    return sitemapResponse(renderUrlSet(urls, site), site);
+  },
+
   async postPage(request, { store, site }) {
     if (Buffer.byteLength(request.path) > MAX_PATH_BYTES) throw new NotFound('no such page');
     // Another generator's feed address (a site moved here): its readers go on to ours.
@@ -131,6 +183,19 @@ async function feedResponse(
   const cursor = decodeCursor(cursorText);
   if (!cursor) throw new NotFound('no such archive page');
   return feeds.archive(ref, format, cursor, site, request.headers);
+}
+
+function sitemapResponse(body: string, site: Site, lastModified?: string): HttpResponse {
+  return {
+    status: 200,
+    headers: {
+      'content-type': SITEMAP_CONTENT_TYPE,
+      'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+      ...(lastModified ? { 'last-modified': new Date(Date.parse(lastModified)).toUTCString() } : {}),
+      'x-content-type-options': 'nosniff',
+    },
+    body,
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type PublishedVersion,
   type SourceInventory,
   type SourceState,
+  sitemapDay,
 } from './store';
 import { feedKey } from './urls';
 
@@ -155,9 +156,11 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
     count(summary, await reconcileKey(key, { ...ingestDeps, force: true }));
   });
 
-  const names: Array<{ kind: TaxonomyKind; name: string }> = [];
+  const names: Array<{ kind: TaxonomyKind | 'day'; name: string }> = [];
   for (const state of (incomplete.length ? await store.listSources() : after).states) {
     for (const ref of state.published?.feeds ?? []) if (ref.kind !== 'site') names.push(ref);
+    // The day the sitemaps list the post under (its site feed entry's).
+    if (state.published) names.push({ kind: 'day', name: sitemapDay(state.published) });
   }
   summary.recounted = await store.recountNames(names);
   return summary;

@@ -5,7 +5,19 @@ import type { FeedRef } from './post';
  * exactly these routes and the local server matches requests against them, so the two
  * cannot drift. Path variables are whole segments; `{proxy+}` is greedy.
  */
-export type ViewName = 'home' | 'siteFeed' | 'opml' | 'category' | 'tag' | 'shortLink' | 'legacyShare' | 'postPage';
+export type ViewName =
+  | 'home'
+  | 'siteFeed'
+  | 'opml'
+  | 'category'
+  | 'tag'
+  | 'shortLink'
+  | 'legacyShare'
+  | 'postPage'
+  | 'robots'
+  | 'sitemapIndex'
+  | 'newsSitemap'
+  | 'sitemap';
 
 export interface Route {
   path: string;
@@ -24,6 +36,10 @@ export const ROUTES: readonly Route[] = [
   { path: '/feed.atom', view: 'siteFeed' },
   { path: '/feed.json', view: 'siteFeed' },
   { path: '/feeds.opml', view: 'opml' },
+  { path: '/robots.txt', view: 'robots' },
+  { path: '/sitemap.xml', view: 'sitemapIndex' },
+  { path: '/news-sitemap.xml', view: 'newsSitemap' },
+  { path: '/sitemaps/{file}', view: 'sitemap' },
   { path: '/category/{file}', view: 'category' },
   { path: '/tag/{file}', view: 'tag' },
   { path: '/s/{code}', view: 'shortLink' },

@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxAgeSeconds: 300,
   archiveMaxAgeSeconds: 86_400,
   feedVersionCacheMs: 20,
+  robots: 'allow',
 };
 
 type EnvNames = { [K in keyof Settings]-?: string };
@@ -62,6 +63,10 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     // Ingest tells the hub which feed URLs changed; it has no request to take the host from.
     if (siteUrl === undefined) throw new ConfigError(`${names.websubHub} is set, so ${names.siteUrl} must be set too`);
   }
+  const robots = text('robots') ?? DEFAULT_SETTINGS.robots;
+  if (robots !== 'allow' && robots !== 'disallow') {
+    throw new ConfigError(`${names.robots} must be allow or disallow (a staging site), not "${robots}"`);
+  }
   const feedAliases = readFeedAliases(text('feedAliases'), names.feedAliases);
   const displayNames = readDisplayNames(text('displayNames'), names.displayNames);
   const timeZone = text('timeZone');
@@ -79,6 +84,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     maxAgeSeconds: integer('maxAgeSeconds', 0, 31_536_000),
     archiveMaxAgeSeconds: integer('archiveMaxAgeSeconds', 0, 31_536_000),
     feedVersionCacheMs: integer('feedVersionCacheMs', 0, 60_000),
+    robots,
     ...(websubHub ? { websubHub } : {}),
     ...(feedAliases ? { feedAliases } : {}),
     ...(displayNames ? { displayNames } : {}),

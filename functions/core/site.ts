@@ -22,6 +22,8 @@ export interface Site {
    * stay out of a feed on an instance that is being polled.
    */
   feedVersionCacheMs: number;
+  /** `disallow` (a staging site): robots.txt turns every crawler away and names no sitemap. */
+  robots?: 'allow' | 'disallow';
   /** WebSub hub that feeds advertise and ingest notifies. */
   websubHub?: string;
   /** A site's own former feed addresses, each to one of this site's feed paths (301). */

@@ -239,9 +239,24 @@ export interface PostStore {
   /**
    * Sets each name's count (those stored, and `names`) to the entries its feed holds, unless a
    * change moved the count meanwhile; returns how many were corrected. For reindex: a count is a
-   * second write after its entry's, which a crash in between leaves behind.
+   * second write after its entry's, which a crash in between leaves behind. Kind `day`: the
+   * site feed's entries of that UTC day (sitemapDay), which the sitemaps list.
    */
-  recountNames(names: Array<{ kind: TaxonomyKind; name: string }>): Promise<number>;
+  recountNames(names: Array<{ kind: TaxonomyKind | 'day'; name: string }>): Promise<number>;
+
+  /**
+   * What the sitemap index lists, in one Query (more only past DynamoDB's 1 MB page): every UTC
+   * day with posts (how many, and when its posts last changed) and every category and tag with
+   * posts. Maintained by the writes of the site feed's entries and of the names' counts.
+   */
+  readSitemapIndex(): Promise<SitemapListing>;
+  /** The pages of the posts of one UTC day, oldest first, from the `skip`th on, at most `limit`: one Query per 1 MB. */
+  readSitemapDay(day: string, skip: number, limit: number): Promise<SitemapUrl[]>;
+  /**
+   * The site feed's entries dated at or after `since` (an RFC 3339 instant), newest first, at
+   * most `limit`, with the feed's version: one Query, as readFeed (more only past 1 MB).
+   */
+  readRecent(since: string, limit: number): Promise<FeedPage>;
 
   /**
    * Claims a share code for a post; false when another post holds it. Revives a gone link.
@@ -262,6 +277,22 @@ export interface PostStore {
   getSiteDefaults(): Promise<SiteDefaults | undefined>;
   /** Records them, unless a newer event of the config (`sequencer`: an eventPart) recorded others. */
   putSiteDefaults(defaults: SiteDefaults, sequencer: string): Promise<void>;
+}
+
+/** A page a sitemap lists: its decoded path and when it last changed. */
+export interface SitemapUrl {
+  path: string;
+  updated: string;
+}
+
+export interface SitemapListing {
+  days: Array<{ day: string; count: number; lastModified?: string }>;
+  names: Array<{ kind: TaxonomyKind; name: string; count: number }>;
+}
+
+/** The UTC day (`2022-01-11`) whose sitemap lists an entry: the date its place in the site feed starts with. */
+export function sitemapDay(entry: Pick<FeedEntry, 'id' | 'date'>): string {
+  return feedCursor(entry).slice(0, 10);
 }
 
 /** Where an entry sits in its feed: newest first by instant, the id breaking ties. Also the paging cursor. */

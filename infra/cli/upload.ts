@@ -189,7 +189,7 @@ async function main(): Promise<number> {
       bar?.stop();
       bar = undefined;
       const base = siteBase(values, target.local);
-      const tally = { published: 0, unpublished: 0, refused: 0, waiting: 0 };
+      const tally = { published: 0, scheduled: 0, unpublished: 0, refused: 0, waiting: 0 };
       for (const { file } of [...put].sort((a, b) => (a.file.key < b.file.key ? -1 : 1))) {
         const state = outcomes.get(file.key);
         if (!state) {
@@ -204,13 +204,16 @@ async function main(): Promise<number> {
           console.log(
             `  published ${absoluteUrl(base, state.published.path)}${share ? `  share ${absoluteUrl(base, shareLinkPath(share))}` : ''}`,
           );
+        } else if (state.status === 'scheduled') {
+          tally.scheduled++;
+          console.log(`  scheduled ${file.key}: goes live at ${state.publishAt}`);
         } else {
           tally.unpublished++;
           console.log(`  ${state.status.padEnd(9)} ${file.key}`);
         }
       }
       console.log(
-        `Ingest: ${tally.published} published, ${tally.unpublished} not published (published: false or deleted), ${tally.refused} refused, ${tally.waiting} still waiting`,
+        `Ingest: ${tally.published} published,${tally.scheduled ? ` ${tally.scheduled} scheduled,` : ''} ${tally.unpublished} not published (published: false or deleted), ${tally.refused} refused, ${tally.waiting} still waiting`,
       );
       const errors = `npm run errors${target.local ? '' : ' -- --aws'}`;
       if (tally.refused > 0)

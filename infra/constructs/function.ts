@@ -129,7 +129,7 @@ export class PublishingFunction extends NodejsFunction {
     const tableArn = `<${logicalIdOf(table)}.Arn>`;
     this.acknowledgeOnRole(
       `AwsSolutions-IAM5[Resource::${tableArn}/index/*]`,
-      `The table grant covers its indexes (${tableArn}/index/*) so pages can be found by path through the byPagePath GSI; the table has no other index.`,
+      `The table grant covers its indexes (${tableArn}/index/*) so pages can be found by path through the byPagePath GSI and sitemaps read through the bySitemap GSI; the table has no other index.`,
     );
     return this;
   }

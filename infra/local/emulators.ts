@@ -157,14 +157,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
-    if (indexes.includes(TABLE_SCHEMA.pathIndex.name)) return false;
+    if (indexes.includes(TABLE_SCHEMA.pathIndex.name) && indexes.includes(TABLE_SCHEMA.sitemapIndex.name)) return false;
     // Written by an earlier version with another index: the table is derived data, so it is
     // made again and the start-up reconciliation refills it from the bucket.
     await client.send(new DeleteTableCommand({ TableName: tableName }));
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  const { partitionKey, sortKey, pathIndex } = TABLE_SCHEMA;
+  const { partitionKey, sortKey, pathIndex, sitemapIndex } = TABLE_SCHEMA;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -173,6 +173,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         { AttributeName: partitionKey, AttributeType: 'S' },
         { AttributeName: sortKey, AttributeType: 'S' },
         { AttributeName: pathIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: sitemapIndex.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -183,6 +184,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           IndexName: pathIndex.name,
           KeySchema: [{ AttributeName: pathIndex.partitionKey, KeyType: 'HASH' }],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: sitemapIndex.name,
+          KeySchema: [
+            { AttributeName: sitemapIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: sitemapIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...sitemapIndex.projected] },
         },
       ],
     }),

@@ -49,6 +49,7 @@ const SITE_SETTINGS = [
   ENV.websubHub,
   ENV.feedAliases,
   ENV.displayNames,
+  ENV.robots,
   ENV.timeZone,
 ];
 

@@ -79,6 +79,19 @@ const PAGES: Array<[what: string, target: string, contentType: string]> = [
   ['a tag JSON Feed', tagPath('economy', 'json'), 'application/feed+json; charset=utf-8'],
   ['a post page', SEED_PATH, HTML],
   ['a post page at a custom permalink', '/news/jinniu-2022-goals.html', HTML],
+  ['robots.txt', '/robots.txt', 'text/plain; charset=utf-8'],
+  ['the sitemap index', '/sitemap.xml', 'application/xml; charset=utf-8'],
+  [
+    'the sitemap of a day (the seed post: 2022-01-12 02:44 +08:00 is the 11th in UTC)',
+    '/sitemaps/posts-2022-01-11.xml',
+    'application/xml; charset=utf-8',
+  ],
+  ['the sitemap of category and tag pages', '/sitemaps/names.xml', 'application/xml; charset=utf-8'],
+  [
+    'the news sitemap (no post of the last 48 hours: an empty urlset)',
+    '/news-sitemap.xml',
+    'application/xml; charset=utf-8',
+  ],
 ];
 
 describe('every route: GET, HEAD and conditional GET', () => {

@@ -167,6 +167,7 @@ describe('posts table', () => {
           { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
           { AttributeName: TABLE_SCHEMA.pathIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE_SCHEMA.sitemapIndex.partitionKey, AttributeType: 'S' },
         ]),
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -176,6 +177,14 @@ describe('posts table', () => {
             IndexName: TABLE_SCHEMA.pathIndex.name,
             KeySchema: [{ AttributeName: TABLE_SCHEMA.pathIndex.partitionKey, KeyType: 'HASH' }],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: TABLE_SCHEMA.sitemapIndex.name,
+            KeySchema: [
+              { AttributeName: TABLE_SCHEMA.sitemapIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE_SCHEMA.sitemapIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE_SCHEMA.sitemapIndex.projected] },
           },
         ],
       },

@@ -44,6 +44,7 @@ const SETTINGS = [
   { env: ENV.websubHub, context: 'websubHub', wrong: 'ftp://hub.example.com', readme: 'none' },
   { env: ENV.feedAliases, context: 'feedAliases', wrong: '/old.xml=/elsewhere.xml', readme: 'none' },
   { env: ENV.displayNames, context: 'displayNames', wrong: 'chengduribao', readme: 'none' },
+  { env: ENV.robots, context: 'robots', wrong: 'no', readme: '`allow`' },
   { env: ENV.timeZone, context: 'timeZone', wrong: 'Beijing', readme: "the uploaded `_config.yml`'s `timezone`" },
   {
     env: ENV.maxPostBytes,

@@ -8,7 +8,7 @@ import { DynamoPostStore } from '../../functions/adapters/dynamo-store';
 import type { FeedEntry, FeedRef } from '../../functions/core/post';
 import { DEFAULT_SETTINGS } from '../../functions/core/settings';
 import { SITE_CONFIG_KEY } from '../../functions/core/site-config';
-import { feedCursor } from '../../functions/core/store';
+import { feedCursor, sitemapDay } from '../../functions/core/store';
 import { feedKey } from '../../functions/core/urls';
 import { createHttpHandler } from '../../functions/handlers/http';
 import { createIngestHandler } from '../../functions/handlers/ingest';
@@ -47,6 +47,7 @@ function entry(index: number): FeedEntry {
 /** Writes the feed items as the store lays them out, in batches: the storage floor for seeding. */
 async function seed(): Promise<void> {
   const items: Array<Record<string, unknown>> = [];
+  const days = new Map<string, number>();
   const version = (ref: FeedRef) => ({
     pk: `FEED#${feedKey(ref)}`,
     sk: '~META',
@@ -56,9 +57,24 @@ async function seed(): Promise<void> {
   for (let index = 0; index < POSTS; index++) {
     const post = entry(index);
     for (const ref of [{ kind: 'site' }, { kind: 'category', name: post.categories[0] }] as FeedRef[]) {
-      items.push({ pk: `FEED#${feedKey(ref)}`, sk: feedCursor(post), ...post, sequencer: '0'.repeat(32) });
+      // As ingest writes them: the site feed's entries carry the day the sitemaps list them under.
+      items.push({
+        pk: `FEED#${feedKey(ref)}`,
+        sk: feedCursor(post),
+        ...post,
+        sequencer: '0'.repeat(32),
+        ...(ref.kind === 'site' ? { sitemap: `day#${sitemapDay(post)}` } : {}),
+      });
     }
+    days.set(sitemapDay(post), (days.get(sitemapDay(post)) ?? 0) + 1);
   }
+  for (const [day, count] of days)
+    items.push({ pk: 'NAMES#day', sk: day, name: day, count, sitemap: 'index', lastModified: '2020-03-01T00:00:00Z' });
+  for (const [name, count] of [
+    ['big', POSTS - 1],
+    ['small', 1],
+  ] as const)
+    items.push({ pk: 'NAMES#category', sk: name, name, count, sitemap: 'index' });
   items.push(
     version({ kind: 'site' }),
     version({ kind: 'category', name: 'big' }),
@@ -252,6 +268,34 @@ describe(`storage calls per feed request, on a site of ${POSTS} posts`, () => {
   });
 });
 
+describe(`storage calls per sitemap request, on a site of ${POSTS} posts`, () => {
+  const sitemapEvent = (path: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 => {
+    const file = path.startsWith('/sitemaps/') ? path.slice('/sitemaps/'.length) : undefined;
+    return {
+      ...event(path, headers),
+      routeKey: file ? 'GET /sitemaps/{file}' : `GET ${path}`,
+      ...(file ? { pathParameters: { file } } : {}),
+    };
+  };
+
+  it.each(['/sitemap.xml', '/sitemaps/posts-2020-01-02.xml', '/sitemaps/names.xml', '/news-sitemap.xml'])(
+    'answers %s, and a conditional request for it with 304, from one Query each',
+    async (path) => {
+      const handler = createHttpHandler({ store: new DynamoPostStore(counted, stack.tableName), settings: SETTINGS });
+      calls.length = 0;
+      const first = await handler(sitemapEvent(path));
+      expect(first.statusCode).toBe(200);
+      expect(calls.map((call) => call.command)).toEqual(['QueryCommand']);
+      if (path === '/sitemap.xml') expect(calls[0].items).toBe(84 + 2); // 2,000 hourly posts span 84 days; two categories
+      if (path.startsWith('/sitemaps/posts-')) expect(calls[0].items).toBe(24);
+      calls.length = 0;
+      const again = await handler(sitemapEvent(path, { 'if-none-match': String(first.headers?.etag) }));
+      expect(again.statusCode).toBe(304);
+      expect(calls.map((call) => call.command)).toEqual(['QueryCommand']);
+    },
+  );
+});
+
 describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
   // A post with a legacy infoCode (which is then its id), like the seed.
   const post = (infoCode: string, category: string, date: string) =>
@@ -302,6 +346,7 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
       'FEED#tag#乙',
       'FEED#tag#甲',
       'NAMES#category',
+      'NAMES#day',
       'NAMES#tag',
       `PATH#/${category}/2024/05/01/cost-small.html`,
       `POST#${postId}`,
@@ -321,9 +366,10 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
     expect(result.outcome.result).toBe('published');
     // No Query or Scan: nothing that grows with the site.
     expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
-    // 3 reads (state, path claim, post writer) + post + path claim + 2 share codes + 4 entries + 3 name counts
-    // + 4 feed versions + commit. (Its infoCode is its id: no read of the legacy link beforehand.)
-    expect(result.commands).toHaveLength(19);
+    // 3 reads (state, path claim, post writer) + post + path claim + 2 share codes + 4 entries + 4 counts
+    // (category, two tags, and the day the sitemaps list it under) + 4 feed versions + commit. (Its
+    // infoCode is its id: no read of the legacy link beforehand.)
+    expect(result.commands).toHaveLength(20);
     const published = result.outcome as { postId: string; feeds: FeedRef[] };
     expect(published.feeds.map(feedKey).sort()).toEqual(['category#small', 'site', 'tag#乙', 'tag#甲']);
     const id = 'NW202405010800000001';
@@ -339,7 +385,7 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
       '0B',
     );
     expect(result.outcome.result).toBe('published');
-    expect(result.commands).toHaveLength(19);
+    expect(result.commands).toHaveLength(20);
     expect(new Set(result.commands)).toEqual(new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']));
   });
 
@@ -350,8 +396,8 @@ describe(`storage calls per upload, on a site of ${POSTS} posts`, () => {
     expect(new Set(result.commands)).toEqual(
       new Set(['GetItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'UpdateItemCommand']),
     );
-    // State read + post tombstone + 4 entries + 3 name counts + 2 links gone + path released + 4 feed versions + commit.
-    expect(result.commands).toHaveLength(17);
+    // State read + post tombstone + 4 entries + 4 counts + 2 links gone + path released + 4 feed versions + commit.
+    expect(result.commands).toHaveLength(18);
     const id = 'NW202405010800000001';
     expect(result.partitions).toEqual(ownPartitions(key, id, 'small', shortCodeOf(result.partitions, id)));
   });

@@ -52,11 +52,37 @@ function archivePost(index: number): string {
 
 const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
+/** Posts with a picture, audio (a podcast episode) or video: read back by every check below, and by the media test. */
+const media = [
+  {
+    key: 'posts/2023-06-01-podcast.md',
+    front:
+      'audio:\n  url: "/media/第1集 & more.mp3"\n  length: 12345678\nimage: "https://cdn.example.com/cover.jpg?x=1&y=2"',
+    body: '<p>第一集。</p>',
+  },
+  {
+    key: 'posts/2023-06-02-episode.md',
+    front: 'audio: https://cdn.example.com/ep2.m4a',
+    body: '<p>封面 <img src="/img/封面.png" alt="封面"></p>',
+  },
+  {
+    key: 'posts/2023-06-03-video.md',
+    front: 'video: {url: /v/clip.webm, type: video/webm, size: 999}',
+    body: '<p>视频。</p>',
+  },
+];
+
 beforeAll(async () => {
   stack = await startTestStack({ [ENV.feedLength]: String(FEED_LENGTH), [ENV.feedMaxBytes]: String(FEED_MAX_BYTES) });
   await publishSampleContent(stack);
   for (const [index, post] of hostile.entries()) await upload(post.key, hostilePost(post, index + 1));
   for (let index = 0; index < 8; index++) await upload(`posts/archive-${index}.md`, archivePost(index));
+  for (const [index, post] of media.entries()) {
+    await upload(
+      post.key,
+      `---\ntitle: 媒体 ${index}\ndate: 2023-06-0${index + 1} 08:00:00 +0800\ncategories: media\n${post.front}\n---\n${post.body}\n`,
+    );
+  }
 });
 
 afterAll(async () => {
@@ -101,6 +127,50 @@ describe('every feed the site serves', () => {
       }
     }
   }, 90_000); // about 9 s alone: it starts real feed parsers for each of 40-odd feeds
+
+  it("carries each post's picture, audio and video where each format expects them, read by the readers' parsers", async () => {
+    const base = stack.url;
+    const audio = `${base}/media/%E7%AC%AC1%E9%9B%86%20&%20more.mp3`;
+    const cover = 'https://cdn.example.com/cover.jpg?x=1&y=2';
+    const bodyImage = `${base}/img/%E5%B0%81%E9%9D%A2.png`;
+    const rss = await (await get(stack, '/category/media.rss')).text();
+    expect(rssErrors(rss)).toEqual([]);
+    // Newest first: the video, the episode without a length (0: unknown), the podcast.
+    const byFeedparser = parseWithFeedparser(rss);
+    expect(byFeedparser.bozo).toBe(false);
+    expect(byFeedparser.entries.map((entry) => entry.enclosures)).toEqual([
+      [{ href: `${base}/v/clip.webm`, type: 'video/webm', length: '999' }],
+      [{ href: 'https://cdn.example.com/ep2.m4a', type: 'audio/mp4', length: '0' }],
+      [{ href: audio, type: 'audio/mpeg', length: '12345678' }],
+    ]);
+    expect(byFeedparser.entries.map((entry) => entry.media_thumbnail)).toEqual([[], [bodyImage], [cover]]);
+    const byRssParser = await rssParser.parseString(rss);
+    expect(byRssParser.items.map((item) => item.enclosure?.url)).toEqual([
+      `${base}/v/clip.webm`,
+      'https://cdn.example.com/ep2.m4a',
+      audio,
+    ]);
+
+    const atom = await (await get(stack, '/category/media.atom')).text();
+    expect(atomErrors(atom)).toEqual([]);
+    const atomEntries = parseWithFeedparser(atom).entries;
+    expect(
+      atomEntries.map((entry) => entry.enclosures.map((enclosure) => `${enclosure.type} ${enclosure.href}`)),
+    ).toEqual([
+      [`video/webm ${base}/v/clip.webm`],
+      ['audio/mp4 https://cdn.example.com/ep2.m4a', `image/png ${bodyImage}`],
+      [`audio/mpeg ${audio}`, `image/jpeg ${cover}`],
+    ]);
+
+    const jsonBody = await (await get(stack, '/category/media.json')).text();
+    expect(jsonFeedErrors(jsonBody)).toEqual([]);
+    const json = JSON.parse(jsonBody) as { items: Array<{ image?: string; attachments?: unknown[] }> };
+    expect(json.items.map((item) => [item.image, item.attachments])).toEqual([
+      [undefined, [{ url: `${base}/v/clip.webm`, mime_type: 'video/webm', size_in_bytes: 999 }]],
+      [bodyImage, [{ url: 'https://cdn.example.com/ep2.m4a', mime_type: 'audio/mp4' }]],
+      [cover, [{ url: audio, mime_type: 'audio/mpeg', size_in_bytes: 12345678 }]],
+    ]);
+  });
 
   it('keeps hostile titles intact as text in every format', async () => {
     const expected = hostile.map((post) => post.title.replace('\u0001', '')).reverse();

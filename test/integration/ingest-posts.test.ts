@@ -1,19 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config-names';
 import type { LocalStack } from '../../infra/local/local-stack';
-import { get, publishSampleContent, REPO_ROOT, startTestStack } from '../support/local-stack';
+import { runCli } from '../support/cli';
+import { get, publishSampleContent, startTestStack } from '../support/local-stack';
 import { BAD_POSTS, CASE_MAX_POST_BYTES, FIFTY_TAGS, postFile, VALID_POSTS } from '../support/post-cases';
 
 // The refusal and awkward-post suites of test/unit/ingest-posts.test.ts, uploaded through the S3
 // API of the local stack (s3rver → events → ingest → dynalite), and read back with the CLI tools.
 
-const run = promisify(execFile);
 let stack: LocalStack;
 let scratch: string;
 
@@ -34,28 +32,8 @@ async function upload(key: string, body: string | Uint8Array): Promise<void> {
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
 }
 
-/** Runs one of the CLI tools (`npm run errors` / `npm run reindex`) against this stack: its output and exit code. */
-async function cli(
-  tool: 'errors' | 'reindex',
-  args: string[] = [],
-  env: Record<string, string> = {},
-): Promise<{ stdout: string; code: number }> {
-  try {
-    const { stdout } = await run(
-      process.execPath,
-      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), `infra/cli/${tool}.ts`, ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, [ENV.dynamoEndpoint]: stack.dynamoEndpoint, [ENV.s3Endpoint]: stack.s3Endpoint, ...env },
-      },
-    );
-    return { stdout, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout?: string; code?: unknown };
-    if (typeof failed.code !== 'number') throw error;
-    return { stdout: failed.stdout ?? '', code: failed.code };
-  }
-}
+const cli = (tool: 'errors' | 'reindex', args: string[] = [], env: Record<string, string> = {}) =>
+  runCli(stack, tool, args, env);
 
 const FEEDS = [
   '/feed.atom',

@@ -28,9 +28,9 @@ async function indexNames(table: string): Promise<string[]> {
 }
 
 describe('ensureTable', () => {
-  it('creates the table with the path index once, then leaves it alone', async () => {
+  it('creates the table with the path and sitemap indexes once, then leaves it alone', async () => {
     expect(await ensureTable(client, 'fresh')).toBe(true);
-    expect(await indexNames('fresh')).toEqual([TABLE_SCHEMA.pathIndex.name]);
+    expect(await indexNames('fresh')).toEqual([TABLE_SCHEMA.pathIndex.name, TABLE_SCHEMA.sitemapIndex.name]);
     expect(await ensureTable(client, 'fresh')).toBe(false);
   });
 
@@ -58,6 +58,33 @@ describe('ensureTable', () => {
       }),
     );
     expect(await ensureTable(client, 'old')).toBe(true);
-    expect(await indexNames('old')).toEqual([TABLE_SCHEMA.pathIndex.name]);
+    expect(await indexNames('old')).toEqual([TABLE_SCHEMA.pathIndex.name, TABLE_SCHEMA.sitemapIndex.name]);
+  });
+
+  it('makes again a table of the version before sitemaps (the path index only)', async () => {
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'before-sitemaps',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: TABLE_SCHEMA.pathIndex.partitionKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: TABLE_SCHEMA.pathIndex.name,
+            KeySchema: [{ AttributeName: TABLE_SCHEMA.pathIndex.partitionKey, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    expect(await ensureTable(client, 'before-sitemaps')).toBe(true);
+    expect(await indexNames('before-sitemaps')).toEqual([TABLE_SCHEMA.pathIndex.name, TABLE_SCHEMA.sitemapIndex.name]);
   });
 });

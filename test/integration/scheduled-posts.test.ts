@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
@@ -7,6 +7,7 @@ import { ENV } from '../../functions/config-names';
 import { parsePost } from '../../functions/core/parse-post';
 import { ingestHandlerFromEnv } from '../../functions/handlers/ingest';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
+import { runCli } from '../support/cli';
 import { get, removePost, startTestStack, uploadPost } from '../support/local-stack';
 
 // Scheduled posts on the local stack (s3rver, dynalite, the ingest and http handlers, the local
@@ -19,6 +20,12 @@ afterAll(async () => {
   for (const stack of stacks) await stack.stop().catch(() => undefined);
   for (const dir of scratch) await rm(dir, { recursive: true, force: true });
 });
+
+async function scratchDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'scheduled-'));
+  scratch.push(dir);
+  return dir;
+}
 
 /** `2026-12-03 17:30:05 +0000`, `seconds` from now, whole seconds. */
 function dateIn(seconds: number): { text: string; instant: number } {
@@ -82,6 +89,31 @@ describe('a post dated 20 s ahead', () => {
     await uploadPost(stack, key, body);
     expect((await stack.store.getSourceState(key))?.status).toBe('scheduled');
     expect(await visibility(stack, where)).toEqual(HIDDEN);
+    // Listed with its time, locally and against a deployed table (cdk-outputs.json, the SDK's endpoint variable).
+    const local = await runCli(stack, 'scheduled');
+    expect(local.code).toBe(0);
+    expect(local.stdout).toMatch(
+      new RegExp(
+        `^1 scheduled post in .*:\\n\\n  ${new Date(instant).toISOString().replace('.000Z', 'Z')}  ${key}  \\(in \\d+ s\\)\\n$`,
+      ),
+    );
+    const outputs = join(await scratchDir(), 'cdk-outputs.json');
+    await writeFile(
+      outputs,
+      JSON.stringify({ PublishingStack: { PostsTableName: stack.tableName, ContentBucketName: 'unused' } }),
+    );
+    const aws = await runCli(stack, 'scheduled', ['--outputs', outputs, '--json'], {
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    expect(
+      aws.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([{ key, publishAt: new Date(instant).toISOString().replace('.000Z', 'Z') }]);
     // Still hidden a moment before the instant.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, instant - Date.now() - 2000)));
     expect(await visibility(stack, where)).toEqual(HIDDEN);

@@ -58,8 +58,14 @@ beforeEach(() => {
 
 const upload = (key: string, body: string) => uploadPost(stack, key, body);
 
+// The site feed holds every post: its change is also one of the news sitemap (test/integration/sitemaps.test.ts).
 const topics = (...feeds: string[]) =>
-  feeds.flatMap((feed) => ['rss', 'atom', 'json'].map((format) => `${site}${feed}.${format}`)).sort();
+  feeds
+    .flatMap((feed) => [
+      ...['rss', 'atom', 'json'].map((format) => `${site}${feed}.${format}`),
+      ...(feed === '/feed' ? [`${site}/news-sitemap.xml`] : []),
+    ])
+    .sort();
 const post = (category: string) =>
   `---\ntitle: 订阅测试\ndate: 2023-09-01 08:00 +0800\ncategories: ${category}\ntags: 标签\n---\n正文。\n`;
 

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 /**
  * Tools some tests read back with, which no npm package provides here: Debian's Chromium for
  * the browser test (Playwright's own browser download cannot reach its host from this network),
- * a Chinese font for its screenshots,
- * python3-feedparser, the feed parser many readers are built on, and jekyll, which the Jekyll
+ * a Chinese font for its screenshots, python3-feedparser, the feed parser many readers are built
+ * on, libxml2-utils (xmllint, for the sitemaps' XML schemas), and jekyll, which the Jekyll
  * parity test builds its fixture site with. `npm test` installs them from Debian's packages when
  * they are missing, and says so, so that the README's test command is all a fresh machine needs.
  * jekyll alone may be missing afterwards (a machine without apt-get or root): the parity test
@@ -16,6 +16,8 @@ const TOOLS = [
   // A Chinese font, so that the screenshots of the pages show the text rather than empty boxes.
   { pkg: 'fonts-wqy-zenhei', present: () => existsSync('/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc') },
   { pkg: 'python3-feedparser', present: () => succeeds('/usr/bin/python3', ['-c', 'import feedparser']) },
+  // xmllint validates the sitemaps against their XML schemas (test/fixtures/sitemaps).
+  { pkg: 'libxml2-utils', present: () => existsSync('/usr/bin/xmllint') },
 ];
 
 /** Installed like TOOLS when missing, but optional: test/integration/jekyll-parity.test.ts skips without it. */

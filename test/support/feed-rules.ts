@@ -21,6 +21,8 @@ const REPEATED = new Set([
   'rss.channel.item',
   'rss.channel.item.category',
   'rss.channel.atom:link',
+  'rss.channel.item.enclosure',
+  'rss.channel.item.media:content',
   'feed.entry',
   'feed.link',
   'feed.author',
@@ -66,6 +68,31 @@ function wellFormed(xml: string, errors: string[]): Node | undefined {
     return undefined;
   }
   return parser.parse(xml) as Node;
+}
+
+const MIME_TYPE = /^[a-z]+\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
+
+/**
+ * Media as the W3C validator checks it: an RSS <enclosure> has an absolute url, a length that is
+ * a whole number of bytes and a MIME type, and one per item (DuplicateEnclosure); Media RSS
+ * elements have absolute urls (its namespace declared, or the document is not well-formed).
+ */
+function checkRssMedia(where: string, item: Node, errors: string[]): void {
+  const enclosures = (item.enclosure as Node[] | undefined) ?? [];
+  if (enclosures.length > 1) errors.push(`${where} has more than one <enclosure> (DuplicateEnclosure)`);
+  for (const enclosure of enclosures) {
+    if (!isAbsoluteUrl(String(enclosure['@url'] ?? ''))) errors.push(`${where} <enclosure> needs an absolute url`);
+    if (!/^\d+$/.test(String(enclosure['@length'] ?? ''))) errors.push(`${where} <enclosure> needs a length in bytes`);
+    if (!MIME_TYPE.test(String(enclosure['@type'] ?? ''))) errors.push(`${where} <enclosure> needs a MIME type`);
+  }
+  for (const content of (item['media:content'] as Node[] | undefined) ?? []) {
+    if (!isAbsoluteUrl(String(content['@url'] ?? ''))) errors.push(`${where} <media:content> needs an absolute url`);
+    if (content['@type'] !== undefined && !MIME_TYPE.test(String(content['@type'])))
+      errors.push(`${where} <media:content> type is not a MIME type`);
+  }
+  const thumbnail = item['media:thumbnail'] as Node | undefined;
+  if (thumbnail && !isAbsoluteUrl(String(thumbnail['@url'] ?? '')))
+    errors.push(`${where} <media:thumbnail> needs an absolute url`);
 }
 
 function checkHtml(where: string, html: string | undefined, errors: string[]): void {
@@ -141,6 +168,7 @@ export function rssErrors(xml: string, selfUrl?: string): string[] {
     }
     checkHtml(`${where} description`, text(item.description), errors);
     checkHtml(`${where} content:encoded`, text(item['content:encoded']), errors);
+    checkRssMedia(where, item, errors);
   });
   return errors;
 }
@@ -212,6 +240,12 @@ export function atomErrors(xml: string, selfUrl?: string): string[] {
       errors.push(`${where} has no alternate link`);
     for (const link of entryLinks)
       if (!isAbsoluteUrl(String(link['@href']))) errors.push(`${where} link needs an absolute href`);
+    for (const link of entryLinks.filter((candidate) => candidate['@rel'] === 'enclosure')) {
+      if (link['@type'] !== undefined && !MIME_TYPE.test(String(link['@type'])))
+        errors.push(`${where} enclosure link type is not a MIME type`);
+      if (link['@length'] !== undefined && !/^\d+$/.test(String(link['@length'])))
+        errors.push(`${where} enclosure link length is not a whole number`);
+    }
     const hasAuthor = ((entry.author as Node[] | undefined) ?? []).some((author) => text(author.name)?.trim());
     if (!hasAuthor && !feedHasAuthor) errors.push(`${where} has no author and the feed has none`);
     for (const category of (entry.category as Node[] | undefined) ?? []) {
@@ -289,6 +323,22 @@ export function jsonFeedErrors(body: string, selfUrl?: string): string[] {
     authors(`${where} authors`, item.authors);
     if ('author' in item) errors.push(`${where} author is JSON Feed 1.0; 1.1 uses authors`);
     if (typeof item.content_html === 'string') checkHtml(`${where} content_html`, item.content_html, errors);
+    url(`${where} image`, item.image);
+    if (item.attachments !== undefined) {
+      if (!Array.isArray(item.attachments)) errors.push(`${where} attachments must be an array`);
+      else
+        item.attachments.forEach((attachment: Record<string, unknown>, at: number) => {
+          url(`${where} attachment ${at + 1} url`, attachment.url, true);
+          if (typeof attachment.mime_type !== 'string' || !MIME_TYPE.test(attachment.mime_type))
+            errors.push(`${where} attachment ${at + 1} needs a mime_type`);
+          if (
+            attachment.size_in_bytes !== undefined &&
+            !(Number.isInteger(attachment.size_in_bytes) && Number(attachment.size_in_bytes) >= 0)
+          ) {
+            errors.push(`${where} attachment ${at + 1} size_in_bytes must be a whole number`);
+          }
+        });
+    }
   });
   return errors;
 }

@@ -12,6 +12,8 @@ def entry(e):
         'published_utc': e.get('published_parsed') and list(e.published_parsed)[:6],
         'tags': [t.get('term') for t in e.get('tags', [])],
         'content': [c.get('value') for c in e.get('content', [])],
+        'enclosures': [{'href': x.get('href'), 'type': x.get('type'), 'length': x.get('length')} for x in e.get('enclosures', [])],
+        'media_thumbnail': [m.get('url') for m in e.get('media_thumbnail', [])],
     }
 print(json.dumps({
     'bozo': bool(d.bozo), 'bozo_exception': str(d.get('bozo_exception', '')), 'version': d.version,
@@ -37,6 +39,8 @@ export interface ParsedByFeedparser {
     published_utc?: number[];
     tags: string[];
     content: string[];
+    enclosures: Array<{ href?: string; type?: string; length?: string }>;
+    media_thumbnail: string[];
   }>;
 }
 

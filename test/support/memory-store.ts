@@ -15,8 +15,11 @@ import {
   type PutPostResult,
   type ShareLink,
   type ShareLinkWriter,
+  type SitemapListing,
+  type SitemapUrl,
   type SourceInventory,
   type SourceState,
+  sitemapDay,
 } from '../../functions/core/store';
 import { feedKey, writtenName } from '../../functions/core/urls';
 
@@ -62,6 +65,8 @@ const ENTRY_FIELDS = [
   'shortCode',
   'html',
   'summary',
+  'image',
+  'enclosure',
 ] as const;
 const STATE_FIELDS = [
   'key',
@@ -283,6 +288,7 @@ export class MemoryPostStore implements PostStore {
       this.delete(pk, sk);
       const entry = current as unknown as { categories: string[]; tags: string[] };
       if (row.feed.kind !== 'site') await this.countName(row.feed.kind, writtenName(row.feed, [entry]).name, -1);
+      else await this.countName('day', row.cursor.slice(0, 10), -1);
     } else {
       if (current.postId !== row.postId) return false;
       this.put({ ...current, gone: true });
@@ -300,9 +306,23 @@ export class MemoryPostStore implements PostStore {
       !(sourceKey !== undefined && old.sourceKey !== undefined && old.sourceKey !== sourceKey)
     )
       return false;
-    this.put({ pk, sk: feedCursor(entry), ...entry, sequencer, ...(sourceKey === undefined ? {} : { sourceKey }) });
-    if (!old && ref.kind !== 'site') await this.countName(ref.kind, ref.name, 1);
-    return !old || !sameFeedEntry(old as unknown as FeedEntry, entry);
+    this.put({
+      pk,
+      sk: feedCursor(entry),
+      ...entry,
+      sequencer,
+      ...(sourceKey === undefined ? {} : { sourceKey }),
+      ...(ref.kind === 'site' ? { sitemap: `day#${sitemapDay(entry)}` } : {}),
+    });
+    const changed = !old || !sameFeedEntry(old as unknown as FeedEntry, entry);
+    if (!old)
+      await this.countName(
+        ref.kind === 'site' ? 'day' : ref.kind,
+        ref.kind === 'site' ? sitemapDay(entry) : ref.name,
+        1,
+      );
+    else if (changed && ref.kind === 'site') await this.countName('day', sitemapDay(entry), 0);
+    return changed;
   }
 
   async deleteFeedEntry(
@@ -317,7 +337,11 @@ export class MemoryPostStore implements PostStore {
     if (!old || !(String(old.sequencer) <= sequencer)) return false;
     if (sourceKey !== undefined && old.sourceKey !== undefined && old.sourceKey !== sourceKey) return false;
     this.delete(pk, feedCursor(entry));
-    if (ref.kind !== 'site') await this.countName(ref.kind, ref.name, -1);
+    await this.countName(
+      ref.kind === 'site' ? 'day' : ref.kind,
+      ref.kind === 'site' ? sitemapDay(entry) : ref.name,
+      -1,
+    );
     return true;
   }
 
@@ -362,20 +386,33 @@ export class MemoryPostStore implements PostStore {
       .filter(({ count }) => count > 0);
   }
 
-  async recountNames(names: Array<{ kind: TaxonomyKind; name: string }>): Promise<number> {
+  async recountNames(names: Array<{ kind: TaxonomyKind | 'day'; name: string }>): Promise<number> {
     let corrected = 0;
-    for (const kind of ['category', 'tag'] as const) {
+    for (const kind of ['category', 'tag', 'day'] as const) {
       await this.op('queryNames');
-      const stored = new Map(this.partition(`NAMES#${kind}`).map((row) => [row.sk, Number(row.count)]));
+      const rows = this.partition(`NAMES#${kind}`);
+      const stored = new Map(rows.map((row) => [row.sk, Number(row.count)]));
+      const unlisted = new Set(rows.filter((row) => row.sitemap === undefined).map((row) => row.sk));
       const all = new Set([...stored.keys(), ...names.filter((ref) => ref.kind === kind).map((ref) => ref.name)]);
       for (const name of all) {
         await this.op('countFeedEntries');
-        const entries = this.partition(`FEED#${kind}#${name}`).filter((row) => row.sk < FEED_META).length;
-        if (stored.get(name) === entries) continue;
+        const entries =
+          kind === 'day'
+            ? this.partition(`FEED#${feedKey({ kind: 'site' })}`).filter((row) => row.sk.startsWith(`${name}T`)).length
+            : this.partition(`FEED#${kind}#${name}`).filter((row) => row.sk < FEED_META).length;
+        if (stored.get(name) === entries && !unlisted.has(name)) continue;
         await this.op('setCount');
         const row = this.get(`NAMES#${kind}`, name);
         if (stored.has(name) ? Number(row?.count) !== stored.get(name) : row !== undefined) continue;
-        this.put({ pk: `NAMES#${kind}`, sk: name, name, count: entries });
+        this.put({
+          ...row,
+          pk: `NAMES#${kind}`,
+          sk: name,
+          name,
+          count: entries,
+          sitemap: 'index',
+          ...(kind === 'day' ? { lastModified: new Date().toISOString() } : {}),
+        });
         corrected++;
       }
     }
@@ -460,10 +497,60 @@ export class MemoryPostStore implements PostStore {
     this.put({ pk: 'SITE', sk: 'CONFIG', ...defaults, sequencer });
   }
 
-  private async countName(kind: TaxonomyKind, name: string, delta: number): Promise<void> {
+  private async countName(kind: TaxonomyKind | 'day', name: string, delta: number): Promise<void> {
     await this.op('countName');
     const row = this.get(`NAMES#${kind}`, name);
-    this.put({ pk: `NAMES#${kind}`, sk: name, name, count: Number(row?.count ?? 0) + delta });
+    this.put({
+      ...row,
+      pk: `NAMES#${kind}`,
+      sk: name,
+      name,
+      count: Number(row?.count ?? 0) + delta,
+      sitemap: 'index',
+      ...(kind === 'day' ? { lastModified: new Date().toISOString() } : {}),
+    });
+  }
+
+  async readSitemapIndex(): Promise<SitemapListing> {
+    await this.op('readSitemapIndex');
+    const listing: SitemapListing = { days: [], names: [] };
+    const rows = [...this.rows.values()]
+      .filter((row) => row.sitemap === 'index')
+      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+    for (const row of rows) {
+      const count = Number(row.count);
+      if (!(count > 0)) continue;
+      const kind = row.pk.slice('NAMES#'.length);
+      if (kind === 'day')
+        listing.days.push({
+          day: String(row.name),
+          count,
+          ...(row.lastModified ? { lastModified: String(row.lastModified) } : {}),
+        });
+      else if (kind === 'category' || kind === 'tag') listing.names.push({ kind, name: String(row.name), count });
+    }
+    return listing;
+  }
+
+  async readSitemapDay(day: string, skip: number, limit: number): Promise<SitemapUrl[]> {
+    await this.op('readSitemapDay');
+    return [...this.rows.values()]
+      .filter((row) => row.sitemap === `day#${day}`)
+      .sort((a, b) => (a.sk < b.sk ? -1 : 1))
+      .slice(skip, skip + limit)
+      .map((row) => ({ path: String(row.path), updated: String(row.updated) }));
+  }
+
+  async readRecent(since: string, limit: number): Promise<FeedPage> {
+    await this.op('readRecent');
+    const rows = this.partition(`FEED#${feedKey({ kind: 'site' })}`)
+      .filter((row) => row.sk >= since)
+      .sort((a, b) => (a.sk < b.sk ? 1 : -1));
+    const metaRow = rows[0]?.sk === FEED_META ? rows.shift() : undefined;
+    return {
+      entries: rows.slice(0, limit).map((row) => pick(row, ENTRY_FIELDS) as unknown as FeedEntry),
+      ...(metaRow ? { meta: toFeedMeta(metaRow) } : {}),
+    };
   }
 
   async touchFeeds(refs: FeedRef[]): Promise<void> {

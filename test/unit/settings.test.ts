@@ -48,6 +48,7 @@ describe('readSettings', () => {
       [ENV.archiveMaxAgeSeconds]: '3600',
       [ENV.feedVersionCacheMs]: '0',
       [ENV.websubHub]: 'https://hub.example.net/',
+      [ENV.robots]: 'disallow',
     });
     expect(settings).toEqual({
       siteUrl: 'https://news.example.com',
@@ -60,6 +61,7 @@ describe('readSettings', () => {
       maxAgeSeconds: 0,
       archiveMaxAgeSeconds: 3600,
       feedVersionCacheMs: 0,
+      robots: 'disallow',
       websubHub: 'https://hub.example.net/',
     });
   });
@@ -115,6 +117,14 @@ describe('readSettings', () => {
     });
   }
 
+  it('reads ROBOTS: allow by default, disallow for a staging site, and refuses anything else naming the variable', () => {
+    expect(settingsFromEnv({}).robots).toBe('allow');
+    expect(settingsFromEnv({ [ENV.robots]: 'disallow' }).robots).toBe('disallow');
+    expect(configError({ [ENV.robots]: 'no' }).message).toBe(
+      'ROBOTS must be allow or disallow (a staging site), not "no"',
+    );
+  });
+
   it('names whatever variables it is given', () => {
     const names = {
       siteUrl: 'U',
@@ -130,6 +140,7 @@ describe('readSettings', () => {
       websubHub: 'H',
       feedAliases: 'F',
       displayNames: 'S',
+      robots: 'R',
       timeZone: 'Z',
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);

@@ -20,6 +20,8 @@ interface JsonItem {
   date_modified: string;
   authors?: JsonAuthor[];
   tags?: string[];
+  image?: string;
+  attachments?: Array<{ url: string; mime_type: string; size_in_bytes?: number }>;
 }
 
 interface JsonFeed {
@@ -96,6 +98,19 @@ export function renderJson(feed: PreparedFeed): string {
         date_modified: entry.updated,
         ...(entry.author ? { authors: [{ name: entry.author }] } : {}),
         ...(entry.tagNames.length ? { tags: entry.tagNames } : {}),
+        ...(entry.image ? { image: entry.image.url } : {}),
+        // An episode's file; `size_in_bytes` only when the post gives it (the spec makes it optional).
+        ...(entry.enclosure
+          ? {
+              attachments: [
+                {
+                  url: entry.enclosure.url,
+                  mime_type: entry.enclosure.type,
+                  ...(entry.enclosure.length ? { size_in_bytes: entry.enclosure.length } : {}),
+                },
+              ],
+            }
+          : {}),
       };
     }),
   };

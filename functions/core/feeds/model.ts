@@ -6,6 +6,8 @@
 
 import { escapeHtml } from '../html';
 import type { FeedEntry, FeedRef } from '../post';
+import { typeByExtension } from '../post-media';
+import { absoluteImageUrl } from '../preview';
 import { displayName } from '../settings';
 import type { Site } from '../site';
 import { absoluteUrl, archiveUrl, FEED_FORMATS, type FeedFormat, feedPagePath, feedPath, tagUri } from '../urls';
@@ -49,6 +51,10 @@ export interface PreparedEntry {
   /** Names of categories then tags, duplicates removed (JSON Feed `tags`). */
   tagNames: string[];
   author?: string;
+  /** The post's picture, absolute: RSS `media:content`/`media:thumbnail` (and the enclosure when there is no audio or video), Atom enclosure link, JSON `image`. */
+  image?: { url: string; type: string };
+  /** Its audio or video, absolute: RSS `<enclosure>`, Atom enclosure link, JSON attachment. `length` unknown: RSS says 0, Atom and JSON leave it out. */
+  enclosure?: { url: string; type: string; length?: number };
 }
 
 export interface PreparedFeed {
@@ -192,6 +198,8 @@ function prepareEntry(
   }
 
   const author = entry.author === undefined ? '' : cleanXmlText(entry.author).trim();
+  const imageUrl = entry.image && mediaUrl(absoluteImageUrl(cleanXmlText(entry.image), base));
+  const enclosureUrl = entry.enclosure && mediaUrl(absoluteImageUrl(cleanXmlText(entry.enclosure.url), base));
   return {
     id: tagUri(cleanXmlText(site.idAuthority), `post:${cleanXmlText(entry.id)}`),
     title,
@@ -207,7 +215,35 @@ function prepareEntry(
     categories,
     tagNames,
     ...(author ? { author } : {}),
+    // Types the enclosure attributes and JSON `mime_type` can hold: `image/*` by the file's
+    // extension (image/jpeg when it says nothing), the enclosure's as ingest read it.
+    ...(imageUrl ? { image: { url: imageUrl, type: imageType(imageUrl) } } : {}),
+    ...(enclosureUrl && entry.enclosure
+      ? {
+          enclosure: {
+            url: enclosureUrl,
+            type: entry.enclosure.type,
+            ...(entry.enclosure.length ? { length: entry.enclosure.length } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+/** An absolute http(s) URL as WHATWG serializes it (no quote, angle bracket or space left), else undefined. */
+function mediaUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function imageType(url: string): string {
+  const type = typeByExtension(new URL(url).pathname);
+  return type?.startsWith('image/') ? type : 'image/jpeg';
 }
 
 /** The site origin without a trailing slash; throws a clear error when it is not an absolute URL. */

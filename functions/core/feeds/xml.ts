@@ -110,12 +110,39 @@ export function renderRss(feed: PreparedFeed): string {
       description: p.html(entry.summaryHtml),
       content: p.html(entry.contentHtml),
       category: entry.categories.map((c) => ({ name: p.text(c.name), domain: p.text(c.scheme) })),
-      // RSS <author> must be an e-mail address; a name goes in <dc:creator>.
-      ...(entry.author ? { extensions: [{ name: 'dc:creator', objects: { _text: p.text(entry.author) } }] } : {}),
+      // One <enclosure> per item (RSS 2.0 has room for one): the audio or video, else the picture.
+      // A length nobody gave is 0, as the RSS Advisory Board's profile says to write an unknown one.
+      ...((entry.enclosure ?? entry.image)
+        ? {
+            enclosure: {
+              url: (entry.enclosure ?? entry.image)!.url,
+              type: (entry.enclosure ?? entry.image)!.type,
+              length: entry.enclosure?.length ?? 0,
+            },
+          }
+        : {}),
+      extensions: [
+        // RSS <author> must be an e-mail address; a name goes in <dc:creator>.
+        ...(entry.author ? [{ name: 'dc:creator', objects: { _text: p.text(entry.author) } }] : []),
+        // The picture in Media RSS too, which readers show as the item's thumbnail.
+        ...(entry.image
+          ? [
+              {
+                name: 'media:content',
+                objects: { _attributes: { url: attribute(entry.image.url), type: entry.image.type, medium: 'image' } },
+              },
+              { name: 'media:thumbnail', objects: { _attributes: { url: attribute(entry.image.url) } } },
+            ]
+          : []),
+      ],
     };
     out.addItem(item);
   }
-  const xml = p.resolveText(addNavigation(p.resolveStructure(out.rss2()), feed, 'rss'));
+  let xml = p.resolveText(addNavigation(p.resolveStructure(out.rss2()), feed, 'rss'));
+  if (xml.includes('<media:content ')) {
+    if (!xml.includes('<rss version="2.0"')) throw new Error('feeds: unexpected RSS root from the feed package');
+    xml = xml.replace('<rss version="2.0"', `<rss version="2.0" xmlns:media="${MEDIA_RSS_NAMESPACE}"`);
+  }
   if (xml.includes('<dc:creator>') && !xml.includes('xmlns:dc=')) {
     throw new Error('feeds: the feed package no longer declares the dc namespace');
   }
@@ -126,10 +153,21 @@ export function renderAtom(feed: PreparedFeed): string {
   const p = new Placeholders();
   const updatedIso = feedUpdatedRfc3339(feed);
   const out = newFeed(feed, p, p.date(updatedIso, null));
+  /** Each entry's enclosure links, by its id placeholder (the package types enclosures by file extension: image/jpg, audio/mp3). */
+  const enclosures = new Map<string, string[]>();
   for (const entry of feed.entries) {
+    const id = p.urlText(entry.id);
+    const links = [entry.enclosure, entry.image].flatMap((media) =>
+      media
+        ? [
+            `<link rel="enclosure" href="${escapeXml(media.url)}" type="${escapeXml(media.type)}"${'length' in media && media.length ? ` length="${media.length}"` : ''}/>`,
+          ]
+        : [],
+    );
+    if (links.length) enclosures.set(id, links);
     out.addItem({
       title: p.text(entry.title),
-      id: p.urlText(entry.id),
+      id,
       link: entry.url,
       date: p.date(entry.updated, null),
       published: p.date(entry.published, null),
@@ -140,7 +178,16 @@ export function renderAtom(feed: PreparedFeed): string {
     });
   }
   const root = '<feed xmlns="http://www.w3.org/2005/Atom">';
-  let xml = p.resolveStructure(out.atom1());
+  let atom = out.atom1();
+  for (const [id, links] of enclosures) {
+    // At the end of the entry: readers that take an entry's first link as its page (rss-parser)
+    // still find the alternate link first.
+    const at = new RegExp(`(\\n[ \\t]*)<id>${id}</id>`).exec(atom);
+    const end = at ? atom.indexOf('\n    </entry>', at.index) : -1;
+    if (!at || end === -1) throw new Error("feeds: an entry is missing from the feed package's Atom output");
+    atom = atom.slice(0, end) + links.map((link) => `${at[1]}${link}`).join('') + atom.slice(end);
+  }
+  let xml = p.resolveStructure(atom);
   if (!xml.includes(root)) throw new Error('feeds: unexpected Atom root from the feed package');
   xml = xml.replace(root, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${p.text(feed.language)}">`);
   // Titles are plain text: the package marks them type="html" around raw CDATA.
@@ -149,6 +196,12 @@ export function renderAtom(feed: PreparedFeed): string {
 }
 
 const HISTORY_NAMESPACE = 'http://purl.org/syndication/history/1.0';
+const MEDIA_RSS_NAMESPACE = 'http://search.yahoo.com/mrss/';
+
+/** An attribute value for the package, which escapes quotes but not ampersands there. */
+function attribute(value: string): string {
+  return value.replace(/&/g, '&amp;');
+}
 
 /**
  * RFC 5005 archive links (`current`, `prev-archive`, `fh:archive`) and the WebSub hub,
