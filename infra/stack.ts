@@ -1,14 +1,24 @@
-import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -28,6 +38,14 @@ export const NONCURRENT_VERSION_DAYS = 90;
  * (functions/adapters/clients.ts) and the reader gets a 503 well before this.
  */
 export const HTTP_FUNCTION_TIMEOUT_SECONDS = 10;
+
+/**
+ * The ingest function's timeout: the 30 s its work had, plus the minute a scheduled post's call
+ * back waits when EventBridge Scheduler fires it before the post's date (its one-minute
+ * precision; EARLY_CALL_WAIT_MS in functions/handlers/ingest.ts). Shorter, an early call back
+ * would time out, count as an ingest error and publish only at Lambda's retry.
+ */
+export const INGEST_FUNCTION_TIMEOUT_SECONDS = 90;
 
 /** Site settings the read function takes from its environment; unset ones keep the function's defaults. */
 const SITE_SETTINGS = [
@@ -69,6 +87,10 @@ export class PublishingStack extends Stack {
   readonly postsTable: Table;
   readonly deadLetterQueue: Queue;
   readonly ingestFunction: PublishingFunction;
+  /** Scheduled posts: their one-time schedules, the role they invoke ingest with, and where failed invocations go. */
+  readonly scheduleGroup: CfnScheduleGroup;
+  readonly schedulerRole: Role;
+  readonly scheduleDeadLetterQueue: Queue;
   readonly httpFunction: PublishingFunction;
   readonly httpApi: HttpApi;
   readonly alarmTopic: Topic;
@@ -147,7 +169,7 @@ export class PublishingStack extends Stack {
     this.ingestFunction = new PublishingFunction(this, 'IngestFunction', {
       entry: 'functions/handlers/ingest.ts',
       description: `Ingests posts created or removed under ${POSTS_PREFIX} in the content bucket`,
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(INGEST_FUNCTION_TIMEOUT_SECONDS),
       retryAttempts: 2,
       // An on-failure destination rather than a dead-letter queue: its message carries the
       // error (type, message) and the retry count along with the S3 event, so a failed post
@@ -158,6 +180,63 @@ export class PublishingStack extends Stack {
     })
       .bindTable(this.postsTable, 'readWrite')
       .bindBucket(this.contentBucket);
+
+    // Scheduled posts (functions/core/schedule.ts): ingest sets one one-time EventBridge Scheduler
+    // schedule per change of a future-dated post in this group (functions/adapters/scheduler.ts), which
+    // invokes ingest itself at the post's date with this role. An invocation that EventBridge
+    // Scheduler cannot deliver after its retries goes to the schedule dead-letter queue; one that
+    // is delivered and fails in the function follows the function's own retries into the ingest
+    // dead-letter queue, as S3 events do.
+    this.scheduleGroup = new CfnScheduleGroup(this, 'PostScheduleGroup');
+    this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.scheduleDeadLetterQueue.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the post schedules (call backs EventBridge Scheduler could not deliver); nothing consumes it automatically, so it needs no dead-letter queue of its own.',
+    });
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      description: 'Assumed by EventBridge Scheduler to call the ingest function back when a scheduled post is due',
+      // This account's schedules only (confused deputy).
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    // The function's ARN, not `grantInvoke` (which adds its versions and aliases, `:*`).
+    this.schedulerRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.ingestFunction.functionArn] }),
+    );
+    // SQS-managed encryption: sending needs no KMS grant.
+    this.schedulerRole.addToPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.scheduleDeadLetterQueue.queueArn] }),
+    );
+    const schedules = `arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/${this.scheduleGroup.ref}/*`;
+    this.ingestFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [schedules],
+      }),
+    );
+    // Creating or updating a schedule passes its role to EventBridge Scheduler.
+    this.ingestFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    Validations.of(this.ingestFunction.role!.node.findChild('DefaultPolicy').node.defaultChild!).acknowledge({
+      // As cdk-nag writes the resource: pseudo parameters stay `<AWS::…>` unless the stack's environment fixes them.
+      id: `AwsSolutions-IAM5[Resource::arn:${nagName(this.partition, 'AWS::Partition')}:scheduler:${nagName(this.region, 'AWS::Region')}:${nagName(this.account, 'AWS::AccountId')}:schedule/<${this.getLogicalId(this.scheduleGroup)}>/*]`,
+      reason:
+        'Ingest creates, updates and deletes one schedule per change of a scheduled post, named after its key and version, so their names are not known in advance; the grant is limited to the schedules of the stack own group.',
+    });
+    this.ingestFunction.addEnvironment(ENV.scheduleGroup, this.scheduleGroup.ref);
+    this.ingestFunction.addEnvironment(ENV.scheduleRoleArn, this.schedulerRole.roleArn);
+    this.ingestFunction.addEnvironment(ENV.scheduleDlqArn, this.scheduleDeadLetterQueue.queueArn);
 
     for (const event of [EventType.OBJECT_CREATED, EventType.OBJECT_REMOVED]) {
       this.contentBucket.addEventNotification(event, new LambdaDestination(this.ingestFunction), {
@@ -271,6 +350,20 @@ export class PublishingStack extends Stack {
       }),
     );
     alarms.push(
+      new Alarm(this, 'ScheduleDeadLetterQueueAlarm', {
+        alarmDescription:
+          'EventBridge Scheduler could not call the ingest function back for a scheduled post; that post is not published. `npm run reindex` publishes overdue scheduled posts.',
+        metric: this.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    alarms.push(
       new Alarm(this, 'HttpApi5xxAlarm', {
         alarmDescription:
           'Over 1 % of HTTP API requests answered with server errors (the read function failed, timed out or was throttled).',
@@ -304,6 +397,10 @@ export class PublishingStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Ingest events that failed after retries',
       value: this.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {
+      description: 'Scheduled posts whose call back EventBridge Scheduler could not deliver',
+      value: this.scheduleDeadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Every alarm notifies this SNS topic when it goes off and when it clears',
@@ -447,6 +544,11 @@ function positiveNumberFrom(value: unknown, key: string): number | undefined {
       `Context ${key} must be a positive number, got ${JSON.stringify(value)}`,
     );
   return number;
+}
+
+/** A pseudo parameter's value as cdk-nag names it in a finding: `<AWS::Region>`, or the region the stack is fixed to. */
+function nagName(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { dynamoClient } from '../adapters/clients';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
@@ -7,6 +7,7 @@ import { logger } from '../adapters/logger';
 import { budgetedReader } from '../adapters/parse-worker';
 import { s3Client } from '../adapters/s3-client';
 import { listObjects, s3ObjectReader } from '../adapters/s3-objects';
+import { eventBridgeScheduler, unqualifiedFunctionArn } from '../adapters/scheduler';
 import { notifyHub } from '../adapters/websub';
 import { ENV, POSTS_PREFIX } from '../config-names';
 import { type IngestOutcome, ingestChange, type ObjectChange, publishDue, type ReadPost } from '../core/ingest';
@@ -203,12 +204,18 @@ export function ingestSettingsFromEnv(env: Record<string, string | undefined>): 
 
 /**
  * Wires the handler from environment variables: what Lambda runs, and what the local stack runs.
- * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts).
+ * Posts are read within a memory and time budget (functions/adapters/parse-worker.ts). Posts
+ * dated in the future are scheduled with `scheduler` (the local stack's timers) or, with
+ * SCHEDULE_GROUP set (deployed), on EventBridge Scheduler, which invokes `targetArn()`: the
+ * function itself, whose ARN only the invocation tells (see `handler`).
  */
 export function ingestHandlerFromEnv(
   env: Record<string, string | undefined>,
   readPost: ReadPost = budgetedReader().readPost,
   scheduler?: PublishScheduler,
+  targetArn: () => string = () => {
+    throw new Error('the function to call back is not known: pass targetArn');
+  },
 ) {
   const { siteUrl, websubHub, idAuthority } = settingsFromEnv(env);
   return createIngestHandler({
@@ -218,16 +225,24 @@ export function ingestHandlerFromEnv(
     s3: s3Client(env),
     bucket: requireEnv(ENV.bucketName, env),
     settings: ingestSettingsFromEnv(env),
-    scheduler,
+    scheduler: scheduler ?? (env[ENV.scheduleGroup] ? eventBridgeScheduler(env, targetArn) : undefined),
     // Site settings refuse a hub without SITE_URL.
     ...(websubHub && siteUrl ? { websub: { hub: websubHub, siteUrl } } : {}),
   });
 }
 
 let handlerFromEnv: ReturnType<typeof createIngestHandler> | undefined;
+let invokedFunctionArn: string | undefined;
 
-/** The Lambda entry point; configuration is read (and refused, naming the variable) at cold start. */
-export const handler = (event: S3Event): Promise<IngestOutcome[]> => {
-  handlerFromEnv ??= ingestHandlerFromEnv(process.env);
+/**
+ * The Lambda entry point; configuration is read (and refused, naming the variable) at cold start.
+ * S3 notifications and the scheduler's call backs both arrive here. The function schedules
+ * itself: its ARN cannot be in its own environment (the function would depend on itself in
+ * CloudFormation), so it is taken from the invocation, unqualified (the scheduler role may invoke
+ * the function's ARN, not a version's or an alias's).
+ */
+export const handler = (event: S3Event | ScheduledPublishEvent, context: Context): Promise<IngestOutcome[]> => {
+  invokedFunctionArn = unqualifiedFunctionArn(context.invokedFunctionArn);
+  handlerFromEnv ??= ingestHandlerFromEnv(process.env, undefined, undefined, () => invokedFunctionArn!);
   return handlerFromEnv(event);
 };

@@ -19,7 +19,11 @@ const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.j
  * A new acknowledgement fails this test until someone adds it here, deliberately.
  */
 const REVIEWED_ACKNOWLEDGEMENTS: Array<{ id: string; path: RegExp }> = [
-  { id: 'AwsSolutions-SQS3', path: /^PublishingStack\/IngestDeadLetterQueue\/Resource$/ },
+  { id: 'AwsSolutions-SQS3', path: /^PublishingStack\/(Ingest|Schedule)DeadLetterQueue\/Resource$/ },
+  {
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<PostScheduleGroup>/*]',
+    path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/,
+  },
   {
     id: 'AwsSolutions-IAM5[Resource::<Table.Arn>/index/*]',
     path: /^PublishingStack\/(Ingest|Http)FunctionRole\/DefaultPolicy\/Resource$/,
@@ -157,7 +161,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets the ingest function read posts, write single table items and send to its failure destination: exactly that', () => {
+  it('lets the ingest function read posts, write single table items, send to its failure destination and manage its post schedules: exactly that', () => {
     const { template, stack } = synthesized;
     const statements = statementsOf(template, logicalId(stack.ingestFunction));
     const bucketArn = { 'Fn::GetAtt': [logicalId(stack.contentBucket), 'Arn'] };
@@ -180,11 +184,15 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'iam:PassRole',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',
       's3:GetObjectVersion',
       's3:ListBucket',
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'scheduler:UpdateSchedule',
       'sqs:SendMessage',
     ]);
   });

@@ -208,10 +208,10 @@ describe('functions', () => {
     expect(nodeRuntimes).toEqual(['nodejs24.x', 'nodejs24.x']);
   });
 
-  it('give the ingest function the table and bucket names, 30 s, and two retries into the dead-letter queue', () => {
+  it('give the ingest function the table and bucket names, 90 s (30 s of work after a call back waited its minute), and two retries into the dead-letter queue', () => {
     const ingestId = logicalId(stack.ingestFunction);
     expect(template.toJSON().Resources[ingestId].Properties).toMatchObject({
-      Timeout: 30,
+      Timeout: 90,
       Environment: {
         Variables: {
           [ENV.tableName]: { Ref: logicalId(stack.postsTable) },
@@ -343,8 +343,8 @@ describe('operations', () => {
     });
   });
 
-  it('alarms on ingest errors, dead letters and API server errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('alarms on ingest errors, dead letters (ingest events, post schedules) and API server errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
@@ -382,7 +382,7 @@ describe('operations', () => {
   it('notifies the alarm topic when any alarm goes off and when it clears, over TLS only; nobody is subscribed unless configured', () => {
     const topic = { Ref: logicalId(stack.alarmTopic) };
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
@@ -435,6 +435,7 @@ describe('operations', () => {
       'ContentBucketName',
       'DeadLetterQueueUrl',
       'PostsTableName',
+      'ScheduleDeadLetterQueueUrl',
     ]);
     template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic) } });
     template.hasOutput('ContentBucketName', { Value: { Ref: logicalId(stack.contentBucket) } });

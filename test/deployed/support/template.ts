@@ -10,6 +10,10 @@ import { join } from 'node:path';
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON
 type Resource = { Type: string; Properties?: Record<string, any> };
 
+/** The account and region of the functions' invocations (./lambda.ts, ./lambda-runner.cjs). */
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+
 export interface DeployedFunction {
   logicalId: string;
   /** `index.handler`: file `index.js` in the asset folder, export `handler`. */
@@ -73,6 +77,14 @@ export function readDeployedStack(assemblyDir: string, names: LocalNames): Deplo
   const tables = ofType('AWS::DynamoDB::Table').map(([id]) => id);
   if (tables.length !== 1) throw new Error(`expected one table, found ${tables.length}`);
   const localNames: Record<string, string> = { [tables[0]]: names.table, [contentBucket]: names.bucket };
+  // The post schedule group (Ref: its name) and the ARNs of the stack's roles and queues (the
+  // scheduler role, the schedule dead-letter queue), which only AWS would call: stand-ins named
+  // after the resource, in the account and region the functions run in (./lambda.ts).
+  for (const [id] of ofType('AWS::Scheduler::ScheduleGroup')) localNames[id] = `PublishingStack-${id}`;
+  const localArns: Record<string, string> = {};
+  for (const [id] of ofType('AWS::IAM::Role')) localArns[id] = `arn:aws:iam::${ACCOUNT}:role/PublishingStack-${id}`;
+  for (const [id] of ofType('AWS::SQS::Queue'))
+    localArns[id] = `arn:aws:sqs:${REGION}:${ACCOUNT}:PublishingStack-${id}`;
 
   const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) =>
     String(fn.Properties!.Runtime).startsWith('nodejs'),
@@ -80,7 +92,7 @@ export function readDeployedStack(assemblyDir: string, names: LocalNames): Deplo
   const fn = (logicalId: string) => {
     const found = nodeFunctions.find(([id]) => id === logicalId);
     if (!found) throw new Error(`no Node.js function ${logicalId} in the template`);
-    return deployedFunction(logicalId, found[1], assemblyDir, localNames);
+    return deployedFunction(logicalId, found[1], assemblyDir, localNames, localArns);
   };
   const ingest = fn([...notified][0]);
   const http = fn(integration.Properties!.IntegrationUri['Fn::GetAtt'][0]);
@@ -101,6 +113,7 @@ function deployedFunction(
   resource: Resource,
   assemblyDir: string,
   localNames: Record<string, string>,
+  localArns: Record<string, string>,
 ): DeployedFunction {
   const props = resource.Properties!;
   const s3Key = String(props.Code?.S3Key ?? '');
@@ -110,7 +123,7 @@ function deployedFunction(
   if (!existsSync(assetDir)) throw new Error(`${logicalId}: no asset folder ${assetDir}`);
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries<unknown>(props.Environment?.Variables ?? {})) {
-    environment[name] = resolveValue(logicalId, name, value, localNames);
+    environment[name] = resolveValue(logicalId, name, value, localNames, localArns);
   }
   return {
     logicalId,
@@ -124,11 +137,22 @@ function deployedFunction(
   };
 }
 
-/** A literal, or a Ref to the table or the content bucket (their names); anything else is refused. */
-function resolveValue(logicalId: string, name: string, value: unknown, localNames: Record<string, string>): string {
+/**
+ * A literal, a Ref to the table, the content bucket or the schedule group (their names), or the
+ * ARN of a role or a queue of the stack; anything else is refused.
+ */
+function resolveValue(
+  logicalId: string,
+  name: string,
+  value: unknown,
+  localNames: Record<string, string>,
+  localArns: Record<string, string>,
+): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const ref = (value as { Ref?: string } | null)?.Ref;
   if (ref !== undefined && localNames[ref] !== undefined) return localNames[ref];
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
+  if (getAtt?.[1] === 'Arn' && localArns[getAtt[0]] !== undefined) return localArns[getAtt[0]];
   throw new Error(`${logicalId}: environment variable ${name} = ${JSON.stringify(value)} has no local stand-in`);
 }

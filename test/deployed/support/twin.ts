@@ -6,6 +6,7 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import { dynamoClient } from '../../../functions/adapters/clients';
 import { DynamoPostStore } from '../../../functions/adapters/dynamo-store';
 import { s3Client } from '../../../functions/adapters/s3-client';
+import { SCHEDULER_ENDPOINT } from '../../../functions/adapters/scheduler';
 import { ENV } from '../../../functions/config-names';
 import { DEFAULT_SETTINGS } from '../../../functions/core/settings';
 import { type Emulators, ensureTable, startEmulators } from '../../../infra/local/emulators';
@@ -23,6 +24,7 @@ import {
   type S3Notification,
 } from './events';
 import { type Invocation, LambdaTwin } from './lambda';
+import { type SchedulerStub, startSchedulerStub } from './scheduler-stub';
 import { synthesizedAssembly } from './synth';
 import { type DeployedStack, readDeployedStack } from './template';
 
@@ -39,8 +41,10 @@ export const BUCKET = 'publishingstack-contentbucket-twin';
 export interface Twin {
   stack: DeployedStack;
   emulators: Emulators;
-  /** AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_DYNAMODB as the functions get them. */
+  /** AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SCHEDULER as the functions get them. */
   endpoints: Record<string, string>;
+  /** EventBridge Scheduler's stand-in (./scheduler-stub.ts): the schedules ingest set, and its requests. */
+  scheduler: SchedulerStub;
   ingest: LambdaTwin;
   http: LambdaTwin;
   /**
@@ -71,9 +75,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     bucket: BUCKET,
     onError: (error) => emulatorErrors.push(error),
   });
+  const scheduler = await startSchedulerStub();
   const endpoints = {
     [ENV.s3Endpoint]: emulators.s3Endpoint,
     [ENV.dynamoEndpoint]: options.dynamoEndpoint ?? emulators.dynamoEndpoint,
+    [SCHEDULER_ENDPOINT]: scheduler.endpoint,
   };
   const dynamo = dynamoClient(endpoints);
   await ensureTable(dynamo, TABLE);
@@ -85,6 +91,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     emulators,
     emulatorErrors,
     endpoints,
+    scheduler,
     ingest,
     http,
     s3,
@@ -95,6 +102,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       s3.destroy();
       dynamo.destroy();
       await emulators.stop();
+      await scheduler.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
