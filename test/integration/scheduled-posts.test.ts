@@ -44,7 +44,7 @@ async function visibility(stack: LocalStack, { path, title, category, infoCode }
     const response = await get(stack, p);
     return { status: response.status, body: await response.text() };
   };
-  const [page, legacy, list, feed, site, home, opml] = await Promise.all([
+  const [page, legacy, list, feed, site, home, opml, news] = await Promise.all([
     text(encodeURI(path)),
     text(`/html_News/NewsShare.html?infoCode=${infoCode}`),
     text(`/category/${category}.html`),
@@ -52,6 +52,7 @@ async function visibility(stack: LocalStack, { path, title, category, infoCode }
     text('/feed.atom'),
     text('/'),
     text('/feeds.opml'),
+    text('/news-sitemap.xml'),
   ]);
   return {
     page: page.status,
@@ -61,11 +62,30 @@ async function visibility(stack: LocalStack, { path, title, category, infoCode }
     inSiteFeed: site.body.includes(title),
     onHome: home.body.includes(title),
     inOpml: opml.body.includes(`/category/${category}.rss`),
+    inNewsSitemap: news.body.includes(encodeURI(path)),
   };
 }
 
-const HIDDEN = { page: 404, legacy: 404, list: 404, feed: 404, inSiteFeed: false, onHome: false, inOpml: false };
-const SHOWN = { page: 200, legacy: 301, list: 200, feed: 200, inSiteFeed: true, onHome: true, inOpml: true };
+const HIDDEN = {
+  page: 404,
+  legacy: 404,
+  list: 404,
+  feed: 404,
+  inSiteFeed: false,
+  onHome: false,
+  inOpml: false,
+  inNewsSitemap: false,
+};
+const SHOWN = {
+  page: 200,
+  legacy: 301,
+  list: 200,
+  feed: 200,
+  inSiteFeed: true,
+  onHome: true,
+  inOpml: true,
+  inNewsSitemap: true,
+};
 
 /** Polls until the post's page answers 200; answers when it did. */
 async function waitForPage(stack: LocalStack, path: string, limitMs: number): Promise<number> {
