@@ -49,7 +49,6 @@ export const ASSET_TYPES: Readonly<Record<string, AssetType>> = {
   webm: { type: 'video/webm', kind: 'video' },
   mov: { type: 'video/quicktime', kind: 'video' },
   pdf: { type: 'application/pdf', kind: 'document' },
-  txt: { type: 'text/plain; charset=utf-8', kind: 'document' },
   csv: { type: 'text/csv; charset=utf-8', kind: 'document', attachment: true },
   doc: { type: 'application/msword', kind: 'document', attachment: true },
   docx: {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { allWrites } from './all-writes';
+import { looksLikeAsset } from './assets';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { type JekyllSite, keyDerivedId, type ParsedPost, parsePost } from './parse-post';
@@ -173,6 +174,8 @@ const NO_EVENT = '0'.repeat(32);
 export async function ingestChange(change: ObjectChange, deps: IngestDeps): Promise<IngestOutcome> {
   // Not a post: a change of it applies every post again (the ingest handler runs reindex).
   if (change.key === SITE_CONFIG_KEY) return skipped(change.key, 'the site configuration, not a post');
+  // A picture or file beside the posts (functions/core/assets.ts): served as it is, never read as a post.
+  if (looksLikeAsset(change.key)) return skipped(change.key, 'a file beside the posts (served as it is), not a post');
   const sequencer = eventPart(change.sequencer);
   const observed = await readState(deps.store, change.key);
   if (observed && !appliesTo(observed, change.sequencer)) {
