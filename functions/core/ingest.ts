@@ -6,11 +6,19 @@ import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { type JekyllSite, keyDerivedId, type ParsedPost, parsePost } from './parse-post';
 import { type FeedRef, feedsOf, type Post, toFeedEntry } from './post';
 import { decodePostText, postTooLarge } from './post-text';
+import { referencedFiles } from './referenced-files';
 import type { PublishSchedule, PublishScheduler } from './schedule';
 import { eventPart, eventPartOf, isNewerEvent } from './sequencer';
 import { shortCodeCandidate } from './short-code';
 import { MAX_CONFIG_BYTES, readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
-import { feedCursor, type PostStore, type PublishedVersion, type ShareLinkWriter, type SourceState } from './store';
+import {
+  feedCursor,
+  MAX_RECORDED_FILES,
+  type PostStore,
+  type PublishedVersion,
+  type ShareLinkWriter,
+  type SourceState,
+} from './store';
 import { feedKey } from './urls';
 
 export { decodePostText } from './post-text';
@@ -741,6 +749,9 @@ async function readState(store: PostStore, key: string): Promise<SourceState | u
 
 function versionOf(post: Post, shareCodes: string[]): PublishedVersion {
   const entry = toFeedEntry(post);
+  const files = referencedFiles(post)
+    .slice(0, MAX_RECORDED_FILES)
+    .map((file) => file.key);
   return {
     id: post.id,
     date: post.date,
@@ -750,6 +761,7 @@ function versionOf(post: Post, shareCodes: string[]): PublishedVersion {
     contentHash: post.contentHash,
     updated: post.updated,
     entryHash: createHash('sha256').update(JSON.stringify(entry)).digest('hex'),
+    ...(files.length > 0 ? { files } : {}),
   };
 }
 
