@@ -4,7 +4,6 @@ import { dynamoClient } from '../adapters/clients';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';
-import { s3Client } from '../adapters/s3-client';
 import { ENV } from '../config-names';
 import { FeedDocuments } from '../core/feed-documents';
 import type { HttpRequest } from '../core/http';
@@ -105,7 +104,7 @@ export function httpHandlerFromEnv(env: Record<string, string | undefined>) {
     store,
     settings,
     // The content bucket's files are served (redirected to) only where the stack names the bucket.
-    ...(bucket ? { assets: presignedAssetUrls(s3Client(env), bucket) } : {}),
+    ...(bucket ? { assets: presignedAssetUrls(bucket, env) } : {}),
     idAuthority: new IdAuthority(store, settings.idAuthority, Boolean(env[ENV.idAuthority]?.trim()), (message) =>
       logger.warn(message, {}),
     ),

@@ -1,4 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
 import { presignedAssetUrls } from '../../functions/adapters/asset-urls';
 import { settingsFromEnv } from '../../functions/adapters/env';
@@ -11,6 +12,7 @@ import {
   isContentHashed,
   looksLikeAsset,
   PRESIGN_EXPIRES_SECONDS,
+  presignOverrides,
   SVG_CSP,
 } from '../../functions/core/assets';
 import { NotFound } from '../../functions/core/errors';
@@ -127,14 +129,11 @@ describe('assetHeaders', () => {
 });
 
 describe('presigned redirects (deployed)', () => {
-  const s3 = new S3Client({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-  });
+  const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
 
   it('signs a GET of the key with the allow-list type, cache and (for SVG) disposition, as of the window start', async () => {
     const now = Date.parse('2024-05-01T10:07:31Z');
-    const urls = presignedAssetUrls(s3, 'content-bucket', () => now);
+    const urls = presignedAssetUrls('content-bucket', env, () => now);
     const url = new URL(await urls.url(assetAt('/news/_posts/a b.svg')!));
     expect(url.hostname).toBe('content-bucket.s3.us-east-1.amazonaws.com');
     expect(decodeURIComponent(url.pathname)).toBe('/posts/news/_posts/a b.svg');
@@ -144,8 +143,46 @@ describe('presigned redirects (deployed)', () => {
     expect(url.searchParams.get('response-cache-control')).toBe(ASSET_CACHE);
     expect(url.searchParams.get('response-content-disposition')).toMatch(/^attachment; filename="a b.svg"/);
     // One URL for the whole window, so that it caches.
-    const later = presignedAssetUrls(s3, 'content-bucket', () => now + 60_000);
+    const later = presignedAssetUrls('content-bucket', env, () => now + 60_000);
     expect(await later.url(assetAt('/news/_posts/a b.svg')!)).toBe(url.toString());
+  });
+
+  it("signs exactly as the SDK's S3 client would (same signature), for hostile names too", async () => {
+    const now = Date.parse('2024-05-01T10:07:31Z');
+    const client = new S3Client({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token/+=' },
+      // Without them the SDK adds checksum parameters, which a presigned image URL has no use for.
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    const withToken = { ...env, AWS_SESSION_TOKEN: 'token/+=' };
+    for (const path of [
+      '/news/_posts/a b.svg',
+      "/成都/图 (1)!*'.JPG",
+      '/a/报告 "final" +&=.docx',
+      '/x/app.3f2a9c1b.png',
+    ]) {
+      const asset = assetAt(path)!;
+      const ours = new URL(await presignedAssetUrls('content-bucket', withToken, () => now).url(asset));
+      const overrides = presignOverrides(asset);
+      const sdk = new URL(
+        await getSignedUrl(
+          client,
+          new GetObjectCommand({
+            Bucket: 'content-bucket',
+            Key: asset.key,
+            ResponseContentType: overrides.contentType,
+            ResponseCacheControl: overrides.cacheControl,
+            ...(overrides.contentDisposition ? { ResponseContentDisposition: overrides.contentDisposition } : {}),
+          }),
+          { expiresIn: PRESIGN_EXPIRES_SECONDS, signingDate: new Date(Date.parse('2024-05-01T10:05:00Z')) },
+        ),
+      );
+      expect(ours.origin + ours.pathname, path).toBe(sdk.origin + sdk.pathname);
+      expect(Object.fromEntries(ours.searchParams), path).toEqual(Object.fromEntries(sdk.searchParams));
+    }
+    client.destroy();
   });
 
   it('the read side answers a file path with 302 and a short cache; without URLs, 404', async () => {
