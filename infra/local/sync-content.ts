@@ -110,6 +110,9 @@ export async function md5OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** How long an upload may wait for the store's answer, plus 100 ms per MiB of the file. */
+const UPLOAD_TIMEOUT_MS = 10_000;
+
 /** Puts a file at `key`, streamed from disk with its length (the SDK needs it for a stream). */
 export async function putFile(s3: S3Client, bucket: string, key: string, path: string): Promise<string | undefined> {
   const { size } = await stat(path);
@@ -121,6 +124,9 @@ export async function putFile(s3: S3Client, bucket: string, key: string, path: s
       ContentLength: size,
       ContentType: contentTypeOf(key),
     }),
+    // The clients' 2 s without an answer is for small reads and writes; the store answers a large
+    // upload only once it has taken it all (s3rver: several seconds for 256 MiB).
+    { requestTimeout: UPLOAD_TIMEOUT_MS + Math.ceil(size / 2 ** 20) * 100 },
   );
   return answer.ETag?.replace(/"/g, '');
 }
