@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config-names';
 import { SVG_CSP } from '../../functions/core/assets';
 import type { LocalStack } from '../../infra/local/local-stack';
+import { syncContent } from '../../infra/local/sync-content';
 import { runCli } from '../support/cli';
 import { get, REPO_ROOT, startTestStack } from '../support/local-stack';
 import { RED_PIXEL_PNG } from '../support/pictures';
@@ -246,6 +247,36 @@ describe('nothing executable, nothing outside the site', () => {
       const response = await rawRequest(port, 'GET', target, [['Host', 'localhost']]);
       expect([400, 404], target).toContain(response.status);
       expect(response.body, target).not.toContain('PNG');
+    }
+  });
+});
+
+describe("npm start's content sync", () => {
+  it('carries a picture beside a sample post, and a hostile (spaced, Chinese) name is served at its encoded path', async () => {
+    const content = await mkdtemp(join(tmpdir(), 'assets-content-'));
+    try {
+      await mkdir(join(content, 'posts', '成都'), { recursive: true });
+      await writeFile(join(content, 'posts', '成都', '图 1 (a).png'), RED_PIXEL_PNG);
+      await writeFile(
+        join(content, 'posts', '成都', '2022-03-01-synced.md'),
+        '---\ntitle: 同步\ndate: 2022-03-01\n---\n![图](<图 1 (a).png>)\n',
+      );
+      const summary = await syncContent({
+        s3: stack.s3,
+        bucket: stack.bucket,
+        contentDir: content,
+        manifestFile: join(content, 'manifest.json'),
+      });
+      await stack.idle();
+      expect(summary.uploaded).toContain('posts/成都/图 1 (a).png');
+      const page = await (await get(stack, '/2022/03/01/synced.html')).text();
+      const src = /<img src="([^"]+)"/.exec(page)?.[1];
+      expect(src).toBe(`/${encodeURIComponent('成都')}/${encodeURIComponent('图 1 (a).png')}`);
+      const response = await get(stack, src!);
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer())).toEqual(RED_PIXEL_PNG);
+    } finally {
+      await rm(content, { recursive: true, force: true });
     }
   });
 });
