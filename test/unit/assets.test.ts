@@ -18,7 +18,9 @@ import {
 import { NotFound } from '../../functions/core/errors';
 import { FeedDocuments } from '../../functions/core/feed-documents';
 import { ingestChange } from '../../functions/core/ingest';
+import { DEFAULT_INGEST_SETTINGS } from '../../functions/core/ingest-settings';
 import { handleRead } from '../../functions/core/read';
+import { reindex } from '../../functions/core/reindex';
 import { renderBody } from '../../functions/core/render-body';
 import { siteForRequest } from '../../functions/core/settings';
 import { MemoryPostStore } from '../support/memory-store';
@@ -224,6 +226,30 @@ describe('ingest and files', () => {
     expect(outcome.result).toBe('skipped');
     expect(await store.getSourceState('posts/news/_posts/photo.JPG')).toBeUndefined();
     expect(await store.listFailedSources()).toEqual([]);
+  });
+
+  it('reindex passes files over: no state, no refusal, not counted as objects', async () => {
+    const store = new MemoryPostStore();
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]);
+    const objects = new Map([
+      ['posts/assets/a.png', { bytes: png, etag: 'p' }],
+      [
+        'posts/2022-01-12-a.md',
+        { bytes: new TextEncoder().encode('---\ntitle: A\n---\n![a](assets/a.png)\n'), etag: 'm' },
+      ],
+    ]);
+    const summary = await reindex({
+      store,
+      settings: DEFAULT_INGEST_SETTINGS,
+      readObject: async (key) => objects.get(key),
+      listObjects: async function* () {
+        for (const [key, object] of objects) yield { key, etag: object.etag, size: object.bytes.length };
+      },
+    });
+    expect(summary).toMatchObject({ objects: 1, published: 1, failed: 0 });
+    expect(await store.getSourceState('posts/assets/a.png')).toBeUndefined();
+    // The post's version records the file it refers to, for npm run errors.
+    expect((await store.getSourceState('posts/2022-01-12-a.md'))?.published?.files).toEqual(['posts/assets/a.png']);
   });
 
   it("resolves a relative reference to a file against the post's own file, and a page link against its URL", () => {
