@@ -251,7 +251,9 @@ export class PublishingStack extends Stack {
       description: 'Serves the public pages, feeds and share links',
       timeout: Duration.seconds(HTTP_FUNCTION_TIMEOUT_SECONDS),
       environment: siteSettings,
-    }).bindTable(this.postsTable, 'read');
+    })
+      .bindTable(this.postsTable, 'read')
+      .bindAssets(this.contentBucket);
 
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', {
       retention: RetentionDays.ONE_MONTH,

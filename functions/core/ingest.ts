@@ -1,15 +1,24 @@
 import { createHash } from 'node:crypto';
 import { allWrites } from './all-writes';
+import { looksLikeAsset } from './assets';
 import { PostRejected } from './errors';
 import { DEFAULT_INGEST_SETTINGS } from './ingest-settings';
 import { type JekyllSite, keyDerivedId, type ParsedPost, parsePost } from './parse-post';
 import { type FeedRef, feedsOf, type Post, toFeedEntry } from './post';
 import { decodePostText, postTooLarge } from './post-text';
+import { referencedFiles } from './referenced-files';
 import type { PublishSchedule, PublishScheduler } from './schedule';
 import { eventPart, eventPartOf, isNewerEvent } from './sequencer';
 import { shortCodeCandidate } from './short-code';
 import { MAX_CONFIG_BYTES, readSiteConfig, SITE_CONFIG_KEY, siteFingerprint } from './site-config';
-import { feedCursor, type PostStore, type PublishedVersion, type ShareLinkWriter, type SourceState } from './store';
+import {
+  feedCursor,
+  MAX_RECORDED_FILES,
+  type PostStore,
+  type PublishedVersion,
+  type ShareLinkWriter,
+  type SourceState,
+} from './store';
 import { feedKey } from './urls';
 
 export { decodePostText } from './post-text';
@@ -179,6 +188,8 @@ const NO_EVENT = '0'.repeat(32);
 export async function ingestChange(change: ObjectChange, deps: IngestDeps): Promise<IngestOutcome> {
   // Not a post: a change of it applies every post again (the ingest handler runs reindex).
   if (change.key === SITE_CONFIG_KEY) return skipped(change.key, 'the site configuration, not a post');
+  // A picture or file beside the posts (functions/core/assets.ts): served as it is, never read as a post.
+  if (looksLikeAsset(change.key)) return skipped(change.key, 'a file beside the posts (served as it is), not a post');
   const sequencer = eventPart(change.sequencer);
   const observed = await readState(deps.store, change.key);
   if (observed && !appliesTo(observed, change.sequencer)) {
@@ -746,6 +757,9 @@ async function readState(store: PostStore, key: string): Promise<SourceState | u
 
 function versionOf(post: Post, shareCodes: string[]): PublishedVersion {
   const entry = toFeedEntry(post);
+  const files = referencedFiles(post)
+    .slice(0, MAX_RECORDED_FILES)
+    .map((file) => file.key);
   return {
     id: post.id,
     date: post.date,
@@ -755,6 +769,7 @@ function versionOf(post: Post, shareCodes: string[]): PublishedVersion {
     contentHash: post.contentHash,
     updated: post.updated,
     entryHash: createHash('sha256').update(JSON.stringify(entry)).digest('hex'),
+    ...(files.length > 0 ? { files } : {}),
   };
 }
 

@@ -212,6 +212,7 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
       : buildPermalink(permalink, parts);
   const bodyOptions: BodyOptions = {
     postPath: path,
+    sourcePath: `/${sourceKey.replace(/^posts\//, '')}`,
     iframeHosts: options.iframeHosts ?? [],
     legacyHosts: options.legacyHosts ?? [],
     firstLine: bodyLine,

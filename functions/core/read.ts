@@ -1,3 +1,4 @@
+import { ASSET_REDIRECT_CACHE_SECONDS, type Asset, assetAt } from './assets';
 import { BadRequest, Gone, NotFound } from './errors';
 import type { FeedDocuments } from './feed-documents';
 import {
@@ -37,6 +38,13 @@ export interface ReadDeps {
   feeds: FeedDocuments;
   site: Site;
   log: Logger;
+  /** Where a file beside the posts can be fetched (a presigned URL); without it, files are not served. */
+  assets?: AssetUrls;
+}
+
+/** Hands out a short-lived URL of a file's object (functions/adapters/asset-urls.ts). */
+export interface AssetUrls {
+  url(asset: Asset): Promise<string>;
 }
 
 const MAX_NAME_LENGTH = 200;
@@ -134,8 +142,21 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     return sitemapResponse(renderUrlSet(urls, site), site);
   },
 
-  async postPage(request, { store, site }) {
+  async postPage(request, { store, site, assets }) {
     if (Buffer.byteLength(request.path) > MAX_PATH_BYTES) throw new NotFound('no such page');
+    // A picture or file beside the posts (functions/core/assets.ts): never a page.
+    const asset = assetAt(request.path);
+    if (asset) {
+      if (!assets) throw new NotFound('no such file');
+      return {
+        status: 302,
+        headers: {
+          location: await assets.url(asset),
+          'cache-control': `public, max-age=${ASSET_REDIRECT_CACHE_SECONDS}`,
+        },
+        body: '',
+      };
+    }
     // Another generator's feed address (a site moved here): its readers go on to ours.
     const own = site.feedAliases?.[request.path];
     if (own) return redirectResponse(absoluteUrl(site.baseUrl, own));

@@ -1,3 +1,4 @@
+import { looksLikeAsset } from './assets';
 import { inParallel } from './in-parallel';
 import {
   currentSite,
@@ -111,7 +112,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexSummary> {
   const listed = new Set<string>();
   for await (const object of deps.listObjects()) {
     // The site's _config.yml is read with every post, not published as one.
-    if (object.key === SITE_CONFIG_KEY) continue;
+    if (object.key === SITE_CONFIG_KEY || looksLikeAsset(object.key)) continue;
     summary.objects++;
     listed.add(object.key);
     const state = states.get(object.key);

@@ -1,6 +1,7 @@
 import type { Env, Token } from 'markdown-it';
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { looksLikeAsset } from './assets';
 import { PostRejected } from './errors';
 import { feedAliasOf, matchRoute } from './routes';
 import { mapSrcset } from './srcset';
@@ -145,6 +146,13 @@ export interface BodyOptions {
    * page, on list pages and (absolutized with the site's origin) in feeds.
    */
   postPath?: string;
+  /**
+   * Decoded site path of the post's own file (`/chengduribao/_posts/2022-01-12-a.md`: its object
+   * key without `posts`). Relative references to files (a name with an allowed extension:
+   * functions/core/assets.ts) are resolved against it instead, to the site path the file beside
+   * the post is served at (`photo.jpg` → `/chengduribao/_posts/photo.jpg`).
+   */
+  sourcePath?: string;
   /** Host names whose `<iframe>`s are kept (`www.youtube.com`); every iframe is removed by default. */
   iframeHosts?: readonly string[];
   /**
@@ -341,7 +349,7 @@ export function firstParagraph(html: string): string {
 }
 
 function sanitizeOptions(
-  { postPath, iframeHosts = [], legacyHosts = [] }: BodyOptions,
+  { postPath, sourcePath, iframeHosts = [], legacyHosts = [] }: BodyOptions,
   countUrl: () => void,
 ): sanitizeHtml.IOptions {
   return {
@@ -354,7 +362,7 @@ function sanitizeOptions(
           transformTags: {
             '*': (tagName: string, attribs: sanitizeHtml.Attributes) => ({
               tagName,
-              attribs: resolveAttributes(attribs, postPath, legacyHosts, countUrl),
+              attribs: resolveAttributes(attribs, { postPath, sourcePath }, legacyHosts, countUrl),
             }),
           },
         }),
@@ -364,12 +372,16 @@ function sanitizeOptions(
 /** `countUrl` is called for each srcset candidate: one element can hold any number of them. */
 function resolveAttributes(
   attribs: sanitizeHtml.Attributes,
-  postPath: string,
+  { postPath, sourcePath }: { postPath: string; sourcePath?: string | undefined },
   legacyHosts: readonly string[],
   countUrl: () => void,
 ): sanitizeHtml.Attributes {
   let resolved: sanitizeHtml.Attributes | undefined;
-  const resolve = (url: string) => ownPath(resolveAgainstPost(url, postPath), legacyHosts);
+  const resolve = (url: string) =>
+    ownPath(
+      resolveAgainstPost(url, sourcePath !== undefined && isFileReference(url) ? sourcePath : postPath),
+      legacyHosts,
+    );
   for (const name of Object.keys(attribs)) {
     const attribute = name.toLowerCase();
     const value = attribs[name];
@@ -387,6 +399,11 @@ function resolveAttributes(
     resolved[name] = next;
   }
   return resolved ?? attribs;
+}
+
+/** Whether a reference names a file the site serves beside the posts (by its extension), whatever its query or fragment. */
+function isFileReference(url: string): boolean {
+  return looksLikeAsset(url.split(/[?#]/)[0].trim());
 }
 
 /**

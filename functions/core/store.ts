@@ -50,7 +50,15 @@ export interface PublishedVersion {
   updated: string;
   /** Hash of the feed entry as written: equal hashes mean unchanged entries. */
   entryHash: string;
+  /**
+   * Object keys of the site's files the post refers to (functions/core/referenced-files.ts), at
+   * most MAX_RECORDED_FILES; absent when none. `npm run errors` reports those not in the bucket.
+   */
+  files?: string[];
 }
+
+/** Files recorded per post: enough for any article, and a bounded share of a state item's 400 KB. */
+export const MAX_RECORDED_FILES = 100;
 
 /**
  * How a legacy code is claimed: `found` in a link in the body (gives way to any post that

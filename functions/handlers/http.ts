@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { presignedAssetUrls } from '../adapters/asset-urls';
 import { dynamoClient } from '../adapters/clients';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
@@ -7,7 +8,7 @@ import { ENV } from '../config-names';
 import { FeedDocuments } from '../core/feed-documents';
 import type { HttpRequest } from '../core/http';
 import { errorResponse, finishResponse } from '../core/http';
-import { handleRead } from '../core/read';
+import { type AssetUrls, handleRead } from '../core/read';
 import { ROUTES } from '../core/routes';
 import type { Settings } from '../core/settings';
 import { siteForRequest } from '../core/settings';
@@ -23,6 +24,8 @@ export interface HttpHandlerDeps {
   idAuthority?: IdAuthority;
   /** The title, description and url of the site's _config.yml, where no variable sets them. */
   siteDefaults?: SiteDefaultsReader;
+  /** Presigned URLs of the files beside the posts; without them those paths are 404. */
+  assets?: AssetUrls;
 }
 
 /** Translates API Gateway HTTP API (payload 2.0) events to the read side and back. */
@@ -54,7 +57,13 @@ export function createHttpHandler(deps: HttpHandlerDeps) {
       site = siteForRequest({ ...settings, idAuthority }, { ...request.headers, host });
       sites.set(origin, site);
     }
-    const response = await handleRead(request, { store: deps.store, feeds, site, log: logger });
+    const response = await handleRead(request, {
+      store: deps.store,
+      feeds,
+      site,
+      log: logger,
+      ...(deps.assets ? { assets: deps.assets } : {}),
+    });
     return { statusCode: response.status, headers: response.headers, body: response.body };
   };
 }
@@ -90,9 +99,12 @@ function toRequest(event: APIGatewayProxyEventV2): HttpRequest {
 export function httpHandlerFromEnv(env: Record<string, string | undefined>) {
   const store = new DynamoPostStore(dynamoClient(env), requireEnv(ENV.tableName, env));
   const settings = settingsFromEnv(env);
+  const bucket = env[ENV.bucketName]?.trim();
   return createHttpHandler({
     store,
     settings,
+    // The content bucket's files are served (redirected to) only where the stack names the bucket.
+    ...(bucket ? { assets: presignedAssetUrls(bucket, env) } : {}),
     idAuthority: new IdAuthority(store, settings.idAuthority, Boolean(env[ENV.idAuthority]?.trim()), (message) =>
       logger.warn(message, {}),
     ),

@@ -5,10 +5,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { POSTS_PREFIX } from '../../functions/config-names';
+import { assetPathOf, looksLikeAsset } from '../../functions/core/assets';
 import { PostRejected } from '../../functions/core/errors';
 import type { IngestSettings } from '../../functions/core/ingest-settings';
 import { type JekyllSite, parsePost } from '../../functions/core/parse-post';
 import { decodePostText } from '../../functions/core/post-text';
+import { type FileReference, referencedFiles } from '../../functions/core/referenced-files';
 import { readSiteConfig, SITE_CONFIG_KEY } from '../../functions/core/site-config';
 import { listFiles, postKeyOf } from '../local/sync-content';
 import { UsageError } from './target';
@@ -18,6 +20,8 @@ export interface PostFile {
   path: string;
   /** Where it is published: `posts/` + its path relative to the folder given, or `posts/<name>` for a file given. */
   key: string;
+  /** A picture or file served beside the posts (functions/core/assets.ts), not a post: uploaded as it is. */
+  file?: true;
 }
 
 export interface PostFiles {
@@ -26,7 +30,7 @@ export interface PostFiles {
   folders: boolean;
   /** A site folder's _config.yml (published at SITE_CONFIG_KEY), not among `files`. */
   config?: PostFile;
-  /** Files of a site folder that are not posts (pages, layouts, assets: Jekyll's business), left out. */
+  /** Files of a site folder that are neither posts nor files the site serves (pages, layouts, styles: Jekyll's business), left out. */
   leftOut: number;
 }
 
@@ -35,6 +39,8 @@ export interface PostFiles {
  * in a `_posts` or `_drafts` folder at any depth (`news/_posts/…`), below no other folder Jekyll
  * leaves out (`_site`, `_layouts`, `node_modules`, `vendor`…).
  */
+const JEKYLL_LEAVES_OUT = new Set(['node_modules', 'vendor']);
+
 function inPostsFolder(path: string): boolean {
   const folders = path.split(sep).slice(0, -1);
   const at = folders.findIndex((folder) => folder === '_posts' || folder === '_drafts');
@@ -71,14 +77,19 @@ export async function collectPostFiles(paths: string[]): Promise<PostFiles> {
       if (site) config = { path: join(given, '_config.yml'), key: SITE_CONFIG_KEY };
       for (const file of await listFiles(given)) {
         const path = relative(given, file);
-        if (site && !inPostsFolder(path)) {
+        const key = postKeyOf(given, file);
+        // A site's pictures and files (`assets/…`, or beside its posts) are served at their path in the site.
+        const served =
+          assetPathOf(key) !== undefined && !path.split(sep).some((folder) => JEKYLL_LEAVES_OUT.has(folder));
+        if (site && !inPostsFolder(path) && !served) {
           if (path !== '_config.yml') leftOut++;
           continue;
         }
-        found.push({ path: join(given, path), key: postKeyOf(given, file) });
+        found.push({ path: join(given, path), key, ...(looksLikeAsset(key) ? { file: true as const } : {}) });
       }
     } else {
-      found.push({ path: given, key: POSTS_PREFIX + basename(given) });
+      const key = POSTS_PREFIX + basename(given);
+      found.push({ path: given, key, ...(looksLikeAsset(key) ? { file: true as const } : {}) });
     }
     for (const file of found) {
       const owner = owners.get(file.key);
@@ -104,7 +115,7 @@ export async function readSiteFile(config: PostFile | undefined): Promise<Jekyll
 }
 
 /** What ingest would do with a file: publish it, skip it (as Jekyll does, with why), or refuse it. */
-export type CheckResult = { published: true } | { skipped: string } | { refused: PostRejected };
+export type CheckResult = { published: true; files: FileReference[] } | { skipped: string } | { refused: PostRejected };
 
 /** What ingest would do with this file, published at `key`, with the site's config (when the folder has one). */
 export function checkPost(key: string, bytes: Uint8Array, settings: IngestSettings, site?: JekyllSite): CheckResult {
@@ -116,11 +127,27 @@ export function checkPost(key: string, bytes: Uint8Array, settings: IngestSettin
       ...(site ? { site } : {}),
       ...(settings.timeZone ? { timeZone: settings.timeZone } : {}),
     });
-    return parsed.published ? { published: true } : { skipped: parsed.reason ?? 'not published' };
+    return parsed.published
+      ? { published: true, files: referencedFiles(parsed.post) }
+      : { skipped: parsed.reason ?? 'not published' };
   } catch (error) {
     if (error instanceof PostRejected) return { refused: error };
     throw error;
   }
+}
+
+/**
+ * The warning for a file a post refers to that is neither among `present` (keys) nor, when
+ * given, in the bucket: the post is published all the same, without the picture.
+ */
+export function missingFileWarnings(
+  post: PostFile,
+  files: FileReference[],
+  present: (key: string) => boolean,
+): string[] {
+  return files
+    .filter((file) => !present(file.key))
+    .map((file) => `${post.path}: warning: ${file.path} (${file.key}) is missing; the post is published without it`);
 }
 
 /** `file:line:column: what is wrong`, as compilers print it (editors jump to the place). */

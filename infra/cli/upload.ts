@@ -11,8 +11,9 @@
  * A folder's files go to `posts/` + their path in the folder (a Jekyll `_posts` folder imports
  * as it is); a file given directly goes to `posts/<name>`. A folder with a `_config.yml` is a
  * Jekyll site: its config goes first, to `posts/_config.yml` (ingest reads it for every post, and
- * a change of it re-publishes them all), then every file of its `_posts` and `_drafts` folders;
- * its other files (pages, layouts, assets) are left out. Files whose MD5 is the object's ETag
+ * a change of it re-publishes them all), then every file of its `_posts` and `_drafts` folders
+ * and every picture or file the site serves (docs/assets.md: `assets/…`, files beside posts),
+ * streamed; its other files (pages, layouts, styles) are left out. Files whose MD5 is the object's ETag
  * are skipped. Files ingest would refuse (`npm run check`) are reported and not uploaded, so
  * the last good version stays up; the exit code is then 1.
  *
@@ -31,8 +32,15 @@ import { inParallel } from '../../functions/core/in-parallel';
 import type { PostStore, SourceState } from '../../functions/core/store';
 import { absoluteUrl, shareLinkPath } from '../../functions/core/urls';
 import { ingestSettingsFromEnv } from '../../functions/handlers/ingest';
-import { contentTypeOf, listETags, md5Hex } from '../local/sync-content';
-import { checkPost, collectPostFiles, describeProblem, type PostFile, readSiteFile } from './post-files';
+import { contentTypeOf, listETags, md5Hex, md5OfFile, putFile } from '../local/sync-content';
+import {
+  checkPost,
+  collectPostFiles,
+  describeProblem,
+  missingFileWarnings,
+  type PostFile,
+  readSiteFile,
+} from './post-files';
 import {
   type BucketTarget,
   type CliTarget,
@@ -91,7 +99,7 @@ async function main(): Promise<number> {
     console.log(`Uploading ${files.length} file${files.length === 1 ? '' : 's'} to ${target.description}…`);
     if (leftOut > 0)
       console.log(
-        `  (${leftOut} file${leftOut === 1 ? '' : 's'} of the site outside _posts and _drafts left out: pages, layouts and assets are not published here)`,
+        `  (${leftOut} file${leftOut === 1 ? '' : 's'} of the site outside _posts and _drafts left out: pages, layouts and styles are not published here)`,
       );
     const existing = await listETags(s3, bucket);
     if (config) {
@@ -131,10 +139,23 @@ async function main(): Promise<number> {
     };
 
     const put: Array<{ file: PostFile; etag: string }> = [];
+    const given = new Set(files.map((file) => file.key));
+    const warnings: string[] = [];
     const uploadOne = async (file: PostFile) => {
+      if (file.file) {
+        // A picture or file: streamed as it is, never read as a post (ingest skips it too).
+        const md5 = await md5OfFile(file.path);
+        const etag = existing.get(file.key);
+        const label = `${file.key} (served at ${file.key.slice(POSTS_PREFIX.length - 1)})`;
+        if (etag === md5) return report('unchanged', label);
+        await putFile(s3, bucket, file.key, file.path);
+        return report(etag === undefined ? 'new' : 'updated', label);
+      }
       const body = await readFile(file.path);
       const result = checkPost(file.key, body, settings, site);
       if ('refused' in result) return report('refused', file.key, describeProblem(file.path, result.refused));
+      if ('published' in result)
+        warnings.push(...missingFileWarnings(file, result.files, (key) => given.has(key) || existing.has(key)));
       // Uploaded all the same: `published: false` takes down a version published before.
       const label = 'skipped' in result ? `${file.key} (not published: ${result.skipped})` : file.key;
       const etag = existing.get(file.key);
@@ -161,6 +182,8 @@ async function main(): Promise<number> {
     }
 
     if (files.length > LINES_UP_TO) for (const problem of problems) console.log(`  refused   ${problem}`);
+    // Not refusals: the post is published, without the picture, until the file is uploaded.
+    for (const warning of warnings.sort()) console.log(`  warning   ${warning}`);
     console.log(
       `${files.length} file${files.length === 1 ? '' : 's'}: ${counts.new} new, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.deleted} deleted, ${counts.refused} refused`,
     );

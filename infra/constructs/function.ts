@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { type CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
   type DestinationConfig,
@@ -15,6 +15,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, POSTS_PREFIX } from '../../functions/config-names';
+import { ASSET_ROOT, ASSET_TYPES } from '../../functions/core/assets';
 import { esbuildAliasArgs, esbuildOptions, REPO_ROOT } from './bundling';
 
 export interface PublishingFunctionProps {
@@ -161,11 +162,51 @@ export class PublishingFunction extends NodejsFunction {
     return this;
   }
 
+  /**
+   * Lets the read function presign GETs of the files beside the posts (functions/core/assets.ts),
+   * and tells it the bucket name: s3:GetObject on the allowed extensions under the posts prefix
+   * only (`posts/*.png`, `posts/*.PNG`…), so a URL it signs can never fetch a post's source, the
+   * site config, or anything else in the bucket.
+   */
+  bindAssets(bucket: IBucket): this {
+    const patterns = assetKeyPatterns();
+    // A policy of its own: in the role's default policy its 64 resources would make CDK move
+    // statements to a managed "overflow" policy (its size estimate counts unresolved tokens);
+    // resolved, they take at most 5,844 characters (a 63-character bucket name) of the role's
+    // 10,240 characters of inline policy.
+    const policy = new Policy(this, 'AssetReadPolicy', {
+      roles: [this.role!],
+      statements: [
+        new PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: patterns.map((pattern) => bucket.arnForObjects(pattern)),
+        }),
+      ],
+    });
+    this.addEnvironment(ENV.bucketName, bucket.bucketName);
+    const bucketArn = `<${logicalIdOf(bucket)}.Arn>`;
+    for (const pattern of patterns) {
+      Validations.of(policy.node.defaultChild!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${pattern}]`,
+        reason: `Read-only access to the pictures and files beside the posts (${pattern}), which the read function presigns GETs of; their keys are not known in advance.`,
+      });
+    }
+    return this;
+  }
+
   /** On the role's policy resource itself, where the grants above put the finding. */
   private acknowledgeOnRole(id: string, reason: string): void {
     const policy = this.role!.node.findChild('DefaultPolicy').node.defaultChild!;
     Validations.of(policy).acknowledge({ id, reason });
   }
+}
+
+/** The object keys of files the site serves: each allowed extension, in lower and upper case, under the posts prefix. */
+export function assetKeyPatterns(): string[] {
+  return Object.keys(ASSET_TYPES).flatMap((extension) => [
+    `${ASSET_ROOT}*.${extension}`,
+    `${ASSET_ROOT}*.${extension.toUpperCase()}`,
+  ]);
 }
 
 function logicalIdOf(resource: ITable | IBucket): string {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { assetAt } from '../../functions/core/assets';
 import { matchRoute, ROUTE_METHODS, routeKey } from '../../functions/core/routes';
+import type { LocalFiles } from './local-files';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -10,9 +12,17 @@ type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStr
  * payload 2.0 event the deployed Lambda receives (paths decoded as HTTP API decodes them,
  * `gatewayPath`) and writes the handler's result back.
  */
-export function createLocalApiServer(handler: HttpHandler, onError: (error: unknown) => void): Server {
+export function createLocalApiServer(
+  handler: HttpHandler,
+  onError: (error: unknown) => void,
+  /**
+   * Pictures and files beside the posts, served here from the bucket (streamed), as a CDN would;
+   * without it, they go to the handler like any other path.
+   */
+  files?: LocalFiles,
+): Server {
   return createServer((request, response) => {
-    serve(request, response, handler).catch((error) => {
+    serve(request, response, handler, files).catch((error) => {
       onError(error);
       if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
       else response.destroy();
@@ -20,7 +30,12 @@ export function createLocalApiServer(handler: HttpHandler, onError: (error: unkn
   });
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, handler: HttpHandler): Promise<void> {
+async function serve(
+  request: IncomingMessage,
+  response: ServerResponse,
+  handler: HttpHandler,
+  files?: LocalFiles,
+): Promise<void> {
   const target = request.url ?? '/';
   // Origin-form only (`/path?query`); absolute-form and `*` are not requests for this API.
   if (!target.startsWith('/')) return sendJson(response, 400, { message: 'Bad Request' });
@@ -33,6 +48,19 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   const match = matchRoute(path);
   if (!match || !(ROUTE_METHODS as readonly string[]).includes(method)) {
     return sendJson(response, 404, { message: 'Not Found' });
+  }
+  if (files && match.route.view === 'postPage') {
+    let asset: ReturnType<typeof assetAt>;
+    try {
+      asset = assetAt(path);
+    } catch {
+      // A file path the site never serves (`..`, `_drafts`…): the handler answers it (404).
+      asset = undefined;
+    }
+    if (asset) {
+      if (await files(asset, request, response)) return;
+      return sendText(response, 404, 'Not Found\n');
+    }
   }
 
   // From the raw headers, as API Gateway sees them: lower-case names, repeats joined with commas.
@@ -176,6 +204,16 @@ function utf8Bytes(body: string): Buffer {
     encodedBodies.set(body, bytes);
   }
   return bytes;
+}
+
+function sendText(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'public, max-age=60',
+    'x-content-type-options': 'nosniff',
+  });
+  response.end(text);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

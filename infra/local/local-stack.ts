@@ -16,6 +16,7 @@ import { httpHandlerFromEnv } from '../../functions/handlers/http';
 import { ingestHandlerFromEnv, ingestSettingsFromEnv } from '../../functions/handlers/ingest';
 import { dataPaths, ensureTable, type SetAsideObject, startEmulators } from './emulators';
 import { createLocalApiServer } from './http-server';
+import { bucketFiles } from './local-files';
 import { LocalScheduler } from './local-scheduler';
 import { S3EventBridge } from './s3-events';
 
@@ -133,7 +134,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
 
-  const server = createLocalApiServer(httpHandlerFromEnv(functionEnv), onError);
+  // Files beside the posts are streamed from the bucket here; deployed, the function redirects to S3.
+  const server = createLocalApiServer(httpHandlerFromEnv(functionEnv), onError, bucketFiles(s3, LOCAL_BUCKET));
   server.listen(options.port, '127.0.0.1');
   try {
     await once(server, 'listening');

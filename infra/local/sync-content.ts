@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { POSTS_PREFIX } from '../../functions/config-names';
+import { ASSET_TYPES, assetExtension, looksLikeAsset } from '../../functions/core/assets';
 
 export interface SyncSummary {
   uploaded: string[];
@@ -33,12 +36,13 @@ export async function syncContent(options: {
   for (const file of files) {
     const key = postKeyOf(postsDir, file);
     keys.add(key);
-    const body = await readFile(file);
-    if (existing.get(key) === md5Hex(body)) {
+    // Pictures and files beside the posts are streamed: a video is never held in memory whole.
+    const md5 = looksLikeAsset(key) ? await md5OfFile(file) : md5Hex(await readFile(file));
+    if (existing.get(key) === md5) {
       summary.unchanged.push(key);
       continue;
     }
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentTypeOf(key) }));
+    await putFile(s3, bucket, key, file);
     summary.uploaded.push(key);
   }
   for (const key of previous) {
@@ -99,7 +103,37 @@ async function readManifest(file: string): Promise<string[]> {
   }
 }
 
+/** MD5 (hex) of a file, read as a stream. */
+export async function md5OfFile(path: string): Promise<string> {
+  const hash = createHash('md5');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** How long an upload may wait for the store's answer, plus 100 ms per MiB of the file. */
+const UPLOAD_TIMEOUT_MS = 10_000;
+
+/** Puts a file at `key`, streamed from disk with its length (the SDK needs it for a stream). */
+export async function putFile(s3: S3Client, bucket: string, key: string, path: string): Promise<string | undefined> {
+  const { size } = await stat(path);
+  const answer = await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: createReadStream(path),
+      ContentLength: size,
+      ContentType: contentTypeOf(key),
+    }),
+    // The clients' 2 s without an answer is for small reads and writes; the store answers a large
+    // upload only once it has taken it all (s3rver: several seconds for 256 MiB).
+    { requestTimeout: UPLOAD_TIMEOUT_MS + Math.ceil(size / 2 ** 20) * 100 },
+  );
+  return answer.ETag?.replace(/"/g, '');
+}
+
 export function contentTypeOf(key: string): string {
+  const extension = assetExtension(key.slice(key.lastIndexOf('/') + 1));
+  if (extension && looksLikeAsset(key)) return ASSET_TYPES[extension].type;
   if (/\.html?$/i.test(key)) return 'text/html; charset=utf-8';
   if (/\.(md|markdown)$/i.test(key)) return 'text/markdown; charset=utf-8';
   return 'text/plain; charset=utf-8';

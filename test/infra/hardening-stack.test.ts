@@ -42,6 +42,11 @@ const REVIEWED_ACKNOWLEDGEMENTS: Array<{ id: string; path: RegExp }> = [
     path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/,
   },
   {
+    // The read function presigns GETs of the files beside the posts: one pattern per allowed extension.
+    id: 'AwsSolutions-IAM5[Resource::<Bucket.Arn>/posts/*.<extension>]',
+    path: /^PublishingStack\/HttpFunction\/AssetReadPolicy\/Resource$/,
+  },
+  {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     path: /^PublishingStack\/BucketNotificationsHandler[0-9a-f]+\/Role\/Resource$/,
   },
@@ -65,7 +70,9 @@ function acknowledgementsOf(app: App): Acknowledgement[] {
           id: id
             .replace(/^annotation::/i, '')
             .replace(/<PostsTable[0-9A-F]{8}\./, '<Table.')
-            .replace(/<ContentBucket[0-9A-F]{8}\./, '<Bucket.'),
+            .replace(/<ContentBucket[0-9A-F]{8}\./, '<Bucket.')
+            // One per allowed extension of the files beside the posts (infra/constructs/function.ts, assetKeyPatterns).
+            .replace(/\/posts\/\*\.[A-Za-z0-9]+\]$/, '/posts/*.<extension>]'),
           reason: typeof reason === 'string' ? reason : '',
         })),
       ),
@@ -146,7 +153,7 @@ describe('cdk-nag acknowledgements', () => {
 });
 
 describe('least privilege', () => {
-  it('lets the read function get and query the table (and its index), and write its own logs: nothing else', () => {
+  it('lets the read function get and query the table (and its index), read the files beside the posts, and write its own logs: nothing else', () => {
     const { template, stack } = synthesized;
     const statements = statementsOf(template, logicalId(stack.httpFunction));
     expect(statements.flatMap(actions).sort()).toEqual([
@@ -154,11 +161,26 @@ describe('least privilege', () => {
       'dynamodb:Query',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      's3:GetObject',
     ]);
     const tableArn = { 'Fn::GetAtt': [logicalId(stack.postsTable), 'Arn'] };
     for (const statement of statements.filter((s) => actions(s)[0].startsWith('dynamodb:'))) {
       expect(resources(statement)).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }]);
     }
+    // Objects with an allowed extension under posts/ only: never a post's source, the config, or a prefix.
+    const bucketArn = { 'Fn::GetAtt': [logicalId(stack.contentBucket), 'Arn'] };
+    const s3 = statements.filter((s) => actions(s)[0].startsWith('s3:'));
+    expect(s3).toHaveLength(1);
+    const granted = resources(s3[0]) as Array<{ 'Fn::Join': [string, [unknown, string]] }>;
+    expect(granted.every((resource) => JSON.stringify(resource['Fn::Join'][1][0]) === JSON.stringify(bucketArn))).toBe(
+      true,
+    );
+    const patterns = granted.map((resource) => resource['Fn::Join'][1][1]);
+    expect(patterns).toContain('/posts/*.png');
+    expect(patterns).toContain('/posts/*.JPG');
+    for (const pattern of patterns) expect(pattern).toMatch(/^\/posts\/\*\.([a-z0-9]+|[A-Z0-9]+)$/);
+    for (const never of ['md', 'html', 'htm', 'js', 'yml', 'markdown', 'txt~'])
+      expect(patterns).not.toContain(`/posts/*.${never}`);
   });
 
   it('lets the ingest function read posts, write single table items, send to its failure destination and manage its post schedules: exactly that', () => {

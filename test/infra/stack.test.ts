@@ -226,10 +226,12 @@ describe('functions', () => {
     });
   });
 
-  it('give the read function the table name only, 10 s, and no site settings unless configured', () => {
+  it('give the read function the table and bucket names only, 10 s, and no site settings unless configured', () => {
     const properties = template.toJSON().Resources[logicalId(stack.httpFunction)].Properties;
     expect(properties.Timeout).toBe(10);
-    expect(Object.keys(properties.Environment.Variables).sort()).toEqual([ENV.tableName, 'NODE_OPTIONS'].sort());
+    expect(Object.keys(properties.Environment.Variables).sort()).toEqual(
+      [ENV.tableName, ENV.bucketName, 'NODE_OPTIONS'].sort(),
+    );
   });
 });
 
@@ -242,13 +244,15 @@ describe('permissions', () => {
     expect(everything).toEqual([]);
   });
 
-  it('let the read function read the table and nothing else', () => {
+  it('let the read function read the table and the files beside the posts, and nothing else', () => {
     const actions = actionsGrantedTo(template, logicalId(stack.httpFunction));
     for (const write of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
       expect(actions).not.toContain(`dynamodb:${write}`);
     }
     expect(
-      actions.filter((action) => !action.startsWith('logs:')).every((action) => action.startsWith('dynamodb:')),
+      actions
+        .filter((action) => !action.startsWith('logs:'))
+        .every((action) => action.startsWith('dynamodb:') || action === 's3:GetObject'),
     ).toBe(true);
     expect(actions).toContain('dynamodb:Query');
   });

@@ -262,7 +262,7 @@ describe('npm run upload of a Jekyll site folder', () => {
     await cp(join(REPO_ROOT, 'test', 'fixtures', 'jekyll-site'), site, { recursive: true });
     const first = await upload([site]);
     expect(first.stdout).toMatch(
-      /^ {2}\(1 file of the site outside _posts and _drafts left out: pages, layouts and assets are not published here\)$/m,
+      /^ {2}\(1 file of the site outside _posts and _drafts left out: pages, layouts and styles are not published here\)$/m,
     );
     expect(first.stdout).toMatch(/^ {2}new {7}posts\/_config\.yml$/m);
     expect(first.stdout).toMatch(/^\d+ files: \d+ new, 0 updated, 0 unchanged, 0 deleted, 0 refused$/m);

@@ -84,7 +84,8 @@ describe('preview cards of a post page', () => {
 
   it('take the first picture of the body when front matter names none, and a plain card without one', () => {
     const withPicture = renderPostPage(post(['title: Pictured'], '![雪](snow.png "Snow")\n\nText.\n'), site);
-    expect(metaTags(withPicture).get('og:image')).toEqual(['https://news.example.com/2022/01/12/snow.png']);
+    // The picture beside posts/2022-01-12-story.md is posts/snow.png, served at /snow.png (functions/core/assets.ts).
+    expect(metaTags(withPicture).get('og:image')).toEqual(['https://news.example.com/snow.png']);
     expect(metaTags(withPicture).get('twitter:card')).toEqual(['summary_large_image']);
     const without = renderPostPage(post(['title: Plain']), site);
     expect(metaTags(without).get('og:image')).toBeUndefined();
