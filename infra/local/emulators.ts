@@ -161,6 +161,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     // Written by an earlier version with another index: the table is derived data, so it is
     // made again and the start-up reconciliation refills it from the bucket.
     await client.send(new DeleteTableCommand({ TableName: tableName }));
+    await waitForTable(client, tableName, 'gone');
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
@@ -196,7 +197,29 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       ],
     }),
   );
+  await waitForTable(client, tableName, 'ACTIVE');
   return true;
+}
+
+/**
+ * dynalite answers CreateTable and DeleteTable before the table's status changes (a timer, even at
+ * 0 ms, then a write of its own): a request in between finds no table (ResourceNotFoundException).
+ * DynamoDB documents the same (a table is CREATING until ACTIVE), so wait as an AWS client would.
+ */
+async function waitForTable(client: DynamoDBClient, tableName: string, until: 'ACTIVE' | 'gone'): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      const indexes = Table?.GlobalSecondaryIndexes ?? [];
+      if (until === 'ACTIVE' && Table?.TableStatus === 'ACTIVE' && indexes.every((i) => i.IndexStatus === 'ACTIVE'))
+        return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      if (until === 'gone') return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`table ${tableName} did not become ${until} within 5 s`);
 }
 
 export function dataPaths(dataDir: string) {
