@@ -452,7 +452,9 @@ async function applyObject(readContext: ChangeContext, object: StoredObject, dep
   const outcome = await settle(context, { status: 'published' }, written.version, post, written.entriesChanged);
   // This post declares the id another key's post had only found in its body: that post moves to
   // its own id now (were this cut short, reindex finds its state naming a post it does not own).
-  if (written.displaced && outcome.result === 'published') await reconcileKey(written.displaced, deps);
+  // Also when this change is skipped: the delivery or change that committed instead found the
+  // post item already this key's, and does not know it took it from another.
+  if (written.displaced) await reconcileKey(written.displaced, deps);
   return outcome;
 }
 
@@ -702,8 +704,9 @@ async function retract(
  * or code in between are still decided by the conditional claims in writePost.
  */
 async function heldByAnother(post: Post, key: string, store: PostStore): Promise<string | undefined> {
-  // A post whose id is its infoCode holds that code as its own post item's: putPost decides.
-  const declared = post.infoCode && !post.infoCodeFromBody && post.infoCode !== post.id ? post.infoCode : undefined;
+  // Also when the post's id is its infoCode: the post item does not hold the share link, and a
+  // link another post declared would refuse the claim only after the post item was overwritten.
+  const declared = post.infoCode && !post.infoCodeFromBody ? post.infoCode : undefined;
   const [claim, legacy] = await Promise.all([
     store.getPathClaim(post.path),
     declared ? store.getShareLink(declared) : undefined,

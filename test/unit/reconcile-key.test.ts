@@ -64,10 +64,11 @@ const created: ObjectChange = {
 };
 
 /** A store where KEY's upload with SEQUENCER is published, and the bucket holding it. */
-async function published(etag: string | undefined = 'e1') {
+/** `etag` null: the object has none (undefined would take the default). */
+async function published(etag: string | null = 'e1') {
   const store = new MemoryPostStore();
   const bucket = new Bucket();
-  bucket.put(text('Alpha'), etag);
+  bucket.put(text('Alpha'), etag ?? undefined);
   expect(await ingestChange(created, { store, readObject: bucket.readObject })).toMatchObject({ result: 'published' });
   return { store, bucket };
 }
@@ -164,7 +165,7 @@ describe('reconcileKey: a key applied again, ordered just after its state (golde
   });
 
   it('applies an object when neither it nor the state has an ETag to compare', async () => {
-    const { store, bucket } = await published(undefined);
+    const { store, bucket } = await published(null);
     bucket.put(text('Beta'), undefined);
     expect(await reconcileKey(KEY, { store, readObject: bucket.readObject })).toMatchObject({ result: 'published' });
     expect(await titles(store)).toEqual(['Beta']);

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { PostRejected } from '../../functions/core/errors';
+import { keyDerivedId, type ParsedPost, parsePost } from '../../functions/core/parse-post';
+import type { Post } from '../../functions/core/post';
+import { MAX_PATH_BYTES } from '../../functions/core/routes';
+
+// Front-matter values at their edges, each by what the post becomes or the refusal's message:
+// empty values (`field:` or `~`) read as absent, lists of names or authors holding lists or
+// empty items, lengths just at and over a limit, text a reader would see trimmed.
+
+const NOW = '2024-05-01T00:00:00.000Z';
+
+function parse(key: string, text: string): ParsedPost {
+  return parsePost(key, text, { now: NOW });
+}
+
+function post(key: string, text: string): Post {
+  const parsed = parse(key, text);
+  if (!parsed.published) throw new Error(`expected ${key} to publish`);
+  return parsed.post;
+}
+
+function file(frontMatter: string[], body = 'Body text.\n'): string {
+  return ['---', ...frontMatter, '---', body].join('\n');
+}
+
+function refusal(key: string, text: string): string {
+  try {
+    parse(key, text);
+  } catch (error) {
+    if (error instanceof PostRejected) return error.describe();
+    throw error;
+  }
+  throw new Error(`expected ${key} to be refused`);
+}
+
+describe('parsePost: a field given no value', () => {
+  it("`date:` and `last_modified_at:` empty read as absent: the date is the file name's, `updated` the time of the change", () => {
+    const p = post('posts/2022-03-04-a.md', file(['title: A', 'date:', 'last_modified_at: ~']));
+    expect(p.date).toBe('2022-03-04T00:00:00Z');
+    expect(p.updated).toBe(NOW);
+  });
+
+  it('`categories:` and `author:` empty read as none', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories:', 'author:']));
+    expect(p.categories).toEqual([]);
+    expect(p).not.toHaveProperty('author');
+  });
+
+  it('empty items of a list of names or authors are left out', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'tags: [a, ~, b]', 'author: [Ann, ~, "", Bo]']));
+    expect(p.tags).toEqual(['a', 'b']);
+    expect(p.author).toBe('Ann, Bo');
+  });
+});
+
+describe('parsePost: lists that hold lists or mappings', () => {
+  it("refuses categories or tags listing a list or a mapping, on the field's line", () => {
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories: [[a], b]']))).toBe(
+      'line 4: categories must list names, not lists or mappings',
+    );
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', 'tags: [a, {b: c}]']))).toBe(
+      'line 4: tags must list names, not lists or mappings',
+    );
+  });
+
+  it('refuses authors listing a list or a mapping, even after a name', () => {
+    const message = 'line 4: front matter field "author" must be a name, a list of names or a mapping with a name';
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [Ann, {name: Bo}]']))).toBe(message);
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: [[Ann]]']))).toBe(message);
+  });
+
+  it('reads an author mapping whose name is a number', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'author: {name: 42}'])).author).toBe('42');
+  });
+});
+
+describe('parsePost: lengths at a limit', () => {
+  it('takes a category name of 200 characters and refuses one of 201, quoting its first 20', () => {
+    expect(
+      post('posts/a.md', file(['title: A', 'date: 2022-01-01', `categories: ["${'x'.repeat(200)}"]`])).categories,
+    ).toEqual(['x'.repeat(200)]);
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', `categories: ["${'x'.repeat(201)}"]`]))).toBe(
+      `line 4: categories name "${'x'.repeat(20)}…" is longer than 200 characters`,
+    );
+  });
+
+  it('takes an id of 200 characters', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', `id: ${'i'.repeat(200)}`])).id).toBe(
+      'i'.repeat(200),
+    );
+  });
+});
+
+describe('parsePost: text trimmed as a reader sees it', () => {
+  it('an id and an author written with spaces around them', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'id: "  story-1  "', 'author: "  Ann  "']));
+    expect(p.id).toBe('story-1');
+    expect(p.author).toBe('Ann');
+  });
+});
+
+describe('parsePost: permalinks and summaries', () => {
+  it('refuses a permalink holding a control character (a YAML escape), naming it', () => {
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', 'permalink: "/a\\tb/"']))).toBe(
+      'line 4: permalink "/a\tb/" contains a control character or an unpaired surrogate',
+    );
+  });
+
+  it('takes a permalink of exactly the bytes a page path may have', () => {
+    const path = `/${'p'.repeat(MAX_PATH_BYTES - 2)}/`;
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', `permalink: ${path}`])).path).toBe(path);
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', `permalink: /p${path}`]))).toMatch(
+      /^line 4: permalink ".*…" is 2050 bytes, over the 2048 bytes a page's path may have$/,
+    );
+  });
+
+  it('publishes a file whose name has a date and no title part at the permalink it gives', () => {
+    expect(post('posts/2022-01-01-.md', file(['title: A', 'permalink: /x/'])).path).toBe('/x/');
+  });
+
+  it('takes the summary from the first paragraph when no excerpt_separator is given, whatever words the body holds', () => {
+    expect(
+      post('posts/a.md', file(['title: A', 'date: 2022-01-01'], 'Before undefined after.\n\nSecond.\n')).summary,
+    ).toBe('<p>Before undefined after.</p>');
+  });
+});
+
+describe('keyDerivedId', () => {
+  it('drops the leading posts/ and the last extension only', () => {
+    expect(keyDerivedId('posts/2022-01-01-v1.2.md')).toBe('2022-01-01-v1.2');
+    expect(keyDerivedId('archive/posts/a.md')).toBe('archive/posts/a');
+    expect(keyDerivedId('posts/news/posts/a.md')).toBe('news/posts/a');
+  });
+});
