@@ -588,7 +588,13 @@ function readAuthor(fields: FrontMatter): string | undefined {
   if (Array.isArray(value)) {
     if (value.some((item) => typeof item === 'object' && item !== null)) refuse();
     // An empty item (`- ` or `~`) names no one: without this it became the author "null".
-    return value.filter((item) => item !== null).map(checked).filter(Boolean).join(', ') || undefined;
+    return (
+      value
+        .filter((item) => item !== null)
+        .map(checked)
+        .filter(Boolean)
+        .join(', ') || undefined
+    );
   }
   if (typeof value === 'object') {
     const name = (value as Record<string, unknown>).name;
