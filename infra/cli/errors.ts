@@ -41,7 +41,13 @@ async function main(): Promise<number> {
     }
     target = resolveTarget(values);
     const failures = (await target.store.listFailedSources()).sort((a, b) => (a.key < b.key ? -1 : 1));
-    const missing = await missingFiles(target);
+    // The refusals are what this command is for: a bucket it cannot list costs only the warnings.
+    const missing = await missingFiles(target).catch((error: unknown) => {
+      console.error(
+        `warning: could not list the bucket ${target?.bucket} to look for missing files (${error instanceof Error ? error.message : String(error)})`,
+      );
+      return [];
+    });
     if (values.json) {
       for (const { key, error, at, postId } of failures)
         console.log(JSON.stringify({ key, error, at, ...(postId ? { keeps: postId } : {}) }));
