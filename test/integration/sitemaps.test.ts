@@ -1,11 +1,10 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { get, removePost, startTestStack, uploadPost } from '../support/local-stack';
+import { freePort, startHub } from '../support/websub-hub';
 import { locs, SCHEMAS, xmllint } from '../support/xmllint';
 
 // robots.txt, the sitemap index and its sitemaps, and the news sitemap on the local stack (real
@@ -13,30 +12,12 @@ import { locs, SCHEMAS, xmllint } from '../support/xmllint';
 
 let hub: Server;
 let hubUrl: string;
-let pings: string[] = [];
+const pings: string[] = [];
 let stack: LocalStack;
 let site: string;
 
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
-  hub = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const form = new URLSearchParams(body);
-      if (request.method === 'POST' && form.get('hub.mode') === 'publish') pings.push(form.get('hub.url')!);
-      response.writeHead(204).end();
-    });
-  }).listen(0, '127.0.0.1');
-  await once(hub, 'listening');
-  hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}/`;
+  ({ hub, hubUrl } = await startHub(pings));
   const port = await freePort();
   site = `http://localhost:${port}`;
   if (!process.env.LOG) setLogSink(() => {});
@@ -55,7 +36,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  pings = [];
+  pings.length = 0;
 });
 
 /** A post dated `hoursAgo` before now, in +08:00 as Jekyll writes dates. */
@@ -212,7 +193,7 @@ describe('the news sitemap', () => {
   });
 
   it('drops a deleted post, announcing the change', async () => {
-    pings = [];
+    pings.length = 0;
     await removePost(stack, 'posts/now.md');
     const news = await text('/news-sitemap.xml');
     expect(news.status).toBe(200);

@@ -1,40 +1,21 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../functions/adapters/logger';
 import { ENV } from '../../functions/config-names';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
 import { uploadPost } from '../support/local-stack';
+import { freePort, startHub } from '../support/websub-hub';
 
 // Feeds advertise the configured hub, and ingest pings it for exactly the feeds a change touched.
 let hub: Server;
 let hubUrl: string;
-let pings: string[] = [];
+const pings: string[] = [];
 let stack: LocalStack;
 let site: string;
 
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
-  hub = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const form = new URLSearchParams(body);
-      if (request.method === 'POST' && form.get('hub.mode') === 'publish') pings.push(form.get('hub.url')!);
-      response.writeHead(204).end();
-    });
-  }).listen(0, '127.0.0.1');
-  await once(hub, 'listening');
-  hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}/`;
+  ({ hub, hubUrl } = await startHub(pings));
   const port = await freePort();
   site = `http://localhost:${port}`;
   if (!process.env.LOG) setLogSink(() => {});
@@ -53,7 +34,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  pings = [];
+  pings.length = 0;
 });
 
 const upload = (key: string, body: string) => uploadPost(stack, key, body);
