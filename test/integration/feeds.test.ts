@@ -1,11 +1,14 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { XMLParser } from 'fast-xml-parser';
 import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config-names';
 import type { LocalStack } from '../../infra/local/local-stack';
+import { enclosuresByParser } from '../support/feed-parsers';
 import { atomErrors, jsonFeedErrors, rssErrors } from '../support/feed-rules';
 import { parseWithFeedparser } from '../support/feedparser';
 import { get, publishSampleContent, startTestStack, uploadPost } from '../support/local-stack';
+import { RED_PIXEL_PNG } from '../support/pictures';
 
 // Every feed the site serves, over the sample content plus generated hostile posts, read
 // back by the rule checks, rss-parser and Python's feedparser; archives, validators, OPML.
@@ -83,6 +86,12 @@ beforeAll(async () => {
       `---\ntitle: 媒体 ${index}\ndate: 2023-06-0${index + 1} 08:00:00 +0800\ncategories: media\n${post.front}\n---\n${post.body}\n`,
     );
   }
+  // A picture uploaded beside its post, which the post shows.
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: 'posts/red-dot.png', Body: RED_PIXEL_PNG }));
+  await upload(
+    'posts/2023-06-04-photo.md',
+    '---\ntitle: 红点\ndate: 2023-06-04 08:00:00 +0800\ncategories: photos\n---\n![红点](red-dot.png)\n',
+  );
 });
 
 afterAll(async () => {
@@ -170,6 +179,47 @@ describe('every feed the site serves', () => {
       [bodyImage, [{ url: 'https://cdn.example.com/ep2.m4a', mime_type: 'audio/mp4' }]],
       [cover, [{ url: audio, mime_type: 'audio/mpeg', size_in_bytes: 12345678 }]],
     ]);
+  });
+
+  it('gives a picture uploaded beside its post as the enclosure five parsers read (four for Atom), and serves it', async () => {
+    const picture = { url: `${stack.url}/red-dot.png`, type: 'image/png' };
+    const rss = await (await get(stack, '/category/photos.rss')).text();
+    expect(rssErrors(rss)).toEqual([]);
+    const byParserRss = await enclosuresByParser(rss);
+    expect(Object.keys(byParserRss)).toHaveLength(5);
+    for (const [parser, items] of Object.entries(byParserRss)) expect(items, parser).toEqual([[picture]]);
+
+    const atom = await (await get(stack, '/category/photos.atom')).text();
+    expect(atomErrors(atom)).toEqual([]);
+    const byParserAtom = await enclosuresByParser(atom);
+    expect(Object.keys(byParserAtom)).toHaveLength(4);
+    for (const [parser, items] of Object.entries(byParserAtom)) expect(items, parser).toEqual([[picture]]);
+
+    const json = JSON.parse(await (await get(stack, '/category/photos.json')).text()) as {
+      items: Array<{ image?: string }>;
+    };
+    expect(json.items.map((item) => item.image)).toEqual([picture.url]);
+
+    const served = await get(stack, '/red-dot.png');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer()).equals(RED_PIXEL_PNG)).toBe(true);
+  });
+
+  it('gives audio and video enclosures alike to every RSS parser', async () => {
+    const base = stack.url;
+    const rss = await (await get(stack, '/category/media.rss')).text();
+    const expected = [
+      [{ url: `${base}/v/clip.webm`, type: 'video/webm' }],
+      [{ url: 'https://cdn.example.com/ep2.m4a', type: 'audio/mp4' }],
+      [{ url: `${base}/media/%E7%AC%AC1%E9%9B%86%20&%20more.mp3`, type: 'audio/mpeg' }],
+    ];
+    // Some parsers also list the Media RSS picture (media:content) among an item's media.
+    for (const [parser, items] of Object.entries(await enclosuresByParser(rss)))
+      expect(
+        items.map((enclosures) => enclosures.filter(({ type }) => !type.startsWith('image/'))),
+        parser,
+      ).toEqual(expected);
   });
 
   it('keeps hostile titles intact as text in every format', async () => {
