@@ -115,8 +115,9 @@ export function namePages(listing: SitemapListing, page: number): Array<{ path: 
 /**
  * The Google News sitemap: the posts dated within the last 48 hours (not in the future), newest
  * first, with the site's name and language and each post's date in its own offset. With none, an
- * empty `urlset`: well-formed, which Google reads as "no recent articles" (the sitemaps.org
- * schema wants at least one `url`; see docs/search-engines.md).
+ * empty `urlset`: the sitemaps.org schema wants at least one `url`, but Google's News sitemap
+ * guide (developers.google.com/search/docs/crawling-indexing/sitemaps/news-sitemap) says a sitemap
+ * emptied because nothing was published in two days "will not cause any problems".
  */
 export function renderNewsSitemap(
   entries: FeedEntry[],

@@ -160,6 +160,16 @@ describe('the sitemap index and its sitemaps', () => {
 });
 
 describe('the news sitemap', () => {
+  it('is an empty urlset while no post is from the last 48 hours, missing only the url the sitemaps.org schema wants', async () => {
+    const empty = await text('/news-sitemap.xml');
+    expect(empty.status).toBe(200);
+    expect(locs(empty.body)).toEqual([]);
+    // Google's documentation allows the empty file (see docs/search-engines.md); the schema's one complaint:
+    const complaints = (await xmllint(SCHEMAS.news, [empty.body])).split('\n').filter((line) => line.includes('error'));
+    expect(complaints).toHaveLength(1);
+    expect(complaints[0]).toMatch(/urlset': Missing child element\(s\)\. Expected is one of .*sitemap\/0\.9\}url \)/);
+  });
+
   it('lists a post published now as soon as its feed does, and announces itself to the WebSub hub', async () => {
     await uploadPost(stack, 'posts/now.md', post('刚刚 & ]]> <发布>', 0.1));
     expect(await (await get(stack, '/feed.rss')).text()).toContain('刚刚');
