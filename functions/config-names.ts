@@ -11,6 +11,7 @@ export const ENV = {
   feedMaxBytes: 'FEED_MAX_BYTES',
   maxAgeSeconds: 'CACHE_MAX_AGE_SECONDS',
   archiveMaxAgeSeconds: 'ARCHIVE_MAX_AGE_SECONDS',
+  edgeMaxAgeSeconds: 'EDGE_MAX_AGE_SECONDS',
   feedVersionCacheMs: 'FEED_VERSION_CACHE_MS',
   websubHub: 'WEBSUB_HUB',
   feedAliases: 'FEED_ALIASES',

@@ -19,6 +19,7 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     feedMaxBytes: ENV.feedMaxBytes,
     maxAgeSeconds: ENV.maxAgeSeconds,
     archiveMaxAgeSeconds: ENV.archiveMaxAgeSeconds,
+    edgeMaxAgeSeconds: ENV.edgeMaxAgeSeconds,
     feedVersionCacheMs: ENV.feedVersionCacheMs,
     websubHub: ENV.websubHub,
     feedAliases: ENV.feedAliases,

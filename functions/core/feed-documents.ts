@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NotFound } from './errors';
 import { FEED_CONTENT_TYPES, renderFeed } from './feeds';
-import type { HttpResponse } from './http';
+import { type HttpResponse, publicCacheControl } from './http';
 import type { FeedEntry, FeedRef } from './post';
 import { SharedReads } from './shared-reads';
 import type { Site } from './site';
@@ -68,7 +68,7 @@ export class FeedDocuments {
         const etag = etagFor(key, version, site);
         const lastModified = meta && httpDate(meta.lastModified);
         if (notModified(headers, etag, lastModified))
-          return notModifiedResponse(etag, lastModified, site.maxAgeSeconds);
+          return notModifiedResponse(etag, lastModified, site.maxAgeSeconds, site);
         if (cached?.version === version) return this.respond(cached, site.maxAgeSeconds, site, headers);
       }
     }
@@ -108,7 +108,7 @@ export class FeedDocuments {
       selfUrl: archiveUrl(site.baseUrl, ref, format, before),
     };
     if (notModified(headers, rendered.etag, undefined)) {
-      return notModifiedResponse(rendered.etag, undefined, full ? site.archiveMaxAgeSeconds : site.maxAgeSeconds);
+      return notModifiedResponse(rendered.etag, undefined, full ? site.archiveMaxAgeSeconds : site.maxAgeSeconds, site);
     }
     return this.respond(rendered, full ? site.archiveMaxAgeSeconds : site.maxAgeSeconds, site, headers);
   }
@@ -199,7 +199,7 @@ export class FeedDocuments {
       status: 200,
       headers: {
         'content-type': rendered.contentType,
-        'cache-control': cacheControl(maxAge),
+        'cache-control': publicCacheControl(site, maxAge),
         etag: rendered.etag,
         ...(rendered.lastModified ? { 'last-modified': rendered.lastModified } : {}),
         link: links.join(', '),
@@ -209,7 +209,7 @@ export class FeedDocuments {
     };
     // A validator that matches the freshly rendered document (it changed and changed back).
     if (notModified(headers, rendered.etag, rendered.lastModified)) {
-      return notModifiedResponse(rendered.etag, rendered.lastModified, maxAge);
+      return notModifiedResponse(rendered.etag, rendered.lastModified, maxAge, site);
     }
     return response;
   }
@@ -280,20 +280,21 @@ function notModified(headers: Record<string, string>, etag: string, lastModified
   return Number.isFinite(sinceMs) && Date.parse(lastModified) <= sinceMs;
 }
 
-function notModifiedResponse(etag: string, lastModified: string | undefined, maxAge: number): HttpResponse {
+function notModifiedResponse(
+  etag: string,
+  lastModified: string | undefined,
+  maxAge: number,
+  site: Pick<Site, 'edgeMaxAgeSeconds'>,
+): HttpResponse {
   return {
     status: 304,
     headers: {
       etag,
-      'cache-control': cacheControl(maxAge),
+      'cache-control': publicCacheControl(site, maxAge),
       ...(lastModified ? { 'last-modified': lastModified } : {}),
     },
     body: '',
   };
-}
-
-function cacheControl(maxAge: number): string {
-  return `public, max-age=${maxAge}, stale-while-revalidate=${Math.max(60, maxAge)}`;
 }
 
 let lastHttpDate = { rfc3339: '', http: '' };

@@ -30,21 +30,41 @@ const HTML_TYPE = 'text/html; charset=utf-8';
 /** How long a client should wait before retrying a 503 (storage unavailable). */
 export const RETRY_AFTER_SECONDS = 5;
 
+/**
+ * `Cache-Control` of a public answer: readers may keep it `maxAge` seconds; shared caches (the CDN,
+ * a proxy) at most the site's edge window, then ask again with the ETag, so that a publish is seen
+ * at the edge within that window and not after a reader's lifetime.
+ */
+export function publicCacheControl(site: Pick<Site, 'edgeMaxAgeSeconds'>, maxAge: number): string {
+  return `public, max-age=${maxAge}, s-maxage=${Math.min(maxAge, site.edgeMaxAgeSeconds)}`;
+}
+
 export function htmlResponse(body: string, site: Site, status = 200): HttpResponse {
   return {
     status,
     headers: {
       'content-type': HTML_TYPE,
-      'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+      'cache-control': publicCacheControl(site, site.maxAgeSeconds),
       ...PAGE_SECURITY_HEADERS,
     },
     body,
   };
 }
 
-/** 301 to a path on this site. The target is always a stored path on our own base URL. */
-export function redirectResponse(location: string): HttpResponse {
-  return { status: 301, headers: { location, 'cache-control': 'public, max-age=3600' }, body: '' };
+/**
+ * 301 to a path on this site. The target is always a stored path on our own base URL. Kept as
+ * long as pages are, no longer: a share link of a post since deleted stops redirecting within the
+ * bound feeds and pages have.
+ */
+export function redirectResponse(
+  location: string,
+  site: Pick<Site, 'maxAgeSeconds' | 'edgeMaxAgeSeconds'>,
+): HttpResponse {
+  return {
+    status: 301,
+    headers: { location, 'cache-control': publicCacheControl(site, site.maxAgeSeconds) },
+    body: '',
+  };
 }
 
 /**
@@ -79,7 +99,7 @@ export function errorResponse(error: unknown, site: Site, log: Logger, request: 
   // The page's heading names the status; the message says what was not found or why.
   const [status, message] = known ?? [500, '请稍后再试。 Please try again later.'];
   const response = htmlResponse(renderErrorPage(status, message, site), site, status);
-  response.headers['cache-control'] = status >= 500 ? 'no-store' : 'public, max-age=60';
+  response.headers['cache-control'] = status >= 500 ? 'no-store' : publicCacheControl(site, 60);
   return response;
 }
 

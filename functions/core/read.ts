@@ -8,6 +8,7 @@ import {
   type HttpResponse,
   htmlResponse,
   type Logger,
+  publicCacheControl,
   redirectResponse,
 } from './http';
 import { renderOpml } from './opml';
@@ -51,14 +52,25 @@ const MAX_NAME_LENGTH = 200;
 
 /** Answers one public request. Never throws: every failure becomes a response here. */
 export async function handleRead(request: HttpRequest, deps: ReadDeps): Promise<HttpResponse> {
+  let response: HttpResponse;
   try {
     if (request.method !== 'GET' && request.method !== 'HEAD')
       throw new BadRequest(`method ${request.method} is not supported`);
-    return finishResponse(request, await VIEWS[request.view](request, deps));
+    response = finishResponse(request, await VIEWS[request.view](request, deps));
   } catch (error) {
-    return finishResponse(request, errorResponse(error, deps.site, deps.log, request));
+    response = finishResponse(request, errorResponse(error, deps.site, deps.log, request));
   }
+  if (OPEN_TO_OTHER_ORIGINS.test(request.path)) response.headers['access-control-allow-origin'] = '*';
+  return response;
 }
+
+/**
+ * What web-based feed readers and widgets may fetch from another origin (CORS, no credentials):
+ * feeds, OPML, robots.txt and sitemaps, and nothing else. Simple GETs need no preflight; the CDN
+ * answers one where it is asked.
+ */
+export const OPEN_TO_OTHER_ORIGINS =
+  /^\/(?:feed\.(?:rss|atom|json)|(?:category|tag)\/[^/]+\.(?:rss|atom|json)|feeds\.opml|robots\.txt|sitemap\.xml|news-sitemap\.xml|sitemaps\/[^/]+\.xml)$/;
 
 type View = (request: HttpRequest, deps: ReadDeps) => Promise<HttpResponse>;
 
@@ -82,7 +94,7 @@ const VIEWS: Record<HttpRequest['view'], View> = {
       status: 200,
       headers: {
         'content-type': 'text/x-opml; charset=utf-8',
-        'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+        'cache-control': publicCacheControl(site, site.maxAgeSeconds),
         'x-content-type-options': 'nosniff',
       },
       body: renderOpml({ categories, tags }, site),
@@ -107,7 +119,7 @@ const VIEWS: Record<HttpRequest['view'], View> = {
       status: 200,
       headers: {
         'content-type': 'text/plain; charset=utf-8',
-        'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+        'cache-control': publicCacheControl(site, site.maxAgeSeconds),
         'x-content-type-options': 'nosniff',
       },
       body: renderRobots(site),
@@ -159,13 +171,13 @@ const VIEWS: Record<HttpRequest['view'], View> = {
     }
     // Another generator's feed address (a site moved here): its readers go on to ours.
     const own = site.feedAliases?.[request.path];
-    if (own) return redirectResponse(absoluteUrl(site.baseUrl, own));
+    if (own) return redirectResponse(absoluteUrl(site.baseUrl, own), site);
     const alias = feedAliasOf(request.path);
-    if (alias) return redirectResponse(absoluteUrl(site.baseUrl, feedPath(alias.ref, alias.format)));
+    if (alias) return redirectResponse(absoluteUrl(site.baseUrl, feedPath(alias.ref, alias.format)), site);
     const page = await store.findPage(request.path);
     if (!page) throw new NotFound(`no page at ${request.path}`);
     // A former address of a post that moved: one hop to where it is now, for as long as it exists.
-    if ('movedTo' in page) return redirectResponse(absoluteUrl(site.baseUrl, page.movedTo));
+    if ('movedTo' in page) return redirectResponse(absoluteUrl(site.baseUrl, page.movedTo), site);
     if ('gone' in page) throw new Gone('this post was removed');
     if (request.query.to !== undefined) return neighbourRedirect(page.post, request.query.to, { store, site });
     return htmlResponse(renderPostPage(page.post, site), site);
@@ -212,7 +224,7 @@ function sitemapResponse(body: string, site: Site, lastModified?: string): HttpR
     status: 200,
     headers: {
       'content-type': SITEMAP_CONTENT_TYPE,
-      'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+      'cache-control': publicCacheControl(site, site.maxAgeSeconds),
       ...(lastModified ? { 'last-modified': new Date(Date.parse(lastModified)).toUTCString() } : {}),
       'x-content-type-options': 'nosniff',
     },
@@ -239,7 +251,7 @@ async function neighbourRedirect(
     status: 302,
     headers: {
       location: absoluteUrl(site.baseUrl, entry ? entry.path : feedPagePath(ref)),
-      'cache-control': `public, max-age=${site.maxAgeSeconds}`,
+      'cache-control': publicCacheControl(site, site.maxAgeSeconds),
     },
     body: '',
   };
@@ -252,7 +264,7 @@ async function shareRedirect(code: string, { store, site }: ReadDeps): Promise<H
   if (link.gone) throw new Gone('this post was removed');
   // Stored paths start with "/"; anything else could turn our origin into another host's prefix.
   if (!link.path.startsWith('/')) throw new NotFound('no such share link');
-  return redirectResponse(absoluteUrl(site.baseUrl, link.path));
+  return redirectResponse(absoluteUrl(site.baseUrl, link.path), site);
 }
 
 /**

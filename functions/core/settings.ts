@@ -20,6 +20,7 @@ export const DEFAULT_SETTINGS: Settings = {
   feedMaxBytes: 1024 * 1024,
   maxAgeSeconds: 300,
   archiveMaxAgeSeconds: 86_400,
+  edgeMaxAgeSeconds: 10,
   feedVersionCacheMs: 20,
   robots: 'allow',
 };
@@ -33,7 +34,13 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     return value === '' ? undefined : value;
   };
   const integer = (
-    key: 'feedLength' | 'feedMaxBytes' | 'maxAgeSeconds' | 'archiveMaxAgeSeconds' | 'feedVersionCacheMs',
+    key:
+      | 'feedLength'
+      | 'feedMaxBytes'
+      | 'maxAgeSeconds'
+      | 'archiveMaxAgeSeconds'
+      | 'edgeMaxAgeSeconds'
+      | 'feedVersionCacheMs',
     min: number,
     max: number,
   ): number => {
@@ -83,6 +90,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     feedMaxBytes: integer('feedMaxBytes', 4096, 6 * 1024 * 1024),
     maxAgeSeconds: integer('maxAgeSeconds', 0, 31_536_000),
     archiveMaxAgeSeconds: integer('archiveMaxAgeSeconds', 0, 31_536_000),
+    edgeMaxAgeSeconds: integer('edgeMaxAgeSeconds', 0, 3600),
     feedVersionCacheMs: integer('feedVersionCacheMs', 0, 60_000),
     robots,
     ...(websubHub ? { websubHub } : {}),

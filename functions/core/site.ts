@@ -17,6 +17,11 @@ export interface Site {
   /** `Cache-Control: max-age` for full archive pages, which change only when an old post does. */
   archiveMaxAgeSeconds: number;
   /**
+   * `Cache-Control: s-maxage`, seconds: how long a shared cache (the CDN) may answer with what it
+   * holds before asking again with the ETag. Bounds how stale the edge can be after a publish.
+   */
+  edgeMaxAgeSeconds: number;
+  /**
    * How long an instance may answer polls of a feed with the version it last read, ms (0: read
    * it for every poll; concurrent polls share reads either way). Bounds how long a new post can
    * stay out of a feed on an instance that is being polled.

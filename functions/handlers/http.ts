@@ -5,8 +5,9 @@ import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
 import { logger } from '../adapters/logger';
 import { ENV } from '../config-names';
+import { CompressedBodies, chooseCoding, decodedIfNoneMatch, encodeResponse } from '../core/compression';
 import { FeedDocuments } from '../core/feed-documents';
-import type { HttpRequest } from '../core/http';
+import type { HttpRequest, HttpResponse } from '../core/http';
 import { errorResponse, finishResponse } from '../core/http';
 import { type AssetUrls, handleRead } from '../core/read';
 import { ROUTES } from '../core/routes';
@@ -31,11 +32,28 @@ export interface HttpHandlerDeps {
 /** Translates API Gateway HTTP API (payload 2.0) events to the read side and back. */
 export function createHttpHandler(deps: HttpHandlerDeps) {
   const feeds = new FeedDocuments(deps.store);
+  // Compressed bodies, per instance: a feed polled again and again is compressed once per version.
+  const compressed = new CompressedBodies();
   // One Site per origin for the life of the instance (settings do not change): built once, and
   // what feeds key their cached validators by.
   const sites = new Map<string, Site>();
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const request = toRequest(event);
+    // The coding the answer goes out in; the read side sees the validators of the uncompressed body.
+    const coding = chooseCoding(request.headers['accept-encoding']);
+    const ifNoneMatch = request.headers['if-none-match'];
+    const decoded = decodedIfNoneMatch(ifNoneMatch, coding);
+    if (decoded) request.headers['if-none-match'] = decoded;
+    else delete request.headers['if-none-match'];
+    const send = (response: HttpResponse): APIGatewayProxyStructuredResultV2 => {
+      const encoded = encodeResponse(response, coding, compressed, ifNoneMatch);
+      return {
+        statusCode: encoded.status,
+        headers: encoded.headers,
+        body: encoded.body,
+        ...(encoded.isBase64Encoded ? { isBase64Encoded: true } : {}),
+      };
+    };
     // The domain API Gateway routed the request by, not a Host header a client chose.
     const host = event.requestContext.domainName ?? request.headers.host ?? '';
     let idAuthority = deps.settings.idAuthority;
@@ -46,8 +64,7 @@ export function createHttpHandler(deps: HttpHandlerDeps) {
     } catch (error) {
       // Feeds with other ids than readers hold would be worse than a moment's 503.
       const fallback = siteForRequest(deps.settings, { ...request.headers, host });
-      const response = finishResponse(request, errorResponse(error, fallback, logger, request));
-      return { statusCode: response.status, headers: response.headers, body: response.body };
+      return send(finishResponse(request, errorResponse(error, fallback, logger, request)));
     }
     const origin = `${request.headers['x-forwarded-proto'] ?? ''}\n${host}\n${idAuthority}\n${settings.siteUrl ?? ''}\n${settings.title}\n${settings.description}`;
     let site = sites.get(origin);
@@ -57,14 +74,15 @@ export function createHttpHandler(deps: HttpHandlerDeps) {
       site = siteForRequest({ ...settings, idAuthority }, { ...request.headers, host });
       sites.set(origin, site);
     }
-    const response = await handleRead(request, {
-      store: deps.store,
-      feeds,
-      site,
-      log: logger,
-      ...(deps.assets ? { assets: deps.assets } : {}),
-    });
-    return { statusCode: response.status, headers: response.headers, body: response.body };
+    return send(
+      await handleRead(request, {
+        store: deps.store,
+        feeds,
+        site,
+        log: logger,
+        ...(deps.assets ? { assets: deps.assets } : {}),
+      }),
+    );
   };
 }
 

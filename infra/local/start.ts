@@ -45,6 +45,7 @@ const SITE_SETTINGS = [
   ENV.feedMaxBytes,
   ENV.maxAgeSeconds,
   ENV.archiveMaxAgeSeconds,
+  ENV.edgeMaxAgeSeconds,
   ENV.feedVersionCacheMs,
   ENV.websubHub,
   ENV.feedAliases,

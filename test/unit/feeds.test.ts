@@ -17,6 +17,7 @@ const site: Site = {
   feedMaxBytes: 1024 * 1024,
   maxAgeSeconds: 300,
   archiveMaxAgeSeconds: 86_400,
+  edgeMaxAgeSeconds: 10,
   feedVersionCacheMs: 20,
 };
 

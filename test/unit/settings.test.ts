@@ -46,6 +46,7 @@ describe('readSettings', () => {
       [ENV.feedMaxBytes]: '65536',
       [ENV.maxAgeSeconds]: '0',
       [ENV.archiveMaxAgeSeconds]: '3600',
+      [ENV.edgeMaxAgeSeconds]: '5',
       [ENV.feedVersionCacheMs]: '0',
       [ENV.websubHub]: 'https://hub.example.net/',
       [ENV.robots]: 'disallow',
@@ -60,6 +61,7 @@ describe('readSettings', () => {
       feedMaxBytes: 65536,
       maxAgeSeconds: 0,
       archiveMaxAgeSeconds: 3600,
+      edgeMaxAgeSeconds: 5,
       feedVersionCacheMs: 0,
       robots: 'disallow',
       websubHub: 'https://hub.example.net/',
@@ -136,6 +138,7 @@ describe('readSettings', () => {
       maxAgeSeconds: 'M',
       feedMaxBytes: 'B',
       archiveMaxAgeSeconds: 'A',
+      edgeMaxAgeSeconds: 'E',
       feedVersionCacheMs: 'V',
       websubHub: 'H',
       feedAliases: 'F',
@@ -145,6 +148,8 @@ describe('readSettings', () => {
     };
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
+    expect(readSettings({ E: '0' }, names).edgeMaxAgeSeconds).toBe(0);
+    expect(() => readSettings({ E: '3601' }, names)).toThrow(/^E must be a whole number from 0 to 3600/);
   });
 });
 
