@@ -30,6 +30,8 @@ export const ENV = {
   scheduleGroup: 'SCHEDULE_GROUP',
   scheduleRoleArn: 'SCHEDULE_ROLE_ARN',
   scheduleDlqArn: 'SCHEDULE_DLQ_ARN',
+  /** Ingest: the queue that holds WebSub announcements back for the edge window (functions/adapters/announcements.ts). */
+  announceQueueUrl: 'ANNOUNCE_QUEUE_URL',
   /** The SDK's own endpoint variables: the emulators' endpoints in the local stack and the tests; unset on AWS. */
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   dynamoEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',

@@ -90,7 +90,7 @@ export function readSettings(env: Record<string, string | undefined>, names: Env
     feedMaxBytes: integer('feedMaxBytes', 4096, 6 * 1024 * 1024),
     maxAgeSeconds: integer('maxAgeSeconds', 0, 31_536_000),
     archiveMaxAgeSeconds: integer('archiveMaxAgeSeconds', 0, 31_536_000),
-    edgeMaxAgeSeconds: integer('edgeMaxAgeSeconds', 0, 3600),
+    edgeMaxAgeSeconds: integer('edgeMaxAgeSeconds', 0, 600),
     feedVersionCacheMs: integer('feedVersionCacheMs', 0, 60_000),
     robots,
     ...(websubHub ? { websubHub } : {}),

@@ -1,5 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Context, S3Event } from 'aws-lambda';
+import type { Context, S3Event, SQSEvent } from 'aws-lambda';
+import {
+  type AnnouncementQueue,
+  announcedTopics,
+  announcementDelaySeconds,
+  isAnnouncementEvent,
+  sqsAnnouncementQueue,
+} from '../adapters/announcements';
 import { dynamoClient } from '../adapters/clients';
 import { DynamoPostStore } from '../adapters/dynamo-store';
 import { requireEnv, settingsFromEnv } from '../adapters/env';
@@ -33,8 +40,12 @@ export interface IngestHandlerDeps {
   readPost?: ReadPost;
   /** The authority of feed item ids the site is configured with: recorded at the first publish (functions/core/site-identity.ts). */
   idAuthority?: string;
-  /** WebSub hub to tell about changed feeds, and the site origin their URLs are on. */
-  websub?: { hub: string; siteUrl: string };
+  /**
+   * WebSub hub to tell about changed feeds, and the site origin their URLs are on; with a queue,
+   * the topics of each invocation go through it, held back `delaySeconds` (the edge window), and
+   * the hub is pinged when the queue delivers them (functions/adapters/announcements.ts).
+   */
+  websub?: { hub: string; siteUrl: string; queue?: AnnouncementQueue; delaySeconds?: number };
   /** Where posts dated in the future are scheduled to go live (EventBridge Scheduler deployed, a timer locally). */
   scheduler?: PublishScheduler;
 }
@@ -110,8 +121,29 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
   };
 
   let authorityRecorded = false;
-  return async (event: S3Event | ScheduledPublishEvent): Promise<IngestOutcome[]> => {
+  /** The changed feeds' topics, to the hub now, or through the queue after the edge window. */
+  const announce = async (topics: string[]): Promise<void> => {
+    const websub = deps.websub;
+    if (!websub || topics.length === 0) return;
+    if (websub.queue && websub.delaySeconds) {
+      try {
+        return await websub.queue.send({ topics }, websub.delaySeconds);
+      } catch (error) {
+        // Late bytes for a hub beat no ping at all; subscribers still poll.
+        logger.warn('announcement not queued; the hub is pinged now', { error: String(error), topics: topics.length });
+      }
+    }
+    await notifyHub(websub.hub, topics, logger);
+  };
+
+  return async (event: S3Event | ScheduledPublishEvent | SQSEvent): Promise<IngestOutcome[]> => {
+    if (isAnnouncementEvent(event)) {
+      const topics = announcedTopics(event, (messageId) => logger.warn('not an announcement; skipped', { messageId }));
+      if (deps.websub && topics.length) await notifyHub(deps.websub.hub, topics, logger);
+      return [];
+    }
     const outcomes: IngestOutcome[] = [];
+    const topics = new Set<string>();
     const work: Array<{ key: string; sequencer?: string; run: () => Promise<IngestOutcome> }> = isScheduledPublishEvent(
       event,
     )
@@ -123,29 +155,32 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
             sequencer: change.sequencer,
             run: () => (change.key === SITE_CONFIG_KEY ? applySiteConfig(change) : ingestChange(change, ingestDeps)),
           }));
-    for (const { key, sequencer, run } of work) {
-      let outcome: IngestOutcome;
-      try {
-        outcome = await run();
-      } catch (error) {
-        logger.error('ingest failed; the event will be retried', {
-          key,
-          ...(sequencer ? { sequencer } : {}),
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
+    // What was applied is announced even when a later record fails (its retry finds them applied).
+    try {
+      for (const { key, sequencer, run } of work) {
+        let outcome: IngestOutcome;
+        try {
+          outcome = await run();
+        } catch (error) {
+          logger.error('ingest failed; the event will be retried', {
+            key,
+            ...(sequencer ? { sequencer } : {}),
+            error: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        }
+        if (outcome.result === 'published' && deps.idAuthority && !authorityRecorded) {
+          // Once per instance: a no-op (a refused conditional write) after the site's first publish.
+          await deps.store.recordIdAuthority(deps.idAuthority);
+          authorityRecorded = true;
+        }
+        if (outcome.result === 'rejected') logger.warn('post refused', { key: outcome.key, error: outcome.error });
+        else logger.info(`post ${outcome.result}`, { ...outcome, feeds: outcome.feeds.length });
+        if (deps.websub) for (const topic of websubTopics(outcome.feeds, deps.websub.siteUrl)) topics.add(topic);
+        outcomes.push(outcome);
       }
-      if (outcome.result === 'published' && deps.idAuthority && !authorityRecorded) {
-        // Once per instance: a no-op (a refused conditional write) after the site's first publish.
-        await deps.store.recordIdAuthority(deps.idAuthority);
-        authorityRecorded = true;
-      }
-      if (outcome.result === 'rejected') logger.warn('post refused', { key: outcome.key, error: outcome.error });
-      else logger.info(`post ${outcome.result}`, { ...outcome, feeds: outcome.feeds.length });
-      if (deps.websub && outcome.feeds.length) {
-        await notifyHub(deps.websub.hub, websubTopics(outcome.feeds, deps.websub.siteUrl), logger);
-      }
-      outcomes.push(outcome);
+    } finally {
+      await announce([...topics]);
     }
     return outcomes;
   };
@@ -216,8 +251,11 @@ export function ingestHandlerFromEnv(
   targetArn: () => string = () => {
     throw new Error('the function to call back is not known: pass targetArn');
   },
+  announcementQueue?: AnnouncementQueue,
 ) {
-  const { siteUrl, websubHub, idAuthority } = settingsFromEnv(env);
+  const { siteUrl, websubHub, idAuthority, edgeMaxAgeSeconds } = settingsFromEnv(env);
+  const queueUrl = env[ENV.announceQueueUrl]?.trim();
+  const queue = announcementQueue ?? (queueUrl ? sqsAnnouncementQueue(env, queueUrl) : undefined);
   return createIngestHandler({
     readPost,
     idAuthority,
@@ -227,7 +265,15 @@ export function ingestHandlerFromEnv(
     settings: ingestSettingsFromEnv(env),
     scheduler: scheduler ?? (env[ENV.scheduleGroup] ? eventBridgeScheduler(env, targetArn) : undefined),
     // Site settings refuse a hub without SITE_URL.
-    ...(websubHub && siteUrl ? { websub: { hub: websubHub, siteUrl } } : {}),
+    ...(websubHub && siteUrl
+      ? {
+          websub: {
+            hub: websubHub,
+            siteUrl,
+            ...(queue ? { queue, delaySeconds: announcementDelaySeconds(edgeMaxAgeSeconds) } : {}),
+          },
+        }
+      : {}),
   });
 }
 
@@ -241,7 +287,10 @@ let invokedFunctionArn: string | undefined;
  * CloudFormation), so it is taken from the invocation, unqualified (the scheduler role may invoke
  * the function's ARN, not a version's or an alias's).
  */
-export const handler = (event: S3Event | ScheduledPublishEvent, context: Context): Promise<IngestOutcome[]> => {
+export const handler = (
+  event: S3Event | ScheduledPublishEvent | SQSEvent,
+  context: Context,
+): Promise<IngestOutcome[]> => {
   invokedFunctionArn = unqualifiedFunctionArn(context.invokedFunctionArn);
   handlerFromEnv ??= ingestHandlerFromEnv(process.env, undefined, undefined, () => invokedFunctionArn!);
   return handlerFromEnv(event);

@@ -17,6 +17,7 @@ import { ingestHandlerFromEnv, ingestSettingsFromEnv } from '../../functions/han
 import { dataPaths, ensureTable, type SetAsideObject, startEmulators } from './emulators';
 import { createLocalApiServer } from './http-server';
 import { bucketFiles } from './local-files';
+import { LocalAnnouncementQueue } from './local-queue';
 import { LocalScheduler } from './local-scheduler';
 import { S3EventBridge } from './s3-events';
 
@@ -114,8 +115,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const reader = budgetedReader(options.readLimits);
   // Scheduled posts' call backs go through the bridge, as EventBridge Scheduler invokes the function.
   const scheduler = new LocalScheduler((entry) => bridge.invoke({ scheduledPublish: entry }));
+  // WebSub announcements wait out the edge window in a queue, delivered through the bridge as SQS invokes the function.
+  const announcements = new LocalAnnouncementQueue((event) => bridge.invoke(event));
   const bridge: S3EventBridge = new S3EventBridge({
-    handler: ingestHandlerFromEnv(functionEnv, reader.readPost, scheduler),
+    handler: ingestHandlerFromEnv(functionEnv, reader.readPost, scheduler, undefined, announcements),
     concurrency: INGEST_CONCURRENCY,
     deadLetterFile: paths.deadLetters,
     onDeadLetter: (_event, error) => onError(error),
@@ -164,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       scheduler.stop();
+      announcements.stop();
       await bridge.idle();
       await reader.close();
       await emulators.stop();

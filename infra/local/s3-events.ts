@@ -1,8 +1,8 @@
 import { appendFile } from 'node:fs/promises';
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, SQSEvent } from 'aws-lambda';
 import type { ScheduledPublishEvent } from '../../functions/core/schedule';
 
-type IngestEvent = S3Event | ScheduledPublishEvent;
+type IngestEvent = S3Event | ScheduledPublishEvent | SQSEvent;
 type IngestHandler = (event: IngestEvent) => Promise<unknown>;
 
 export interface EventBridgeOptions {
@@ -41,8 +41,8 @@ export class S3EventBridge {
     this.startNext();
   };
 
-  /** Another source's event (the local scheduler's call backs), handled in turn with S3's. */
-  readonly invoke = (event: ScheduledPublishEvent): void => {
+  /** Another source's event (the local scheduler's call backs, the announcement queue's), handled in turn with S3's. */
+  readonly invoke = (event: ScheduledPublishEvent | SQSEvent): void => {
     this.waiting.push(event);
     this.startNext();
   };

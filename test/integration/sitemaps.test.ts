@@ -26,7 +26,13 @@ beforeAll(async () => {
     s3Port: 0,
     dynamoPort: 0,
     onError: () => {},
-    env: { [ENV.siteUrl]: site, [ENV.websubHub]: hubUrl, [ENV.siteTitle]: '成都日报', [ENV.feedVersionCacheMs]: '0' },
+    env: {
+      [ENV.siteUrl]: site,
+      [ENV.websubHub]: hubUrl,
+      [ENV.siteTitle]: '成都日报',
+      [ENV.feedVersionCacheMs]: '0',
+      [ENV.edgeMaxAgeSeconds]: '0',
+    },
   });
 });
 

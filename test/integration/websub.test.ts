@@ -24,7 +24,8 @@ beforeAll(async () => {
     s3Port: 0,
     dynamoPort: 0,
     onError: () => {},
-    env: { [ENV.siteUrl]: site, [ENV.websubHub]: hubUrl },
+    // No edge window: pings go out with the change (test/integration/websub-delay.test.ts holds them back).
+    env: { [ENV.siteUrl]: site, [ENV.websubHub]: hubUrl, [ENV.edgeMaxAgeSeconds]: '0' },
   });
 });
 

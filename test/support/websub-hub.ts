@@ -2,14 +2,24 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A WebSub hub on a free port that records the topic of every publish ping in `pings`. */
-export async function startHub(pings: string[]): Promise<{ hub: Server; hubUrl: string }> {
+/**
+ * A WebSub hub on a free port that records the topic of every publish ping in `pings`, and, as a
+ * real hub does, can fetch each topic when pinged (`onPing`).
+ */
+export async function startHub(
+  pings: string[],
+  onPing?: (topic: string) => Promise<void>,
+): Promise<{ hub: Server; hubUrl: string }> {
   const hub = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       const form = new URLSearchParams(body);
-      if (request.method === 'POST' && form.get('hub.mode') === 'publish') pings.push(form.get('hub.url')!);
+      if (request.method === 'POST' && form.get('hub.mode') === 'publish') {
+        const topic = form.get('hub.url')!;
+        pings.push(topic);
+        void onPing?.(topic);
+      }
       response.writeHead(204).end();
     });
   }).listen(0, '127.0.0.1');

@@ -149,7 +149,7 @@ describe('readSettings', () => {
     expect(readSettings({ N: '7' }, names).feedLength).toBe(7);
     expect(() => readSettings({ N: 'x' }, names)).toThrow(/^N must be/);
     expect(readSettings({ E: '0' }, names).edgeMaxAgeSeconds).toBe(0);
-    expect(() => readSettings({ E: '3601' }, names)).toThrow(/^E must be a whole number from 0 to 3600/);
+    expect(() => readSettings({ E: '601' }, names)).toThrow(/^E must be a whole number from 0 to 600/);
   });
 });
 
