@@ -118,7 +118,7 @@ describe('cross-origin reads', () => {
       expect((await raw(path, { origin: 'https://reader.example' })).headers['access-control-allow-origin'], path).toBe(
         '*',
       );
-    for (const path of ['/', '/category/full', '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html', '/s/nothing'])
+    for (const path of ['/', '/category/full.html', '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html', '/s/nothing'])
       expect(
         (await raw(path, { origin: 'https://reader.example' })).headers['access-control-allow-origin'],
         path,

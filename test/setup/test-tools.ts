@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
  * Tools some tests read back with, which no npm package provides here: Debian's Chromium for
  * the browser test (Playwright's own browser download cannot reach its host from this network),
  * a Chinese font for its screenshots, python3-feedparser, the feed parser many readers are built
- * on, libxml2-utils (xmllint, for the sitemaps' XML schemas), and jekyll, which the Jekyll
+ * on, libxml2-utils (xmllint, for the sitemaps' XML schemas), nginx (a shared cache in front of the
+ * local stack), and jekyll, which the Jekyll
  * parity test builds its fixture site with. `npm test` installs them from Debian's packages when
  * they are missing, and says so, so that the README's test command is all a fresh machine needs.
  * jekyll alone may be missing afterwards (a machine without apt-get or root): the parity test
@@ -18,6 +19,8 @@ const TOOLS = [
   { pkg: 'python3-feedparser', present: () => succeeds('/usr/bin/python3', ['-c', 'import feedparser']) },
   // xmllint validates the sitemaps against their XML schemas (test/fixtures/sitemaps).
   { pkg: 'libxml2-utils', present: () => existsSync('/usr/bin/xmllint') },
+  // nginx plays the CDN in front of the local stack (test/integration/shared-cache.test.ts).
+  { pkg: 'nginx-light', present: () => existsSync('/usr/sbin/nginx') },
 ];
 
 /** Installed like TOOLS when missing, but optional: test/integration/jekyll-parity.test.ts skips without it. */
