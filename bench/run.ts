@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { stat as fileStat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -316,6 +316,30 @@ async function feedGet(stack: LocalStack): Promise<void> {
     `feed: ${path}, ${items} items with full content, ${body.length} bytes; the local API server (API Gateway's stand-in) keeps the UTF-8 bytes of the last large bodies it sent, as the floor keeps its bytes`,
   );
 
+  // The same document compressed, as the handler sends it to a client accepting brotli (fetch
+  // would decode it: read the bytes off the wire).
+  const brotli = await new Promise<{ body: Buffer; headers: Record<string, string> }>((resolve, reject) => {
+    const outgoing = httpRequest(oursUrl, { headers: { 'accept-encoding': 'br' } }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const picked: Record<string, string> = {};
+        for (const name of ['content-type', 'etag', 'last-modified', 'cache-control', 'content-encoding', 'vary']) {
+          const value = incoming.headers[name];
+          if (typeof value === 'string') picked[name] = value;
+        }
+        resolve({ body: Buffer.concat(chunks), headers: picked });
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+  if (brotli.headers['content-encoding'] !== 'br') throw new Error('the feed was not sent compressed with brotli');
+  notes.push(
+    `the same feed in brotli: ${brotli.body.length} bytes (${((100 * brotli.body.length) / body.length).toFixed(1)} % of it)`,
+  );
+  const wantsBrotli = (acceptEncoding: string | undefined) => /\bbr\b/.test(acceptEncoding ?? '');
+
   // The floor: a plain node:http server with the same bytes and validators, from memory.
   const headers: Record<string, string> = {};
   for (const name of ['content-type', 'etag', 'last-modified', 'cache-control']) {
@@ -323,7 +347,10 @@ async function feedGet(stack: LocalStack): Promise<void> {
     if (value) headers[name] = value;
   }
   const floor = createServer((req, res) => {
-    if (req.headers['if-none-match'] === etag) {
+    if (wantsBrotli(req.headers['accept-encoding'])) {
+      res.writeHead(200, { ...brotli.headers, 'content-length': brotli.body.length });
+      res.end(brotli.body);
+    } else if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers);
       res.end();
     } else {
@@ -339,11 +366,14 @@ async function feedGet(stack: LocalStack): Promise<void> {
   // The ceiling for any handler on the local stack: the same API Gateway stand-in in front of a
   // handler that answers from memory (the same headers and body string), with no work of its own.
   const bodyText = body.toString('utf8');
+  const brotliBase64 = brotli.body.toString('base64');
   const standIn = createLocalApiServer(
     async (event) =>
-      event.headers['if-none-match'] === etag
-        ? { statusCode: 304, headers, body: '' }
-        : { statusCode: 200, headers, body: bodyText },
+      wantsBrotli(event.headers['accept-encoding'])
+        ? { statusCode: 200, headers: brotli.headers, body: brotliBase64, isBase64Encoded: true }
+        : event.headers['if-none-match'] === etag
+          ? { statusCode: 304, headers, body: '' }
+          : { statusCode: 200, headers, body: bodyText },
     (error) => log(`stand-in: ${String(error)}`),
   );
   standIn.keepAliveTimeout = 60_000;
@@ -355,6 +385,15 @@ async function feedGet(stack: LocalStack): Promise<void> {
   const cases: Array<LoadCase & { name: string; share: number }> = [
     { name: 'warm full GET', headers: {}, status: 200, bytes: [body.length, body.length + 2048], share: 0.5 },
     { name: 'conditional GET → 304', headers: { 'if-none-match': etag }, status: 304, bytes: [0, 2048], share: 0.7 },
+    // Compressed once per version, then served from the instance's cache of compressed bodies;
+    // the floor sends the same pre-compressed bytes.
+    {
+      name: 'warm full GET, brotli',
+      headers: { 'accept-encoding': 'br' },
+      status: 200,
+      bytes: [brotli.body.length, brotli.body.length + 2048],
+      share: 0.5,
+    },
   ];
   try {
     for (const c of cases) {
