@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { InvalidSetting, PublishingStack } from './stack';
+import { InvalidSetting, MissingSetting, PublishingStack } from './stack';
 
 const app = new App();
 
@@ -16,6 +16,11 @@ try {
 } catch (error) {
   // A wrong setting is the user's to fix: said alone, with where it was given (a stack trace with DEBUG).
   if (!(error instanceof InvalidSetting) || process.env.DEBUG) throw error;
+  // A missing setting was given nowhere: its message says what to give.
+  if (error instanceof MissingSetting) {
+    console.error(error.message);
+    process.exit(1);
+  }
   console.error(`Setting ${error.key} is invalid: ${error.detail} (given ${whereGiven(error.key)})`);
   process.exit(1);
 }

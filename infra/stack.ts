@@ -1,7 +1,10 @@
 import {
+  Aws,
   CfnOutput,
   type CfnResource,
+  CfnRule,
   Duration,
+  Fn,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -11,11 +14,15 @@ import {
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate, CertificateValidation, type ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -28,6 +35,7 @@ import { TABLE_SCHEMA } from '../functions/adapters/table-schema';
 import { ENV, POSTS_PREFIX } from '../functions/config-names';
 import { readIngestSettings } from '../functions/core/ingest-settings';
 import { ROUTE_METHODS, ROUTES, routeKey } from '../functions/core/routes';
+import { SiteEdge } from './constructs/edge';
 import { PublishingFunction, SendOnlyQueueDestination } from './constructs/function';
 
 /** How long replaced or deleted versions of posts are kept in the content bucket. */
@@ -70,8 +78,16 @@ type SiteSetting = (typeof SITE_SETTINGS)[number];
 export interface PublishingStackProps extends StackProps {
   /** Protects the posts table from deletion. Context `deletionProtection`; default true. */
   readonly deletionProtection?: boolean;
-  /** Default-route throttling of the HTTP API. Context `throttleRateLimit` / `throttleBurstLimit`; default 100 / 200. */
+  /** Default-route throttling of the HTTP API. Context `throttleRateLimit` / `throttleBurstLimit`; default 250 / 500 (DEFAULT_THROTTLE). */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Reserved concurrency of the ingest function. Context `ingestConcurrency` (`none`: not reserved); default 10. */
+  readonly ingestConcurrency?: number | 'none';
+  /**
+   * The site's own name on the CDN. Context `domainName`, with `certificateArn` (an ACM
+   * certificate in us-east-1) and/or `hostedZoneId` (a Route 53 zone: the stack validates a new
+   * certificate there when it has no certificateArn, and adds the A/AAAA alias records).
+   */
+  readonly domain?: { readonly domainName: string; readonly certificateArn?: string; readonly hostedZoneId?: string };
   /** Site settings for the read function. Context keys of the same names (`-c siteUrl=https://…`). */
   readonly site?: Partial<Record<SiteSetting, string>>;
   /** Addresses the alarms mail when they go off and when they clear. Context `alarmEmail` (comma-separated); default none. */
@@ -93,6 +109,7 @@ export class PublishingStack extends Stack {
   readonly scheduleDeadLetterQueue: Queue;
   readonly httpFunction: PublishingFunction;
   readonly httpApi: HttpApi;
+  readonly edge: SiteEdge;
   readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: PublishingStackProps = {}) {
@@ -180,6 +197,17 @@ export class PublishingStack extends Stack {
     })
       .bindTable(this.postsTable, 'readWrite')
       .bindBucket(this.contentBucket);
+    // A bulk upload (100,000 posts) must not take the account's concurrency (1,000 by default,
+    // shared by every function of the region; Lambda keeps 100 of it unreserved) from the read
+    // function, nor the table's capacity from its reads: ingest runs at most this many at once.
+    // S3 invokes it asynchronously, so events over the limit wait in Lambda's queue (retried for
+    // up to 6 hours, the default maximum event age; older ones reach the dead-letter queue and
+    // `npm run reindex` applies them). At ~17 single-item writes of ~10 ms per post, 10 at once
+    // publish ~60 posts/s (100,000 in under half an hour) and write ~1,000 units/s, a quarter of
+    // what a new on-demand table takes at once (4,000 write units/s). docs/operations.md.
+    if (config.ingestConcurrency !== 'none') {
+      (this.ingestFunction.node.defaultChild as CfnFunction).reservedConcurrentExecutions = config.ingestConcurrency;
+    }
 
     // Scheduled posts (functions/core/schedule.ts): ingest sets one one-time EventBridge Scheduler
     // schedule per change of a future-dated post in this group (functions/adapters/scheduler.ts), which
@@ -308,6 +336,30 @@ export class PublishingStack extends Stack {
       }
     }
 
+    this.edge = new SiteEdge(this, 'Edge', {
+      httpApi: this.httpApi,
+      contentBucket: this.contentBucket,
+      accessLogBucket,
+      ...(config.domain
+        ? { domain: { domainName: config.domain.domainName, certificate: siteCertificate(this, config.domain) } }
+        : {}),
+    });
+    if (config.domain?.hostedZoneId) {
+      const zone = HostedZone.fromHostedZoneId(this, 'SiteZone', config.domain.hostedZoneId);
+      const target = RecordTarget.fromAlias(new CloudFrontTarget(this.edge.distribution));
+      // A trailing dot: the name as given, whatever the zone's name (which an imported zone id does not tell).
+      const recordName = `${config.domain.domainName}.`;
+      new ARecord(this, 'SiteAliasRecord', { zone, recordName, target });
+      new AaaaRecord(this, 'SiteAliasRecordIpv6', { zone, recordName, target });
+    }
+    // Links, feeds and redirects name the site as readers reach it: behind CloudFront the read
+    // function sees the API's own host, not the reader's. An explicit siteUrl wins; a custom
+    // domain is already in siteSettings (both functions); else the distribution's name, for the
+    // read function only (ingest needs SITE_URL only for WebSub, which requires an explicit one,
+    // and its default id authority stays the one recorded when the site first published).
+    const siteUrl = config.site.siteUrl ?? `https://${this.edge.distribution.distributionDomainName}`;
+    if (config.site.siteUrl === undefined) this.httpFunction.addEnvironment(ENV.siteUrl, siteUrl);
+
     // Every alarm notifies this topic, going off and clearing: mail from context `alarmEmail`, and
     // anything else (a chat integration, a pager) subscribes to the topic named in the outputs.
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Publishing alarms', enforceSSL: true });
@@ -390,7 +442,14 @@ export class PublishingStack extends Stack {
       alarm.addOkAction(notify);
     }
 
-    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the public site and feeds', value: stage.url });
+    new CfnOutput(this, 'SiteUrl', {
+      description: 'The public site and feeds, through CloudFront',
+      value: `https://${config.domain?.domainName ?? this.edge.distribution.distributionDomainName}`,
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'The HTTP API behind CloudFront, uncached (for debugging)',
+      value: stage.url,
+    });
     new CfnOutput(this, 'ContentBucketName', {
       description: `Upload posts under ${POSTS_PREFIX} in this bucket`,
       value: this.contentBucket.bucketName,
@@ -411,11 +470,39 @@ export class PublishingStack extends Stack {
   }
 }
 
+/**
+ * The API's default throttling, sized for what reaches it behind CloudFront. A cacheable answer
+ * is fetched at most once per edge freshness window (the read function's `s-maxage`, 10 s by
+ * default) per cache that holds it. Edge locations fill from CloudFront's 13 regional edge caches,
+ * so a path costs at most 13 requests per 10 s per encoding (br, gzip, none): 3.9 requests/s.
+ * 50 hot paths (home, site feeds, busy categories, the newest posts) make ~195 requests/s, plus
+ * the misses of crawlers on the long tail: 250/s with bursts of 500 covers both. At ~100 ms each
+ * that is ~25 read functions at once (rate × duration), well within the account's 1,000. What
+ * no cache absorbs (a flood of distinct paths, or requests sent to ApiUrl directly) is answered
+ * 429 beyond it instead of scaling Lambda and DynamoDB without bound. docs/operations.md has the
+ * arithmetic.
+ */
+export const DEFAULT_THROTTLE = { rateLimit: 250, burstLimit: 500 } as const;
+
+/** Reserved concurrency of the ingest function (see where it is set). */
+export const DEFAULT_INGEST_CONCURRENCY = 10;
+
+/** CloudFront takes viewer certificates from ACM in this region only. */
+export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
+
+interface DomainConfig {
+  domainName: string;
+  certificateArn?: string;
+  hostedZoneId?: string;
+}
+
 interface StackConfig {
   deletionProtection: boolean;
   throttle: { rateLimit: number; burstLimit: number };
+  ingestConcurrency: number | 'none';
   site: Partial<Record<SiteSetting, string>>;
   alarmEmails: string[];
+  domain?: DomainConfig;
 }
 
 /** Props win over context (`cdk.json` or `-c key=value`), which wins over defaults. */
@@ -426,18 +513,126 @@ function resolveConfig(scope: Construct, props: PublishingStackProps): StackConf
     const value = props.site?.[key] ?? context(key);
     if (value !== undefined && value !== '') site[key] = String(value);
   }
+  const domain = domainFrom(scope, props);
+  // The site's own name is its URL, for both functions (WebSub topics, the id authority of a new site).
+  if (domain && site.siteUrl === undefined) site.siteUrl = `https://${domain.domainName}`;
   return {
     deletionProtection:
       props.deletionProtection ?? booleanFrom(context('deletionProtection'), 'deletionProtection') ?? true,
     throttle: {
       rateLimit:
-        props.throttle?.rateLimit ?? positiveNumberFrom(context('throttleRateLimit'), 'throttleRateLimit') ?? 100,
+        props.throttle?.rateLimit ??
+        positiveNumberFrom(context('throttleRateLimit'), 'throttleRateLimit') ??
+        DEFAULT_THROTTLE.rateLimit,
       burstLimit:
-        props.throttle?.burstLimit ?? positiveNumberFrom(context('throttleBurstLimit'), 'throttleBurstLimit') ?? 200,
+        props.throttle?.burstLimit ??
+        positiveNumberFrom(context('throttleBurstLimit'), 'throttleBurstLimit') ??
+        DEFAULT_THROTTLE.burstLimit,
     },
+    ingestConcurrency: props.ingestConcurrency ?? concurrencyFrom(context('ingestConcurrency')),
     site,
     alarmEmails: emailsFrom(props.alarmEmails ?? context('alarmEmail')),
+    ...(domain ? { domain } : {}),
   };
+}
+
+function concurrencyFrom(value: unknown): number | 'none' {
+  if (value === undefined || value === '') return DEFAULT_INGEST_CONCURRENCY;
+  if (value === 'none') return 'none';
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new InvalidSetting(
+      'ingestConcurrency',
+      `must be a whole number from 1, or none, not ${JSON.stringify(value)}`,
+      `Context ingestConcurrency must be a whole number from 1, or none, got ${JSON.stringify(value)}`,
+    );
+  return number;
+}
+
+/**
+ * The custom domain: `domainName` with `certificateArn` and/or `hostedZoneId`, or none of the
+ * three. Half a configuration stops synth, naming the setting that is missing.
+ */
+function domainFrom(scope: Construct, props: PublishingStackProps): DomainConfig | undefined {
+  const text = (key: 'domainName' | 'certificateArn' | 'hostedZoneId'): string | undefined => {
+    const value = props.domain?.[key] ?? scope.node.tryGetContext(key);
+    return value === undefined || value === '' ? undefined : String(value).trim();
+  };
+  const domainName = text('domainName')?.replace(/\.$/, '').toLowerCase();
+  const certificateArn = text('certificateArn');
+  const hostedZoneId = text('hostedZoneId');
+  if (domainName === undefined) {
+    const given =
+      certificateArn !== undefined ? 'certificateArn' : hostedZoneId !== undefined ? 'hostedZoneId' : undefined;
+    if (given === undefined) return undefined;
+    throw new MissingSetting(
+      'domainName',
+      `Setting ${given} needs the setting domainName too (-c domainName=news.example.com, the name readers use), which is missing`,
+    );
+  }
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName))
+    throw new InvalidSetting(
+      'domainName',
+      `must be a host name such as news.example.com, not ${JSON.stringify(domainName)}`,
+      `Setting domainName must be a host name such as news.example.com, got ${JSON.stringify(domainName)}`,
+    );
+  if (certificateArn === undefined && hostedZoneId === undefined)
+    throw new MissingSetting(
+      'certificateArn',
+      `Setting domainName needs the setting certificateArn (-c certificateArn=arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:…) or hostedZoneId (-c hostedZoneId=Z…) too; both are missing`,
+    );
+  if (certificateArn !== undefined) {
+    const region = /^arn:aws[\w-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[\w-]+$/.exec(certificateArn)?.[1];
+    if (region !== CLOUDFRONT_CERTIFICATE_REGION)
+      throw new InvalidSetting(
+        'certificateArn',
+        `must be an ACM certificate in ${CLOUDFRONT_CERTIFICATE_REGION}, the only region CloudFront takes certificates from, not ${JSON.stringify(certificateArn)}`,
+        `Setting certificateArn must be an ACM certificate in ${CLOUDFRONT_CERTIFICATE_REGION} (arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:…), the only region CloudFront takes certificates from, got ${JSON.stringify(certificateArn)}`,
+      );
+  }
+  if (hostedZoneId !== undefined && !/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId))
+    throw new InvalidSetting(
+      'hostedZoneId',
+      `must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, not ${JSON.stringify(hostedZoneId)}`,
+      `Setting hostedZoneId must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, got ${JSON.stringify(hostedZoneId)}`,
+    );
+  const region = Stack.of(scope).region;
+  if (certificateArn === undefined && !Token.isUnresolved(region) && region !== CLOUDFRONT_CERTIFICATE_REGION)
+    throw new MissingSetting(
+      'certificateArn',
+      `Setting certificateArn is missing: with hostedZoneId alone the stack would create the certificate in its own region, ${region}, and CloudFront takes certificates from ${CLOUDFRONT_CERTIFICATE_REGION} only. Request one there for ${domainName} and pass -c certificateArn=arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:…`,
+    );
+  return {
+    domainName,
+    ...(certificateArn !== undefined ? { certificateArn } : {}),
+    ...(hostedZoneId !== undefined ? { hostedZoneId } : {}),
+  };
+}
+
+/**
+ * The distribution's certificate: the one given, or one the stack requests and validates in the
+ * hosted zone. The latter only works in us-east-1: a stack fixed to another region is refused at
+ * synth (domainFrom); an environment-agnostic one gets a CloudFormation rule that stops the
+ * deployment, before anything is created, in any other region.
+ */
+function siteCertificate(stack: Stack, domain: DomainConfig): ICertificate {
+  if (domain.certificateArn !== undefined)
+    return Certificate.fromCertificateArn(stack, 'SiteCertificate', domain.certificateArn);
+  if (Token.isUnresolved(stack.region)) {
+    new CfnRule(stack, 'SiteCertificateRegion', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, CLOUDFRONT_CERTIFICATE_REGION),
+          assertDescription: `With hostedZoneId alone the stack creates the site's certificate, which CloudFront takes from ${CLOUDFRONT_CERTIFICATE_REGION} only: deploy there, or pass -c certificateArn=arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:…`,
+        },
+      ],
+    });
+  }
+  const zone = HostedZone.fromHostedZoneId(stack, 'SiteCertificateZone', domain.hostedZoneId!);
+  return new Certificate(stack, 'SiteCertificate', {
+    domainName: domain.domainName,
+    validation: CertificateValidation.fromDns(zone),
+  });
 }
 
 /** The read function's environment; validated here with the function's own rules, so a bad value stops synth. */
@@ -503,6 +698,14 @@ export class InvalidSetting extends Error {
   ) {
     super(message);
     this.name = 'InvalidSetting';
+  }
+}
+
+/** A setting that another one needs and that was not given: the message names it and how to give it. */
+export class MissingSetting extends InvalidSetting {
+  constructor(key: string, message: string) {
+    super(key, message, message);
+    this.name = 'MissingSetting';
   }
 }
 

@@ -6,7 +6,8 @@ import { encodePath } from '../../functions/core/urls';
 import { REPO_ROOT } from '../../infra/constructs/bundling';
 import { encodeEventKey } from '../../infra/local/s3-events';
 import { HOSTILE_POSTS } from '../support/hostile-posts';
-import { DOMAIN, fixture, objectRemovedDelete, s3TestEvent } from './support/events';
+import { fixture, objectRemovedDelete, s3TestEvent } from './support/events';
+import { CLOUDFRONT_DOMAIN } from './support/template';
 import {
   BUCKET,
   type Delivery,
@@ -87,7 +88,8 @@ describe('publishing (ObjectCreated:Put)', () => {
     expect(await feedOf('chengduribao')).toContain('金牛 走好新时代赶考之路');
     const legacy = await request(twin, { target: `/html_News/NewsShare.html?infoCode=${SEED_ID}` });
     expect(legacy.status).toBe(301);
-    expect(legacy.headers.location).toBe(`https://${DOMAIN}${SEED_PATH}`);
+    // The read function's SITE_URL is the CloudFront distribution in front of the API.
+    expect(legacy.headers.location).toBe(`https://${CLOUDFRONT_DOMAIN}${SEED_PATH}`);
   });
 
   it('publishes a Markdown post rendered as GitHub reads it (table, emphasis, link)', async () => {

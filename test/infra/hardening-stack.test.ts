@@ -51,6 +51,11 @@ const REVIEWED_ACKNOWLEDGEMENTS: Array<{ id: string; path: RegExp }> = [
     path: /^PublishingStack\/BucketNotificationsHandler[0-9a-f]+\/Role\/Resource$/,
   },
   { id: 'AwsSolutions-APIG4', path: /^PublishingStack\/HttpApi\/(GET|HEAD)--[^/]*\/Resource$/ },
+  // A public site read worldwide (no geo restriction), read-only and cached (no web ACL), and
+  // without a custom domain on CloudFront's own certificate, whose TLS policy CloudFront fixes.
+  { id: 'AwsSolutions-CFR1', path: /^PublishingStack\/Edge\/Distribution\/Resource$/ },
+  { id: 'AwsSolutions-CFR2', path: /^PublishingStack\/Edge\/Distribution\/Resource$/ },
+  { id: 'AwsSolutions-CFR4', path: /^PublishingStack\/Edge\/Distribution\/Resource$/ },
 ];
 const MIN_REASON_LENGTH = 40;
 

@@ -85,6 +85,9 @@ export function readDeployedStack(assemblyDir: string, names: LocalNames): Deplo
   for (const [id] of ofType('AWS::IAM::Role')) localArns[id] = `arn:aws:iam::${ACCOUNT}:role/PublishingStack-${id}`;
   for (const [id] of ofType('AWS::SQS::Queue'))
     localArns[id] = `arn:aws:sqs:${REGION}:${ACCOUNT}:PublishingStack-${id}`;
+  // The CloudFront distribution's name (the read function's default SITE_URL): AWS's example name.
+  const localDomains: Record<string, string> = {};
+  for (const [id] of ofType('AWS::CloudFront::Distribution')) localDomains[id] = CLOUDFRONT_DOMAIN;
 
   const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) =>
     String(fn.Properties!.Runtime).startsWith('nodejs'),
@@ -92,7 +95,7 @@ export function readDeployedStack(assemblyDir: string, names: LocalNames): Deplo
   const fn = (logicalId: string) => {
     const found = nodeFunctions.find(([id]) => id === logicalId);
     if (!found) throw new Error(`no Node.js function ${logicalId} in the template`);
-    return deployedFunction(logicalId, found[1], assemblyDir, localNames, localArns);
+    return deployedFunction(logicalId, found[1], assemblyDir, localNames, localArns, localDomains);
   };
   const ingest = fn([...notified][0]);
   const http = fn(integration.Properties!.IntegrationUri['Fn::GetAtt'][0]);
@@ -114,6 +117,7 @@ function deployedFunction(
   assemblyDir: string,
   localNames: Record<string, string>,
   localArns: Record<string, string>,
+  localDomains: Record<string, string>,
 ): DeployedFunction {
   const props = resource.Properties!;
   const s3Key = String(props.Code?.S3Key ?? '');
@@ -123,7 +127,7 @@ function deployedFunction(
   if (!existsSync(assetDir)) throw new Error(`${logicalId}: no asset folder ${assetDir}`);
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries<unknown>(props.Environment?.Variables ?? {})) {
-    environment[name] = resolveValue(logicalId, name, value, localNames, localArns);
+    environment[name] = resolveValue(logicalId, name, value, localNames, localArns, localDomains);
   }
   return {
     logicalId,
@@ -137,9 +141,13 @@ function deployedFunction(
   };
 }
 
+/** The distribution's domain name in the deployed suite: the example name of AWS's CloudFront documentation. */
+export const CLOUDFRONT_DOMAIN = 'd111111abcdef8.cloudfront.net';
+
 /**
- * A literal, a Ref to the table, the content bucket or the schedule group (their names), or the
- * ARN of a role or a queue of the stack; anything else is refused.
+ * A literal, a Ref to the table, the content bucket or the schedule group (their names), the
+ * ARN of a role or a queue of the stack, the distribution's domain name, or a join of these;
+ * anything else is refused.
  */
 function resolveValue(
   logicalId: string,
@@ -147,12 +155,19 @@ function resolveValue(
   value: unknown,
   localNames: Record<string, string>,
   localArns: Record<string, string>,
+  localDomains: Record<string, string>,
 ): string {
   if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (join)
+    return join[1]
+      .map((part) => resolveValue(logicalId, name, part, localNames, localArns, localDomains))
+      .join(join[0]);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const ref = (value as { Ref?: string } | null)?.Ref;
   if (ref !== undefined && localNames[ref] !== undefined) return localNames[ref];
   const getAtt = (value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
   if (getAtt?.[1] === 'Arn' && localArns[getAtt[0]] !== undefined) return localArns[getAtt[0]];
+  if (getAtt?.[1] === 'DomainName' && localDomains[getAtt[0]] !== undefined) return localDomains[getAtt[0]];
   throw new Error(`${logicalId}: environment variable ${name} = ${JSON.stringify(value)} has no local stand-in`);
 }
