@@ -301,11 +301,13 @@ async function feedGet(stack: LocalStack): Promise<void> {
   // The document (self links, hence its ETag) depends on the Host the request names: fetch it
   // from the very URL the load generator will use.
   const oursUrl = stack.url.replace('localhost', '127.0.0.1') + path;
-  let response = await fetch(oursUrl);
+  // Uncompressed, as the load generator asks (its validator is the uncompressed body's).
+  const identity = { headers: { 'accept-encoding': 'identity' } };
+  let response = await fetch(oursUrl, identity);
   for (let tries = 0; (await response.clone().text()).split('<item>').length - 1 < 20 && tries < 50; tries++) {
     await new Promise((r) => setTimeout(r, 100));
     await stack.idle();
-    response = await fetch(oursUrl);
+    response = await fetch(oursUrl, identity);
   }
   const body = Buffer.from(await response.arrayBuffer());
   const etag = response.headers.get('etag') ?? '';

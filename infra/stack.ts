@@ -20,6 +20,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
@@ -66,6 +67,7 @@ const SITE_SETTINGS = [
   'feedMaxBytes',
   'maxAgeSeconds',
   'archiveMaxAgeSeconds',
+  'edgeMaxAgeSeconds',
   'feedVersionCacheMs',
   'websubHub',
   'feedAliases',
@@ -102,6 +104,7 @@ export class PublishingStack extends Stack {
   readonly contentBucket: Bucket;
   readonly postsTable: Table;
   readonly deadLetterQueue: Queue;
+  readonly announcementQueue: Queue;
   readonly ingestFunction: PublishingFunction;
   /** Scheduled posts: their one-time schedules, the role they invoke ingest with, and where failed invocations go. */
   readonly scheduleGroup: CfnScheduleGroup;
@@ -265,6 +268,29 @@ export class PublishingStack extends Stack {
     this.ingestFunction.addEnvironment(ENV.scheduleGroup, this.scheduleGroup.ref);
     this.ingestFunction.addEnvironment(ENV.scheduleRoleArn, this.schedulerRole.roleArn);
     this.ingestFunction.addEnvironment(ENV.scheduleDlqArn, this.scheduleDeadLetterQueue.queueArn);
+
+    // WebSub announcements wait out the edge window here (functions/adapters/announcements.ts):
+    // ingest sends each invocation's changed topics with DelaySeconds = EDGE_MAX_AGE_SECONDS + 1,
+    // and SQS then invokes ingest with them, which pings the hub, so that a hub fetching at once
+    // gets the new bytes through CloudFront. Lambda's poller long-polls the queue (a few SQS
+    // requests a minute while idle). The visibility timeout is six times the function's, as
+    // Lambda recommends for an SQS event source.
+    this.announcementQueue = new Queue(this, 'AnnouncementQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.hours(1),
+      visibilityTimeout: Duration.seconds(INGEST_FUNCTION_TIMEOUT_SECONDS * 6),
+    });
+    Validations.of(this.announcementQueue.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'An announcement that cannot be delivered is worth nothing later: the feeds already changed, subscribers see them at their next poll, and the ping never throws (a hub that refuses it is logged), so there is nothing for a dead-letter queue to keep.',
+    });
+    this.announcementQueue.grantSendMessages(this.ingestFunction);
+    this.ingestFunction.addEnvironment(ENV.announceQueueUrl, this.announcementQueue.queueUrl);
+    this.ingestFunction.addEventSource(
+      new SqsEventSource(this.announcementQueue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1) }),
+    );
 
     for (const event of [EventType.OBJECT_CREATED, EventType.OBJECT_REMOVED]) {
       this.contentBucket.addEventNotification(event, new LambdaDestination(this.ingestFunction), {

@@ -83,8 +83,11 @@ export function readDeployedStack(assemblyDir: string, names: LocalNames): Deplo
   for (const [id] of ofType('AWS::Scheduler::ScheduleGroup')) localNames[id] = `PublishingStack-${id}`;
   const localArns: Record<string, string> = {};
   for (const [id] of ofType('AWS::IAM::Role')) localArns[id] = `arn:aws:iam::${ACCOUNT}:role/PublishingStack-${id}`;
-  for (const [id] of ofType('AWS::SQS::Queue'))
+  for (const [id] of ofType('AWS::SQS::Queue')) {
     localArns[id] = `arn:aws:sqs:${REGION}:${ACCOUNT}:PublishingStack-${id}`;
+    // A queue's Ref is its URL; the twin points the functions at a stand-in (./sqs-stub.ts).
+    localNames[id] = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/PublishingStack-${id}`;
+  }
   // The CloudFront distribution's name (the read function's default SITE_URL): AWS's example name.
   const localDomains: Record<string, string> = {};
   for (const [id] of ofType('AWS::CloudFront::Distribution')) localDomains[id] = CLOUDFRONT_DOMAIN;

@@ -25,6 +25,7 @@ import {
 } from './events';
 import { type Invocation, LambdaTwin } from './lambda';
 import { type SchedulerStub, startSchedulerStub } from './scheduler-stub';
+import { type SqsStub, startSqsStub } from './sqs-stub';
 import { synthesizedAssembly } from './synth';
 import { type DeployedStack, readDeployedStack } from './template';
 
@@ -45,6 +46,8 @@ export interface Twin {
   endpoints: Record<string, string>;
   /** EventBridge Scheduler's stand-in (./scheduler-stub.ts): the schedules ingest set, and its requests. */
   scheduler: SchedulerStub;
+  /** SQS's stand-in (./sqs-stub.ts): the announcements ingest queued. */
+  sqs: SqsStub;
   ingest: LambdaTwin;
   http: LambdaTwin;
   /**
@@ -62,6 +65,8 @@ export interface Twin {
 export interface TwinOptions {
   /** A DynamoDB endpoint of the test's own (one it can stop) instead of the emulators' dynalite. */
   dynamoEndpoint?: string;
+  /** Settings the deployment would give the functions by context (`-c websubHub=…`), set on both. */
+  settings?: Record<string, string>;
 }
 
 export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
@@ -76,22 +81,27 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     onError: (error) => emulatorErrors.push(error),
   });
   const scheduler = await startSchedulerStub();
+  const sqs = await startSqsStub();
   const endpoints = {
     [ENV.s3Endpoint]: emulators.s3Endpoint,
     [ENV.dynamoEndpoint]: options.dynamoEndpoint ?? emulators.dynamoEndpoint,
     [SCHEDULER_ENDPOINT]: scheduler.endpoint,
+    // The SDK's own variable for SQS's endpoint, and the queue on the stand-in.
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    [ENV.announceQueueUrl]: sqs.queueUrl,
   };
   const dynamo = dynamoClient(endpoints);
   await ensureTable(dynamo, TABLE);
   const s3 = s3Client(endpoints);
-  const ingest = new LambdaTwin(stack.ingest, { extraEnvironment: endpoints });
-  const http = new LambdaTwin(stack.http, { extraEnvironment: endpoints });
+  const ingest = new LambdaTwin(stack.ingest, { extraEnvironment: { ...options.settings, ...endpoints } });
+  const http = new LambdaTwin(stack.http, { extraEnvironment: { ...options.settings, ...endpoints } });
   return {
     stack,
     emulators,
     emulatorErrors,
     endpoints,
     scheduler,
+    sqs,
     ingest,
     http,
     s3,
@@ -103,6 +113,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dynamo.destroy();
       await emulators.stop();
       await scheduler.stop();
+      await sqs.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
