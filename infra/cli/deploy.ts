@@ -67,9 +67,12 @@ async function main(): Promise<number> {
   }
 
   const outputs = readOutputs(OUTPUTS_FILE);
-  if (!outputs?.ApiUrl || !outputs.ContentBucketName) return 0;
-  const site = outputs.ApiUrl.replace(/\/?$/, '/');
+  const address = outputs?.SiteUrl ?? outputs?.ApiUrl;
+  if (!address || !outputs?.ContentBucketName) return 0;
+  const site = address.replace(/\/?$/, '/');
   console.log(`\nSite:       ${site}`);
+  if (outputs.SiteUrl && outputs.ApiUrl)
+    console.log(`API:        ${outputs.ApiUrl} (behind CloudFront; for debugging)`);
   console.log(`Subscribe:  ${site}feeds.opml  (every category and tag feed, for a feed reader)`);
   console.log(`Publish:    npm run upload -- _posts --aws   (bucket ${outputs.ContentBucketName})`);
   console.log('Refusals:   npm run errors -- --aws');

@@ -149,6 +149,9 @@ function target(
 }
 
 export interface StackOutputs {
+  /** The site's address: the custom domain or the CloudFront distribution. */
+  SiteUrl?: string;
+  /** The HTTP API behind CloudFront. */
   ApiUrl?: string;
   PostsTableName?: string;
   ContentBucketName?: string;

@@ -267,11 +267,13 @@ function tableOf(values: { aws?: boolean; outputs?: string; table?: string; buck
   }
 }
 
-/** The origin printed links start with: SITE_URL, else the deployed API's URL, else the local site's. */
+/** The origin printed links start with: SITE_URL, else the deployed site's (CloudFront, else the API), else the local site's. */
 function siteBase(values: { outputs?: string }, local: boolean): string {
   const configured =
     process.env.SITE_URL ||
-    (local ? `http://localhost:${process.env.PORT || 3000}` : readOutputs(values.outputs)?.ApiUrl);
+    (local
+      ? `http://localhost:${process.env.PORT || 3000}`
+      : (readOutputs(values.outputs)?.SiteUrl ?? readOutputs(values.outputs)?.ApiUrl));
   return (configured ?? '').replace(/\/+$/, '');
 }
 

@@ -43,15 +43,19 @@ export const CACHE_KEY_QUERY_STRINGS = ['before', 'infoCode', 'to'] as const;
 
 /**
  * Paths that any web page may fetch (CORS `*`, no credentials): feeds, OPML, sitemaps and
- * robots.txt, which web feed readers and SEO tools read from the browser. Pages and share
- * links stay same-origin. `/category/*` and `/tag/*` hold the HTML listings too: they are
- * public and anonymous, so reading them cross-origin discloses nothing.
+ * robots.txt, which web feed readers and SEO tools read from the browser; the read function
+ * says the same of exactly these (`OPEN_TO_OTHER_ORIGINS`, functions/core/read.ts; a test
+ * compares them). Pages, category and tag listings and share links stay same-origin.
  */
 export const CORS_PATH_PATTERNS = [
   '/feed.*',
   '/feeds.opml',
-  '/category/*',
-  '/tag/*',
+  '/category/*.rss',
+  '/category/*.atom',
+  '/category/*.json',
+  '/tag/*.rss',
+  '/tag/*.atom',
+  '/tag/*.json',
   '/sitemap.xml',
   '/sitemaps/*',
   '/news-sitemap.xml',

@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config-names';
 import { ASSET_TYPES, assetAt, SVG_CSP } from '../../functions/core/assets';
+import { OPEN_TO_OTHER_ORIGINS } from '../../functions/core/read';
 import {
   assetGuardFunctionCode,
   CACHE_KEY_QUERY_STRINGS,
@@ -181,8 +182,12 @@ describe('CORS at the edge', () => {
     expect(opened).toEqual([
       '/feed.*',
       '/feeds.opml',
-      '/category/*',
-      '/tag/*',
+      '/category/*.rss',
+      '/category/*.atom',
+      '/category/*.json',
+      '/tag/*.rss',
+      '/tag/*.atom',
+      '/tag/*.json',
       '/sitemap.xml',
       '/sitemaps/*',
       '/news-sitemap.xml',
@@ -197,6 +202,42 @@ describe('CORS at the edge', () => {
         OriginOverride: false,
       },
     );
+  });
+
+  it('opens at the edge exactly what the read function opens (its OPEN_TO_OTHER_ORIGINS)', () => {
+    // CloudFront path patterns: `*` is any run of characters, `?` one; case-sensitive.
+    const matchers = CORS_PATH_PATTERNS.map(
+      (pattern) =>
+        new RegExp(
+          `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')}$`,
+        ),
+    );
+    for (const path of [
+      '/feed.rss',
+      '/feed.atom',
+      '/feed.json',
+      '/feeds.opml',
+      '/robots.txt',
+      '/sitemap.xml',
+      '/news-sitemap.xml',
+      '/sitemaps/posts-2022-01-12.xml',
+      '/category/成都.rss',
+      '/category/news.atom',
+      '/tag/a b.json',
+      '/',
+      '/category/news.html',
+      '/tag/news.html',
+      '/s/1NdoNqY',
+      '/html_News/NewsShare.html',
+      '/chengduribao/2022/01/12/000_7402dedd91baa3ec.html',
+    ])
+      expect(
+        matchers.some((matcher) => matcher.test(path)),
+        path,
+      ).toBe(OPEN_TO_OTHER_ORIGINS.test(path));
   });
 
   it('sends those paths to the API with the same cache and origin request policies as the default behavior', () => {
@@ -246,7 +287,7 @@ describe('files beside posts at the edge', () => {
     );
     for (const extension of EDGE_ASSET_EXTENSIONS) expect(ASSET_TYPES).toHaveProperty(extension);
     const patterns = config.CacheBehaviors.map((behavior) => behavior.PathPattern);
-    expect(patterns.indexOf('*.jpg')).toBeGreaterThan(patterns.indexOf('/category/*'));
+    expect(patterns.indexOf('*.jpg')).toBeGreaterThan(patterns.indexOf('/category/*.json'));
     for (const behavior of assetBehaviors()) {
       expect(originOf(behavior).OriginPath).toBe('/posts');
       expect(behavior.AllowedMethods).toEqual(['GET', 'HEAD']);

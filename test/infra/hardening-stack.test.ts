@@ -19,7 +19,10 @@ const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.j
  * A new acknowledgement fails this test until someone adds it here, deliberately.
  */
 const REVIEWED_ACKNOWLEDGEMENTS: Array<{ id: string; path: RegExp }> = [
-  { id: 'AwsSolutions-SQS3', path: /^PublishingStack\/(Ingest|Schedule)DeadLetterQueue\/Resource$/ },
+  {
+    id: 'AwsSolutions-SQS3',
+    path: /^PublishingStack\/(IngestDeadLetterQueue|ScheduleDeadLetterQueue|AnnouncementQueue)\/Resource$/,
+  },
   {
     id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<PostScheduleGroup>/*]',
     path: /^PublishingStack\/IngestFunctionRole\/DefaultPolicy\/Resource$/,
@@ -188,7 +191,7 @@ describe('least privilege', () => {
       expect(patterns).not.toContain(`/posts/*.${never}`);
   });
 
-  it('lets the ingest function read posts, write single table items, send to its failure destination and manage its post schedules: exactly that', () => {
+  it('lets the ingest function read posts, write single table items, send to its failure destination, manage its post schedules and use the announcement queue: exactly that', () => {
     const { template, stack } = synthesized;
     const statements = statementsOf(template, logicalId(stack.ingestFunction));
     const bucketArn = { 'Fn::GetAtt': [logicalId(stack.contentBucket), 'Arn'] };
@@ -220,8 +223,21 @@ describe('least privilege', () => {
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
       'scheduler:UpdateSchedule',
+      // The announcement queue: sent to by ingest, and consumed by its event source.
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
       'sqs:SendMessage',
     ]);
+    // Every SQS action but the failure destination's is on the announcement queue alone.
+    const announcementArn = { 'Fn::GetAtt': [logicalId(stack.announcementQueue), 'Arn'] };
+    for (const statement of statements.filter((candidate) =>
+      actions(candidate).some((action) => action.startsWith('sqs:') && action !== 'sqs:SendMessage'),
+    ))
+      expect(resources(statement)).toEqual([announcementArn]);
   });
 
   it('grants no function an action on every resource', () => {

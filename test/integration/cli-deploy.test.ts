@@ -22,7 +22,7 @@ printf '%s\\n' "$@" > cdk-arguments.txt
 [ -n "$FAKE_CDK_STDERR" ] && printf '%s\\n' "$FAKE_CDK_STDERR" >&2
 [ -n "$FAKE_CDK_EXIT" ] && exit "$FAKE_CDK_EXIT"
 while [ $# -gt 0 ]; do [ "$1" = --outputs-file ] && out="$2"; shift; done
-printf '{"PublishingStack":{"ApiUrl":"https://abc123.execute-api.us-east-1.amazonaws.com/","ContentBucketName":"content","PostsTableName":"posts"}}' > "$out"
+printf '{"PublishingStack":{"ApiUrl":"https://abc123.execute-api.us-east-1.amazonaws.com/","SiteUrl":"https://d111111abcdef8.cloudfront.net","ContentBucketName":"content","PostsTableName":"posts"}}' > "$out"
 `;
 
 beforeAll(async () => {
@@ -107,8 +107,11 @@ describe('npm run deploy', () => {
       'siteTitle=成都日报',
       '',
     ]);
-    expect(stdout).toContain('Site:       https://abc123.execute-api.us-east-1.amazonaws.com/\n');
-    expect(stdout).toContain('Subscribe:  https://abc123.execute-api.us-east-1.amazonaws.com/feeds.opml');
+    expect(stdout).toContain('Site:       https://d111111abcdef8.cloudfront.net/\n');
+    expect(stdout).toContain('Subscribe:  https://d111111abcdef8.cloudfront.net/feeds.opml');
+    expect(stdout).toContain(
+      'API:        https://abc123.execute-api.us-east-1.amazonaws.com/ (behind CloudFront; for debugging)\n',
+    );
     expect(stdout).toContain('npm run upload -- _posts --aws');
   }, 20_000);
 
@@ -122,7 +125,7 @@ describe('npm run deploy', () => {
     expect(stdout).toContain('Uploading 1 file to AWS (bucket content)…\n  new       posts/2022-06-01-deployed.md\n');
     // It waits for ingest through the table named there, and links the post at the API's URL.
     expect(stdout).toMatch(
-      /^ {2}published https:\/\/abc123\.execute-api\.us-east-1\.amazonaws\.com\/deployed\/2022\/06\/01\/deployed\.html {2}share /m,
+      /^ {2}published https:\/\/d111111abcdef8\.cloudfront\.net\/deployed\/2022\/06\/01\/deployed\.html {2}share /m,
     );
     expect(code).toBe(0);
     expect((await get(stack, '/category/deployed.rss')).status).toBe(200);
