@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestOutcome } from '../../functions/core/ingest';
 import { encodePath } from '../../functions/core/urls';
@@ -153,6 +154,37 @@ describe('every route: GET, HEAD and conditional GET', () => {
     expect(withCookies.status).toBe(200);
     expect(withCookies.body).toBe(plain.body);
   });
+});
+
+describe('compressed answers (HTTP API passes the bytes on: isBase64Encoded)', () => {
+  it.each(PAGES)(
+    '%s (%s) in brotli and gzip decodes to the uncompressed body, each with its ETag',
+    async (_what, target) => {
+      const plain = await ask({ target });
+      expect(plain.headers.vary).toBe('Accept-Encoding');
+      for (const [coding, decode] of [
+        ['br', brotliDecompressSync],
+        ['gzip', gunzipSync],
+      ] as const) {
+        const coded = await ask({ target, headers: { 'Accept-Encoding': `${coding}, deflate` } });
+        expect(coded.status).toBe(200);
+        if (plain.bytes.byteLength < 1000) {
+          // Too small to gain: sent as it is.
+          expect(coded.headers['content-encoding']).toBeUndefined();
+          continue;
+        }
+        expect(coded.headers['content-encoding']).toBe(coding);
+        expect(coded.headers.etag).toBe(plain.headers.etag.replace(/"$/, `-${coding}"`));
+        expect(decode(coded.bytes).equals(plain.bytes), `${target} ${coding}`).toBe(true);
+        const again = await ask({
+          target,
+          headers: { 'Accept-Encoding': coding, 'If-None-Match': coded.headers.etag },
+        });
+        expect(again.status).toBe(304);
+        expect(again.headers.etag).toBe(coded.headers.etag);
+      }
+    },
+  );
 });
 
 describe('share links', () => {

@@ -210,5 +210,5 @@ describe('DynamoDB accepting connections and never answering', () => {
 function asResponse(invocation: Invocation): ClientResponse {
   const result = (invocation as { result: { statusCode: number; headers: Record<string, string>; body: string } })
     .result;
-  return { status: result.statusCode, headers: result.headers, body: result.body };
+  return { status: result.statusCode, headers: result.headers, body: result.body, bytes: Buffer.from(result.body) };
 }

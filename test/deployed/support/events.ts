@@ -225,6 +225,8 @@ export interface ClientResponse {
   headers: Record<string, string>;
   /** Empty for HEAD and 304: HTTP API sends no body then. */
   body: string;
+  /** The body's bytes as sent (compressed ones cannot be read as text). */
+  bytes: Buffer;
 }
 
 /**
@@ -243,5 +245,6 @@ export function asClientSees(
     ? Buffer.from(result.body ?? '', 'base64')
     : Buffer.from(result.body ?? '', 'utf8');
   if (status !== 304 && headers['content-length'] === undefined) headers['content-length'] = String(bytes.byteLength);
-  return { status, headers, body: method === 'HEAD' || status === 304 ? '' : bytes.toString('utf8') };
+  const sent = method === 'HEAD' || status === 304 ? Buffer.alloc(0) : bytes;
+  return { status, headers, body: sent.toString('utf8'), bytes: sent };
 }
