@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random as seededRandom } from '../../bench/corpus';
 import { ENV } from '../../functions/config-names';
 import type { LocalStack } from '../../infra/local/local-stack';
-import { publishSampleContent, startTestStack, uploadPost } from '../support/local-stack';
+import { publishSampleContent, removePost, startTestStack, uploadPost } from '../support/local-stack';
 import { type SharedCache, startSharedCache } from '../support/shared-cache';
 
 // A real shared cache (nginx, configured as the CloudFront cache policy is: test/support/shared-cache.ts)
@@ -163,6 +163,28 @@ describe('behind a shared cache', () => {
       ].join('\n'),
     );
   }, 90_000);
+});
+
+describe('a share link behind the shared cache', () => {
+  it('stops redirecting to a deleted post within the window and a second', async () => {
+    await uploadPost(stack, 'posts/2023-10-02-shared.md', '---\ntitle: 将被删除\ncategories: live\n---\n正文。\n');
+    const post = await stack.store.findPostByPath('/live/2023/10/02/shared.html');
+    expect(post?.shortCode).toBeTruthy();
+    const link = `${cache.url}/s/${post!.shortCode}`;
+    // Cached at the edge as a redirect...
+    for (let poll = 0; poll < 3; poll++) expect((await fetch(link, { redirect: 'manual' })).status).toBe(301);
+    expect((await fetch(link, { redirect: 'manual' })).headers.get('x-cache-status')).toBe('HIT');
+    await removePost(stack, 'posts/2023-10-02-shared.md');
+    const removed = Date.now();
+    // ...and gone within the bound.
+    let status = 301;
+    while (status === 301 && Date.now() - removed < BOUND_MS + 2000) {
+      status = (await fetch(link, { redirect: 'manual' })).status;
+      if (status === 301) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(410);
+    expect(Date.now() - removed).toBeLessThanOrEqual(BOUND_MS);
+  }, 30_000);
 });
 
 function median(values: number[]): number {
