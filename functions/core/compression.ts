@@ -168,7 +168,9 @@ export function encodeResponse(
     coding !== undefined &&
     response.status === 200 &&
     headers.etag !== undefined &&
-    Buffer.byteLength(response.body, 'utf8') >= MIN_COMPRESSED_BYTES;
+    // A character is at least a byte: only a short text needs counting (a feed's 185 KB would cost
+    // a scan per poll).
+    (response.body.length >= MIN_COMPRESSED_BYTES || Buffer.byteLength(response.body, 'utf8') >= MIN_COMPRESSED_BYTES);
   if (!compress) return plain;
   const compressed = bodies.get(headers.etag, response.body, coding);
   headers['content-encoding'] = coding;
