@@ -36,6 +36,12 @@ const SETTINGS = [
     readme: `\`${DEFAULT_SETTINGS.archiveMaxAgeSeconds}\``,
   },
   {
+    env: ENV.edgeMaxAgeSeconds,
+    context: 'edgeMaxAgeSeconds',
+    wrong: '601',
+    readme: `\`${DEFAULT_SETTINGS.edgeMaxAgeSeconds}\``,
+  },
+  {
     env: ENV.feedVersionCacheMs,
     context: 'feedVersionCacheMs',
     wrong: '-1',
@@ -69,6 +75,7 @@ describe('the configuration', () => {
       ENV.scheduleGroup,
       ENV.scheduleRoleArn,
       ENV.scheduleDlqArn,
+      ENV.announceQueueUrl,
     ];
     expect(SETTINGS.map((setting) => setting.env).sort()).toEqual(
       Object.values(ENV)

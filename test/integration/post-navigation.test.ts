@@ -51,7 +51,7 @@ afterAll(async () => {
 async function follow(path: string, to: string): Promise<string> {
   const response = await get(stack, `${encodePath(path)}?to=${to}`);
   expect(response.status, `${path}?to=${to}`).toBe(302);
-  expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+  expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+, s-maxage=\d+$/);
   const location = response.headers.get('location') ?? '';
   expect(location.startsWith(stack.url), location).toBe(true);
   return decodeURI(location.slice(stack.url.length));
