@@ -113,7 +113,7 @@ describe('behind a shared cache', () => {
 
     // Every request had an answer a reader can use.
     expect(seen.filter((entry) => ![200, 301, 304].includes(entry.status))).toEqual([]);
-    expect(published.length).toBeGreaterThanOrEqual(8);
+    expect(published.length).toBeGreaterThanOrEqual(6);
 
     // At the origin: per variant, requests at least a window apart (nginx keeps time in whole
     // seconds, so a window can end up to a second early).
@@ -140,11 +140,14 @@ describe('behind a shared cache', () => {
         published.some(({ index, at }) => entry.start > at + BOUND_MS && !entry.body!.includes(`直播 第${index}条`)),
     );
     expect(stale.map((entry) => `${entry.start} ${entry.cacheStatus}`)).toEqual([]);
-    // The freshest feed a reader got after each publish, to show the bound is met and not loose.
-    const delays = published.map(({ index, at }) => {
-      const first = seen.find((entry) => entry.start >= at && entry.body?.includes(`直播 第${index}条`));
-      return first ? first.start - at : Number.POSITIVE_INFINITY;
-    });
+    // The freshest feed a reader got after each publish, to show the bound is met and not loose
+    // (for the publishes a full bound before the polling stopped: a later one may have no reader).
+    const delays = published
+      .filter(({ at }) => at + BOUND_MS <= end)
+      .map(({ index, at }) => {
+        const first = seen.find((entry) => entry.start >= at && entry.body?.includes(`直播 第${index}条`));
+        return first ? first.start - at : Number.POSITIVE_INFINITY;
+      });
     expect(Math.max(...delays)).toBeLessThanOrEqual(BOUND_MS);
 
     // Conditional requests: answered 304 by the cache itself, far more often than the origin answers any.
