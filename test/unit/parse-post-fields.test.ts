@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PostRejected } from '../../functions/core/errors';
-import { keyDerivedId, type ParsedPost, parsePost } from '../../functions/core/parse-post';
+import { jekyllPlace, keyDerivedId, type ParsedPost, parsePost } from '../../functions/core/parse-post';
 import type { Post } from '../../functions/core/post';
 import { MAX_PATH_BYTES } from '../../functions/core/routes';
 
@@ -131,5 +131,64 @@ describe('keyDerivedId', () => {
     expect(keyDerivedId('posts/2022-01-01-v1.2.md')).toBe('2022-01-01-v1.2');
     expect(keyDerivedId('archive/posts/a.md')).toBe('archive/posts/a');
     expect(keyDerivedId('posts/news/posts/a.md')).toBe('news/posts/a');
+  });
+});
+
+describe('parsePost: the content hash', () => {
+  // Ingest keeps a post's `updated` when the hash of what it was read from is the stored one
+  // (functions/core/ingest.ts): a change to how the hash is made would date every post anew on the
+  // next reindex. Golden values: SHA-256 of the key, the iframe hosts, the legacy hosts and the
+  // text, each after a NUL, then the site's permalink and zone when there is a _config.yml.
+  const text = file(['title: A', 'date: 2022-01-12 02:44:46 +0800']);
+  const hashOf = (options: object) => {
+    const parsed = parsePost('posts/a.md', text, { now: NOW, ...options });
+    if (!parsed.published) throw new Error('expected a published post');
+    return parsed.post.contentHash;
+  };
+
+  it('is the SHA-256 of the key and the text, NUL-separated (golden value)', () => {
+    expect(hashOf({})).toBe('a620003dea496adc1d2a71fcee5cedc70c03383e7bfcef0733f2630cb9c74351');
+  });
+
+  it('covers the iframe and legacy hosts, comma-joined (golden value)', () => {
+    expect(
+      hashOf({
+        iframeHosts: ['www.youtube.com', 'player.vimeo.com'],
+        legacyHosts: ['old.example.com', 'news.example.org'],
+      }),
+    ).toBe('e4102e92d24ce66817bc630058c572e7fd9d58c8ee5fa73aabec870dfe7cc0ee');
+  });
+
+  it("covers the site's permalink and time zone when the site has a _config.yml (golden value)", () => {
+    expect(hashOf({ site: { permalink: '/:year/:title/', timeZone: 'Asia/Shanghai' } })).toBe(
+      'd86e8cf19845425ccd3d7009a149867b95c69302c1619e9012c3470f44cefe1e',
+    );
+  });
+});
+
+describe('parsePost: line endings and byte order marks', () => {
+  const lines = ['title: A', 'date: 2022-01-12', 'tags: [a, b]'];
+
+  it('reads a file with lone carriage returns (old Mac line endings) as one with line feeds', () => {
+    const lf = file(lines, 'One.\n\nTwo.\n');
+    expect(post('posts/a.md', lf.replace(/\n/g, '\r'))).toEqual(post('posts/a.md', lf));
+  });
+
+  it('drops a byte order mark only at the start: one inside the text is a character of it', () => {
+    expect(post('posts/a.md', file(lines, 'Zero\uFEFFwidth.\n')).html).toBe('<p>Zero\uFEFFwidth.</p>');
+    expect(post('posts/a.md', `\uFEFF${file(lines, 'Zero\uFEFFwidth.\n')}`).html).toBe('<p>Zero\uFEFFwidth.</p>');
+  });
+});
+
+describe('parsePost: where a file sits in a Jekyll site', () => {
+  it('publishes a file of _posts whose name holds ~ before its end (Jekyll skips only names ending in ~)', () => {
+    const parsed = parse('posts/_posts/2022-01-12-a~b.md', file(['title: A']));
+    expect(parsed.published).toBe(true);
+    expect(parse('posts/_posts/2022-01-12-a.md~', file(['title: A'])).published).toBe(false);
+  });
+
+  it('takes no category from an empty folder name (a doubled slash in the key)', () => {
+    expect(jekyllPlace('posts/news//_posts/2022-01-12-a.md')).toEqual({ kind: 'post', folderCategories: ['news'] });
+    expect(post('posts/news//_posts/2022-01-12-a.md', file(['title: A'])).categories).toEqual(['news']);
   });
 });
