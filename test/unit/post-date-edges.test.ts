@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PostRejected } from '../../functions/core/errors';
-import { offsetOf, parsePostDate } from '../../functions/core/post-date';
+import { isTimeZone, offsetOf, parsePostDate } from '../../functions/core/post-date';
 
 // The edges of what parsePostDate accepts: the last valid value of each field, the spelling
 // variants Jekyll reads, and the first text past each limit. post-date.test.ts has the usual forms.
@@ -96,6 +96,9 @@ describe('parsePostDate: text around or inside a date that is not one', () => {
     expect(parsePostDate('2022-01-12 2:44').rfc3339).toBe('2022-01-12T02:44:00Z');
     expect(parsePostDate('2022-01-12 02:44:46 +08').rfc3339).toBe('2022-01-12T02:44:46+08:00');
     expect(parsePostDate('2022-01-12 02:44:46 +8:00').rfc3339).toBe('2022-01-12T02:44:46+08:00');
+    // Three digits are an hour of one digit and its minutes, as Ruby reads them.
+    expect(parsePostDate('2022-01-12 02:44:46 +800').rfc3339).toBe('2022-01-12T02:44:46+08:00');
+    expect(parsePostDate('2022-01-12 02:44:46 -530').rfc3339).toBe('2022-01-12T02:44:46-05:30');
   });
 });
 
@@ -164,5 +167,14 @@ describe('parsePostDate: reading in a time zone', () => {
     expect(parsePostDate('2022-11-06 00:30', { timeZone: 'America/New_York' }).rfc3339).toBe(
       '2022-11-06T00:30:00-04:00',
     );
+  });
+});
+
+describe('isTimeZone', () => {
+  it('is true for an IANA zone name ICU knows and false, not merely falsy, for anything else', () => {
+    expect(isTimeZone('Asia/Shanghai')).toBe(true);
+    expect(isTimeZone('UTC')).toBe(true);
+    expect(isTimeZone('Beijing')).toBe(false);
+    expect(isTimeZone('')).toBe(false);
   });
 });
