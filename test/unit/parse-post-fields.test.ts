@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PostRejected } from '../../functions/core/errors';
-import { jekyllPlace, keyDerivedId, type ParsedPost, parsePost } from '../../functions/core/parse-post';
+import {
+  jekyllPlace,
+  keyDerivedId,
+  MAX_STORED_POST_BYTES,
+  type ParsedPost,
+  parsePost,
+} from '../../functions/core/parse-post';
 import type { Post } from '../../functions/core/post';
 import { MAX_PATH_BYTES } from '../../functions/core/routes';
 
@@ -82,6 +88,17 @@ describe('parsePost: lengths at a limit', () => {
     ).toEqual(['x'.repeat(200)]);
     expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', `categories: ["${'x'.repeat(201)}"]`]))).toBe(
       `line 4: categories name "${'x'.repeat(20)}…" is longer than 200 characters`,
+    );
+  });
+
+  it('takes a post of exactly the bytes one post may take in the table, and refuses one byte more', () => {
+    // An HTML body of plain text is stored as written, and has no paragraph to summarize.
+    const text = (length: number) => file(['title: A', 'date: 2022-01-12'], 'x'.repeat(length));
+    const storedBytes = (length: number) => Buffer.byteLength(JSON.stringify(post('posts/a.html', text(length))));
+    const fits = MAX_STORED_POST_BYTES - storedBytes(0);
+    expect(storedBytes(fits)).toBe(MAX_STORED_POST_BYTES);
+    expect(refusal('posts/a.html', text(fits + 1))).toBe(
+      `post takes ${MAX_STORED_POST_BYTES + 1} bytes once rendered, over the ${MAX_STORED_POST_BYTES} bytes one post can hold in the table`,
     );
   });
 
@@ -187,8 +204,72 @@ describe('parsePost: where a file sits in a Jekyll site', () => {
     expect(parse('posts/_posts/2022-01-12-a.md~', file(['title: A'])).published).toBe(false);
   });
 
+  it('looks at the folders only: a file named _drafts or _posts is not in one', () => {
+    expect(jekyllPlace('posts/_drafts')).toEqual({ kind: 'loose' });
+    expect(jekyllPlace('posts/news/_posts')).toEqual({ kind: 'loose' });
+    expect(jekyllPlace('posts/_drafts/a.md')).toEqual({ kind: 'draft' });
+  });
+
   it('takes no category from an empty folder name (a doubled slash in the key)', () => {
     expect(jekyllPlace('posts/news//_posts/2022-01-12-a.md')).toEqual({ kind: 'post', folderCategories: ['news'] });
     expect(post('posts/news//_posts/2022-01-12-a.md', file(['title: A'])).categories).toEqual(['news']);
+  });
+});
+
+describe('parsePost: where the identity and the share code come from', () => {
+  const link = '<http://x.example/html_News/NewsShare.html?infoCode=NW9>\n';
+
+  it('marks an id and an infoCode taken from a legacy link in the body as found there', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01'], link));
+    expect([p.id, p.idFromBody, p.infoCode, p.infoCodeFromBody]).toEqual(['NW9', true, 'NW9', true]);
+  });
+
+  it('takes an explicit id as not from the body, and the infoCode found there as found there', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'id: story-42'], link));
+    expect([p.id, p.idFromBody, p.infoCode, p.infoCodeFromBody]).toEqual(['story-42', undefined, 'NW9', true]);
+  });
+
+  it('takes nothing from a link in the body of a post whose front matter gives its infoCode', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'infoCode: NW1'], link));
+    expect([p.id, p.idFromBody, p.infoCode, p.infoCodeFromBody]).toEqual(['NW1', undefined, 'NW1', undefined]);
+  });
+
+  it('takes the id as identity and the infoCode as share code when front matter gives both', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'id: story-42', 'infoCode: NW1'], link));
+    expect([p.id, p.idFromBody, p.infoCode, p.infoCodeFromBody]).toEqual(['story-42', undefined, 'NW1', undefined]);
+  });
+
+  it('gives a post that names none its key as identity and no share code of its own', () => {
+    const p = post('posts/news/a.md', file(['title: A', 'date: 2022-01-01']));
+    expect([p.id, p.idFromBody, p.infoCode, p.infoCodeFromBody]).toEqual(['news/a', undefined, undefined, undefined]);
+  });
+});
+
+describe('parsePost: what the key and the file name give', () => {
+  it("drops the title part's trailing dots, as Jekyll does, in the title it makes and the URL", () => {
+    const p = post('posts/_posts/2022-01-12-v1.2...md', file([]));
+    expect([p.title, p.path]).toEqual(['V1.2', '/2022/01/12/v1.2.html']);
+  });
+
+  it('reads the folders above _posts as categories normalized like any name, leaving out blank ones', () => {
+    expect(post('posts/ＮＥＷＳ  日报/_posts/2022-01-12-a.md', file(['title: A'])).categories).toEqual(['NEWS 日报']);
+    expect(post('posts/ /_posts/2022-01-12-a.md', file(['title: A'])).categories).toEqual([]);
+  });
+
+  it('gives :name the file name without its last extension', () => {
+    expect(post('posts/2022-01-12-a.b.md', file(['title: A', 'permalink: /:name/'])).path).toBe('/2022-01-12-a-b/');
+  });
+
+  it('resolves a relative file reference in the body against the file’s place in the site, without posts/', () => {
+    expect(post('posts/news/_posts/2022-01-12-a.md', file(['title: A'], '![p](photo.jpg)\n')).html).toBe(
+      '<p><img src="/news/_posts/photo.jpg" alt="p" /></p>',
+    );
+  });
+});
+
+describe('parsePost: tag and tags', () => {
+  it('reads `tags` when `tag` is given empty, as Jekyll does', () => {
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-12', 'tag:', 'tags: x y'])).tags).toEqual(['x', 'y']);
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-12', 'tag: x y', 'tags: z'])).tags).toEqual(['x y']);
   });
 });
