@@ -53,6 +53,12 @@ describe('parsePost: a field given no value', () => {
     expect(p).not.toHaveProperty('author');
   });
 
+  it('text fields empty read as absent: the default permalink, the slug and id of the key, the first paragraph', () => {
+    const empty = ['permalink:', 'slug: ~', 'id:', 'infoCode:', 'excerpt:', 'description: ~', 'excerpt_separator:'];
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', ...empty], 'First.\n\nSecond.\n'));
+    expect([p.path, p.id, p.infoCode, p.summary]).toEqual(['/2022/01/01/a.html', 'a', undefined, '<p>First.</p>']);
+  });
+
   it('empty items of a list of names or authors are left out', () => {
     const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'tags: [a, ~, b]', 'author: [Ann, ~, "", Bo]']));
     expect(p.tags).toEqual(['a', 'b']);
@@ -99,6 +105,16 @@ describe('parsePost: lengths at a limit', () => {
     expect(storedBytes(fits)).toBe(MAX_STORED_POST_BYTES);
     expect(refusal('posts/a.html', text(fits + 1))).toBe(
       `post takes ${MAX_STORED_POST_BYTES + 1} bytes once rendered, over the ${MAX_STORED_POST_BYTES} bytes one post can hold in the table`,
+    );
+  });
+
+  it('takes front matter of exactly 64 KiB and refuses one byte more', () => {
+    // The front matter is counted from just after the opening ---: its line feed, the lines, and the
+    // line feeds between them (32 bytes here besides the ys).
+    const text = (ys: number) => file(['title: A', 'date: 2022-01-01', `x: "${'y'.repeat(ys)}"`]);
+    expect(post('posts/a.md', text(65_536 - 32)).title).toBe('A');
+    expect(refusal('posts/a.md', text(65_536 - 31))).toBe(
+      'line 1: front matter (lines 2 to 4) is 65537 bytes, over the 65536 bytes it may have',
     );
   });
 
@@ -271,5 +287,47 @@ describe('parsePost: tag and tags', () => {
   it('reads `tags` when `tag` is given empty, as Jekyll does', () => {
     expect(post('posts/a.md', file(['title: A', 'date: 2022-01-12', 'tag:', 'tags: x y'])).tags).toEqual(['x', 'y']);
     expect(post('posts/a.md', file(['title: A', 'date: 2022-01-12', 'tag: x y', 'tags: z'])).tags).toEqual(['x y']);
+  });
+});
+
+describe('parsePost: the line that closes front matter', () => {
+  it('is --- alone, with spaces or tabs after it', () => {
+    expect(post('posts/a.md', ['---', 'title: A', 'date: 2022-01-01', '--- \t', 'Body.'].join('\n')).html).toBe(
+      '<p>Body.</p>',
+    );
+  });
+
+  it('is not a line of --- followed by other text', () => {
+    expect(refusal('posts/a.md', ['---', 'title: A', 'date: 2022-01-01', '---x', 'Body.'].join('\n'))).toBe(
+      'line 1: front matter is not closed: no --- line after the one on line 1',
+    );
+  });
+});
+
+describe('parsePost: the options it renders the body with', () => {
+  const text = file(
+    ['title: A', 'date: 2022-01-01'],
+    '<iframe src="https://www.youtube.com/embed/x"></iframe>\n\n[n](http://old.example.com/category/news.html)\n',
+  );
+
+  it('keeps iframes of IFRAME_HOSTS and makes links to LEGACY_HOSTS this site’s own', () => {
+    const parsed = parsePost('posts/a.md', text, {
+      now: NOW,
+      iframeHosts: ['www.youtube.com'],
+      legacyHosts: ['old.example.com'],
+    });
+    expect(parsed.published && parsed.post.html).toBe(
+      '<iframe src="https://www.youtube.com/embed/x"></iframe>\n<p><a href="/category/news.html">n</a></p>',
+    );
+  });
+
+  it('removes every iframe and keeps every link as written without them', () => {
+    expect(post('posts/a.md', text).html).toBe('<p><a href="http://old.example.com/category/news.html">n</a></p>');
+  });
+});
+
+describe('parsePost: a file name without a date', () => {
+  it('takes the slug from the whole name but its last extension', () => {
+    expect(post('posts/a.b.md', file(['title: A', 'date: 2022-01-01'])).path).toBe('/2022/01/01/a.b.html');
   });
 });
