@@ -297,6 +297,11 @@ describe('parsePost: the line that closes front matter', () => {
     );
   });
 
+  it('is not a line ending in ---', () => {
+    const p = post('posts/a.md', ['---', 'title: A', 'date: 2022-01-01', 'x: y ---', '---', 'Body.'].join('\n'));
+    expect([p.extra, p.html]).toEqual([{ x: 'y ---' }, '<p>Body.</p>']);
+  });
+
   it('is not a line of --- followed by other text', () => {
     expect(refusal('posts/a.md', ['---', 'title: A', 'date: 2022-01-01', '---x', 'Body.'].join('\n'))).toBe(
       'line 1: front matter is not closed: no --- line after the one on line 1',
