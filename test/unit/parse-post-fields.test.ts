@@ -336,3 +336,42 @@ describe('parsePost: a file name without a date', () => {
     expect(post('posts/a.b.md', file(['title: A', 'date: 2022-01-01'])).path).toBe('/2022/01/01/a.b.html');
   });
 });
+
+describe('parsePost: front matter copied, cleaned and counted', () => {
+  it('keeps a timestamp only as a top-level date: one in a list under date is the text written', () => {
+    expect(refusal('posts/a.md', file(['title: A', 'date: [2022-01-12 02:44:46]']))).toBe(
+      'line 3: date must be a date such as 2022-01-12 02:44:46 +0800, not ["2022-01-12 02:44:46"]',
+    );
+  });
+
+  it('removes characters XML forbids from keys too, at the top and nested', () => {
+    const p = post('posts/a.md', file(['title: A', 'date: 2022-01-01', 'x: {"a\\x07": 1}', '"t\\x07": 2']));
+    expect(p.extra).toEqual({ x: { a: 1 }, t: 2 });
+  });
+
+  it('takes 10,000 values and refuses 10,001', () => {
+    // title, date and x are three; the list's items the rest.
+    const text = (items: number) => file(['title: A', 'date: 2022-01-01', `x: [${Array(items).fill(1).join(',')}]`]);
+    expect(post('posts/a.md', text(9_997)).extra.x).toHaveLength(9_997);
+    expect(refusal('posts/a.md', text(9_998))).toBe(
+      'line 4: front matter has more than 10000 values (list items and fields, aliases expanded)',
+    );
+  });
+
+  it('counts 380,000 characters of keys and text, aliases expanded, as within its limit, and refuses one more', () => {
+    // Keys and text: title A date 2022-01-01 (20), a and b (2), 379 times the 1,000 ys, c and the zs.
+    const text = (zs: number) =>
+      file([
+        'title: A',
+        'date: 2022-01-01',
+        `a: &a "${'y'.repeat(1000)}"`,
+        `b: [${Array(378).fill('*a').join(', ')}]`,
+        `c: "${'z'.repeat(zs)}"`,
+      ]);
+    // Within the front-matter limit, the post is then refused only as too large for the table.
+    expect(refusal('posts/a.md', text(977))).toMatch(/^post takes \d+ bytes once rendered/);
+    expect(refusal('posts/a.md', text(978))).toBe(
+      'line 6: front matter holds more than 380000 characters once its aliases are expanded, more than a post can hold',
+    );
+  });
+});
