@@ -16,11 +16,21 @@ vi.mock('../../functions/core/permalink', async (importOriginal) => {
   };
 });
 
-function read(permalink: string): unknown {
+// gray-matter, which runs the YAML reader, replaced the same way for one text.
+vi.mock('gray-matter', async (importOriginal) => {
+  const original = (await importOriginal<{ default: typeof import('gray-matter') }>()).default;
+  const replaced = (input: string, options?: Parameters<typeof original>[1]) => {
+    if (input.includes('gray-matter-bug')) throw new TypeError('a bug in gray-matter');
+    return original(input, options);
+  };
+  return { default: replaced };
+});
+
+function read(permalink: string, ...more: string[]): unknown {
   try {
     parsePost(
       'posts/a.md',
-      ['---', 'title: A', 'date: 2022-01-01', `permalink: ${permalink}`, '---', 'Body.'].join('\n'),
+      ['---', 'title: A', 'date: 2022-01-01', `permalink: ${permalink}`, ...more, '---', 'Body.'].join('\n'),
       {
         now: '2024-05-01T00:00:00.000Z',
       },
@@ -30,6 +40,14 @@ function read(permalink: string): unknown {
   }
   throw new Error('expected the post to be refused');
 }
+
+describe('parsePost: errors reading front matter', () => {
+  it('lets an error of the reader that is not a YAML error through as it is', () => {
+    const error = read('/a/', 'gray-matter-bug: 1');
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe('a bug in gray-matter');
+  });
+});
 
 describe('parsePost: errors inside a field read', () => {
   it('lets an error that is not a refusal through as it is: a bug is not the post’s fault, and ingest retries it', () => {

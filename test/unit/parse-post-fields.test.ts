@@ -375,3 +375,11 @@ describe('parsePost: front matter copied, cleaned and counted', () => {
     );
   });
 });
+
+describe('parsePost: where a YAML error is reported', () => {
+  it('at js-yaml’s place when that is before the end: an open bracket further down is not the cause', () => {
+    expect(refusal('posts/a.md', file(['title: A', 'a: [x: y: z]', 'b: 1', 'c: x [ y']))).toBe(
+      'line 3, column 9: front matter is not valid YAML: missed comma between flow collection entries',
+    );
+  });
+});
