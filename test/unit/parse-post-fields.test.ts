@@ -383,3 +383,29 @@ describe('parsePost: where a YAML error is reported', () => {
     );
   });
 });
+
+describe('parsePost: extra', () => {
+  it('keeps none of the fields it reads, and every other one', () => {
+    const fields = [
+      'layout: post',
+      'title: A',
+      'date: 2022-01-01',
+      'categories: a',
+      'category: b',
+      'tags: c',
+      'tag: d',
+      'published: true',
+      'permalink: /a/',
+      'excerpt: E',
+      'description: D',
+      'excerpt_separator: <!--more-->',
+      'author: Ann',
+      'id: story-1',
+      'infoCode: NW1',
+      'slug: s',
+      'last_modified_at: 2022-01-02',
+      'mood: calm',
+    ];
+    expect(post('posts/a.md', file(fields)).extra).toEqual({ mood: 'calm' });
+  });
+});

@@ -178,3 +178,25 @@ describe('isTimeZone', () => {
     expect(isTimeZone('')).toBe(false);
   });
 });
+
+describe('parsePostDate: the zone names Ruby knows', () => {
+  const zones: Array<[string, number]> = [
+    ['Z', 0],
+    ['UTC', 0],
+    ['UT', 0],
+    ['GMT', 0],
+    ['EST', -300],
+    ['EDT', -240],
+    ['CDT', -300],
+    ['MST', -420],
+    ['MDT', -360],
+    ['PST', -480],
+    ['PDT', -420],
+  ];
+  for (const [name, offset] of zones) {
+    it(`reads ${name} as ${offset} minutes`, () => {
+      const date = parsePostDate(`2022-01-12 02:44:46 ${name}`);
+      expect([date.offsetMinutes, date.epochMs]).toEqual([offset, Date.UTC(2022, 0, 12, 2, 44, 46) - offset * 60_000]);
+    });
+  }
+});
