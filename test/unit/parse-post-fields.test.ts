@@ -409,3 +409,21 @@ describe('parsePost: extra', () => {
     expect(post('posts/a.md', file(fields)).extra).toEqual({ mood: 'calm' });
   });
 });
+
+describe('parsePost: front matter that is not a mapping, and timestamps of a site', () => {
+  it('refuses front matter that is a single text or number', () => {
+    expect(refusal('posts/a.md', file(['just text']))).toBe('line 2: front matter is not a YAML mapping of fields');
+    expect(refusal('posts/a.md', file(['42']))).toBe('line 2: front matter is not a YAML mapping of fields');
+  });
+
+  it('reads an unquoted last_modified_at with a time as UTC, as Psych does, like date', () => {
+    const site = { permalink: '/:title/', timeZone: 'Asia/Shanghai' };
+    const parsed = parsePost(
+      'posts/a.md',
+      file(['title: A', 'date: 2022-01-12 02:44:46', 'last_modified_at: 2022-01-13 02:44:46']),
+      { now: NOW, site },
+    );
+    if (!parsed.published) throw new Error('expected a published post');
+    expect([parsed.post.date, parsed.post.updated]).toEqual(['2022-01-12T10:44:46+08:00', '2022-01-13T02:44:46.000Z']);
+  });
+});
