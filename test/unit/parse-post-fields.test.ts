@@ -427,3 +427,13 @@ describe('parsePost: front matter that is not a mapping, and timestamps of a sit
     expect([parsed.post.date, parsed.post.updated]).toEqual(['2022-01-12T10:44:46+08:00', '2022-01-13T02:44:46.000Z']);
   });
 });
+
+describe('parsePost: nesting through aliases', () => {
+  it('counts mappings as deep as lists: a chain of 17 mappings through aliases is refused on its line', () => {
+    const chain = ['a0: &a0 {k: x}', ...Array.from({ length: 16 }, (_, i) => `a${i + 1}: &a${i + 1} {k: *a${i}}`)];
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', ...chain]))).toBe(
+      'line 20: front matter nests lists and mappings more than 16 deep',
+    );
+    expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', ...chain.slice(0, 16)])).extra.a15).toBeDefined();
+  });
+});
