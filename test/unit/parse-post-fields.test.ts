@@ -437,3 +437,11 @@ describe('parsePost: nesting through aliases', () => {
     expect(post('posts/a.md', file(['title: A', 'date: 2022-01-01', ...chain.slice(0, 16)])).extra.a15).toBeDefined();
   });
 });
+
+describe('parsePost: the line of a field', () => {
+  it('is where the field is written, not a later line inside a quoted text that looks like it', () => {
+    expect(refusal('posts/a.md', file(['title: A', 'date: nonsense', 'excerpt: "x', 'date: y"']))).toBe(
+      'line 3: date "nonsense" is not a date Jekyll understands (expected e.g. 2022-01-12 02:44:46 +0800)',
+    );
+  });
+});
