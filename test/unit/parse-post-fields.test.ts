@@ -445,3 +445,20 @@ describe('parsePost: the line of a field', () => {
     );
   });
 });
+
+describe('parsePost: the opening of an unclosed flow collection', () => {
+  it('is found past comments and quoted brackets', () => {
+    // The [ after # is in a comment, the ] in quotes is text: the list opened in column 4 is unclosed.
+    expect(refusal('posts/a.md', file(['title: A', 'a: [x, "q]", y # a comment [', 'b: 1']))).toBe(
+      'line 3, column 4: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    );
+    // A # after other text starts no comment: the [ after it opens the list left open.
+    expect(refusal('posts/a.md', file(['title: A', 'a: [x, y# z, [w', 'b: 1']))).toBe(
+      'line 3, column 14: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    );
+    // A line that is a comment is skipped whole.
+    expect(refusal('posts/a.md', file(['title: A', 'a: [x, {b: c}', '# [', 'b: 1']))).toBe(
+      'line 3, column 4: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    );
+  });
+});
