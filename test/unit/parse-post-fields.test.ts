@@ -462,3 +462,23 @@ describe('parsePost: the opening of an unclosed flow collection', () => {
     );
   });
 });
+
+describe('parsePost: the line of a field, as written', () => {
+  const dateRefused = (line: number) =>
+    `line ${line}: date "nonsense" is not a date Jekyll understands (expected e.g. 2022-01-12 02:44:46 +0800)`;
+
+  it('is a top-level one: an indented key of the same name in a mapping above is not it', () => {
+    expect(refusal('posts/a.md', file(['title: A', 'x:', '  date: 1', 'date: nonsense']))).toBe(dateRefused(5));
+  });
+
+  it('may be quoted', () => {
+    expect(refusal('posts/a.md', file(['title: A', '"date": nonsense']))).toBe(dateRefused(3));
+    expect(refusal('posts/a.md', file(['title: A', "'date': nonsense"]))).toBe(dateRefused(3));
+  });
+
+  it('may end at the colon, its value on the lines below', () => {
+    expect(refusal('posts/a.md', file(['title: A', 'date: 2022-01-01', 'categories:', '  - [x]']))).toBe(
+      'line 4: categories must list names, not lists or mappings',
+    );
+  });
+});
