@@ -482,3 +482,11 @@ describe('parsePost: the line of a field, as written', () => {
     );
   });
 });
+
+describe('parsePost: a YAML error that is not about an opening', () => {
+  it('is reported where js-yaml finds it, whatever brackets the lines above hold', () => {
+    expect(refusal('posts/a.md', file(['title: A', 'c: x [ y', 'bad: : x']))).toBe(
+      'line 4, column 6: front matter is not valid YAML: bad indentation of a mapping entry',
+    );
+  });
+});
