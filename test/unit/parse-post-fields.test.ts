@@ -456,6 +456,14 @@ describe('parsePost: the opening of an unclosed flow collection', () => {
     expect(refusal('posts/a.md', file(['title: A', 'a: [x, y# z, [w', 'b: 1']))).toBe(
       'line 3, column 14: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
     );
+    // A list closed on the line and a quoted text closed on it leave the outer list open.
+    expect(refusal('posts/a.md', file(['title: A', 'a: [x, [y], "z]"', 'b: 1']))).toBe(
+      'line 3, column 4: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    );
+    // After a quoted text closes, brackets count again.
+    expect(refusal('posts/a.md', file(['title: A', 'a: ["z", [w', 'b: 1']))).toBe(
+      'line 3, column 10: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    );
     // A line that is a comment is skipped whole.
     expect(refusal('posts/a.md', file(['title: A', 'a: [x, {b: c}', '# [', 'b: 1']))).toBe(
       'line 3, column 4: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
