@@ -460,6 +460,9 @@ describe('parsePost: the opening of an unclosed flow collection', () => {
     expect(refusal('posts/a.md', file(['title: A', 'a: [x, [y], "z]"', 'b: 1']))).toBe(
       'line 3, column 4: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
     );
+    expect(refusal('posts/a.md', file(['title: A', "a: [x, 'q]', y", 'b: 1']))).toBe(
+      'line 3, column 4: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
+    );
     // After a quoted text closes, brackets count again.
     expect(refusal('posts/a.md', file(['title: A', 'a: ["z", [w', 'b: 1']))).toBe(
       'line 3, column 10: front matter is not valid YAML: missed comma between flow collection entries (opened here, never closed)',
