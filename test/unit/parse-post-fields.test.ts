@@ -501,3 +501,11 @@ describe('parsePost: a YAML error that is not about an opening', () => {
     );
   });
 });
+
+describe('parsePost: the opening of an unclosed quoted text', () => {
+  it("is found past a doubled '' inside single quotes", () => {
+    expect(refusal('posts/a.md', file(['title: A', "a: 'it''s", 'b: 1']))).toBe(
+      'line 3, column 4: front matter is not valid YAML: unexpected end of the stream within a single quoted scalar (opened here, never closed)',
+    );
+  });
+});
