@@ -156,8 +156,9 @@ export function parsePost(sourceKey: string, text: string, options: ParseOptions
       ? { fields: new FrontMatter({}, new Map()), content: source, bodyLine: 1 }
       : readFrontMatter(source);
   const fileName = baseName(sourceKey);
-  const fromFileName =
-    place.kind === 'post' ? DATED_NAME.exec(fileName) : LOOSE_DATED_NAME.exec(fileName.replace(/\.[^.]+$/, ''));
+  // One extension off, as Jekyll takes it off a _posts name (`2022-01-12-v1.2.md` is `v1.2`): for a
+  // file of _posts (DATED_NAME matched it, or jekyllSkips returned above) the same groups as DATED_NAME.
+  const fromFileName = LOOSE_DATED_NAME.exec(fileName);
 
   const explicitId = identityField(fields, 'id') ?? identityField(fields, 'infoCode');
   const givenInfoCode = identityField(fields, 'infoCode');

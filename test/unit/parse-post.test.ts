@@ -133,6 +133,15 @@ describe('parsePost: dates', () => {
     expect(p.path).toBe('/news/2022/03/04/hello-world.html');
   });
 
+  it('takes one extension off the file name, so a dot in the slug stays, as Jekyll does in _posts', () => {
+    expect(post('posts/2022-03-04-release-1.2.md', file(['title: A'])).path).toBe('/2022/03/04/release-1.2.html');
+    expect(post('posts/_posts/2022-03-04-release-1.2.md', file(['title: A'])).path).toBe(
+      '/2022/03/04/release-1.2.html',
+    );
+    // A file uploaded on its own may have no extension.
+    expect(post('posts/2022-03-04-release', file(['title: A'])).path).toBe('/2022/03/04/release.html');
+  });
+
   it('prefers the front-matter date over the file name', () => {
     const p = post('posts/2022-03-04-hello.md', file(['title: A', 'date: 2021-12-31 23:00 +0100']));
     expect(p.date).toBe('2021-12-31T23:00:00+01:00');
